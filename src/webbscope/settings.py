@@ -1,0 +1,131 @@
+"""The one settings object, read from the environment and an optional `.env` file.
+
+Every variable is documented in `.env.example`. Outside development the services refuse to
+start while a secret is missing or still has its development default.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Development defaults. They make `make up` work out of the box and are refused elsewhere.
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"  # noqa: S105
+DEV_SERVICE_TOKEN = "dev-only-service-token-change-me-0123456789"  # noqa: S105
+_DEV_SECRETS = {DEV_JWT_SECRET, DEV_SERVICE_TOKEN}
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    staging = "staging"
+    production = "production"
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message names every problem."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        populate_by_name=True,
+    )
+
+    environment: Environment = Field(Environment.development, alias="WEBBSCOPE_ENV")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="LOG_LEVEL")
+
+    # Secrets
+    jwt_secret: SecretStr = Field(SecretStr(DEV_JWT_SECRET), alias="JWT_SECRET")
+    service_token: SecretStr = Field(SecretStr(DEV_SERVICE_TOKEN), alias="INTERNAL_SERVICE_TOKEN")
+
+    # Database
+    mongodb_uri: str = Field("mongodb://127.0.0.1:27017", alias="MONGODB_URI")
+    mongodb_db: str = Field("webbscope", alias="MONGODB_DB", pattern=r"^[A-Za-z0-9_-]{1,63}$")
+    mongodb_timeout_ms: int = Field(5000, alias="MONGODB_TIMEOUT_MS", ge=100, le=120_000)
+
+    # Storage
+    data_dir: Path = Field(Path("./data"), alias="DATA_DIR")
+    storage_provider: Literal["local", "s3"] = Field("local", alias="STORAGE_PROVIDER")
+    s3_endpoint_url: str | None = Field(None, alias="S3_ENDPOINT_URL")
+    s3_bucket: str = Field("webbscope", alias="S3_BUCKET")
+    s3_region: str = Field("us-east-1", alias="S3_REGION")
+    s3_access_key_id: SecretStr | None = Field(None, alias="S3_ACCESS_KEY_ID")
+    s3_secret_access_key: SecretStr | None = Field(None, alias="S3_SECRET_ACCESS_KEY")
+    s3_multipart_threshold: int = Field(
+        16 * 1024 * 1024, alias="S3_MULTIPART_THRESHOLD", ge=5 * 1024 * 1024
+    )
+
+    # Internal service addresses (as the backend reaches them)
+    engine_url: str = Field("http://127.0.0.1:8000", alias="ENGINE_URL")
+    mast_url: str = Field("http://127.0.0.1:8002", alias="MAST_URL")
+    service_timeout_s: float = Field(30.0, alias="SERVICE_TIMEOUT_S", gt=0, le=600)
+
+    # Public origin(s) allowed by CORS (comma separated); empty means same-origin only
+    cors_origins: str = Field("", alias="CORS_ORIGINS")
+
+    # FITS limits
+    max_upload_bytes: int = Field(4 * 1024**3, alias="MAX_UPLOAD_BYTES", gt=0)
+    max_fits_bytes: int = Field(16 * 1024**3, alias="MAX_FITS_BYTES", gt=0)
+    max_array_elements: int = Field(1_200_000_000, alias="MAX_ARRAY_ELEMENTS", gt=0)
+    max_hdus: int = Field(64, alias="MAX_HDUS", gt=0, le=10_000)
+
+    # The archive
+    mast_server_url: str = Field("https://mast.stsci.edu", alias="MAST_SERVER_URL")
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment in (Environment.development, Environment.test)
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        problems: list[str] = []
+        if not self.is_development:
+            for name, secret in (
+                ("JWT_SECRET", self.jwt_secret),
+                ("INTERNAL_SERVICE_TOKEN", self.service_token),
+            ):
+                value = secret.get_secret_value()
+                if not value or value in _DEV_SECRETS:
+                    problems.append(
+                        f"{name} must be set to a non-default secret when "
+                        f"WEBBSCOPE_ENV={self.environment.value}"
+                    )
+        if len(self.jwt_secret.get_secret_value().encode()) < 32:
+            problems.append("JWT_SECRET must be at least 32 bytes")
+        if len(self.service_token.get_secret_value().encode()) < 32:
+            problems.append("INTERNAL_SERVICE_TOKEN must be at least 32 bytes")
+        if self.storage_provider == "s3" and not self.s3_bucket:
+            problems.append("S3_BUCKET is required when STORAGE_PROVIDER=s3")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's error into one readable `SettingsError`."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ())) or "settings"
+            lines.append(f"{where}: {err['msg']}")
+        raise SettingsError("invalid settings: " + "; ".join(lines)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
