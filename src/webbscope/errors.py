@@ -30,6 +30,8 @@ class WebbscopeError(Exception):
         if status is not None:
             self.status = status
         self.details = details
+        #: Extra HTTP headers for the answer (e.g. Retry-After on a 429).
+        self.headers: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}

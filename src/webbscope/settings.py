@@ -15,8 +15,8 @@ from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Development defaults. They make `make up` work out of the box and are refused elsewhere.
-DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"  # noqa: S105
-DEV_SERVICE_TOKEN = "dev-only-service-token-change-me-0123456789"  # noqa: S105
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
+DEV_SERVICE_TOKEN = "dev-only-service-token-change-me-0123456789"
 _DEV_SECRETS = {DEV_JWT_SECRET, DEV_SERVICE_TOKEN}
 
 
@@ -47,10 +47,18 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr = Field(SecretStr(DEV_JWT_SECRET), alias="JWT_SECRET")
     service_token: SecretStr = Field(SecretStr(DEV_SERVICE_TOKEN), alias="INTERNAL_SERVICE_TOKEN")
 
+    # Accounts
+    access_token_ttl_s: int = Field(900, alias="ACCESS_TOKEN_TTL_S", ge=60, le=86_400)
+    refresh_token_ttl_s: int = Field(14 * 86_400, alias="REFRESH_TOKEN_TTL_S", ge=3600)
+    login_max_failures: int = Field(5, alias="LOGIN_MAX_FAILURES", ge=1, le=100)
+    login_lockout_s: int = Field(900, alias="LOGIN_LOCKOUT_S", ge=1)
+    auth_rate_limit_per_minute: int = Field(30, alias="AUTH_RATE_LIMIT_PER_MINUTE", ge=1)
+
     # Database
     mongodb_uri: str = Field("mongodb://127.0.0.1:27017", alias="MONGODB_URI")
     mongodb_db: str = Field("webbscope", alias="MONGODB_DB", pattern=r"^[A-Za-z0-9_-]{1,63}$")
     mongodb_timeout_ms: int = Field(5000, alias="MONGODB_TIMEOUT_MS", ge=100, le=120_000)
+    startup_wait_s: float = Field(15.0, alias="STARTUP_WAIT_S", ge=0, le=600)
 
     # Storage
     data_dir: Path = Field(Path("./data"), alias="DATA_DIR")

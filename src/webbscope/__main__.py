@@ -1,0 +1,5 @@
+import sys
+
+from webbscope.cli import main
+
+sys.exit(main())

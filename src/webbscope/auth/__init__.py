@@ -1,0 +1,21 @@
+"""Web-free account security: password hashing and policy, access and refresh tokens."""
+
+from webbscope.auth._passwords import check_password_policy, hash_password, verify_password
+from webbscope.auth._tokens import (
+    AccessClaims,
+    create_access_token,
+    decode_access_token,
+    hash_refresh_token,
+    new_refresh_token,
+)
+
+__all__ = [
+    "AccessClaims",
+    "check_password_policy",
+    "create_access_token",
+    "decode_access_token",
+    "hash_password",
+    "hash_refresh_token",
+    "new_refresh_token",
+    "verify_password",
+]

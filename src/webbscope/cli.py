@@ -1,0 +1,122 @@
+"""The `webbscope` command: serve a service, write demo data, bring everything up locally."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from webbscope.settings import SettingsError, load_settings
+
+SERVICES = {
+    "backend": ("webbscope.services.backend.app:create_app", 5000),
+    "engine": ("webbscope.services.engine.app:create_app", 8000),
+    "mast": ("webbscope.services.mast.app:create_app", 8000),
+}
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = load_settings()  # fail fast, with every problem named, before forking workers
+    target, default_port = SERVICES[args.service]
+    uvicorn.run(
+        target,
+        factory=True,
+        host=args.host,
+        port=args.port or default_port,
+        workers=args.workers,
+        reload=args.reload,
+        log_config=None,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from webbscope.demo import write_demo_data
+
+    paths = write_demo_data(Path(args.out), seed=args.seed, size=args.size)
+    for p in paths:
+        print(p)
+    return 0
+
+
+def _up(args: argparse.Namespace) -> int:
+    from webbscope.devstack.stack import run_stack
+
+    return run_stack(data_dir=Path(args.data_dir), port_offset=args.port_offset, host=args.host)
+
+
+def _admin(args: argparse.Namespace) -> int:
+    from webbscope import admin
+
+    if args.admin_command == "create":
+        password = admin.read_password(args.password_stdin)
+        return admin.run("create", username=args.username, email=args.email, password=password)
+    return admin.run(args.admin_command, username=args.username)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="webbscope", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run one service with uvicorn")
+    p.add_argument("service", choices=sorted(SERVICES))
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=None, help="default: 5000 backend, 8000 others")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--reload", action="store_true", help="development: reload on code changes")
+    p.add_argument(
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
+        help="proxies whose X-Forwarded-* headers are trusted (nginx in containers: '*')",
+    )
+    p.set_defaults(func=_serve)
+
+    p = sub.add_parser("demo-data", help="write deterministic synthetic JWST products")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--size", type=int, default=512, help="image side in pixels")
+    p.set_defaults(func=_demo_data)
+
+    p = sub.add_parser("up", help="run the whole system locally without Docker")
+    p.add_argument("--data-dir", default="./data")
+    p.add_argument("--port-offset", type=int, default=0, help="added to every port")
+    p.add_argument("--host", default="127.0.0.1")
+    p.set_defaults(func=_up)
+
+    p = sub.add_parser("admin", help="manage administrators")
+    admin_sub = p.add_subparsers(dest="admin_command", required=True)
+    a = admin_sub.add_parser("create", help="create an administrator account")
+    a.add_argument("--username", required=True)
+    a.add_argument("--email", required=True)
+    a.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    for name, text in (
+        ("promote", "make a user an administrator"),
+        ("demote", "make an administrator a user"),
+    ):
+        a = admin_sub.add_parser(name, help=text)
+        a.add_argument("username")
+    p.set_defaults(func=_admin)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except SettingsError as exc:
+        print(f"webbscope: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

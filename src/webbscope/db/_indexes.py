@@ -1,0 +1,31 @@
+"""Every collection's indexes, declared in one place and created idempotently at start-up."""
+
+from __future__ import annotations
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+#: collection name -> its indexes. Later features add their collections here.
+INDEXES: dict[str, list[IndexModel]] = {
+    "meta": [IndexModel([("key", ASCENDING)], unique=True, name="key_unique")],
+    "users": [
+        IndexModel([("username_lower", ASCENDING)], unique=True, name="username_unique"),
+        IndexModel([("email_lower", ASCENDING)], unique=True, name="email_unique"),
+    ],
+    "refresh_tokens": [
+        IndexModel([("family", ASCENDING)], name="family"),
+        IndexModel([("user_id", ASCENDING)], name="user"),
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry_ttl"),
+    ],
+    "rate_limits": [
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry_ttl"),
+    ],
+    "records": [
+        IndexModel([("readers", ASCENDING), ("created_at", DESCENDING)], name="readers_created"),
+        IndexModel([("owner_id", ASCENDING), ("sha256", ASCENDING)], unique=True, name="owner_sha"),
+        IndexModel([("storage_key", ASCENDING)], name="storage_key"),
+        IndexModel([("facets.instrument", ASCENDING)], name="instrument"),
+        IndexModel([("facets.target", ASCENDING)], name="target"),
+        IndexModel([("sky.dec", ASCENDING)], name="sky_dec"),
+    ],
+    "record_headers": [],
+}

@@ -1,0 +1,78 @@
+"""Refresh tokens: stored only as SHA-256 hashes, rotated on every use, revoked by family."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from webbscope.auth import hash_refresh_token, new_refresh_token
+from webbscope.db._client import Database
+from webbscope.errors import Unauthorized
+
+
+@dataclass(frozen=True)
+class Rotation:
+    user_id: str
+    token: str
+
+
+class RefreshTokensRepo:
+    def __init__(self, db: Database) -> None:
+        self.coll = db.collection("refresh_tokens")
+
+    async def issue(self, user_id: str, ttl_s: int, family: str | None = None) -> str:
+        token = new_refresh_token()
+        now = datetime.now(UTC)
+        if random.random() < 0.01:  # expired tokens go (where TTL indexes are unavailable)
+            await self.coll.delete_many({"expires_at": {"$lt": now - timedelta(days=1)}})
+        await self.coll.insert_one(
+            {
+                "_id": hash_refresh_token(token),
+                "user_id": user_id,
+                "family": family or uuid.uuid4().hex,
+                "created_at": now,
+                "expires_at": now + timedelta(seconds=ttl_s),
+                "used_at": None,
+                "revoked": False,
+            }
+        )
+        return token
+
+    async def rotate(self, token: str, ttl_s: int) -> Rotation:
+        """Spend `token` and issue its successor in the same family. Presenting a token that
+        was already spent revokes the whole family: someone else has a copy of it."""
+        now = datetime.now(UTC)
+        key = hash_refresh_token(token)
+        spent = await self.coll.find_one_and_update(
+            {"_id": key, "used_at": None, "revoked": False},
+            {"$set": {"used_at": now}},
+        )
+        if spent is None:
+            doc = await self.coll.find_one({"_id": key})
+            if doc is None:
+                raise Unauthorized("unknown refresh token", code="invalid_refresh_token")
+            if doc["used_at"] is not None and not doc["revoked"]:
+                await self.revoke_family(doc["family"])
+                raise Unauthorized(
+                    "this refresh token was already used; every session of its family has "
+                    "been signed out",
+                    code="refresh_token_reused",
+                )
+            raise Unauthorized("the refresh token was revoked", code="refresh_token_revoked")
+        if spent["expires_at"] <= now:
+            raise Unauthorized("the refresh token has expired", code="refresh_token_expired")
+        new = await self.issue(spent["user_id"], ttl_s, family=spent["family"])
+        return Rotation(user_id=spent["user_id"], token=new)
+
+    async def revoke(self, token: str) -> None:
+        doc = await self.coll.find_one({"_id": hash_refresh_token(token)})
+        if doc is not None:
+            await self.revoke_family(doc["family"])
+
+    async def revoke_family(self, family: str) -> None:
+        await self.coll.update_many({"family": family}, {"$set": {"revoked": True}})
+
+    async def revoke_user(self, user_id: str) -> None:
+        await self.coll.update_many({"user_id": user_id}, {"$set": {"revoked": True}})

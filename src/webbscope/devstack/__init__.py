@@ -1,0 +1,1 @@
+"""Local dependency processes (database, S3, archive stand-in) for tests and `webbscope up`."""

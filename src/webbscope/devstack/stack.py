@@ -1,0 +1,131 @@
+"""`webbscope up`: the database (unless a URI is configured), the three services, `ready`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import httpx
+
+from webbscope.devstack.process import ManagedProcess, ProcessStartError, port_open
+from webbscope.devstack.wiredb import WireDB
+from webbscope.settings import load_settings
+
+#: Default ports of the local stack; `--port-offset N` adds N to each.
+BASE_PORTS = {"frontend": 3000, "backend": 5001, "engine": 8000, "mast": 8002, "database": 27017}
+
+
+@dataclass(frozen=True)
+class StackPorts:
+    offset: int = 0
+
+    def __getitem__(self, name: str) -> int:
+        return BASE_PORTS[name] + self.offset
+
+
+def _database_configured() -> bool:
+    """True when MONGODB_URI is set in the environment or in `.env`."""
+    if os.environ.get("MONGODB_URI"):
+        return True
+    env_file = Path(".env")
+    if env_file.is_file():
+        for line in env_file.read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "MONGODB_URI" and value.strip():
+                return True
+    return False
+
+
+def _say(msg: str) -> None:
+    print(f"webbscope up: {msg}", file=sys.stderr, flush=True)
+
+
+def _wait_http(proc: ManagedProcess, url: str, timeout: float, want: int = 200) -> None:
+    def ok() -> bool:
+        return httpx.get(url, timeout=1.0).status_code == want
+
+    proc.wait_ready(ok, timeout)
+
+
+def run_stack(data_dir: Path, port_offset: int = 0, host: str = "127.0.0.1") -> int:
+    settings = load_settings()  # a bad setting stops us before anything starts
+    ports = StackPorts(port_offset)
+    data_dir = data_dir.resolve()
+    logs = data_dir / "logs"
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    started: list[ManagedProcess] = []
+    try:
+        wanted = ["backend", "engine", "mast"]
+        if not _database_configured():
+            wanted.append("database")
+        busy = [f"{n} :{ports[n]}" for n in wanted if port_open(host, ports[n])]
+        if busy:
+            _say(
+                f"port(s) already in use: {', '.join(busy)}; stop what holds them or "
+                "use --port-offset N"
+            )
+            return 1
+        env = dict(os.environ)
+        env.setdefault("WEBBSCOPE_ENV", settings.environment.value)
+        env.update(
+            DATA_DIR=str(data_dir),
+            ENGINE_URL=f"http://{host}:{ports['engine']}",
+            MAST_URL=f"http://{host}:{ports['mast']}",
+        )
+        if "database" in wanted:
+            db = WireDB(data_dir / "db", host=host, port=ports["database"])
+            started.append(db)
+            db.wait_ready(db.answers, timeout=30)
+            env["MONGODB_URI"] = db.uri
+            _say(f"database (wire-protocol server) on {db.uri}, data in {db.data_dir}")
+        for name in ("engine", "mast", "backend"):
+            port = ports[name]
+            proc = ManagedProcess(
+                name,
+                [
+                    sys.executable,
+                    "-m",
+                    "webbscope",
+                    "serve",
+                    name,
+                    "--host",
+                    host,
+                    "--port",
+                    str(port),
+                ],
+                log_path=logs / f"{name}.log",
+                env=env,
+            )
+            started.append(proc)
+        for proc in started[-3:]:
+            _wait_http(proc, f"http://{host}:{ports[proc.name]}/health", timeout=60)
+        _wait_http(started[-1], f"http://{host}:{ports['backend']}/api/health", timeout=30)
+        _say(f"backend http://{host}:{ports['backend']}/api  (logs in {logs})")
+        print("ready", flush=True)
+        while not stop.is_set():
+            for proc in started:
+                if not proc.alive():
+                    _say(f"{proc.name} exited with code {proc.proc.returncode}:\n{proc.log_tail()}")
+                    return 1
+            stop.wait(0.5)
+        return 0
+    except ProcessStartError as exc:
+        _say(str(exc))
+        return 1
+    finally:
+        for proc in reversed(started):
+            proc.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if started:
+            _say("stopped")

@@ -1,0 +1,1 @@
+"""Web-free library logic: record queries, access rules and sky geometry."""

@@ -1,0 +1,1 @@
+"""Thin ASGI services over the web-free modules: backend, engine and mast."""

@@ -1,0 +1,1 @@
+"""Backend routes, one module per resource."""

@@ -1,0 +1,195 @@
+"""`/api/auth`: register, log in, refresh, log out, who am I."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request, Response, status
+
+from webbscope.auth import check_password_policy, create_access_token, hash_password
+from webbscope.auth import verify_password as _verify
+from webbscope.domain.users import User
+from webbscope.errors import Forbidden, Unauthorized
+from webbscope.services.backend.deps import (
+    ClientAddress,
+    CurrentUser,
+    Limiter,
+    SettingsDep,
+    Tokens,
+    Users,
+)
+from webbscope.services.backend.schemas import (
+    LoginRequest,
+    RegisterRequest,
+    TokenResponse,
+    UserOut,
+)
+from webbscope.settings import Settings
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+REFRESH_COOKIE = "webbscope_refresh"
+COOKIE_PATH = "/api/auth"
+# Verifying against this hash when the user does not exist keeps the timing the same.
+_DUMMY_HASH = hash_password("not-a-real-password-but-a-timing-equaliser")
+
+
+async def verify_password(password_hash: str, password: str) -> bool:
+    return await asyncio.to_thread(_verify, password_hash, password)
+
+
+def set_refresh_cookie(response: Response, token: str, settings: Settings) -> None:
+    response.set_cookie(
+        REFRESH_COOKIE,
+        token,
+        max_age=settings.refresh_token_ttl_s,
+        path=COOKIE_PATH,
+        httponly=True,
+        secure=not settings.is_development,
+        samesite="strict",
+    )
+
+
+def clear_refresh_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        REFRESH_COOKIE,
+        path=COOKIE_PATH,
+        httponly=True,
+        secure=not settings.is_development,
+        samesite="strict",
+    )
+
+
+async def start_session(
+    user: User, response: Response, settings: Settings, tokens: Tokens, family: str | None = None
+) -> TokenResponse:
+    """An access token in the body and a new refresh token in the cookie."""
+    refresh = await tokens.issue(user.id, settings.refresh_token_ttl_s, family=family)
+    set_refresh_cookie(response, refresh, settings)
+    token, ttl = create_access_token(
+        user.id,
+        user.role.value,
+        user.session_version,
+        settings.jwt_secret.get_secret_value(),
+        settings.access_token_ttl_s,
+    )
+    return TokenResponse(access_token=token, expires_in=ttl)
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserOut,
+    summary="Create an account",
+)
+async def register(
+    body: RegisterRequest,
+    users: Users,
+    limiter: Limiter,
+    settings: SettingsDep,
+    address: ClientAddress,
+) -> UserOut:
+    await limiter.hit("registration", address, settings.auth_rate_limit_per_minute)
+    check_password_policy(body.password, username=body.username, email=body.email)
+    password_hash = await asyncio.to_thread(hash_password, body.password)
+    user = await users.create(
+        username=body.username,
+        email=body.email,
+        password_hash=password_hash,
+        display_name=body.display_name,
+        organisation=body.organisation,
+    )
+    return UserOut.of(user)
+
+
+@router.post("/login", response_model=TokenResponse, summary="Sign in (username or email)")
+async def login(
+    body: LoginRequest,
+    response: Response,
+    users: Users,
+    tokens: Tokens,
+    limiter: Limiter,
+    settings: SettingsDep,
+    address: ClientAddress,
+) -> TokenResponse:
+    await limiter.hit("login", address, settings.auth_rate_limit_per_minute)
+    user = await users.find_by_login(body.username)
+    if user is None:
+        await verify_password(_DUMMY_HASH, body.password)
+        raise Unauthorized("wrong username or password", code="invalid_credentials")
+    now = datetime.now(UTC)
+    if user.locked_until is not None and user.locked_until > now:
+        _raise_locked(user.locked_until, now)
+    if not await verify_password(user.password_hash, body.password):
+        user = await users.login_failed(
+            user.id, settings.login_max_failures, settings.login_lockout_s
+        )
+        if user.locked_until is not None and user.locked_until > now:
+            _raise_locked(user.locked_until, now)
+        raise Unauthorized("wrong username or password", code="invalid_credentials")
+    if user.disabled:
+        raise Forbidden("this account is disabled", code="account_disabled")
+    await users.login_succeeded(user.id)
+    return await start_session(user, response, settings, tokens)
+
+
+def _raise_locked(until: datetime, now: datetime) -> None:
+    seconds = max(1, int((until - now).total_seconds()))
+    err = Forbidden(
+        f"too many failed log-ins: the account is locked for {seconds // 60 + 1} more minutes",
+        code="account_locked",
+        details={"retry_after_s": seconds},
+    )
+    err.headers = {"Retry-After": str(seconds)}
+    raise err
+
+
+@router.post(
+    "/refresh",
+    response_model=TokenResponse,
+    summary="A new access token from the refresh cookie (which rotates)",
+)
+async def refresh(
+    request: Request,
+    response: Response,
+    users: Users,
+    tokens: Tokens,
+    settings: SettingsDep,
+) -> TokenResponse:
+    presented = request.cookies.get(REFRESH_COOKIE)
+    if not presented:
+        raise Unauthorized("no refresh cookie: sign in again", code="not_signed_in")
+    rotation = await tokens.rotate(presented, settings.refresh_token_ttl_s)
+    user = await users.get(rotation.user_id)
+    if user is None or user.disabled:
+        await tokens.revoke(rotation.token)
+        raise Unauthorized("this account is disabled", code="account_disabled")
+    set_refresh_cookie(response, rotation.token, settings)
+    token, ttl = create_access_token(
+        user.id,
+        user.role.value,
+        user.session_version,
+        settings.jwt_secret.get_secret_value(),
+        settings.access_token_ttl_s,
+    )
+    return TokenResponse(access_token=token, expires_in=ttl)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Sign out: the refresh token's family is revoked and the cookie cleared",
+)
+async def logout(request: Request, tokens: Tokens, settings: SettingsDep) -> Response:
+    presented = request.cookies.get(REFRESH_COOKIE)
+    if presented:
+        await tokens.revoke(presented)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    clear_refresh_cookie(response, settings)
+    return response
+
+
+@router.get("/me", response_model=UserOut, summary="The signed-in user")
+async def me(user: CurrentUser) -> UserOut:
+    return UserOut.of(user)

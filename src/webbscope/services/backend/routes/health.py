@@ -1,0 +1,84 @@
+"""`GET /api/health`: the database, storage, engine and mast, each with its latency."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from webbscope import __version__
+from webbscope.errors import WebbscopeError
+from webbscope.services.common.client import ServiceClient
+
+router = APIRouter(prefix="/api", tags=["health"])
+
+
+class Check(BaseModel):
+    status: Literal["ok", "error"]
+    latency_ms: float
+    message: str | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    version: str
+    checks: dict[str, Check]
+
+
+async def _timed(probe: Callable[[], Awaitable[None]], timeout_s: float = 3.0) -> Check:
+    start = time.perf_counter()
+    message: str | None
+    try:
+        await asyncio.wait_for(probe(), timeout_s)
+    except TimeoutError:
+        message = f"no answer within {timeout_s:.0f} s"
+    except WebbscopeError as exc:
+        message = exc.message
+    except Exception as exc:
+        message = f"{exc.__class__.__name__}: {exc}"
+    else:
+        message = None
+    ms = round((time.perf_counter() - start) * 1000, 2)
+    return Check(status="error" if message else "ok", latency_ms=ms, message=message)
+
+
+def _service_probe(client: ServiceClient) -> Callable[[], Awaitable[None]]:
+    async def probe() -> None:
+        resp = await client.request("GET", "/health")
+        if resp.status_code != 200:
+            raise RuntimeError(f"{client.name} answered HTTP {resp.status_code}")
+
+    return probe
+
+
+@router.get(
+    "/health",
+    response_model=Health,
+    summary="Health of the backend and everything it depends on",
+    responses={503: {"model": Health, "description": "A dependency is unhealthy"}},
+)
+async def health(request: Request) -> JSONResponse:
+    parts = request.app.state.parts
+
+    async def database() -> None:
+        await parts.db.ping()
+
+    async def storage() -> None:
+        await asyncio.to_thread(parts.storage.health)
+
+    names = ["database", "storage", "engine", "mast"]
+    results = await asyncio.gather(
+        _timed(database),
+        _timed(storage),
+        _timed(_service_probe(request.app.state.engine)),
+        _timed(_service_probe(request.app.state.mast)),
+    )
+    checks = dict(zip(names, results, strict=True))
+    ok = all(c.status == "ok" for c in checks.values())
+    body = Health(status="ok" if ok else "degraded", version=__version__, checks=checks)
+    return JSONResponse(body.model_dump(), status_code=200 if ok else 503)

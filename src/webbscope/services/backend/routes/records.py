@@ -1,0 +1,422 @@
+"""`/api/records`: the library — list and filter, upload, read, change, delete, download,
+headers, lineage and bulk actions. Another user's private record answers 404."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from webbscope.db import Document, parse_id
+from webbscope.db.records import PUBLIC, RecordQuery, RecordsRepo, SortKey, to_record
+from webbscope.domain.records import Source, Visibility
+from webbscope.domain.users import User
+from webbscope.errors import Forbidden, NotFound, Unprocessable, WebbscopeError
+from webbscope.fits import FitsLimits
+from webbscope.library.ingest import add_file
+from webbscope.services.backend.deps import (
+    CurrentUser,
+    DbDep,
+    OptionalUser,
+    Records,
+    SettingsDep,
+    StorageDep,
+    Users,
+)
+from webbscope.services.backend.schemas import (
+    BulkAction,
+    BulkItem,
+    BulkRequest,
+    BulkResult,
+    HeadersOut,
+    LineageGraph,
+    LineageNode,
+    RecordOut,
+    RecordPage,
+    RecordPatch,
+    UploadItem,
+    UploadResult,
+)
+from webbscope.services.backend.streaming import stream_object
+from webbscope.services.backend.uploads import check_file_name, discard, receive_files
+from webbscope.services.common.errors import ErrorBody
+from webbscope.storage import UPLOADS_PREFIX
+
+router = APIRouter(prefix="/api/records", tags=["records"])
+
+Csv = Annotated[list[str] | None, Query(description="repeat the parameter or separate by commas")]
+
+
+def _split(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for v in values or []:
+        out += [p.strip() for p in v.split(",") if p.strip()]
+    return out
+
+
+# -- access ------------------------------------------------------------------------------
+
+
+def can_read(doc: Document, caller: User | None) -> bool:
+    if caller is not None and caller.is_admin:
+        return True
+    readers = doc.get("readers", [])
+    return PUBLIC in readers or (caller is not None and caller.id in readers)
+
+
+def can_write(doc: Document, caller: User | None) -> bool:
+    return caller is not None and (caller.is_admin or doc["owner_id"] == caller.id)
+
+
+async def readable(records: Records, record_id: str, caller: User | None) -> Document:
+    """The record if the caller may read it; 404 otherwise (existence does not leak)."""
+    parse_id(record_id, "record id")
+    try:
+        doc = await records.get_raw(record_id)
+    except NotFound:
+        doc = None
+    if doc is None or not can_read(doc, caller):
+        raise NotFound(f"record {record_id} not found", code="record_not_found")
+    return doc
+
+
+async def writable(records: Records, record_id: str, caller: User | None) -> Document:
+    doc = await readable(records, record_id, caller)
+    if not can_write(doc, caller):
+        raise Forbidden("only the owner may change this record", code="not_owner")
+    return doc
+
+
+# -- list and upload -----------------------------------------------------------------------
+
+
+@router.get("", response_model=RecordPage, summary="List and filter the records you can see")
+async def list_records(
+    caller: OptionalUser,
+    records: Records,
+    q: Annotated[str | None, Query(max_length=200, description="free text")] = None,
+    instrument: Csv = None,
+    filter: Csv = None,
+    target: Csv = None,
+    program: Csv = None,
+    processing_level: Csv = None,
+    product_type: Csv = None,
+    source: Csv = None,
+    tags: Csv = None,
+    visibility: Visibility | None = None,
+    archived: Annotated[
+        Literal["false", "true", "any"], Query(description="archived records: hidden by default")
+    ] = "false",
+    owner: Literal["me", "others", "any"] = "any",
+    observed_after: datetime | None = None,
+    observed_before: datetime | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    ra: Annotated[float | None, Query(ge=0, lt=360)] = None,
+    dec: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    radius: Annotated[
+        float | None, Query(gt=0, le=10, description="degrees; omit for 'footprint contains'")
+    ] = None,
+    sort: SortKey = "created_at",
+    order: Literal["asc", "desc"] = "desc",
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> RecordPage:
+    if (ra is None) != (dec is None):
+        raise Unprocessable("give both ra and dec for a sky position", code="validation_error")
+    if radius is not None and ra is None:
+        raise Unprocessable("radius needs ra and dec", code="validation_error")
+    query = RecordQuery(
+        text=q,
+        instrument=_split(instrument),
+        filter=_split(filter),
+        target=_split(target),
+        program=_split(program),
+        processing_level=_split(processing_level),
+        product_type=_split(product_type),
+        source=_split(source),
+        tags=_split(tags),
+        visibility=visibility,
+        archived=None if archived == "any" else archived == "true",
+        owner=owner,
+        observed_after=observed_after,
+        observed_before=observed_before,
+        created_after=created_after,
+        created_before=created_before,
+        ra=ra,
+        dec=dec,
+        radius=radius,
+        sort=sort,
+        descending=order == "desc",
+        offset=offset,
+        limit=limit,
+    )
+    items, total = await records.query(query, caller)
+    return RecordPage(
+        items=[RecordOut.of(r) for r in items], total=total, offset=offset, limit=limit
+    )
+
+
+@router.post(
+    "",
+    response_model=UploadResult,
+    status_code=status.HTTP_201_CREATED,
+    summary="Upload FITS files (multipart, parts named 'files'); all or nothing",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["files"],
+                        "properties": {
+                            "files": {
+                                "type": "array",
+                                "items": {"type": "string", "format": "binary"},
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+async def upload(
+    request: Request,
+    caller: CurrentUser,
+    db: DbDep,
+    storage: StorageDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    staging = settings.data_dir / ".staging"
+    staged = await receive_files(request, staging, settings.max_upload_bytes)
+    limits = FitsLimits.from_settings(settings)
+    results: list[UploadItem] = []
+    created_ids: list[str] = []
+    try:
+        for f in staged:
+            added = await add_file(
+                db,
+                storage,
+                owner=caller,
+                path=f.path,
+                file_name=f.file_name,
+                size=f.size,
+                sha256=f.sha256,
+                key=f"{UPLOADS_PREFIX}{caller.id}/{f.sha256}.fits",
+                source=Source.upload,
+                limits=limits,
+            )
+            if added.created:
+                created_ids.append(added.record.id)
+            results.append(UploadItem(record=RecordOut.of(added.record), created=added.created))
+    except BaseException:
+        # All or nothing: the files of this request already recorded are removed again.
+        for rid in created_ids:
+            await _delete_record(rid, db, storage)
+        raise
+    finally:
+        discard(staged)
+    body = UploadResult(items=results).model_dump(mode="json")
+    code = status.HTTP_201_CREATED if created_ids else status.HTTP_200_OK
+    return JSONResponse(body, status_code=code)
+
+
+# -- one record ------------------------------------------------------------------------------
+
+
+@router.get("/{record_id}", response_model=RecordOut, summary="One record")
+async def get_record(record_id: str, caller: OptionalUser, records: Records) -> RecordOut:
+    return RecordOut.of(to_record(await readable(records, record_id, caller)))
+
+
+@router.patch("/{record_id}", response_model=RecordOut, summary="Change a record (owner)")
+async def patch_record(
+    record_id: str, body: RecordPatch, caller: CurrentUser, records: Records, users: Users
+) -> RecordOut:
+    await writable(records, record_id, caller)
+    changes = body.model_dump(exclude_unset=True)
+    if "file_name" in changes:
+        check_file_name(changes["file_name"])
+    if body.shared_with is not None:
+        changes.update(await _share_fields(body.shared_with, users))
+        changes.setdefault("visibility", Visibility.shared)
+    if "visibility" in changes:
+        changes["visibility"] = Visibility(changes["visibility"]).value
+    return RecordOut.of(await records.update(record_id, changes))
+
+
+async def _share_fields(usernames: list[str], users: Users) -> Document:
+    ids, names = [], []
+    for name in dict.fromkeys(usernames):
+        user = await users.find_by_username(name)
+        if user is None:
+            raise Unprocessable(f"no user named {name!r}", code="unknown_user")
+        ids.append(user.id)
+        names.append(user.username)
+    return {"shared_with": names, "shared_with_ids": ids}
+
+
+@router.delete(
+    "/{record_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a record and its stored file (owner)",
+)
+async def delete_record(
+    record_id: str, caller: CurrentUser, records: Records, db: DbDep, storage: StorageDep
+) -> Response:
+    await writable(records, record_id, caller)
+    await _delete_record(record_id, db, storage)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+async def _delete_record(record_id: str, db: DbDep, storage: StorageDep) -> None:
+    repo = RecordsRepo(db)
+    doc = await repo.delete(record_id)
+    if doc is None:
+        return
+    keys = [doc["storage_key"], *doc.get("extra_keys", [])]
+    for key in keys:
+        if await repo.count_key_references(key) == 0:
+            await asyncio.to_thread(storage.delete, key)
+    if doc.get("thumbnail_key"):
+        await asyncio.to_thread(storage.delete, doc["thumbnail_key"])
+
+
+@router.get(
+    "/{record_id}/download",
+    summary="The file, streamed; supports HTTP Range",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/fits": {}}},
+        206: {"content": {"application/fits": {}}, "description": "Partial content"},
+    },
+)
+async def download(
+    record_id: str,
+    caller: OptionalUser,
+    records: Records,
+    storage: StorageDep,
+    range_header: Annotated[str | None, Header(alias="Range")] = None,
+    if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
+) -> Response:
+    doc = await readable(records, record_id, caller)
+    return stream_object(
+        storage,
+        doc["storage_key"],
+        doc["size"],
+        range_header=range_header,
+        media_type="application/fits",
+        etag=doc["sha256"],
+        file_name=doc["file_name"],
+        if_none_match=if_none_match,
+    )
+
+
+@router.get(
+    "/{record_id}/thumbnail",
+    summary="The record's thumbnail (JPEG)",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+async def thumbnail(
+    record_id: str, caller: OptionalUser, records: Records, storage: StorageDep
+) -> Response:
+    doc = await readable(records, record_id, caller)
+    key = doc.get("thumbnail_key")
+    if not key:
+        raise NotFound("this record has no thumbnail yet", code="thumbnail_not_ready")
+    size = await asyncio.to_thread(storage.size, key)
+    return stream_object(
+        storage, key, size, range_header=None, media_type="image/jpeg", etag=f"t{record_id}"
+    )
+
+
+@router.get("/{record_id}/headers", response_model=HeadersOut, summary="Every HDU header")
+async def headers(record_id: str, caller: OptionalUser, records: Records) -> HeadersOut:
+    await readable(records, record_id, caller)
+    hdus = await records.get_headers(record_id)
+    if hdus is None:
+        raise NotFound("no headers are stored for this record", code="headers_not_found")
+    return HeadersOut(record_id=record_id, hdus=hdus)
+
+
+def _node(doc: Document) -> LineageNode:
+    return LineageNode(
+        id=str(doc["_id"]),
+        file_name=doc["file_name"],
+        source=doc["source"],
+        processing_level=doc.get("processing_level"),
+        product_type=doc.get("product_type"),
+    )
+
+
+@router.get(
+    "/{record_id}/lineage",
+    response_model=LineageGraph,
+    summary="What the record was derived from and what derives from it",
+)
+async def lineage(record_id: str, caller: OptionalUser, records: Records) -> LineageGraph:
+    doc = await readable(records, record_id, caller)
+    lin = doc.get("lineage") or {}
+    parents_ids, child_ids = lin.get("derived_from", []), lin.get("derivatives", [])
+    parents = await records.summaries(parents_ids, caller)
+    children = await records.summaries(child_ids, caller)
+    hidden = len(parents_ids) + len(child_ids) - len(parents) - len(children)
+    return LineageGraph(
+        record=_node(doc),
+        derived_from=[_node(d) for d in parents],
+        derivatives=[_node(d) for d in children],
+        hidden=hidden,
+    )
+
+
+# -- bulk ----------------------------------------------------------------------------------
+
+
+@router.post("/bulk", response_model=BulkResult, summary="One action on many records")
+async def bulk(
+    body: BulkRequest,
+    caller: CurrentUser,
+    records: Records,
+    users: Users,
+    db: DbDep,
+    storage: StorageDep,
+) -> BulkResult:
+    if body.action in (BulkAction.tag, BulkAction.untag) and not body.tags:
+        raise Unprocessable(f"'{body.action.value}' needs 'tags'", code="validation_error")
+    share: Document | None = None
+    if body.action is BulkAction.share:
+        if body.visibility is None and body.users is None:
+            raise Unprocessable("'share' needs 'visibility' or 'users'", code="validation_error")
+        share = {}
+        if body.users is not None:
+            share.update(await _share_fields(body.users, users))
+            share["visibility"] = Visibility.shared.value
+        if body.visibility is not None:
+            share["visibility"] = body.visibility.value
+    items: list[BulkItem] = []
+    for rid in dict.fromkeys(body.ids):
+        try:
+            await writable(records, rid, caller)
+            if body.action is BulkAction.tag:
+                await records.add_tags(rid, body.tags or [])
+            elif body.action is BulkAction.untag:
+                await records.add_tags(rid, body.tags or [], remove=True)
+            elif body.action in (BulkAction.archive, BulkAction.unarchive):
+                await records.update(rid, {"archived": body.action is BulkAction.archive})
+            elif body.action is BulkAction.share:
+                await records.update(rid, dict(share or {}))
+            elif body.action is BulkAction.delete:
+                await _delete_record(rid, db, storage)
+            items.append(BulkItem(id=rid, ok=True))
+        except WebbscopeError as exc:
+            items.append(
+                BulkItem(id=rid, ok=False, error=ErrorBody(code=exc.code, message=exc.message))
+            )
+    ok = sum(1 for i in items if i.ok)
+    return BulkResult(action=body.action, succeeded=ok, failed=len(items) - ok, items=items)

@@ -1,0 +1,1 @@
+"""The processing engine: rendering, composites, mosaics, analysis, semantic index."""

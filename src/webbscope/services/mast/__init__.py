@@ -1,0 +1,1 @@
+"""The MAST proxy: archive search, product lists and imports."""

@@ -1,0 +1,60 @@
+"""A real stack (`webbscope up`: wire-protocol database, backend, engine, mast) shared by the
+API tests of a session."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.support.api import ApiUser, register
+from tests.support.stack import RunningStack, start_stack, stop_stack
+
+
+@pytest.fixture(scope="session")
+def api_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    stack = start_stack(tmp_path_factory.mktemp("api-stack"), env={"MAX_UPLOAD_BYTES": "50000000"})
+    yield stack
+    stop_stack(stack)
+
+
+@pytest.fixture
+def alice(api_stack: RunningStack) -> ApiUser:
+    return register(api_stack.url("backend"), "alice")
+
+
+@pytest.fixture
+def bob(api_stack: RunningStack) -> ApiUser:
+    return register(api_stack.url("backend"), "bob")
+
+
+@pytest.fixture
+def admin(api_stack: RunningStack) -> ApiUser:
+    user = register(api_stack.url("backend"), "admin", login=False)
+    subprocess.run(
+        [sys.executable, "-m", "webbscope", "admin", "promote", user.username],
+        env={"MONGODB_URI": api_stack.mongodb_uri, "PATH": "/usr/bin:/bin"},
+        check=True,
+        capture_output=True,
+    )
+    from tests.support.api import sign_in
+
+    sign_in(user)
+    return user
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic JWST products (small frames), written once per session."""
+    from webbscope.demo import write_demo_data
+
+    out = tmp_path_factory.mktemp("demo")
+    write_demo_data(out, seed=0, size=256)
+    return out
+
+
+@pytest.fixture(scope="session")
+def i2d(demo_dir: Path) -> Path:
+    return demo_dir / "jw02731-o001_t017_nircam_clear-f090w_i2d.fits"

@@ -1,0 +1,1 @@
+"""Helpers the test suites share: real local servers and the running stack."""

@@ -1,0 +1,80 @@
+"""Start the real local stack (`webbscope up`) on free ports for integration tests."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from webbscope.devstack.process import ManagedProcess, port_open
+from webbscope.devstack.stack import BASE_PORTS, StackPorts
+from webbscope.settings import DEV_SERVICE_TOKEN
+
+
+def free_offset(host: str = "127.0.0.1") -> int:
+    """A port offset at which every port of the stack is free."""
+    for _ in range(200):
+        offset = random.randrange(10_000, 30_000, 10)
+        if not any(port_open(host, p + offset, 0.05) for p in BASE_PORTS.values()):
+            return offset
+    raise RuntimeError("no free port offset found for the stack")
+
+
+@dataclass
+class RunningStack:
+    proc: ManagedProcess
+    ports: StackPorts
+    data_dir: Path
+    service_token: str = DEV_SERVICE_TOKEN
+
+    def url(self, service: str, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.ports[service]}{path}"
+
+    @property
+    def api(self) -> str:
+        return self.url("backend", "/api")
+
+    @property
+    def mongodb_uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.ports['database']}"
+
+
+def start_stack(
+    data_dir: Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> RunningStack:
+    offset = free_offset()
+    full_env = {k: v for k, v in os.environ.items() if k != "MONGODB_URI"}
+    full_env.update({"WEBBSCOPE_ENV": "test", "LOG_LEVEL": "INFO"})
+    full_env.update(env or {})
+    proc = ManagedProcess(
+        "webbscope up",
+        [
+            sys.executable,
+            "-m",
+            "webbscope",
+            "up",
+            "--data-dir",
+            str(data_dir),
+            "--port-offset",
+            str(offset),
+        ],
+        log_path=data_dir / "up.log",
+        env=full_env,
+    )
+
+    def ready() -> bool:
+        return "ready" in (data_dir / "up.log").read_text().splitlines()
+
+    proc.wait_ready(ready, timeout)
+    return RunningStack(proc, StackPorts(offset), data_dir)
+
+
+def stop_stack(stack: RunningStack) -> None:
+    stack.proc.proc.send_signal(2)  # Ctrl-C, as a person would
+    try:
+        stack.proc.proc.wait(30)
+    except subprocess.TimeoutExpired:
+        stack.proc.stop()
