@@ -61,6 +61,20 @@ def _admin(args: argparse.Namespace) -> int:
     return admin.run(args.admin_command, username=args.username)
 
 
+def _openapi(args: argparse.Namespace) -> int:
+    import importlib
+    import json
+
+    module, _, factory = SERVICES[args.service][0].partition(":")
+    app = getattr(importlib.import_module(module), factory)()
+    text = json.dumps(app.openapi(), indent=2, sort_keys=True) + "\n"
+    if args.out:
+        Path(args.out).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="webbscope", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -89,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port-offset", type=int, default=0, help="added to every port")
     p.add_argument("--host", default="127.0.0.1")
     p.set_defaults(func=_up)
+
+    p = sub.add_parser("openapi", help="write a service's OpenAPI document (no server needed)")
+    p.add_argument("service", choices=sorted(SERVICES))
+    p.add_argument("--out", help="file to write (default: standard output)")
+    p.set_defaults(func=_openapi)
 
     p = sub.add_parser("admin", help="manage administrators")
     admin_sub = p.add_subparsers(dest="admin_command", required=True)

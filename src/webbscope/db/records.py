@@ -224,21 +224,11 @@ def _facets(meta: Document) -> Document:
     return out
 
 
-def _stored_metadata(meta: Document) -> Document:
-    """Metadata as stored: footprint corners as objects (the wire-protocol server used in
-    development refuses arrays of arrays)."""
-    out = dict(meta)
-    fp = out.get("footprint")
-    if fp and isinstance(fp[0], list | tuple):
-        out["footprint"] = [{"ra": a, "dec": b} for a, b in fp]
-    return out
-
-
 def _footprint_pairs(meta: Document) -> list[tuple[float, float]] | None:
     fp = meta.get("footprint")
     if not fp:
         return None
-    return [(c["ra"], c["dec"]) if isinstance(c, dict) else (c[0], c[1]) for c in fp]
+    return [(float(c["ra"]), float(c["dec"])) for c in fp]
 
 
 class RecordsRepo:
@@ -270,7 +260,7 @@ class RecordsRepo:
         `Conflict` carrying the existing record's id."""
         now = datetime.now(UTC)
         tags = sorted(set(_lower(tags)))
-        meta = _stored_metadata(metadata)
+        meta = dict(metadata)
         doc: Document = {
             "_id": record_id or ObjectId(),
             "owner_id": owner.id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 #: JWST calibration level: "1" raw ramps (`_uncal`), "2a" count rates (`_rate`), "2b" calibrated
 #: exposures (`_cal`, level-2 `_x1d`/`_i2d`/`_s3d`), "3" combined products (level-3 names).
@@ -46,6 +46,15 @@ class SpectralAxis(BaseModel):
     size: int = Field(description="number of planes")
     first: float | None = Field(None, description="world value of the first plane")
     last: float | None = Field(None, description="world value of the last plane")
+
+
+class SkyPoint(BaseModel):
+    """A position on the sky in degrees (ICRS), RA in [0, 360)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ra: float
+    dec: float
 
 
 class JwstMetadata(BaseModel):
@@ -89,11 +98,22 @@ class JwstMetadata(BaseModel):
     spectral_axis: SpectralAxis | None = None
 
     has_celestial_wcs: bool = False
-    footprint: list[tuple[float, float]] | None = Field(
-        None, description="four (ra, dec) corners in degrees, RA in [0, 360)"
+    footprint: list[SkyPoint] | None = Field(
+        None, description="four corners in degrees, in order around the image"
     )
     center_ra: float | None = None
     center_dec: float | None = None
     pixel_scale_arcsec: float | None = None
 
     hdus: list[HduSummary] = Field(default_factory=list)
+
+    @field_validator("footprint", mode="before")
+    @classmethod
+    def _corners(cls, value: object) -> object:
+        """Accept (ra, dec) pairs, as the WCS helpers return them."""
+        if isinstance(value, list):
+            return [
+                {"ra": float(c[0]), "dec": float(c[1])} if isinstance(c, tuple | list) else c
+                for c in value
+            ]
+        return value

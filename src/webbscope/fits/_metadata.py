@@ -110,14 +110,19 @@ def _summaries(layouts: list[HduLayout], hdul: Any) -> list[HduSummary]:
     return out
 
 
-def extract_metadata(path: str | os.PathLike[str], limits: FitsLimits) -> JwstMetadata:
+def extract_metadata(
+    path: str | os.PathLike[str], limits: FitsLimits, *, file_name: str | None = None
+) -> JwstMetadata:
     """Read a FITS product's JWST metadata from its headers.
 
     The file is validated first (see `open_fits`). Missing keywords give None; a broken WCS
     gives no footprint. The science HDU is the first `SCI` image, else the first image with
-    data; tables (such as `_x1d` spectra) have no shape or footprint.
+    data; tables (such as `_x1d` spectra) have no shape or footprint. `file_name` is the
+    product's real name when `path` is a temporary file (an upload): the processing level,
+    product type and obs_id are read from it.
     """
     p = Path(path)
+    name = file_name or p.name
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AstropyWarning)
         with open_scanned(p, limits) as (layouts, hdul):
@@ -143,8 +148,8 @@ def extract_metadata(path: str | os.PathLike[str], limits: FitsLimits) -> JwstMe
 
             start_mjd = _lookup(headers, ["EXPSTART", "MJD-BEG", "MJD-OBS"], _number)
             return JwstMetadata(
-                file_name=p.name,
-                obs_id=obs_id_from_filename(p.name),
+                file_name=name,
+                obs_id=obs_id_from_filename(name),
                 size_bytes=p.stat().st_size,
                 telescope=_lookup(headers, ["TELESCOP"], _text),
                 instrument=_lookup(headers, ["INSTRUME"], _text),
@@ -164,8 +169,8 @@ def extract_metadata(path: str | os.PathLike[str], limits: FitsLimits) -> JwstMe
                 exposure_end_mjd=_lookup(headers, ["EXPEND", "MJD-END"], _number),
                 exposure_time=_lookup(headers, ["EFFEXPTM", "XPOSURE", "EXPTIME"], _number),
                 bunit=_lookup(sci_first, ["BUNIT"], _text),
-                processing_level=processing_level(p.name, merged),
-                product_type=product_type(p.name, merged),
+                processing_level=processing_level(name, merged),
+                product_type=product_type(name, merged),
                 science_hdu=sci.index if sci is not None else None,
                 shape=list(sci.shape) if sci is not None and sci.shape else None,
                 dtype=sci.dtype if sci is not None else None,

@@ -29,8 +29,7 @@ class Inspected:
 
 def inspect_file(path: Path, file_name: str, limits: FitsLimits) -> Inspected:
     """Validate the FITS file and read its metadata and headers (raises a 4xx error)."""
-    meta = extract_metadata(path, limits)
-    meta = meta.model_copy(update={"file_name": file_name})
+    meta = extract_metadata(path, limits, file_name=file_name)
     return Inspected(metadata=meta, headers=read_headers(path, limits))
 
 

@@ -60,7 +60,7 @@ def test_every_demo_file_matches_its_manifest(
         sep = _separation_arcsec(meta.center_ra, meta.center_dec, entry["ra"], entry["dec"])
         assert sep < 0.1, (name, sep)
         assert meta.footprint is not None and len(meta.footprint) == 4
-        for ra, dec in meta.footprint:
+        for ra, dec in ((c.ra, c.dec) for c in meta.footprint):
             assert 0.0 <= ra < 360.0
             assert _separation_arcsec(ra, dec, entry["ra"], entry["dec"]) < SW_FIELD_ARCSEC
 
@@ -83,7 +83,7 @@ def test_image_metadata(demo_dir: Path, limits: FitsLimits) -> None:
     ]
     assert meta.hdus[5].shape == [1, 63, 63]  # CON
     # The footprint spans the field: ~ DEMO_SIZE * 0.031 arcsec on a side.
-    (ra0, dec0), (ra1, dec1) = meta.footprint[0], meta.footprint[1]  # type: ignore[index]
+    (ra0, dec0), (ra1, dec1) = [(c.ra, c.dec) for c in meta.footprint[:2]]  # type: ignore[index]
     side = _separation_arcsec(ra0, dec0, ra1, dec1)
     assert side == pytest.approx(63 * 0.063, rel=1e-3)
 
@@ -114,7 +114,7 @@ def test_cal_metadata_includes_sip(demo_dir: Path, limits: FitsLimits) -> None:
     linear = footprint_from_wcs(header_wcs(header), DEMO_SIZE, DEMO_SIZE)
     assert linear is not None and meta.footprint is not None
     shifts = [
-        _separation_arcsec(a[0], a[1], b[0], b[1])
+        _separation_arcsec(a.ra, a.dec, b[0], b[1])
         for a, b in zip(meta.footprint, linear, strict=True)
     ]
     assert 0.001 < max(shifts) < 1.0
@@ -132,7 +132,7 @@ def test_cube_metadata(demo_dir: Path, limits: FitsLimits) -> None:
     assert axis.last == pytest.approx(5.27)
     assert meta.pixel_scale_arcsec == pytest.approx(0.1)
     assert meta.footprint is not None
-    (ra0, dec0), (ra1, dec1) = meta.footprint[0], meta.footprint[1]
+    (ra0, dec0), (ra1, dec1) = [(c.ra, c.dec) for c in meta.footprint[:2]]
     assert _separation_arcsec(ra0, dec0, ra1, dec1) == pytest.approx(2.9, rel=1e-3)
 
 
@@ -215,6 +215,22 @@ def test_footprint_ra_wraps_into_0_360(tmp_path: Path, limits: FitsLimits) -> No
     fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(path)
     meta = extract_metadata(path, limits)
     assert meta.footprint is not None
-    ras = sorted(ra for ra, _ in meta.footprint)
+    ras = sorted(c.ra for c in meta.footprint)
     assert 0.0 <= ras[0] < 0.1 and 359.9 < ras[-1] < 360.0
     assert meta.center_ra is not None and 0.0 <= meta.center_ra < 360.0
+
+
+def test_the_real_name_of_a_temporary_file(
+    demo_dir: Path, tmp_path: Path, limits: FitsLimits
+) -> None:
+    real = "jw02731001001_02101_00001_nrcb1_cal.fits"
+    upload = tmp_path / "upload-1234.tmp"
+    upload.write_bytes((demo_dir / real).read_bytes())
+    meta = extract_metadata(upload, limits, file_name="jw02731001001_02101_00001_nrcb1_x1d.fits")
+    assert meta.file_name == "jw02731001001_02101_00001_nrcb1_x1d.fits"
+    assert meta.product_type == "x1d" and meta.processing_level == "2b"
+    assert meta.obs_id == "jw02731001001_02101_00001_nrcb1"
+    # without it, the header's FILENAME still gives level and product type
+    plain = extract_metadata(upload, limits)
+    assert plain.file_name == "upload-1234.tmp" and plain.obs_id is None
+    assert plain.product_type == "cal" and plain.processing_level == "2b"
