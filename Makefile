@@ -5,7 +5,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export VENV
 
-.PHONY: help bootstrap system wiredb lint format test test-unit test-integration up bench docs clean
+FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/public frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
+
+.PHONY: help bootstrap system wiredb lint format test test-unit test-integration test-frontend up bench docs clean
 
 help:
 	@echo "make up     run the whole system locally without Docker (prints 'ready')"
@@ -23,7 +25,14 @@ system:
 wiredb: $(VENV)/.installed
 	@scripts/build-wiredb.sh
 
-bootstrap: system $(VENV)/.installed wiredb
+frontend/node_modules/.installed: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+frontend/dist/index.html: frontend/node_modules/.installed $(FRONTEND_SOURCES)
+	cd frontend && npm run build
+
+bootstrap: system $(VENV)/.installed wiredb frontend/node_modules/.installed
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests bench
@@ -36,6 +45,11 @@ format: $(VENV)/.installed
 
 test: bootstrap lint
 	$(PY) -m pytest tests
+	$(MAKE) test-frontend
+
+test-frontend: bootstrap
+	cd frontend && npm run typecheck && npm test
+	cd frontend && npm run test:e2e
 
 test-unit: bootstrap
 	$(PY) -m pytest tests/unit
@@ -43,7 +57,7 @@ test-unit: bootstrap
 test-integration: bootstrap
 	$(PY) -m pytest tests -m integration
 
-up: bootstrap
+up: bootstrap frontend/dist/index.html
 	$(VENV)/bin/webbscope up
 
 bench: bootstrap

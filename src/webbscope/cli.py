@@ -49,7 +49,28 @@ def _demo_data(args: argparse.Namespace) -> int:
 def _up(args: argparse.Namespace) -> int:
     from webbscope.devstack.stack import run_stack
 
-    return run_stack(data_dir=Path(args.data_dir), port_offset=args.port_offset, host=args.host)
+    return run_stack(
+        data_dir=Path(args.data_dir),
+        port_offset=args.port_offset,
+        host=args.host,
+        offline_archive=args.offline_archive,
+    )
+
+
+def _frontdoor(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from webbscope.devstack.frontdoor import create_frontdoor
+
+    app = create_frontdoor(Path(args.dist), args.backend)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws="websockets")
+    return 0
+
+
+def _mast_test_server(args: argparse.Namespace) -> int:
+    from webbscope.devstack import mast_server
+
+    return mast_server.main(args.args)
 
 
 def _admin(args: argparse.Namespace) -> int:
@@ -59,6 +80,13 @@ def _admin(args: argparse.Namespace) -> int:
         password = admin.read_password(args.password_stdin)
         return admin.run("create", username=args.username, email=args.email, password=password)
     return admin.run(args.admin_command, username=args.username)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from webbscope.jobs.runner import run_worker
+
+    types = [t.strip() for t in args.types.split(",") if t.strip()]
+    return run_worker(types, args.concurrency)
 
 
 def _openapi(args: argparse.Namespace) -> int:
@@ -102,7 +130,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default="./data")
     p.add_argument("--port-offset", type=int, default=0, help="added to every port")
     p.add_argument("--host", default="127.0.0.1")
+    p.add_argument(
+        "--offline-archive",
+        action="store_true",
+        help="also start the local MAST-protocol test server and point the mast service at it",
+    )
     p.set_defaults(func=_up)
+
+    p = sub.add_parser("frontdoor", help="serve the built frontend and proxy /api and /hubs")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3000)
+    p.add_argument("--backend", default="http://127.0.0.1:5001")
+    p.add_argument("--dist", default="frontend/dist")
+    p.set_defaults(func=_frontdoor)
+
+    p = sub.add_parser(
+        "mast-test-server",
+        help="run the local MAST-protocol archive (options: see `mast-test-server -h`)",
+        add_help=False,
+    )
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_mast_test_server)
+
+    p = sub.add_parser("worker", help="run a job worker as its own process")
+    p.add_argument("--types", required=True, help="comma-separated job types, e.g. thumbnail")
+    p.add_argument("--concurrency", type=int, default=None, help="jobs at once")
+    p.set_defaults(func=_worker)
 
     p = sub.add_parser("openapi", help="write a service's OpenAPI document (no server needed)")
     p.add_argument("service", choices=sorted(SERVICES))

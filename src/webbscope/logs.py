@@ -55,5 +55,6 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         lg.propagate = True
     # The access log is replaced by our own request log line (with the request id).
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-    for noisy in ("pymongo", "botocore", "boto3", "urllib3", "s3transfer", "astropy"):
+    # (not "astropy": it installs its own logger class when imported)
+    for noisy in ("pymongo", "botocore", "boto3", "urllib3", "s3transfer"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -9,10 +9,13 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from webbscope.jobs.queue import JobLimits
 
 #: Development defaults. They make `make up` work out of the box and are refused elsewhere.
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
@@ -54,6 +57,16 @@ class Settings(BaseSettings):
     login_lockout_s: int = Field(900, alias="LOGIN_LOCKOUT_S", ge=1)
     auth_rate_limit_per_minute: int = Field(30, alias="AUTH_RATE_LIMIT_PER_MINUTE", ge=1)
 
+    # Jobs
+    jobs_lease_s: float = Field(30.0, alias="JOBS_LEASE_S", ge=1.0, le=3600)
+    jobs_poll_interval_s: float = Field(0.5, alias="JOBS_POLL_INTERVAL_S", gt=0, le=60)
+    jobs_max_attempts: int = Field(3, alias="JOBS_MAX_ATTEMPTS", ge=1, le=20)
+    jobs_max_active_per_user: int = Field(50, alias="JOBS_MAX_ACTIVE_PER_USER", ge=1)
+    jobs_max_running_per_user: int = Field(3, alias="JOBS_MAX_RUNNING_PER_USER", ge=1)
+    jobs_max_compute: int = Field(2, alias="JOBS_MAX_COMPUTE", ge=1)
+    worker_concurrency: int = Field(2, alias="WORKER_CONCURRENCY", ge=0, le=64)
+    hub_poll_interval_s: float = Field(0.1, alias="HUB_POLL_INTERVAL_S", gt=0, le=10)
+
     # Database
     mongodb_uri: str = Field("mongodb://127.0.0.1:27017", alias="MONGODB_URI")
     mongodb_db: str = Field("webbscope", alias="MONGODB_DB", pattern=r"^[A-Za-z0-9_-]{1,63}$")
@@ -88,6 +101,15 @@ class Settings(BaseSettings):
 
     # The archive
     mast_server_url: str = Field("https://mast.stsci.edu", alias="MAST_SERVER_URL")
+    mast_timeout_s: float = Field(30.0, alias="MAST_TIMEOUT_S", gt=0, le=600)
+    mast_search_cache_ttl_s: float = Field(300.0, alias="MAST_SEARCH_CACHE_TTL_S", ge=0)
+    mast_search_rate_per_minute: int = Field(30, alias="MAST_SEARCH_RATE_PER_MINUTE", ge=1)
+    mast_search_rate_anon_per_minute: int = Field(
+        10, alias="MAST_SEARCH_RATE_ANON_PER_MINUTE", ge=1
+    )
+    mast_download_concurrency: int = Field(3, alias="MAST_DOWNLOAD_CONCURRENCY", ge=1, le=16)
+    mast_download_retries: int = Field(4, alias="MAST_DOWNLOAD_RETRIES", ge=0, le=20)
+    mast_cache_max_bytes: int = Field(50 * 1024**3, alias="MAST_CACHE_MAX_BYTES", gt=0)
 
     @property
     def is_development(self) -> bool:
@@ -116,6 +138,17 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def job_limits(self) -> JobLimits:
+        from webbscope.jobs.queue import JobLimits
+
+        return JobLimits(
+            max_active_per_user=self.jobs_max_active_per_user,
+            max_running_per_user=self.jobs_max_running_per_user,
+            max_compute=self.jobs_max_compute,
+            max_attempts=self.jobs_max_attempts,
+        )
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -51,3 +51,43 @@ async def test_unreachable_database_is_a_clear_error() -> None:
     assert "hunter2" not in info.value.message  # the password never appears
     assert info.value.code == "database_unavailable"
     await db.close()
+
+
+async def test_concurrent_read_modify_writes_are_atomic(database: Database) -> None:
+    """MongoDB guarantees single-document atomicity; the development server must too (its
+    gate serialises writes): no lost $inc, and a document is claimed exactly once."""
+    import asyncio
+
+    from pymongo import AsyncMongoClient, ReturnDocument
+
+    clients = [AsyncMongoClient(database.uri) for _ in range(8)]
+    colls = [c[database.name]["atomic"] for c in clients]
+    await colls[0].insert_one({"_id": "n", "v": 0})
+
+    async def bump(coll, times: int) -> None:  # type: ignore[no-untyped-def]
+        for _ in range(times):
+            await coll.find_one_and_update({"_id": "n"}, {"$inc": {"v": 1}})
+            await coll.update_one({"_id": "n"}, {"$inc": {"v": 1}})
+
+    await asyncio.gather(*(bump(c, 25) for c in colls))
+    assert (await colls[0].find_one({"_id": "n"}))["v"] == 8 * 25 * 2  # type: ignore[index]
+
+    await colls[0].insert_many([{"_id": f"job{i}", "state": "queued"} for i in range(20)])
+
+    async def claim(coll, who: int) -> list[str]:  # type: ignore[no-untyped-def]
+        won = []
+        while True:
+            doc = await coll.find_one_and_update(
+                {"state": "queued"},
+                {"$set": {"state": f"taken-by-{who}"}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if doc is None:
+                return won
+            won.append(doc["_id"])
+
+    results = await asyncio.gather(*(claim(c, i) for i, c in enumerate(colls)))
+    taken = [j for r in results for j in r]
+    assert sorted(taken) == sorted(f"job{i}" for i in range(20))  # each exactly once
+    for c in clients:
+        await c.close()

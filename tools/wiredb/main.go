@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -40,9 +42,15 @@ func main() {
 		log.Fatalf("wiredb: bad -log-level: %v", err)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	sockDir, err := os.MkdirTemp("", "wiredb-")
+	if err != nil {
+		log.Fatalf("wiredb: %v", err)
+	}
+	defer os.RemoveAll(sockDir)
+	sock := filepath.Join(sockDir, "ferretdb.sock")
 	f, err := ferretdb.New(&ferretdb.Config{
 		Logger:    logger,
-		Listener:  ferretdb.ListenerConfig{TCP: *addr},
+		Listener:  ferretdb.ListenerConfig{Unix: sock},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
 	})
@@ -51,8 +59,32 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	listener, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatalf("wiredb: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	for i := 0; ; i++ { // wait for FerretDB's socket before accepting clients
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
+			break
+		}
+		if i > 600 {
+			log.Fatalf("wiredb: FerretDB did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	g := &gate{backend: sock, logger: logger}
+	go func() {
+		<-ctx.Done()
+		listener.Close()
+	}()
 	fmt.Printf("wiredb listening on %s, data in %s\n", *addr, abs)
-	if err := f.Run(ctx); err != nil && ctx.Err() == nil {
+	if err := g.serve(listener); err != nil {
+		log.Fatalf("wiredb: %v", err)
+	}
+	if err := <-done; err != nil && ctx.Err() == nil {
 		log.Fatalf("wiredb: %v", err)
 	}
 }

@@ -28,4 +28,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("sky.dec", ASCENDING)], name="sky_dec"),
     ],
     "record_headers": [],
+    "jobs": [
+        IndexModel([("owner_id", ASCENDING), ("created_at", DESCENDING)], name="owner_created"),
+        IndexModel([("status", ASCENDING)], name="status"),
+    ],
+    "job_running": [IndexModel([("expires_at", ASCENDING)], name="expires")],
+    "job_events": [IndexModel([("at", ASCENDING)], name="at")],
 }

@@ -17,7 +17,16 @@ from webbscope.devstack.wiredb import WireDB
 from webbscope.settings import load_settings
 
 #: Default ports of the local stack; `--port-offset N` adds N to each.
-BASE_PORTS = {"frontend": 3000, "backend": 5001, "engine": 8000, "mast": 8002, "database": 27017}
+BASE_PORTS = {
+    "frontend": 3000,
+    "backend": 5001,
+    "engine": 8000,
+    "mast": 8002,
+    "archive": 8003,
+    "database": 27017,
+}
+#: The built frontend the front door serves.
+DIST = Path(__file__).resolve().parents[3] / "frontend" / "dist"
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,9 @@ def _wait_http(proc: ManagedProcess, url: str, timeout: float, want: int = 200) 
     proc.wait_ready(ok, timeout)
 
 
-def run_stack(data_dir: Path, port_offset: int = 0, host: str = "127.0.0.1") -> int:
+def run_stack(
+    data_dir: Path, port_offset: int = 0, host: str = "127.0.0.1", offline_archive: bool = False
+) -> int:
     settings = load_settings()  # a bad setting stops us before anything starts
     ports = StackPorts(port_offset)
     data_dir = data_dir.resolve()
@@ -68,6 +79,11 @@ def run_stack(data_dir: Path, port_offset: int = 0, host: str = "127.0.0.1") -> 
         wanted = ["backend", "engine", "mast"]
         if not _database_configured():
             wanted.append("database")
+        frontend = (DIST / "index.html").is_file()
+        if frontend:
+            wanted.append("frontend")
+        if offline_archive:
+            wanted.append("archive")
         busy = [f"{n} :{ports[n]}" for n in wanted if port_open(host, ports[n])]
         if busy:
             _say(
@@ -88,6 +104,21 @@ def run_stack(data_dir: Path, port_offset: int = 0, host: str = "127.0.0.1") -> 
             db.wait_ready(db.answers, timeout=30)
             env["MONGODB_URI"] = db.uri
             _say(f"database (wire-protocol server) on {db.uri}, data in {db.data_dir}")
+        if offline_archive:
+            from webbscope.devstack.mast_server import MastServer
+
+            _say("starting the offline archive (writes its demo data the first time)")
+            archive = MastServer(
+                data_dir / "mast-archive",
+                host=host,
+                port=ports["archive"],
+                log_path=logs / "archive.log",
+            )
+            started.append(archive)
+            archive.wait_ready(archive.answers, timeout=180)
+            env["MAST_SERVER_URL"] = archive.url
+            _say(f"offline archive (MAST protocol) on {archive.url}")
+        services = []
         for name in ("engine", "mast", "backend"):
             port = ports[name]
             proc = ManagedProcess(
@@ -107,9 +138,35 @@ def run_stack(data_dir: Path, port_offset: int = 0, host: str = "127.0.0.1") -> 
                 env=env,
             )
             started.append(proc)
-        for proc in started[-3:]:
+            services.append(proc)
+        for proc in services:
             _wait_http(proc, f"http://{host}:{ports[proc.name]}/health", timeout=60)
-        _wait_http(started[-1], f"http://{host}:{ports['backend']}/api/health", timeout=30)
+        _wait_http(services[-1], f"http://{host}:{ports['backend']}/api/health", timeout=30)
+        if frontend:
+            door = ManagedProcess(
+                "frontend",
+                [
+                    sys.executable,
+                    "-m",
+                    "webbscope",
+                    "frontdoor",
+                    "--host",
+                    host,
+                    "--port",
+                    str(ports["frontend"]),
+                    "--dist",
+                    str(DIST),
+                    "--backend",
+                    f"http://{host}:{ports['backend']}",
+                ],
+                log_path=logs / "frontdoor.log",
+                env=env,
+            )
+            started.append(door)
+            _wait_http(door, f"http://{host}:{ports['frontend']}/", timeout=30)
+            _say(f"Webbscope at http://{host}:{ports['frontend']}/")
+        else:
+            _say(f"no frontend build in {DIST}: run `npm run build` in frontend/ (`make up` does)")
         _say(f"backend http://{host}:{ports['backend']}/api  (logs in {logs})")
         print("ready", flush=True)
         while not stop.is_set():

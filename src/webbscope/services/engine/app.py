@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from webbscope.jobs.registry import SERVICE_TYPES
+from webbscope.jobs.runner import worker_hooks
 from webbscope.services.common.app import create_service_app
 from webbscope.settings import Settings, get_settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app("engine", settings or get_settings(), internal=True)
+    start_worker, stop_worker = worker_hooks(SERVICE_TYPES["engine"])
+    return create_service_app(
+        "engine",
+        settings or get_settings(),
+        internal=True,
+        on_startup=[start_worker],
+        on_shutdown=[stop_worker],
+    )

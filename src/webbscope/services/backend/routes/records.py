@@ -16,6 +16,7 @@ from webbscope.domain.records import Source, Visibility
 from webbscope.domain.users import User
 from webbscope.errors import Forbidden, NotFound, Unprocessable, WebbscopeError
 from webbscope.fits import FitsLimits
+from webbscope.jobs import JobQueue
 from webbscope.library.ingest import add_file
 from webbscope.services.backend.deps import (
     CurrentUser,
@@ -221,6 +222,11 @@ async def upload(
         raise
     finally:
         discard(staged)
+    queue = JobQueue(db, settings.job_limits)
+    for rid in created_ids:  # thumbnails are produced by the engine's workers
+        await queue.enqueue(
+            "thumbnail", caller.id, {"record_id": rid}, compute=True, check_limits=False
+        )
     body = UploadResult(items=results).model_dump(mode="json")
     code = status.HTTP_201_CREATED if created_ids else status.HTTP_200_OK
     return JSONResponse(body, status_code=code)

@@ -1,0 +1,240 @@
+/**
+ * The main journey, in headless Chromium against the real stack (global-setup.ts): register →
+ * sign in → search the archive → import an observation and watch its progress → open an image in
+ * the viewer → change the stretch and colour map → read a pixel's RA/Dec → upload a FITS file →
+ * tag it in the library → (admin page) → sign out. A screenshot of each page goes to
+ * test-artifacts/screenshots/; timings go to test-artifacts/e2e-metrics.json.
+ *
+ * Steps whose endpoint is not deployed yet are skipped loudly (markPending) at call sites marked
+ * `E2E-PENDING(<area>)`: delete those guards once the endpoints land.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { apiLogin, ARTIFACTS, endpointMissing, markPending, PASSWORD, shot, uniqueUser, watchPage } from './helpers';
+import { REPO_DIR } from './stack';
+
+const demoDir = () => process.env.E2E_DEMO_DIR as string;
+const demoFile = (pattern: RegExp) => {
+  const f = readdirSync(demoDir()).find((n) => pattern.test(n));
+  if (!f) throw new Error(`no demo file like ${pattern}`);
+  return join(demoDir(), f);
+};
+
+const metrics: Record<string, unknown> = {};
+
+async function latencyAfter(page: Page, action: () => Promise<unknown>): Promise<number> {
+  const before = await page.evaluate(() => window.__webbscope?.viewer?.stretchLatencies.length ?? 0);
+  await action();
+  await page.waitForFunction((n) => (window.__webbscope?.viewer?.stretchLatencies.length ?? 0) > n, before, { timeout: 30_000 });
+  return page.evaluate(() => window.__webbscope?.viewer?.stretchLatencies.at(-1) ?? -1);
+}
+
+test('journey: register → archive → import → viewer → upload → tag → sign out', async ({ page }, testInfo) => {
+  const problems = watchPage(page);
+  const user = uniqueUser('astro');
+  let token = '';
+  let viewerRecordId: string | null = null;
+
+  await test.step('register', async () => {
+    await page.goto('/register');
+    await page.getByLabel('Username').fill(user.username);
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Display name (optional)').fill('Journey Tester');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Repeat the password').fill(PASSWORD);
+    await shot(page, '01-register');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect(page).toHaveURL(/\/login\?registered=1/);
+  });
+
+  await test.step('sign in', async () => {
+    await expect(page.getByLabel('Username or email')).toHaveValue(user.username);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await shot(page, '02-sign-in');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/library/);
+    await expect(page.getByRole('heading', { name: 'Library' })).toBeVisible();
+    token = await apiLogin(page.request, user.username, PASSWORD);
+  });
+
+  await test.step('library usable time (cold load, session restored from the refresh cookie)', async () => {
+    const t0 = Date.now();
+    await page.goto('/library');
+    await page.waitForFunction(() => performance.getEntriesByName('library-usable').length > 0);
+    const usable = await page.evaluate(() => performance.getEntriesByName('library-usable')[0].startTime);
+    metrics.libraryUsableMs = Math.round(usable);
+    metrics.libraryWallMs = Date.now() - t0;
+    expect(usable).toBeLessThan(1500);
+    await shot(page, '03-library-empty');
+  });
+
+  let imported = false;
+  await test.step('search the archive for a target', async () => {
+    // E2E-PENDING(archive): remove this guard when POST /api/mast/search is deployed.
+    if (await endpointMissing(page.request, 'POST', '/api/mast/search', token, { mode: 'target', target: 'NGC 3324', page: 1, page_size: 5 })) {
+      markPending(testInfo, 'archive search', 'POST /api/mast/search is not deployed (404)');
+      await page.goto('/archive');
+      await shot(page, '04-archive-pending');
+      return;
+    }
+    if (process.env.E2E_OFFLINE_ARCHIVE !== '1') markPending(testInfo, 'archive (offline)', '`webbscope up --offline-archive` is missing: searching whatever the mast service reaches');
+    await page.goto('/archive');
+    await page.getByRole('textbox', { name: 'Target' }).fill('NGC 3324');
+    await page.getByRole('button', { name: 'Search the archive' }).click();
+    await expect(page.getByRole('list', { name: 'Observations' }).getByRole('listitem').first()).toBeVisible({ timeout: 60_000 });
+    await shot(page, '04-archive-results');
+
+    await test.step('import an observation and watch its progress', async () => {
+      // E2E-PENDING(jobs): remove this guard when GET /api/jobs is deployed.
+      if (await endpointMissing(page.request, 'GET', '/api/jobs', token)) {
+        markPending(testInfo, 'import', 'GET /api/jobs is not deployed (404): the import cannot be watched');
+        return;
+      }
+      await page.getByRole('button', { name: 'Products…' }).first().click();
+      const importButton = page.getByRole('button', { name: /^Import \d+ files?/ });
+      await expect(importButton).toBeEnabled({ timeout: 60_000 });
+      await shot(page, '05-archive-products');
+      await importButton.click();
+      const panel = page.getByRole('complementary', { name: 'Jobs' });
+      await expect(panel).toBeVisible();
+      const job = panel.locator('li.job.is-focused');
+      await expect(job).toBeVisible({ timeout: 30_000 });
+      await shot(page, '06-import-progress');
+      await expect(job).toHaveAttribute('data-status', 'succeeded', { timeout: 180_000 });
+      await shot(page, '07-import-done');
+      imported = true;
+    });
+  });
+
+  await test.step('open an image in the viewer', async () => {
+    if (imported) {
+      await page.goto('/library');
+      await page.getByRole('button', { name: 'Thumbnails' }).click();
+      const first = page.getByRole('list', { name: 'Records' }).getByRole('link', { name: /^View / }).first();
+      await expect(first).toBeVisible();
+      viewerRecordId = ((await first.getAttribute('href')) ?? '').split('/').pop() ?? null;
+    } else {
+      // Without an import, an uploaded demo image stands in (through the API, not the UI).
+      const res = await page.request.post('/api/records', {
+        headers: { Authorization: `Bearer ${token}` },
+        multipart: { files: { name: 'f090w_i2d.fits', mimeType: 'application/fits', buffer: (await import('node:fs')).readFileSync(demoFile(/f090w_i2d/)) } },
+      });
+      expect(res.status()).toBe(201);
+      viewerRecordId = ((await res.json()) as { items: Array<{ record: { id: string } }> }).items[0].record.id;
+    }
+    expect(viewerRecordId).toBeTruthy();
+    await page.goto(`/records/${viewerRecordId}`);
+    await expect(page.getByRole('tab', { name: 'Overview' })).toBeVisible();
+    await shot(page, '08-record');
+    await page.getByRole('tab', { name: 'Headers' }).click();
+    await expect(page.getByRole('rowheader', { name: 'TELESCOP' })).toBeVisible();
+    await page.getByRole('link', { name: 'Open in viewer' }).click();
+    await expect(page).toHaveURL(new RegExp(`/viewer/${viewerRecordId}`));
+  });
+
+  // E2E-PENDING(viewer): remove this guard when GET /api/records/{id}/image-info is deployed.
+  const viewerMissing = await endpointMissing(page.request, 'GET', `/api/records/${viewerRecordId}/image-info`, token);
+  if (viewerMissing) {
+    markPending(testInfo, 'viewer (stretch, colour map, pixel RA/Dec)', 'GET /api/records/{id}/image-info is not deployed (404)');
+    await expect(page.getByText('The image viewer is not available on this server yet.')).toBeVisible();
+    await shot(page, '09-viewer-pending');
+  } else {
+    await test.step('change the stretch and colour map', async () => {
+      const canvas = page.getByTestId('viewer-image');
+      await expect(canvas).toHaveAttribute('data-complete', '1', { timeout: 30_000 });
+      await shot(page, '09-viewer');
+      metrics.renderer = await canvas.getAttribute('data-renderer');
+      metrics.stretchChangeMs = await latencyAfter(page, () => page.getByLabel('Stretch').selectOption('sqrt'));
+      metrics.colourMapChangeMs = await latencyAfter(page, () => page.getByLabel('Colour map').selectOption('inferno'));
+      const limit = metrics.renderer === 'webgl2' ? 100 : 150;
+      expect(metrics.stretchChangeMs as number).toBeLessThan(limit);
+      expect(metrics.colourMapChangeMs as number).toBeLessThan(limit);
+      await shot(page, '10-viewer-inferno');
+    });
+
+    await test.step("read a pixel's RA/Dec", async () => {
+      const box = await page.getByTestId('viewer-canvas').boundingBox();
+      if (!box) throw new Error('no canvas');
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      const pinned = page.getByTestId('readout-pinned');
+      await expect(pinned.locator('[data-field="ra"]')).not.toHaveText('…', { timeout: 15_000 });
+      await expect(pinned.locator('[data-field="dec"]')).not.toHaveText('…');
+      metrics.pixel = { ra: await pinned.locator('[data-field="ra"]').textContent(), dec: await pinned.locator('[data-field="dec"]').textContent() };
+      await shot(page, '11-viewer-pixel');
+    });
+  }
+
+  const uploadName = 'jw02731-o001_t017_nircam_clear-f200w_i2d.fits';
+  await test.step('upload a FITS file', async () => {
+    await page.goto('/library');
+    await page.getByLabel('Choose FITS files to upload').setInputFiles(demoFile(/f200w_i2d/));
+    const item = page.getByRole('list', { name: 'Uploads' }).getByRole('listitem').filter({ hasText: uploadName });
+    await expect(item).toContainText(/Added|Already in the library/, { timeout: 60_000 });
+    await expect(page.getByRole('link', { name: uploadName, exact: true })).toBeVisible();
+    await shot(page, '12-library-uploaded');
+  });
+
+  await test.step('tag it in the library', async () => {
+    await page.getByRole('checkbox', { name: `Select ${uploadName}` }).check();
+    await page.getByLabel('Tags (comma separated)').fill('pillars, journey');
+    await page.getByRole('button', { name: 'Add tags' }).click();
+    await expect(page.getByText('Tagged 1 record')).toBeVisible();
+    const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: uploadName, exact: true }) });
+    await expect(row.getByRole('list', { name: 'Tags' })).toContainText('pillars');
+    await page.getByRole('textbox', { name: 'Tags', exact: true }).fill('pillars');
+    await page.getByRole('textbox', { name: 'Tags', exact: true }).press('Enter');
+    await expect(page).toHaveURL(/tags=pillars/);
+    await expect(page.getByRole('link', { name: uploadName, exact: true })).toBeVisible();
+    await shot(page, '13-library-tagged');
+  });
+
+  await test.step('jobs panel from any page (live over the hub), thumbnails from the jobs', async () => {
+    await page.getByRole('button', { name: /^Jobs/ }).click();
+    const panel = page.getByRole('complementary', { name: 'Jobs' });
+    await expect(panel).toBeVisible();
+    // E2E-PENDING(jobs): remove this guard when GET /api/jobs and /hubs/jobs are always deployed.
+    if (await endpointMissing(page.request, 'GET', '/api/jobs', token)) {
+      markPending(testInfo, 'jobs panel', 'GET /api/jobs is not deployed (404)');
+      await shot(page, '14-jobs-panel');
+      await page.keyboard.press('Escape');
+      return;
+    }
+    await expect(panel.getByText('live')).toBeVisible({ timeout: 20_000 });
+    await expect(panel.locator('li.job[data-status="succeeded"]').first()).toBeVisible({ timeout: 60_000 });
+    await shot(page, '14-jobs-panel');
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Thumbnails' }).click();
+    await expect(page.getByRole('list', { name: 'Records' }).locator('img.thumb__img').first()).toBeVisible({ timeout: 30_000 });
+    await shot(page, '14b-library-thumbnails');
+  });
+
+  await test.step('administration (the user promoted with `webbscope admin promote`)', async () => {
+    const res = spawnSync(join(REPO_DIR, '.venv/bin/webbscope'), ['admin', 'promote', user.username], {
+      cwd: REPO_DIR,
+      encoding: 'utf8',
+      env: { ...process.env, MONGODB_URI: process.env.E2E_MONGODB_URI },
+    });
+    if (res.status !== 0) {
+      markPending(testInfo, 'admin page', `could not promote the user: ${res.stderr.trim().slice(0, 200)}`);
+      return;
+    }
+    await page.goto('/admin');
+    await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
+    await expect(page.getByRole('rowheader', { name: user.username })).toBeVisible();
+    await shot(page, '15-admin');
+  });
+
+  await test.step('sign out', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page).toHaveURL(/\/login/);
+    await page.goto('/library');
+    await expect(page).toHaveURL(/\/login\?next=%2Flibrary/); // the refresh cookie is gone
+    await shot(page, '16-signed-out');
+  });
+
+  expect(problems, 'no CSP violations or page errors').toEqual([]);
+  writeFileSync(join(ARTIFACTS, 'e2e-metrics.json'), JSON.stringify({ ...metrics, pending: testInfo.annotations.filter((a) => a.type === 'E2E-PENDING').map((a) => a.description) }, null, 2));
+  console.log('e2e metrics:', JSON.stringify(metrics));
+});

@@ -1,0 +1,39 @@
+import { createBrowserRouter, Navigate } from 'react-router';
+import { PageLoading } from '@/components/Spinner';
+import { RequireAuth } from '@/features/auth';
+import { LoginPage } from '@/features/auth/components/LoginPage';
+import { RegisterPage } from '@/features/auth/components/RegisterPage';
+import { LibraryPage } from '@/features/library';
+import { Layout } from './Layout';
+import { NotFound } from './NotFound';
+import { RouteError } from './RouteError';
+
+/** The library is in the first bundle (it is the landing page); the other pages load on demand. */
+export function createAppRouter() {
+  return createBrowserRouter([
+    { path: '/login', element: <LoginPage />, errorElement: <RouteError /> },
+    { path: '/register', element: <RegisterPage />, errorElement: <RouteError /> },
+    {
+      element: <Layout />,
+      errorElement: <RouteError />,
+      HydrateFallback: PageLoading,
+      children: [
+        {
+          element: <RequireAuth />,
+          children: [
+            { index: true, element: <Navigate to="/library" replace /> },
+            { path: 'library', element: <LibraryPage /> },
+            { path: 'records/:id', lazy: async () => ({ Component: (await import('@/features/record')).RecordPage }) },
+            { path: 'viewer/:id', lazy: async () => ({ Component: (await import('@/features/viewer')).ViewerPage }) },
+            { path: 'archive', lazy: async () => ({ Component: (await import('@/features/archive')).ArchivePage }) },
+          ],
+        },
+        {
+          element: <RequireAuth admin />,
+          children: [{ path: 'admin', lazy: async () => ({ Component: (await import('@/features/admin')).AdminPage }) }],
+        },
+        { path: '*', element: <NotFound /> },
+      ],
+    },
+  ]);
+}

@@ -1,0 +1,19 @@
+import { toggleJobsPanel, jobsPanelStore } from '@/stores/ui';
+import { isTerminal } from '../api/jobs';
+import { useJobsList } from '../hooks/useJobs';
+
+export function JobsButton() {
+  const open = jobsPanelStore.useStore((s) => s.open);
+  const jobs = useJobsList();
+  const active = jobs.data?.items.filter((j) => !isTerminal(j.status)).length ?? 0;
+  return (
+    <button type="button" className="btn btn--ghost nav__jobs" aria-expanded={open} aria-controls="jobs-panel" onClick={toggleJobsPanel}>
+      Jobs
+      {active > 0 && (
+        <span className="badge badge--running" aria-label={`${active} active`}>
+          {active}
+        </span>
+      )}
+    </button>
+  );
+}

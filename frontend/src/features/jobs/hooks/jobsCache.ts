@@ -1,0 +1,57 @@
+import type { Job, JobPage } from '../api/jobs';
+
+/** Merge one job (from the hub) into a page of jobs, newest first, without duplicates. */
+export function mergeJob(page: JobPage | undefined, job: Job): JobPage {
+  if (!page) return { items: [job], total: 1 };
+  const i = page.items.findIndex((j) => j.id === job.id);
+  if (i >= 0) {
+    const old = page.items[i];
+    // Messages may arrive out of order across a reconnect: keep the newer state.
+    if (old.updated_at && job.updated_at && old.updated_at > job.updated_at) return page;
+    const items = page.items.slice();
+    items[i] = job;
+    return { ...page, items };
+  }
+  return { items: [job, ...page.items], total: page.total + 1 };
+}
+
+/** A one-line description of a job's progress. */
+export function describeProgress(job: Job): string {
+  const p = job.progress;
+  if (job.status === 'failed') return job.error?.message ?? 'Failed';
+  if (job.status === 'cancelled') return 'Cancelled';
+  if (job.status === 'succeeded') return 'Done';
+  if (job.status === 'queued') return 'Waiting to start';
+  if (!p) return 'Running';
+  const parts: string[] = [];
+  if (p.stage) parts.push(p.stage);
+  if (p.message) parts.push(p.message);
+  if (p.items_total) parts.push(`${p.items_done ?? 0}/${p.items_total} files`);
+  if (p.bytes_total) parts.push(`${Math.round((p.bytes_done ?? 0) / 1048576)}/${Math.round(p.bytes_total / 1048576)} MB`);
+  return parts.join(' · ') || 'Running';
+}
+
+export function jobFraction(job: Job): number | null {
+  if (job.status === 'succeeded') return 1;
+  const p = job.progress;
+  if (!p) return job.status === 'queued' ? 0 : null;
+  if (typeof p.fraction === 'number') return p.fraction;
+  if (p.bytes_total) return (p.bytes_done ?? 0) / p.bytes_total;
+  if (p.items_total) return (p.items_done ?? 0) / p.items_total;
+  return null;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  mast_import: 'Archive import',
+  import: 'Archive import',
+  composite: 'Colour composite',
+  mosaic: 'Mosaic',
+  thumbnail: 'Thumbnail',
+};
+
+export function jobTitle(job: Job): string {
+  const name = TYPE_NAMES[job.type] ?? job.type.replace(/[_.]/g, ' ');
+  const obs = job.params?.obsids ?? job.params?.products;
+  if (Array.isArray(obs) && obs.length) return `${name}: ${obs.slice(0, 2).join(', ')}${obs.length > 2 ? ` +${obs.length - 2}` : ''}`;
+  return name;
+}

@@ -1,0 +1,2 @@
+export { JobsButton } from './components/JobsButton';
+export { JobsPanel } from './components/JobsPanel';

@@ -1,0 +1,40 @@
+import type { Job } from './api/jobs';
+import { describeProgress, jobFraction, jobTitle, mergeJob } from './hooks/jobsCache';
+
+const job = (over: Partial<Job>): Job => ({
+  id: 'j1',
+  type: 'mast_import',
+  owner_id: 'u',
+  params: { obsids: ['jw02731-o001'] },
+  status: 'running',
+  progress: { fraction: 0.25, stage: 'downloading', bytes_done: 5 * 1048576, bytes_total: 20 * 1048576 },
+  result: null,
+  error: null,
+  attempts: 1,
+  created_at: '2026-01-01T00:00:00Z',
+  started_at: null,
+  finished_at: null,
+  updated_at: '2026-01-01T00:00:01Z',
+  ...over,
+});
+
+describe('jobs cache', () => {
+  it('merges hub updates, newest state wins, new jobs first', () => {
+    let page = mergeJob(undefined, job({}));
+    page = mergeJob(page, job({ id: 'j2' }));
+    expect(page.items.map((j) => j.id)).toEqual(['j2', 'j1']);
+    page = mergeJob(page, job({ status: 'succeeded', updated_at: '2026-01-01T00:00:05Z' }));
+    expect(page.items[1].status).toBe('succeeded');
+    page = mergeJob(page, job({ status: 'running', updated_at: '2026-01-01T00:00:02Z' })); // stale
+    expect(page.items[1].status).toBe('succeeded');
+    expect(page.total).toBe(2);
+  });
+
+  it('describes progress for people', () => {
+    expect(describeProgress(job({}))).toBe('downloading · 5/20 MB');
+    expect(describeProgress(job({ status: 'failed', error: { code: 'x', message: 'archive unreachable' } }))).toBe('archive unreachable');
+    expect(jobFraction(job({}))).toBe(0.25);
+    expect(jobFraction(job({ progress: { items_done: 1, items_total: 4 } }))).toBe(0.25);
+    expect(jobTitle(job({}))).toBe('Archive import: jw02731-o001');
+  });
+});

@@ -1,0 +1,77 @@
+import { useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { ErrorNotice } from '@/components/ErrorNotice';
+import { PageHeader } from '@/components/PageHeader';
+import { ProgressBar } from '@/components/ProgressBar';
+import { PageLoading } from '@/components/Spinner';
+import { Tabs } from '@/components/Tabs';
+import { TagList } from '@/components/TagList';
+import { useCurrentUser } from '@/hooks/useCurrentUser';
+import { errorMessage } from '@/lib/api/errors';
+import { toast } from '@/stores/toasts';
+import { downloadRecord } from '../api/record';
+import { useRecord } from '../hooks/useRecord';
+import { EditPanel } from './EditPanel';
+import { HeadersPanel } from './HeadersPanel';
+import { LineagePanel } from './LineagePanel';
+import { MetadataPanel } from './MetadataPanel';
+
+const TABS = [
+  { id: 'overview', label: 'Overview' },
+  { id: 'headers', label: 'Headers' },
+  { id: 'lineage', label: 'Lineage' },
+];
+
+export function RecordPage() {
+  const { id = '' } = useParams();
+  const record = useRecord(id);
+  const me = useCurrentUser();
+  const [tab, setTab] = useState('overview');
+  const [progress, setProgress] = useState<number | null>(null);
+
+  if (record.isPending) return <PageLoading />;
+  if (record.isError) return <ErrorNotice error={record.error} onRetry={() => void record.refetch()} />;
+  const r = record.data;
+  const mine = me?.id === r.owner_id;
+
+  const download = async () => {
+    setProgress(0);
+    try {
+      await downloadRecord(r, (loaded, total) => setProgress(total ? loaded / total : null));
+    } catch (err) {
+      toast.error(errorMessage(err));
+    } finally {
+      setProgress(null);
+    }
+  };
+
+  return (
+    <div className="page page--record">
+      <PageHeader title={r.file_name}>
+        <Link className="btn btn--primary" to={`/viewer/${r.id}`}>
+          Open in viewer
+        </Link>
+        <button type="button" className="btn" onClick={download} disabled={progress !== null}>
+          Download
+        </button>
+        {progress !== null && <ProgressBar value={progress} label="Download progress" />}
+      </PageHeader>
+      <p className="muted">
+        {r.visibility}
+        {r.archived ? ' · archived' : ''} · owned by {r.owner_username}
+      </p>
+      <TagList tags={r.tags} />
+      {r.description && <p className="record__description">{r.description}</p>}
+      <Tabs tabs={TABS} active={tab} onChange={setTab} label="Record sections">
+        {tab === 'overview' && (
+          <div className="record__overview">
+            <MetadataPanel record={r} />
+            {mine && <EditPanel key={r.updated_at} record={r} />}
+          </div>
+        )}
+        {tab === 'headers' && <HeadersPanel id={r.id} />}
+        {tab === 'lineage' && <LineagePanel id={r.id} />}
+      </Tabs>
+    </div>
+  );
+}

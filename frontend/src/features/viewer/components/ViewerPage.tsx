@@ -1,0 +1,188 @@
+import { useCallback, useMemo, useRef, useState } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { useQuery } from '@tanstack/react-query';
+import { ErrorNotice, NotAvailable } from '@/components/ErrorNotice';
+import { PageHeader } from '@/components/PageHeader';
+import { PageLoading } from '@/components/Spinner';
+import { ApiError } from '@/lib/api/errors';
+import type { ImageInfo } from '../api/types';
+import { getRecordSummary } from '../api/viewer';
+import { displayToArray } from '../engine/geometry';
+import type { View } from '../engine/view';
+import type { ViewerEngine } from '../engine/ViewerEngine';
+import { useRenderParams } from '../hooks/useRenderParams';
+import { useGrid, useImageInfo, usePixel } from '../hooks/useViewerData';
+import { Controls } from './Controls';
+import { ExportPanel } from './ExportPanel';
+import { Histogram } from './Histogram';
+import { Readout } from './Readout';
+import { SliceSlider } from './SliceSlider';
+import { ViewerCanvas } from './ViewerCanvas';
+
+export function ViewerPage() {
+  const { id = '' } = useParams();
+  const [search] = useSearchParams();
+  const [ext, setExt] = useState(search.get('ext') ?? 'SCI');
+  const info = useImageInfo(id, ext);
+  const record = useQuery({ queryKey: ['viewer', id, 'record'], queryFn: () => getRecordSummary(id), staleTime: 60_000 });
+  const title = record.data?.file_name ?? 'Viewer';
+
+  if (info.isPending) return <PageLoading />;
+  if (info.isError) {
+    const missing = info.error instanceof ApiError && info.error.isMissingEndpoint;
+    return (
+      <div className="page">
+        <PageHeader title={title} />
+        {missing ? <NotAvailable what="The image viewer" /> : <ErrorNotice error={info.error} onRetry={() => void info.refetch()} />}
+        <Link to={`/records/${id}`}>Back to the record</Link>
+      </div>
+    );
+  }
+  return <Viewer key={ext} id={id} info={info.data} ext={ext} onExt={setExt} title={title} forceCanvasInitially={search.get('renderer') === '2d'} />;
+}
+
+interface ViewerProps {
+  id: string;
+  info: ImageInfo;
+  ext: string;
+  onExt: (ext: string) => void;
+  title: string;
+  forceCanvasInitially: boolean;
+}
+
+function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerProps) {
+  const { params, set, setInterval, setLevels, reset } = useRenderParams(info, ext);
+  const changedAt = useRef<number | null>(null);
+  const [forceCanvas, setForceCanvas] = useState(forceCanvasInitially);
+  const [engine, setEngine] = useState<ViewerEngine | null>(null);
+  const [zoom, setZoom] = useState(1);
+  const [showGrid, setShowGrid] = useState(false);
+  const [hover, setHover] = useState<[number, number] | null>(null);
+  const [pinned, setPinned] = useState<[number, number] | null>(null);
+  const grid = useGrid(id, ext, showGrid);
+  const height = info.shape[info.shape.length - 2] ?? 0;
+  const flipY = info.flip_y ?? true;
+
+  const toArray = useCallback(
+    (d: [number, number] | null): [number, number] | null => {
+      if (!d) return null;
+      const [ax, ay] = displayToArray(d[0], d[1], height, flipY);
+      return [Math.round(ax), Math.round(ay)];
+    },
+    [height, flipY],
+  );
+  const hoverPos = useMemo(() => toArray(hover), [hover, toArray]);
+  const pinnedPos = useMemo(() => toArray(pinned), [pinned, toArray]);
+  const hoverPixel = usePixel(id, hoverPos, ext, params.slice);
+  const pinnedPixel = usePixel(id, pinnedPos, ext, params.slice);
+
+  const stamp = (at: number) => {
+    changedAt.current = at;
+  };
+  const imageHdus = (info.hdus ?? []).filter((h) => (h.type ?? 'image').includes('image') && h.shape && h.shape.length >= 2);
+
+  return (
+    <div className="page page--viewer">
+      <PageHeader title={title}>
+        <Link className="btn btn--small" to={`/records/${id}`}>
+          Record
+        </Link>
+      </PageHeader>
+      <div className="viewer-toolbar" role="toolbar" aria-label="View">
+        <button type="button" className="btn btn--small" onClick={() => engine?.zoomBy(1 / 1.5)} aria-label="Zoom out">
+          −
+        </button>
+        <span className="viewer-toolbar__zoom" aria-live="off">
+          {(zoom * 100).toFixed(zoom < 0.1 ? 1 : 0)}%
+        </span>
+        <button type="button" className="btn btn--small" onClick={() => engine?.zoomBy(1.5)} aria-label="Zoom in">
+          +
+        </button>
+        <button type="button" className="btn btn--small" onClick={() => engine?.fit()}>
+          Fit
+        </button>
+        <button type="button" className="btn btn--small" onClick={() => engine?.zoomTo(1)}>
+          1:1
+        </button>
+        <label className="check">
+          <input type="checkbox" checked={showGrid} onChange={(e) => setShowGrid(e.target.checked)} /> RA/Dec grid
+        </label>
+        {showGrid && grid.isError && <span className="muted">grid unavailable</span>}
+        {imageHdus.length > 1 && (
+          <div className="field field--inline">
+            <label htmlFor="v-ext">Extension</label>
+            <select id="v-ext" value={ext} onChange={(e) => onExt(e.target.value)}>
+              {imageHdus.map((h) => (
+                <option key={h.index} value={h.name}>
+                  {h.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+        <span className="muted viewer-toolbar__renderer" data-testid="renderer">
+          {engine?.kind === 'webgl2' ? 'WebGL' : '2-D'}
+        </span>
+      </div>
+      <div className="viewer-layout">
+        <div className="viewer-stage">
+          <ViewerCanvas
+            recordId={id}
+            info={info}
+            params={params}
+            changedAt={changedAt}
+            forceCanvas={forceCanvas}
+            grid={grid.data ?? null}
+            showGrid={showGrid}
+            pinned={pinned}
+            onHover={setHover}
+            onPick={setPinned}
+            onEngine={setEngine}
+            onView={(v: View) => setZoom(v.zoom)}
+            onF16Unavailable={() => setForceCanvas(true)}
+          />
+        </div>
+        <aside className="viewer-side">
+          <Controls
+            params={params}
+            onChange={(patch, at) => {
+              stamp(at);
+              set(patch);
+            }}
+            onInterval={(iv, at) => {
+              stamp(at);
+              setInterval(iv);
+            }}
+            onReset={reset}
+          />
+          {info.histogram && (
+            <Histogram
+              counts={info.histogram.counts}
+              edges={info.histogram.edges}
+              vmin={params.vmin}
+              vmax={params.vmax}
+              unit={info.bunit}
+              onChange={(lo, hi, at) => {
+                stamp(at);
+                setLevels(lo, hi);
+              }}
+            />
+          )}
+          {info.cube && info.cube.size > 1 && (
+            <SliceSlider size={info.cube.size} values={info.cube.values} unit={info.cube.unit} slice={params.slice} onChange={(slice) => set({ slice })} />
+          )}
+          <Readout
+            label="Under the cursor"
+            pos={hoverPos}
+            localValue={hover ? (engine?.valueAt(hover[0], hover[1]) ?? null) : null}
+            data={hoverPixel.data}
+            unit={info.bunit}
+            testId="readout-hover"
+          />
+          <Readout label="Pinned pixel (click)" pos={pinnedPos} localValue={null} data={pinnedPixel.data} unit={info.bunit} testId="readout-pinned" />
+          <ExportPanel recordId={id} params={params} baseName={title} maxWidth={Math.max(16, info.shape[info.shape.length - 1] ?? 2048)} />
+        </aside>
+      </div>
+    </div>
+  );
+}

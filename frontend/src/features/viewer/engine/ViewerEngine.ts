@@ -1,0 +1,372 @@
+/**
+ * The viewer's render loop, outside React: pan/zoom state, the tile pyramid and cache, the GPU
+ * (or 2-D fallback) renderer and the overlay. React feeds it parameters; input handlers call
+ * its methods; it draws at most once per animation frame.
+ */
+import { fetchF16Tile, fetchImageTile, tileUrl } from '../api/viewer';
+import type { GridData, ImageInfo, RenderParams } from '../api/types';
+import { CanvasRenderer, type ImageDrawItem } from './canvasRenderer';
+import { asHalfWords, halfToFloat } from './f16';
+import { buildPyramid, chooseLevel, parentTile, tileRect, tilesInRect, type Pyramid } from './geometry';
+import { GlRenderer, type DrawItem } from './glRenderer';
+import { drawOverlay, pixelScaleFromWcs, type OverlayState } from './overlay';
+import { histeqTable } from './stretch';
+import { TileCache, type Loaded } from './tileCache';
+import { clampCentre, fitView, imageToScreen, panBy, screenToImage, visibleRect, zoomAt, type View, type Viewport } from './view';
+
+type GlTile = { kind: 'gl'; texture: WebGLTexture; words: Uint16Array; texW: number; texH: number; w: number; h: number };
+type ImgTile = { kind: 'img'; bitmap: ImageBitmap; w: number; h: number };
+type Tile = GlTile | ImgTile;
+
+export type RendererKind = 'webgl2' | 'canvas2d';
+
+export interface ViewerMetrics {
+  renderer: RendererKind;
+  frames: number;
+  tilesLoaded: number;
+  stretchLatencies: number[];
+  complete: boolean;
+}
+
+declare global {
+  interface Window {
+    __webbscope?: { viewer?: ViewerMetrics };
+  }
+}
+
+export interface EngineOptions {
+  canvas: HTMLCanvasElement;
+  overlay: HTMLCanvasElement;
+  recordId: string;
+  info: ImageInfo;
+  params: RenderParams;
+  forceCanvas?: boolean;
+  onViewChange?: (v: View) => void;
+  /** The f16 tiles cannot be had (4xx): the caller should fall back to image tiles. */
+  onF16Unavailable?: () => void;
+}
+
+const CLIENT_SIDE: Array<keyof RenderParams> = ['stretch', 'interval', 'vmin', 'vmax', 'cmap', 'invert', 'contrast', 'bias', 'gamma'];
+
+export class ViewerEngine {
+  readonly kind: RendererKind;
+  view: View = { cx: 0, cy: 0, zoom: 1 };
+  vp: Viewport = { width: 1, height: 1 };
+  readonly pyramid: Pyramid;
+  readonly metrics: ViewerMetrics;
+  private readonly gl: GlRenderer | null;
+  private readonly c2d: CanvasRenderer | null;
+  private readonly cache: TileCache<Tile>;
+  private readonly overlayCtx: CanvasRenderingContext2D | null;
+  private readonly o: EngineOptions;
+  private params: RenderParams;
+  private generation = '';
+  private previousGeneration = '';
+  private dpr = 1;
+  private raf = 0;
+  private fitted = false;
+  private pendingChangeAt: number | null = null;
+  private readonly overlayState: OverlayState;
+  private destroyed = false;
+  private f16Failures = 0;
+
+  constructor(o: EngineOptions) {
+    this.o = o;
+    this.params = o.params;
+    this.pyramid = buildPyramid(o.info);
+    this.gl = o.forceCanvas ? null : GlRenderer.create(o.canvas);
+    this.c2d = this.gl ? null : CanvasRenderer.create(o.canvas);
+    this.kind = this.gl ? 'webgl2' : 'canvas2d';
+    this.overlayCtx = o.overlay.getContext('2d');
+    this.overlayState = {
+      grid: null,
+      showGrid: false,
+      arcsecPerPixel: pixelScaleFromWcs(o.info.wcs),
+      pinned: null,
+      height: this.pyramid.height,
+      flipY: o.info.flip_y ?? true,
+    };
+    this.metrics = { renderer: this.kind, frames: 0, tilesLoaded: 0, stretchLatencies: [], complete: false };
+    window.__webbscope = { ...window.__webbscope, viewer: this.metrics };
+    o.canvas.dataset.renderer = this.kind;
+    this.cache = new TileCache<Tile>({
+      load: (key, signal) => this.load(key, signal),
+      dispose: (t) => this.dispose(t),
+      onLoaded: () => {
+        this.metrics.tilesLoaded++;
+        this.requestRender();
+      },
+      maxBytes: this.gl ? 96 * 1024 * 1024 : 128 * 1024 * 1024,
+      concurrency: 6,
+    });
+    this.generation = this.generationOf(this.params);
+    this.updateHisteq();
+  }
+
+  get width(): number {
+    return this.pyramid.width;
+  }
+
+  get height(): number {
+    return this.pyramid.height;
+  }
+
+  get flipY(): boolean {
+    return this.overlayState.flipY;
+  }
+
+  private generationOf(p: RenderParams): string {
+    const base = `${p.ext}:${p.slice}`;
+    if (this.gl) return base;
+    return `${base}:${p.stretch}:${p.interval}:${p.vmin}:${p.vmax}:${p.cmap}:${p.invert}:${p.contrast}:${p.bias}:${p.gamma}`;
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------
+
+  resize(width: number, height: number, dpr = window.devicePixelRatio || 1): void {
+    this.vp = { width: Math.max(1, width), height: Math.max(1, height) };
+    this.dpr = dpr;
+    this.gl?.resize(width, height, dpr);
+    this.c2d?.resize(width, height, dpr);
+    const oc = this.o.overlay;
+    oc.width = Math.max(1, Math.round(width * dpr));
+    oc.height = Math.max(1, Math.round(height * dpr));
+    if (!this.fitted) this.fit();
+    else this.requestRender();
+  }
+
+  get minZoom(): number {
+    return fitView(this.width, this.height, this.vp).zoom / 4;
+  }
+
+  fit(): void {
+    this.fitted = true;
+    this.setView(fitView(this.width, this.height, this.vp));
+  }
+
+  setView(v: View): void {
+    this.view = clampCentre(v, this.width, this.height);
+    this.o.onViewChange?.(this.view);
+    this.requestRender();
+  }
+
+  zoomBy(factor: number, sx = this.vp.width / 2, sy = this.vp.height / 2): void {
+    this.setView(zoomAt(this.view, this.vp, factor, sx, sy, this.minZoom));
+  }
+
+  /** Zoom so that one image pixel is `zoom` screen pixels, about the centre. */
+  zoomTo(zoom: number): void {
+    this.zoomBy(zoom / this.view.zoom);
+  }
+
+  pan(dx: number, dy: number): void {
+    this.setView(panBy(this.view, dx, dy));
+  }
+
+  /** Screen (CSS px, relative to the canvas) → display image coordinates. */
+  toDisplay(sx: number, sy: number): [number, number] {
+    return screenToImage(this.view, this.vp, sx, sy);
+  }
+
+  inImage(dx: number, dy: number): boolean {
+    return dx >= 0 && dy >= 0 && dx < this.width && dy < this.height;
+  }
+
+  setParams(p: RenderParams, changedAt = performance.now()): void {
+    const prev = this.params;
+    this.params = p;
+    const gen = this.generationOf(p);
+    if (gen !== this.generation) {
+      this.previousGeneration = this.generation;
+      this.generation = gen;
+    }
+    if (p.stretch === 'histeq' && (prev.stretch !== 'histeq' || prev.vmin !== p.vmin || prev.vmax !== p.vmax)) this.updateHisteq();
+    if (CLIENT_SIDE.some((k) => prev[k] !== p[k])) this.pendingChangeAt = changedAt;
+    this.requestRender();
+  }
+
+  setGrid(grid: GridData | null): void {
+    this.overlayState.grid = grid;
+    this.requestRender();
+  }
+
+  setShowGrid(show: boolean): void {
+    this.overlayState.showGrid = show;
+    this.requestRender();
+  }
+
+  setPinned(display: [number, number] | null): void {
+    this.overlayState.pinned = display;
+    this.requestRender();
+  }
+
+  /** The value at a display position from a loaded full-resolution float tile, if any. */
+  valueAt(dx: number, dy: number): number | null {
+    if (!this.gl || !this.inImage(dx, dy)) return null;
+    const L = this.pyramid.levels.length - 1;
+    const T = this.pyramid.tileSize;
+    const px = Math.floor(dx);
+    const py = Math.floor(dy);
+    const tx = Math.floor(px / T);
+    const ty = Math.floor(py / T);
+    const t = this.cache.get(`${this.generation}|${L}/${tx}/${ty}`);
+    if (!t || t.kind !== 'gl') return null;
+    const i = (py - ty * T) * t.texW + (px - tx * T);
+    return i >= 0 && i < t.words.length ? halfToFloat(t.words[i]) : null;
+  }
+
+  private updateHisteq(): void {
+    if (!this.gl) return;
+    const h = this.o.info.histogram;
+    this.gl.setHisteq(h && this.params.stretch === 'histeq' ? histeqTable(h.counts, h.edges, this.params.vmin, this.params.vmax) : null);
+  }
+
+  // ---- tiles --------------------------------------------------------------------------------
+
+  private async load(key: string, signal: AbortSignal): Promise<Loaded<Tile>> {
+    const [, pos] = key.split('|');
+    const [level, x, y] = pos.split('/').map(Number);
+    const rect = tileRect(this.pyramid, level, x, y);
+    if (this.gl) {
+      const url = tileUrl(this.o.recordId, level, x, y, 'f16', this.params);
+      let buf: ArrayBuffer;
+      try {
+        buf = await fetchF16Tile(url, signal);
+      } catch (err) {
+        const status = (err as { status?: number }).status ?? 0;
+        if (status >= 400 && status < 500 && status !== 404 && ++this.f16Failures >= 2) this.o.onF16Unavailable?.();
+        throw err;
+      }
+      const words = asHalfWords(buf);
+      const T = this.pyramid.tileSize;
+      let texW = rect.w;
+      let texH = rect.h;
+      if (words.length === T * T && rect.w * rect.h !== T * T) {
+        texW = T;
+        texH = T;
+      } else if (words.length !== rect.w * rect.h) {
+        texW = rect.w;
+        texH = Math.max(1, Math.floor(words.length / rect.w));
+      }
+      const texture = this.gl.uploadF16(words.subarray(0, texW * texH), texW, texH);
+      return { value: { kind: 'gl', texture, words, texW, texH, w: rect.w, h: rect.h }, bytes: texW * texH * 4 };
+    }
+    const fmt = 'webp';
+    const blob = await fetchImageTile(tileUrl(this.o.recordId, level, x, y, fmt, this.params), signal);
+    const bitmap = await createImageBitmap(blob);
+    return { value: { kind: 'img', bitmap, w: rect.w, h: rect.h }, bytes: bitmap.width * bitmap.height * 4 };
+  }
+
+  private dispose(t: Tile): void {
+    if (t.kind === 'gl') this.gl?.deleteTexture(t.texture, t.texW * t.texH * 2);
+    else t.bitmap.close();
+  }
+
+  // ---- drawing ------------------------------------------------------------------------------
+
+  requestRender(): void {
+    if (this.raf || this.destroyed) return;
+    this.raf = requestAnimationFrame(() => {
+      this.raf = 0;
+      this.render();
+    });
+  }
+
+  private screenRect(level: number, x: number, y: number): { x: number; y: number; w: number; h: number } {
+    const r = tileRect(this.pyramid, level, x, y);
+    const [sx0, sy0] = imageToScreen(this.view, this.vp, r.x0, r.y0);
+    const [sx1, sy1] = imageToScreen(this.view, this.vp, r.x1, r.y1);
+    return { x: sx0, y: sy0, w: sx1 - sx0, h: sy1 - sy0 };
+  }
+
+  render(): void {
+    if (this.destroyed) return;
+    const p = this.pyramid;
+    this.cache.beginFrame();
+    const level = chooseLevel(p, this.view.zoom, this.dpr);
+    const [x0, y0, x1, y1] = visibleRect(this.view, this.vp);
+    const tiles = tilesInRect(p, level, x0, y0, x1, y1);
+    const span = p.tileSize * p.levels[level].factor;
+    tiles.sort(
+      (a, b) =>
+        Math.hypot((a[0] + 0.5) * span - this.view.cx, (a[1] + 0.5) * span - this.view.cy) -
+        Math.hypot((b[0] + 0.5) * span - this.view.cx, (b[1] + 0.5) * span - this.view.cy),
+    );
+    const gen = this.generation;
+    const key = (g: string, l: number, x: number, y: number) => `${g}|${l}/${x}/${y}`;
+    // The whole image at level 0 first: it is the placeholder of last resort.
+    this.cache.request(key(gen, 0, 0, 0));
+    for (const [x, y] of tiles) this.cache.request(key(gen, level, x, y));
+    this.cache.flush();
+
+    const fallbacks = new Map<string, [string, number, number, number]>();
+    const exact: Array<[string, number, number, number]> = [];
+    let missing = 0;
+    for (const [x, y] of tiles) {
+      const k = key(gen, level, x, y);
+      if (this.cache.get(k)) {
+        exact.push([k, level, x, y]);
+        continue;
+      }
+      missing++;
+      // Until it arrives: the same tile from before a slice or parameter change, else the
+      // nearest loaded coarser tile.
+      const prev = this.previousGeneration && key(this.previousGeneration, level, x, y);
+      if (prev && this.cache.get(prev)) {
+        fallbacks.set(prev, [prev, level, x, y]);
+        continue;
+      }
+      for (let l = level - 1; l >= 0; l--) {
+        const [px, py] = parentTile(level, x, y, l);
+        for (const g of [gen, this.previousGeneration]) {
+          const pk = g && key(g, l, px, py);
+          if (pk && this.cache.get(pk)) {
+            fallbacks.set(pk, [pk, l, px, py]);
+            l = -1;
+            break;
+          }
+        }
+      }
+    }
+    const order = [...fallbacks.values()].sort((a, b) => a[1] - b[1]).concat(exact);
+    const pixelated = this.view.zoom * this.dpr > 1.5;
+    if (this.gl) {
+      const items: DrawItem[] = [];
+      for (const [k, l, x, y] of order) {
+        const t = this.cache.get(k) as GlTile | undefined;
+        if (!t) continue;
+        items.push({ texture: t.texture, ...this.screenRect(l, x, y), du: t.w / t.texW, dv: t.h / t.texH });
+      }
+      this.gl.draw(items, this.params, this.vp, pixelated);
+    } else if (this.c2d) {
+      const items: ImageDrawItem[] = [];
+      for (const [k, l, x, y] of order) {
+        const t = this.cache.get(k) as ImgTile | undefined;
+        if (t) items.push({ image: t.bitmap, ...this.screenRect(l, x, y) });
+      }
+      this.c2d.draw(items, pixelated);
+    }
+    if (this.overlayCtx) drawOverlay(this.overlayCtx, this.dpr, this.view, this.vp, this.overlayState);
+
+    this.metrics.frames++;
+    this.metrics.complete = missing === 0;
+    this.o.canvas.dataset.complete = missing === 0 ? '1' : '0';
+    this.o.canvas.dataset.level = String(level);
+    // A stretch/colour-map change counts as shown once a frame is drawn with it (with WebGL, on
+    // the tiles already loaded; with image tiles, once the re-rendered tiles are all in).
+    if (this.pendingChangeAt !== null && (this.gl || missing === 0)) {
+      this.gl?.finish();
+      this.metrics.stretchLatencies.push(performance.now() - this.pendingChangeAt);
+      this.pendingChangeAt = null;
+      this.o.canvas.dataset.latency = this.metrics.stretchLatencies.at(-1)?.toFixed(1);
+    }
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    if (this.raf) cancelAnimationFrame(this.raf);
+    this.cache.clear();
+    const ext = this.gl?.gl.getExtension('WEBGL_lose_context');
+    ext?.loseContext();
+  }
+}

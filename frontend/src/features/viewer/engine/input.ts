@@ -1,0 +1,177 @@
+/**
+ * Pointer, wheel, touch and keyboard control of a ViewerEngine: drag to pan, wheel / pinch to
+ * zoom about the pointer, two-finger trackpad scroll to pan, double-click to zoom in, arrows to
+ * pan, +/− to zoom, 0 to fit, 1 for one image pixel per screen pixel.
+ */
+import type { ViewerEngine } from './ViewerEngine';
+
+export interface InputCallbacks {
+  onHover: (display: [number, number] | null) => void;
+  onPick: (display: [number, number]) => void;
+}
+
+const KEY_PAN = 60;
+
+/** Wheel deltas to a zoom factor (pinch on trackpads arrives as ctrl+wheel). */
+export function wheelZoomFactor(deltaY: number, deltaMode: number, ctrlKey: boolean): number {
+  const px = deltaMode === 1 ? deltaY * 16 : deltaMode === 2 ? deltaY * 400 : deltaY;
+  const k = ctrlKey ? 0.01 : 0.0022;
+  return Math.exp(-px * k);
+}
+
+/** A trackpad's two-finger scroll (fine, with a horizontal part) pans rather than zooms. */
+export function isTrackpadScroll(e: Pick<WheelEvent, 'deltaMode' | 'deltaX' | 'deltaY' | 'ctrlKey'>): boolean {
+  if (e.ctrlKey || e.deltaMode !== 0) return false;
+  return e.deltaX !== 0 || (Math.abs(e.deltaY) < 40 && !Number.isInteger(e.deltaY));
+}
+
+export function attachInput(el: HTMLElement, engine: ViewerEngine, cb: InputCallbacks): () => void {
+  const pointers = new Map<number, { x: number; y: number }>();
+  let moved = 0;
+  let pinchDist = 0;
+  let hoverRaf = 0;
+  let lastHover: [number, number] | null = null;
+
+  const local = (e: { clientX: number; clientY: number }): [number, number] => {
+    const r = el.getBoundingClientRect();
+    return [e.clientX - r.left, e.clientY - r.top];
+  };
+
+  const hover = (sx: number, sy: number) => {
+    const d = engine.toDisplay(sx, sy);
+    lastHover = engine.inImage(d[0], d[1]) ? d : null;
+    if (hoverRaf) return;
+    hoverRaf = requestAnimationFrame(() => {
+      hoverRaf = 0;
+      cb.onHover(lastHover);
+    });
+  };
+
+  const onPointerDown = (e: PointerEvent) => {
+    if (e.button !== 0 && e.pointerType === 'mouse') return;
+    el.setPointerCapture?.(e.pointerId);
+    pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    moved = 0;
+    if (pointers.size === 2) {
+      const [a, b] = [...pointers.values()];
+      pinchDist = Math.hypot(a.x - b.x, a.y - b.y);
+    }
+  };
+
+  const onPointerMove = (e: PointerEvent) => {
+    const [sx, sy] = local(e);
+    const prev = pointers.get(e.pointerId);
+    if (!prev) {
+      hover(sx, sy);
+      return;
+    }
+    if (pointers.size === 1) {
+      const dx = e.clientX - prev.x;
+      const dy = e.clientY - prev.y;
+      moved += Math.abs(dx) + Math.abs(dy);
+      engine.pan(dx, dy);
+      pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    } else if (pointers.size === 2) {
+      pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+      const [a, b] = [...pointers.values()];
+      const dist = Math.hypot(a.x - b.x, a.y - b.y);
+      const r = el.getBoundingClientRect();
+      if (pinchDist > 0) engine.zoomBy(dist / pinchDist, (a.x + b.x) / 2 - r.left, (a.y + b.y) / 2 - r.top);
+      pinchDist = dist;
+      moved += 10;
+    }
+    hover(sx, sy);
+  };
+
+  const onPointerUp = (e: PointerEvent) => {
+    const had = pointers.delete(e.pointerId);
+    if (pointers.size < 2) pinchDist = 0;
+    if (had && moved < 4 && e.type === 'pointerup') {
+      const [sx, sy] = local(e);
+      const d = engine.toDisplay(sx, sy);
+      if (engine.inImage(d[0], d[1])) cb.onPick(d);
+    }
+  };
+
+  const onLeave = () => {
+    if (!pointers.size) {
+      lastHover = null;
+      cb.onHover(null);
+    }
+  };
+
+  const onWheel = (e: WheelEvent) => {
+    e.preventDefault();
+    const [sx, sy] = local(e);
+    if (isTrackpadScroll(e)) engine.pan(-e.deltaX, -e.deltaY);
+    else engine.zoomBy(wheelZoomFactor(e.deltaY, e.deltaMode, e.ctrlKey), sx, sy);
+    hover(sx, sy);
+  };
+
+  const onDblClick = (e: MouseEvent) => {
+    const [sx, sy] = local(e);
+    engine.zoomBy(e.shiftKey ? 0.5 : 2, sx, sy);
+  };
+
+  const onKey = (e: KeyboardEvent) => {
+    if (e.altKey || e.metaKey || e.ctrlKey) return;
+    const step = e.shiftKey ? KEY_PAN * 4 : KEY_PAN;
+    switch (e.key) {
+      case 'ArrowLeft':
+        engine.pan(step, 0);
+        break;
+      case 'ArrowRight':
+        engine.pan(-step, 0);
+        break;
+      case 'ArrowUp':
+        engine.pan(0, step);
+        break;
+      case 'ArrowDown':
+        engine.pan(0, -step);
+        break;
+      case '+':
+      case '=':
+        engine.zoomBy(1.25);
+        break;
+      case '-':
+      case '_':
+        engine.zoomBy(0.8);
+        break;
+      case '0':
+        engine.fit();
+        break;
+      case '1':
+        engine.zoomTo(1);
+        break;
+      case 'Enter':
+      case ' ': {
+        const d = engine.toDisplay(engine.vp.width / 2, engine.vp.height / 2);
+        if (engine.inImage(d[0], d[1])) cb.onPick(d);
+        break;
+      }
+      default:
+        return;
+    }
+    e.preventDefault();
+  };
+
+  el.addEventListener('pointerdown', onPointerDown);
+  el.addEventListener('pointermove', onPointerMove);
+  el.addEventListener('pointerup', onPointerUp);
+  el.addEventListener('pointercancel', onPointerUp);
+  el.addEventListener('pointerleave', onLeave);
+  el.addEventListener('wheel', onWheel, { passive: false });
+  el.addEventListener('dblclick', onDblClick);
+  el.addEventListener('keydown', onKey);
+  return () => {
+    if (hoverRaf) cancelAnimationFrame(hoverRaf);
+    el.removeEventListener('pointerdown', onPointerDown);
+    el.removeEventListener('pointermove', onPointerMove);
+    el.removeEventListener('pointerup', onPointerUp);
+    el.removeEventListener('pointercancel', onPointerUp);
+    el.removeEventListener('pointerleave', onLeave);
+    el.removeEventListener('wheel', onWheel);
+    el.removeEventListener('dblclick', onDblClick);
+    el.removeEventListener('keydown', onKey);
+  };
+}

@@ -1,0 +1,74 @@
+/** The one API client: typed from the backend's OpenAPI document (`npm run gen:api`). */
+import createClient from 'openapi-fetch';
+import { apiErrorFrom, apiErrorFromResponse } from './errors';
+import { authedFetch } from './fetch';
+import type { components, paths } from './schema';
+
+export type Schemas = components['schemas'];
+
+export const api = createClient<paths>({
+  baseUrl: '',
+  fetch: (req: Request) => authedFetch(req),
+  querySerializer: { array: { style: 'form', explode: true } },
+});
+
+/** Turn an openapi-fetch result into its data, or throw the API's error. */
+export async function unwrap<T>(
+  pending: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
+  const { data, error, response } = await pending;
+  if (error !== undefined || !response.ok) throw apiErrorFrom(response.status, error, response.statusText);
+  return data as T;
+}
+
+export type Query = Record<string, string | number | boolean | null | undefined | Array<string | number>>;
+
+/** Query string with repeated keys for arrays; empty values are left out. */
+export function toQueryString(query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null || v === '') continue;
+    if (Array.isArray(v)) v.forEach((x) => params.append(k, String(x)));
+    else params.append(k, String(v));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+interface RequestOptions {
+  method?: string;
+  query?: Query;
+  json?: unknown;
+  signal?: AbortSignal;
+}
+
+/**
+ * Calls to endpoints not yet in the generated schema (jobs, archive, viewer). Once an endpoint
+ * lands, `npm run gen:api` types it and the feature can move to `api.GET(...)`.
+ */
+export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (opts.json !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await authedFetch(path + toQueryString(opts.query), {
+    method: opts.method ?? (opts.json !== undefined ? 'POST' : 'GET'),
+    headers,
+    body: opts.json !== undefined ? JSON.stringify(opts.json) : undefined,
+    signal: opts.signal,
+  });
+  if (!res.ok) throw await apiErrorFromResponse(res);
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+/** A binary resource (thumbnail, tile, download) fetched with the token. */
+export async function fetchBlob(path: string, signal?: AbortSignal): Promise<Blob> {
+  const res = await authedFetch(path, { signal });
+  if (!res.ok) throw await apiErrorFromResponse(res);
+  return res.blob();
+}
+
+export async function fetchArrayBuffer(path: string, signal?: AbortSignal): Promise<ArrayBuffer> {
+  const res = await authedFetch(path, { signal });
+  if (!res.ok) throw await apiErrorFromResponse(res);
+  return res.arrayBuffer();
+}

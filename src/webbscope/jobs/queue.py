@@ -1,0 +1,469 @@
+"""The job queue: enqueue, claim with a lease, heartbeat, progress, finish, cancel, retry and
+reap — every state change an atomic single-document operation, published to the event log.
+
+Three collections:
+
+- `jobs` holds every job and is the source of truth for what a user sees. It is only ever
+  updated by `_id` (cheap everywhere, whatever its size).
+- `job_queue.<type>`: one entry per queued job of that type. Claiming deletes an entry; the
+  delete is atomic, so exactly one worker wins a job.
+- `job_running`: one entry per running job — its worker, lease expiry and cancel flag. Who
+  holds a job is decided here, by conditional updates on this small collection: only the
+  holder can renew, finish or give back a job, and the reaper takes over an expired lease by
+  deleting its entry.
+
+A periodic sweep repairs what a crash between two steps can leave (a queued job without an
+entry, a running job without a lease entry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+from pymongo import DESCENDING, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from webbscope.db import Database, Document, parse_id
+from webbscope.domain.jobs import ACTIVE, Job, JobError, JobStatus, Progress
+from webbscope.errors import Conflict, NotFound, TooManyRequests
+from webbscope.jobs.events import EventLog
+
+
+@dataclass(frozen=True)
+class JobLimits:
+    """All from settings: see `.env.example`."""
+
+    max_active_per_user: int = 50
+    max_running_per_user: int = 3
+    max_compute: int = 2
+    max_attempts: int = 3
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_job(doc: Document) -> Job:
+    data = dict(doc)
+    data["id"] = str(data.pop("_id"))
+    return Job.model_validate(data)
+
+
+def snapshot(doc: Document) -> Document:
+    """The JSON-friendly form of a job document carried by events."""
+    return to_job(doc).model_dump(mode="json")
+
+
+class JobQueue:
+    #: Entries read from the head of each queue per claim.
+    WINDOW = 20
+
+    def __init__(self, db: Database, limits: JobLimits | None = None) -> None:
+        self.db = db
+        self.coll = db.collection("jobs")
+        self.running = db.collection("job_running")
+        self.events = EventLog(db)
+        self.limits = limits or JobLimits()
+
+    def entries(self, type_: str) -> AsyncCollection[Document]:
+        """The queue of one job type: an entry per queued job."""
+        return self.db.collection(f"job_queue.{type_}")
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    async def _set(self, oid: ObjectId, fields: Document, inc: Document | None = None) -> Job:
+        """Update a job by `_id` (the caller has the right to), publish and return it."""
+        update: Document = {"$set": {**fields, "updated_at": _now()}}
+        if inc:
+            update["$inc"] = inc
+        doc = await self.coll.find_one_and_update(
+            {"_id": oid}, update, return_document=ReturnDocument.AFTER
+        )
+        if doc is None:
+            raise NotFound(f"job {oid} not found", code="job_not_found")
+        await self.events.publish(snapshot(doc))
+        return to_job(doc)
+
+    async def _raw(self, oid: ObjectId) -> Document:
+        doc = await self.coll.find_one({"_id": oid})
+        if doc is None:
+            raise NotFound(f"job {oid} not found", code="job_not_found")
+        return doc
+
+    async def _add_entry(self, doc: Document) -> None:
+        entry = {k: doc[k] for k in ("owner_id", "compute", "created_at")}
+        with contextlib.suppress(DuplicateKeyError):  # already queued (a sweep raced us)
+            await self.entries(doc["type"]).insert_one({"_id": doc["_id"], **entry})
+
+    # -- the API side ----------------------------------------------------------------------
+
+    async def enqueue(
+        self,
+        type: str,
+        owner_id: str,
+        params: dict[str, Any] | None = None,
+        *,
+        compute: bool = False,
+        max_attempts: int | None = None,
+        check_limits: bool = True,
+    ) -> Job:
+        if check_limits:
+            active = await self.coll.count_documents(
+                {"owner_id": owner_id, "status": {"$in": list(ACTIVE)}}
+            )
+            limit = self.limits.max_active_per_user
+            if active >= limit:
+                err = TooManyRequests(
+                    f"you have {active} queued or running jobs; the limit is {limit} "
+                    "(JOBS_MAX_ACTIVE_PER_USER): wait for some to finish or cancel them",
+                    code="job_limit",
+                    details={"limit": limit, "setting": "JOBS_MAX_ACTIVE_PER_USER"},
+                )
+                err.headers = {"Retry-After": "10"}
+                raise err
+        now = _now()
+        doc: Document = {
+            "_id": ObjectId(),
+            "type": type,
+            "owner_id": owner_id,
+            "params": params or {},
+            "status": JobStatus.queued.value,
+            "progress": Progress().model_dump(),
+            "result": None,
+            "error": None,
+            "attempts": 0,
+            "max_attempts": max_attempts or self.limits.max_attempts,
+            "lease": None,
+            "cancel_requested": False,
+            "compute": compute,
+            "created_at": now,
+            "started_at": None,
+            "finished_at": None,
+            "updated_at": now,
+        }
+        await self.coll.insert_one(doc)
+        await self.events.publish(snapshot(doc))
+        await self._add_entry(doc)
+        return to_job(doc)
+
+    async def get(self, job_id: str) -> Job:
+        return to_job(await self._raw(parse_id(job_id, "job id")))
+
+    async def list_jobs(
+        self,
+        *,
+        owner_id: str | None,
+        status: list[str] | None = None,
+        types: list[str] | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[Job], int]:
+        query: Document = {}
+        if owner_id is not None:
+            query["owner_id"] = owner_id
+        if status:
+            query["status"] = {"$in": status}
+        if types:
+            query["type"] = {"$in": types}
+        total = await self.coll.count_documents(query)
+        cursor = (
+            self.coll.find(query)
+            .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+            .skip(offset)
+            .limit(limit)
+        )
+        return [to_job(d) async for d in cursor], total
+
+    async def cancel(self, job_id: str) -> Job:
+        """A queued job is cancelled at once; a running one is asked to stop (its worker
+        stops it within a second)."""
+        oid = parse_id(job_id, "job id")
+        for _ in range(50):
+            doc = await self._raw(oid)
+            status = JobStatus(doc["status"])
+            if status.final:
+                raise Conflict(f"the job has already {status.value}", code="job_finished")
+            if status is JobStatus.queued:
+                taken = await self.entries(doc["type"]).delete_one({"_id": oid})
+                if taken.deleted_count == 1:  # we took it from the queue: nobody runs it
+                    return await self._set(
+                        oid,
+                        {
+                            "status": JobStatus.cancelled.value,
+                            "finished_at": _now(),
+                            "error": {
+                                "code": "cancelled",
+                                "message": "cancelled before it started",
+                            },
+                        },
+                    )
+            else:
+                flagged = await self.running.find_one_and_update(
+                    {"_id": oid}, {"$set": {"cancel": True}}
+                )
+                if flagged is not None:
+                    return await self._set(oid, {"cancel_requested": True})
+            # A worker is between two steps of claiming or finishing it: look again.
+            await _pause()
+        raise Conflict("the job is changing state; try again", code="job_busy")
+
+    async def retry(self, job_id: str) -> Job:
+        """Queue a failed or cancelled job again (its handler resumes from what it kept)."""
+        oid = parse_id(job_id, "job id")
+        doc = await self._raw(oid)
+        if doc["status"] not in (JobStatus.failed.value, JobStatus.cancelled.value):
+            raise Conflict(
+                f"only failed or cancelled jobs can be retried; this one is {doc['status']}",
+                code="job_not_retryable",
+            )
+        job = await self._set(
+            oid,
+            {
+                "status": JobStatus.queued.value,
+                "attempts": 0,
+                "error": None,
+                "result": None,
+                "lease": None,
+                "cancel_requested": False,
+                "finished_at": None,
+                "progress": Progress().model_dump(),
+            },
+        )
+        await self._add_entry(await self._raw(oid))
+        return job
+
+    # -- the worker side -------------------------------------------------------------------
+
+    async def claim(self, worker: str, types: list[str], lease_s: float) -> Job | None:
+        """Take the oldest queued job of `types` whose owner is under the running limit (and,
+        for compute jobs, while compute slots are free). The limits are checked against the
+        running set just read, so concurrent claims can exceed them by a job or two."""
+        per_owner: dict[str, int] = {}
+        compute = 0
+        async for r in self.running.find({}):
+            per_owner[r["owner_id"]] = per_owner.get(r["owner_id"], 0) + 1
+            compute += 1 if r.get("compute") else 0
+        candidates: list[tuple[Document, str]] = []
+        for t in types:
+            # Natural order is insertion order: the head of the queue without a sort, which
+            # keeps the read to WINDOW entries on every server.
+            async for e in self.entries(t).find({}).limit(self.WINDOW):
+                candidates.append((e, t))
+        candidates.sort(key=lambda c: (c[0]["created_at"], c[0]["_id"]))
+        for entry, type_ in candidates:
+            if per_owner.get(entry["owner_id"], 0) >= self.limits.max_running_per_user:
+                continue
+            if entry.get("compute") and compute >= self.limits.max_compute:
+                continue
+            taken = await self.entries(type_).delete_one({"_id": entry["_id"]})
+            if taken.deleted_count != 1:
+                continue  # another worker won it
+            now = _now()
+            expires = now + timedelta(seconds=lease_s)
+            job = await self._set(
+                entry["_id"],
+                {
+                    "status": JobStatus.running.value,
+                    "lease": {"worker": worker, "expires_at": expires},
+                    "started_at": now,
+                    "error": None,
+                    "cancel_requested": False,
+                },
+                inc={"attempts": 1},
+            )
+            await self.running.insert_one(
+                {
+                    "_id": entry["_id"],
+                    "worker": worker,
+                    "owner_id": entry["owner_id"],
+                    "compute": entry.get("compute", False),
+                    "type": type_,
+                    "expires_at": expires,
+                    "cancel": False,
+                }
+            )
+            return job
+        return None
+
+    async def heartbeat(self, job_id: str, worker: str, lease_s: float) -> Document | None:
+        """Renew the lease; None means the job is no longer this worker's (reaped). The
+        entry's `cancel` says whether a cancel was requested."""
+        expires = _now() + timedelta(seconds=lease_s)
+        entry = await self.running.find_one_and_update(
+            {"_id": ObjectId(job_id), "worker": worker},
+            {"$set": {"expires_at": expires}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if entry is not None:
+            await self.coll.update_one(
+                {"_id": ObjectId(job_id)}, {"$set": {"lease.expires_at": expires}}
+            )
+        return entry
+
+    async def still_mine(self, job_id: str, worker: str) -> Document | None:
+        """The running entry (with its `cancel` flag) if `worker` still holds the job."""
+        entry = await self.running.find_one({"_id": ObjectId(job_id)})
+        return entry if entry is not None and entry["worker"] == worker else None
+
+    async def progress(self, job_id: str, worker: str, progress: Progress) -> bool:
+        """Write progress if `worker` holds the job (False otherwise)."""
+        if await self.still_mine(job_id, worker) is None:
+            return False
+        await self._set(ObjectId(job_id), {"progress": progress.model_dump()})
+        return True
+
+    async def _leave(self, job_id: str, worker: str) -> bool:
+        """Give up the lease; True if `worker` held it (and so may record the outcome)."""
+        gone = await self.running.delete_one({"_id": ObjectId(job_id), "worker": worker})
+        return gone.deleted_count == 1
+
+    async def _requeue(self, oid: ObjectId, fields: Document, inc: Document | None = None) -> Job:
+        job = await self._set(oid, {"status": JobStatus.queued.value, "lease": None, **fields}, inc)
+        await self._add_entry(await self._raw(oid))
+        return job
+
+    async def complete(
+        self, job_id: str, worker: str, result: dict[str, Any] | None, progress: Progress
+    ) -> Job | None:
+        if not await self._leave(job_id, worker):
+            return None
+        final = progress.model_copy(update={"fraction": 1.0})
+        return await self._set(
+            ObjectId(job_id),
+            {
+                "status": JobStatus.succeeded.value,
+                "result": result or {},
+                "progress": final.model_dump(),
+                "finished_at": _now(),
+                "lease": None,
+            },
+        )
+
+    async def fail(
+        self, job_id: str, worker: str, error: JobError, *, retryable: bool
+    ) -> Job | None:
+        """Fail the attempt: queued again if retryable and attempts remain, else failed."""
+        if not await self._leave(job_id, worker):
+            return None
+        oid = ObjectId(job_id)
+        doc = await self._raw(oid)
+        if retryable and doc["attempts"] < doc["max_attempts"]:
+            return await self._requeue(oid, {"error": error.model_dump()})
+        return await self._set(
+            oid,
+            {
+                "status": JobStatus.failed.value,
+                "error": error.model_dump(),
+                "finished_at": _now(),
+                "lease": None,
+            },
+        )
+
+    async def mark_cancelled(self, job_id: str, worker: str) -> Job | None:
+        if not await self._leave(job_id, worker):
+            return None
+        return await self._set(
+            ObjectId(job_id),
+            {
+                "status": JobStatus.cancelled.value,
+                "finished_at": _now(),
+                "lease": None,
+                "error": {"code": "cancelled", "message": "cancelled while running"},
+            },
+        )
+
+    async def release(self, job_id: str, worker: str) -> Job | None:
+        """Give a running job back to the queue (a worker shutting down); the attempt it
+        used is not counted."""
+        if not await self._leave(job_id, worker):
+            return None
+        return await self._requeue(ObjectId(job_id), {}, inc={"attempts": -1})
+
+    async def _after_lost(self, oid: ObjectId, now: datetime) -> Job | None:
+        """The lease of a job ran out and its entry is ours: queue it again or fail it."""
+        doc = await self.coll.find_one({"_id": oid})
+        if doc is None or doc["status"] != JobStatus.running.value:
+            return None
+        if doc["attempts"] < doc["max_attempts"]:
+            return await self._requeue(
+                oid,
+                {
+                    "error": {
+                        "code": "worker_lost",
+                        "message": "its worker stopped responding; retrying",
+                    }
+                },
+            )
+        return await self._set(
+            oid,
+            {
+                "status": JobStatus.failed.value,
+                "lease": None,
+                "finished_at": now,
+                "error": {
+                    "code": "worker_lost",
+                    "message": f"worker lost: its worker stopped responding on each of "
+                    f"{doc['attempts']} attempts",
+                },
+            },
+        )
+
+    async def reap(self) -> list[Job]:
+        """Jobs whose worker stopped renewing its lease: queued again, or failed with
+        `worker_lost` after the last attempt. Reads only the running set."""
+        now = _now()
+        out: list[Job] = []
+        async for r in self.running.find({"expires_at": {"$lt": now}}):
+            gone = await self.running.delete_one(
+                {"_id": r["_id"], "worker": r["worker"], "expires_at": r["expires_at"]}
+            )
+            if gone.deleted_count != 1:
+                continue  # renewed or finished meanwhile
+            job = await self._after_lost(r["_id"], now)
+            if job is not None:
+                out.append(job)
+        return out
+
+    async def sweep(self, grace_s: float = 60.0, settle_s: float = 5.0) -> int:
+        """Repair what a crash between two steps left (reads every active job, so it runs
+        rarely): a queued job without a queue entry gets one; a running job without a lease
+        entry is treated as lost. A job qualifies only if it was untouched for `grace_s` and
+        is still untouched `settle_s` later, so a claim in progress is never mistaken."""
+        cutoff = _now() - timedelta(seconds=grace_s)
+        suspects: list[Document] = []
+        async for doc in self.coll.find({"status": {"$in": list(ACTIVE)}}):
+            if doc["updated_at"] <= cutoff and not await self._in_place(doc):
+                suspects.append(doc)
+        if not suspects:
+            return 0
+        await asyncio.sleep(settle_s)
+        repaired = 0
+        for old in suspects:
+            now_doc = await self.coll.find_one({"_id": old["_id"]})
+            if now_doc is None or now_doc["updated_at"] != old["updated_at"]:
+                continue
+            doc = now_doc
+            if await self._in_place(doc):
+                continue
+            if doc["status"] == JobStatus.queued.value:
+                await self._add_entry(doc)
+                repaired += 1
+            elif await self._after_lost(doc["_id"], _now()) is not None:
+                repaired += 1
+        return repaired
+
+    async def _in_place(self, doc: Document) -> bool:
+        """Whether an active job has the entry its status needs."""
+        if doc["status"] == JobStatus.queued.value:
+            return await self.entries(doc["type"]).find_one({"_id": doc["_id"]}) is not None
+        return await self.running.find_one({"_id": doc["_id"]}) is not None
+
+
+async def _pause() -> None:
+    await asyncio.sleep(0.02)

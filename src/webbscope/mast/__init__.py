@@ -1,0 +1,71 @@
+"""The MAST archive client: JWST searches, product lists and resumable downloads.
+
+Web-free (no service imports). Built on astroquery, pointed entirely — name resolver included —
+at one archive URL (`MAST_SERVER_URL`; the real archive by default):
+
+    client = ArchiveClient(settings.mast_server_url, timeout_s=30)
+    page = client.search_target("NGC 3324", radius_deg=0.1, filters=SearchFilters(calib_level=[3]))
+    products = client.list_products([o.obsid for o in page.items], recommended_only=True)
+    info = client.head(products[0].download_url)
+    for chunk in client.download_range(products[0].download_url, start=already_have):
+        ...
+
+Errors are the project's: `UpstreamError` (502, code `archive_error`), `UpstreamTimeout` (504,
+`archive_timeout`), `NotFound` (`target_not_resolved`), `DownloadInterrupted` (an
+`UpstreamError` with `.received`, code `archive_download_interrupted`). Their `details` carry
+`retryable`.
+"""
+
+from webbscope.mast._astroquery import (
+    DEFAULT_SERVER_URL,
+    REAL_RESOLVER_URL,
+    ConfiguredObservations,
+    configure_astroquery,
+    resolver_url_for,
+)
+from webbscope.mast._cache import TTLCache
+from webbscope.mast._client import ArchiveClient, criteria_for
+from webbscope.mast._download import DownloadInterrupted, RemoteFile
+from webbscope.mast._models import (
+    MAX_PAGE_SIZE,
+    ArchiveObservation,
+    ArchiveProduct,
+    SearchFilters,
+    SearchMode,
+    SearchPage,
+    SearchQuery,
+    normalise_proposal_id,
+)
+from webbscope.mast._normalise import (
+    datetime_to_mjd,
+    download_url,
+    mjd_to_datetime,
+    observation_from_row,
+    product_from_row,
+)
+
+__all__ = [
+    "DEFAULT_SERVER_URL",
+    "MAX_PAGE_SIZE",
+    "REAL_RESOLVER_URL",
+    "ArchiveClient",
+    "ArchiveObservation",
+    "ArchiveProduct",
+    "ConfiguredObservations",
+    "DownloadInterrupted",
+    "RemoteFile",
+    "SearchFilters",
+    "SearchMode",
+    "SearchPage",
+    "SearchQuery",
+    "TTLCache",
+    "configure_astroquery",
+    "criteria_for",
+    "datetime_to_mjd",
+    "download_url",
+    "mjd_to_datetime",
+    "normalise_proposal_id",
+    "observation_from_row",
+    "product_from_row",
+    "resolver_url_for",
+]

@@ -1,0 +1,234 @@
+"""The realtime hub: `/hubs/jobs`, a WebSocket that streams a user's job changes.
+
+Every backend replica follows the job event log (the database is the source of truth), so a
+change written by any worker reaches clients on any replica. Protocol (JSON messages):
+
+    client → {"type": "auth", "token": "<access token>"}          first, within 10 s
+    client → {"type": "subscribe"} | {"type": "subscribe", "job_id": "..."}
+    client → {"type": "unsubscribe", "job_id": "..."} | {"type": "pong"}
+    server → {"type": "ready", "user_id": ...}
+    server → {"type": "job", "job": {...}}        current state on subscribe, then every change
+    server → {"type": "ping"}                      every 15 s
+    server → {"type": "error", "error": {"code", "message", "details"}}
+
+A reconnecting client authenticates and subscribes again and receives the current state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
+
+from webbscope.auth import decode_access_token
+from webbscope.db.users import UsersRepo
+from webbscope.domain.jobs import ACTIVE
+from webbscope.errors import Unauthorized, WebbscopeError
+from webbscope.jobs import JobQueue
+from webbscope.jobs.events import EventLog, EventReader
+from webbscope.services.backend.deps import user_from_token
+
+log = logging.getLogger("webbscope.hub")
+router = APIRouter()
+
+AUTH_TIMEOUT_S = 10.0
+PING_EVERY_S = 15.0
+SEND_QUEUE = 1000
+RECENT_ON_SUBSCRIBE = 50
+
+
+@dataclass(eq=False)
+class Client:
+    ws: WebSocket
+    user_id: str
+    all_jobs: bool = False
+    job_ids: set[str] = field(default_factory=set)
+    outbox: asyncio.Queue[dict[str, Any]] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=SEND_QUEUE)
+    )
+
+    def wants(self, owner_id: str, job_id: str) -> bool:
+        return owner_id == self.user_id and (self.all_jobs or job_id in self.job_ids)
+
+    def push(self, message: dict[str, Any]) -> bool:
+        try:
+            self.outbox.put_nowait(message)
+            return True
+        except asyncio.QueueFull:
+            return False
+
+
+class JobHub:
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.clients: set[Client] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        db = self.app.state.parts.db
+        reader = await EventReader.at_head(EventLog(db))
+        self._task = asyncio.create_task(self._follow(reader))
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._task
+
+    async def _follow(self, reader: EventReader) -> None:
+        interval = self.app.state.settings.hub_poll_interval_s
+        while True:
+            try:
+                events = await reader.poll()
+            except Exception:
+                log.exception("reading the job event log failed")
+                events = []
+            for ev in events:
+                for client in list(self.clients):
+                    if client.wants(ev.owner_id, ev.job["id"]) and not client.push(
+                        {"type": "job", "job": ev.job}
+                    ):
+                        log.warning("hub client too slow; disconnecting")
+                        self.clients.discard(client)
+                        with contextlib.suppress(Exception):
+                            await client.ws.close(code=1013)
+            if not events:
+                await asyncio.sleep(interval)
+
+
+async def start_hub(app: FastAPI) -> None:
+    app.state.hub = JobHub(app)
+    await app.state.hub.start()
+
+
+async def stop_hub(app: FastAPI) -> None:
+    await app.state.hub.stop()
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "error": {"code": code, "message": message, "details": None}}
+
+
+async def _authenticate(ws: WebSocket) -> tuple[str, float]:
+    try:
+        first = await asyncio.wait_for(ws.receive_text(), AUTH_TIMEOUT_S)
+    except TimeoutError:
+        raise Unauthorized("authenticate within 10 s", code="auth_timeout") from None
+    try:
+        msg = json.loads(first)
+    except ValueError:
+        raise Unauthorized("the first message must be JSON", code="bad_message") from None
+    if not isinstance(msg, dict) or msg.get("type") != "auth" or not msg.get("token"):
+        raise Unauthorized(
+            'the first message must be {"type": "auth", "token": ...}', code="not_signed_in"
+        )
+    return await _check_token(ws, str(msg["token"]))
+
+
+async def _check_token(ws: WebSocket, token: str) -> tuple[str, float]:
+    app = ws.app
+    settings = app.state.settings
+    user = await user_from_token(token, settings, UsersRepo(app.state.parts.db))
+    claims = decode_access_token(token, settings.jwt_secret.get_secret_value())
+    return user.id, float(claims.expires_at)
+
+
+@router.websocket("/hubs/jobs")
+async def jobs_hub(ws: WebSocket) -> None:
+    await ws.accept()
+    try:
+        user_id, expires = await _authenticate(ws)
+    except WebbscopeError as exc:
+        await ws.send_json(_error(exc.code, exc.message))
+        await ws.close(code=4401)
+        return
+    except WebSocketDisconnect:
+        return
+    hub: JobHub = ws.app.state.hub
+    client = Client(ws, user_id)
+    hub.clients.add(client)
+    queue = JobQueue(ws.app.state.parts.db)
+    await ws.send_json({"type": "ready", "user_id": user_id})
+    sender = asyncio.create_task(_send_loop(client))
+    try:
+        while True:
+            try:
+                raw = await asyncio.wait_for(ws.receive_text(), PING_EVERY_S)
+            except TimeoutError:
+                if time.time() > expires:
+                    client.push(_error("token_expired", "the access token expired; auth again"))
+                    break
+                client.push({"type": "ping"})
+                continue
+            try:
+                msg = json.loads(raw)
+                kind = msg.get("type")
+            except (ValueError, AttributeError):
+                client.push(_error("bad_message", "messages must be JSON objects"))
+                continue
+            if kind == "auth":
+                try:
+                    new_user, expires = await _check_token(ws, str(msg.get("token", "")))
+                except WebbscopeError as exc:
+                    client.push(_error(exc.code, exc.message))
+                    break
+                if new_user != user_id:
+                    client.push(_error("wrong_user", "a connection serves one user"))
+                    break
+            elif kind == "subscribe":
+                await _subscribe(client, queue, msg.get("job_id"))
+            elif kind == "unsubscribe":
+                job_id = msg.get("job_id")
+                if job_id:
+                    client.job_ids.discard(str(job_id))
+                else:
+                    client.all_jobs = False
+            elif kind in ("pong", "ping"):
+                if kind == "ping":
+                    client.push({"type": "pong"})
+            else:
+                client.push(_error("bad_message", f"unknown message type {kind!r}"))
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.clients.discard(client)
+        sender.cancel()
+        with contextlib.suppress(BaseException):
+            await sender
+        with contextlib.suppress(Exception):
+            await ws.close()
+
+
+async def _subscribe(client: Client, queue: JobQueue, job_id: Any) -> None:
+    if job_id:
+        try:
+            job = await queue.get(str(job_id))
+        except WebbscopeError as exc:
+            client.push(_error(exc.code, exc.message))
+            return
+        if job.owner_id != client.user_id:
+            client.push(_error("job_not_found", f"job {job_id} not found"))
+            return
+        client.job_ids.add(job.id)
+        client.push({"type": "job", "job": job.model_dump(mode="json")})
+        return
+    client.all_jobs = True
+    active, _ = await queue.list_jobs(owner_id=client.user_id, status=list(ACTIVE), limit=200)
+    recent, _ = await queue.list_jobs(owner_id=client.user_id, limit=RECENT_ON_SUBSCRIBE)
+    seen: set[str] = set()
+    for job in [*active, *recent]:
+        if job.id not in seen:
+            seen.add(job.id)
+            client.push({"type": "job", "job": job.model_dump(mode="json")})
+
+
+async def _send_loop(client: Client) -> None:
+    while True:
+        msg = await client.outbox.get()
+        await client.ws.send_json(msg)

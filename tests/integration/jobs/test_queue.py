@@ -1,0 +1,178 @@
+"""The queue's state machine against the real wire-protocol database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from bson import ObjectId
+
+from webbscope.db import Database
+from webbscope.domain.jobs import JobError, JobStatus, Progress
+from webbscope.errors import Conflict, TooManyRequests
+from webbscope.jobs import JobLimits, JobQueue
+from webbscope.jobs.events import EventLog, EventReader
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def queue(database: Database) -> JobQueue:
+    await database.ensure_indexes()
+    return JobQueue(
+        database,
+        JobLimits(max_active_per_user=5, max_running_per_user=2, max_compute=1, max_attempts=2),
+    )
+
+
+async def test_claim_takes_the_oldest_of_its_types(queue: JobQueue) -> None:
+    a = await queue.enqueue("a", "u1")
+    b = await queue.enqueue("b", "u1")
+    a2 = await queue.enqueue("a", "u1")
+    first = await queue.claim("w1", ["a"], 30)
+    assert first is not None and first.id == a.id and first.status is JobStatus.running
+    assert first.attempts == 1 and first.lease is not None and first.lease.worker == "w1"
+    second = await queue.claim("w1", ["a", "b"], 30)
+    assert second is not None and second.id == b.id
+    assert await queue.claim("w2", ["c"], 30) is None
+    # u1 now has 2 running: its running limit keeps a2 queued.
+    assert await queue.claim("w2", ["a"], 30) is None
+    assert (await queue.get(a2.id)).status is JobStatus.queued
+
+
+async def test_progress_and_completion_are_final(queue: JobQueue) -> None:
+    job = await queue.enqueue("a", "u1")
+    await queue.claim("w1", ["a"], 30)
+    assert await queue.progress(job.id, "w1", Progress(fraction=0.5, stage="half"))
+    assert not await queue.progress(job.id, "intruder", Progress(fraction=0.9))
+    done = await queue.complete(job.id, "w1", {"n": 1}, Progress(fraction=0.5))
+    assert done is not None and done.status is JobStatus.succeeded and done.result == {"n": 1}
+    assert done.progress.fraction == 1.0 and done.finished_at is not None
+    # Completion is final: a second completion or failure changes nothing.
+    assert await queue.complete(job.id, "w1", {"n": 2}, Progress()) is None
+    assert await queue.fail(job.id, "w1", JobError(code="x", message="y"), retryable=True) is None
+    assert (await queue.get(job.id)).result == {"n": 1}
+
+
+async def test_failures_retry_until_the_last_attempt(queue: JobQueue) -> None:
+    job = await queue.enqueue("a", "u1")
+    await queue.claim("w1", ["a"], 30)
+    again = await queue.fail(job.id, "w1", JobError(code="flaky", message="m"), retryable=True)
+    assert again is not None and again.status is JobStatus.queued
+    await queue.claim("w1", ["a"], 30)
+    final = await queue.fail(job.id, "w1", JobError(code="flaky", message="m"), retryable=True)
+    assert final is not None and final.status is JobStatus.failed and final.attempts == 2
+    bad = await queue.enqueue("a", "u1")
+    await queue.claim("w1", ["a"], 30)
+    failed = await queue.fail(
+        bad.id, "w1", JobError(code="bad_input", message="m"), retryable=False
+    )
+    assert failed is not None and failed.status is JobStatus.failed and failed.attempts == 1
+
+
+async def test_cancel_and_retry(queue: JobQueue) -> None:
+    queued = await queue.enqueue("a", "u1")
+    cancelled = await queue.cancel(queued.id)
+    assert cancelled.status is JobStatus.cancelled  # at once
+    assert await queue.claim("w1", ["a"], 30) is None
+    running = await queue.enqueue("a", "u1")
+    await queue.claim("w1", ["a"], 30)
+    asked = await queue.cancel(running.id)
+    assert asked.status is JobStatus.running and asked.cancel_requested
+    assert (await queue.still_mine(running.id, "w1"))["cancel"] is True  # type: ignore[index]
+    await queue.mark_cancelled(running.id, "w1")
+    with pytest.raises(Conflict):
+        await queue.cancel(running.id)
+    retried = await queue.retry(running.id)
+    assert (
+        retried.status is JobStatus.queued
+        and retried.attempts == 0
+        and not retried.cancel_requested
+    )
+    with pytest.raises(Conflict):
+        await queue.retry(retried.id)
+
+
+async def test_per_user_limit_is_a_429_naming_the_setting(queue: JobQueue) -> None:
+    for _ in range(5):
+        await queue.enqueue("a", "u2")
+    with pytest.raises(TooManyRequests) as info:
+        await queue.enqueue("a", "u2")
+    assert "JOBS_MAX_ACTIVE_PER_USER" in info.value.message and info.value.status == 429
+    await queue.enqueue("a", "u3")  # another user is not affected
+
+
+async def test_global_compute_limit(queue: JobQueue) -> None:
+    await queue.enqueue("render", "u1", compute=True)
+    await queue.enqueue("render", "u4", compute=True)
+    light = await queue.enqueue("light", "u5")
+    assert await queue.claim("w1", ["render", "light"], 30) is not None
+    nxt = await queue.claim("w2", ["render", "light"], 30)
+    assert nxt is not None and nxt.id == light.id  # the second compute job waits
+
+
+async def expire(queue: JobQueue, job_id: str) -> None:
+    """As if the worker had died: its lease runs out."""
+    past = datetime.now(UTC) - timedelta(seconds=5)
+    await queue.coll.update_one({"_id": ObjectId(job_id)}, {"$set": {"lease.expires_at": past}})
+    await queue.running.update_one({"_id": ObjectId(job_id)}, {"$set": {"expires_at": past}})
+
+
+async def test_reaper_requeues_then_fails_with_worker_lost(queue: JobQueue) -> None:
+    job = await queue.enqueue("a", "u1")
+    await queue.claim("w1", ["a"], 0.01)
+    await expire(queue, job.id)
+    reaped = await queue.reap()
+    assert [j.id for j in reaped] == [job.id] and reaped[0].status is JobStatus.queued
+    await queue.claim("w2", ["a"], 0.01)
+    await expire(queue, job.id)
+    final = (await queue.reap())[0]
+    assert final.status is JobStatus.failed and final.error is not None
+    assert final.error.code == "worker_lost" and "worker lost" in final.error.message
+    # The dead worker cannot complete it any more.
+    assert await queue.complete(job.id, "w2", {}, Progress()) is None
+
+
+async def test_every_change_is_an_event_in_order(queue: JobQueue, database: Database) -> None:
+    reader = await EventReader.at_head(EventLog(database))
+    job = await queue.enqueue("a", "u1")
+    await queue.claim("w1", ["a"], 30)
+    await queue.progress(job.id, "w1", Progress(fraction=0.3))
+    await queue.complete(job.id, "w1", {}, Progress())
+    events = await reader.poll()
+    assert [e.job["status"] for e in events] == ["queued", "running", "running", "succeeded"]
+    assert [e.seq for e in events] == sorted(e.seq for e in events)
+    assert all(e.owner_id == "u1" for e in events)
+    assert await reader.poll() == []
+
+
+async def test_a_gap_left_by_a_dead_writer_is_skipped(database: Database) -> None:
+    log = EventLog(database)
+    reader = await EventReader.at_head(log)
+    # A writer allocates a number and dies before writing its event.
+    await log.counters.update_one({"_id": "job_events"}, {"$inc": {"seq": 1}}, upsert=True)
+    seq = await log.publish({"owner_id": "u1", "id": "x", "status": "queued"})
+    assert await reader.poll() == []  # waits for the missing one first
+    import asyncio
+
+    await asyncio.sleep(2.1)
+    events = await reader.poll()
+    assert [e.seq for e in events] == [seq]
+
+
+async def test_sweep_repairs_what_a_crash_between_steps_leaves(queue: JobQueue) -> None:
+    lost_entry = await queue.enqueue("a", "u1")
+    await queue.entries("a").delete_one({"_id": ObjectId(lost_entry.id)})  # crash after insert
+    assert await queue.claim("w1", ["a"], 30) is None
+    stuck = await queue.enqueue("b", "u1")
+    await queue.claim("w1", ["b"], 30)
+    await expire(queue, stuck.id)
+    await queue.running.delete_one({"_id": ObjectId(stuck.id)})  # no running entry
+    assert await queue.reap() == []  # the fast path cannot see it
+    await queue.coll.update_many(
+        {}, {"$set": {"updated_at": datetime.now(UTC) - timedelta(minutes=5)}}
+    )
+    assert await queue.sweep(settle_s=0.1) == 2
+    claimed = await queue.claim("w2", ["a"], 30)
+    assert claimed is not None and claimed.id == lost_entry.id
+    assert (await queue.get(stuck.id)).status is JobStatus.queued

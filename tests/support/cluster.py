@@ -1,0 +1,85 @@
+"""Several backend replicas and workers as separate processes on one database, for the
+realtime tests and the job benchmarks."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from webbscope.devstack.process import ManagedProcess, free_port
+from webbscope.devstack.wiredb import WireDB, start_wiredb
+
+
+@dataclass
+class Cluster:
+    root: Path
+    db: WireDB
+    backends: list[tuple[ManagedProcess, int]] = field(default_factory=list)
+    workers: list[ManagedProcess] = field(default_factory=list)
+    db_name: str = "webbscope"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "WEBBSCOPE_ENV": "test",
+            "MONGODB_URI": self.db.uri,
+            "MONGODB_DB": self.db_name,
+            "DATA_DIR": str(self.root / "data"),
+            "JOBS_POLL_INTERVAL_S": "0.05",
+            "AUTH_RATE_LIMIT_PER_MINUTE": "100000",
+            "ENGINE_URL": "http://127.0.0.1:9",
+            "MAST_URL": "http://127.0.0.1:9",
+            **extra,
+        }
+
+    def add_backend(self, **env: str) -> int:
+        port = free_port()
+        n = len(self.backends)
+        proc = ManagedProcess(
+            f"backend{n}",
+            [sys.executable, "-m", "webbscope", "serve", "backend", "--port", str(port)],
+            log_path=self.root / f"backend{n}.log",
+            env=self.env(**env),
+        )
+        proc.wait_ready(
+            lambda: httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200,
+            60,
+        )
+        self.backends.append((proc, port))
+        return port
+
+    def add_worker(self, types: str, concurrency: int = 1, **env: str) -> ManagedProcess:
+        n = len(self.workers)
+        proc = ManagedProcess(
+            f"worker{n}",
+            [
+                sys.executable,
+                "-m",
+                "webbscope",
+                "worker",
+                "--types",
+                types,
+                "--concurrency",
+                str(concurrency),
+            ],
+            log_path=self.root / f"worker{n}.log",
+            env=self.env(**env),
+        )
+        self.workers.append(proc)
+        return proc
+
+    def stop(self) -> None:
+        for proc in self.workers:
+            proc.stop()
+        for proc, _ in self.backends:
+            proc.stop()
+        self.db.stop()
+
+
+def start_cluster(root: Path) -> Cluster:
+    root.mkdir(parents=True, exist_ok=True)
+    return Cluster(root, start_wiredb(root / "db"))
