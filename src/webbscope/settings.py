@@ -99,6 +99,18 @@ class Settings(BaseSettings):
     max_array_elements: int = Field(1_200_000_000, alias="MAX_ARRAY_ELEMENTS", gt=0)
     max_hdus: int = Field(64, alias="MAX_HDUS", gt=0, le=10_000)
 
+    # Rendering (engine): load limits and cache budgets
+    max_output_pixels: int = Field(36_000_000, alias="MAX_OUTPUT_PIXELS", gt=0)
+    render_concurrency: int = Field(2, alias="RENDER_CONCURRENCY", ge=1, le=64)
+    render_queue: int = Field(16, alias="RENDER_QUEUE", ge=0, le=10_000)
+    render_retry_after_s: int = Field(1, alias="RENDER_RETRY_AFTER_S", ge=1, le=600)
+    engine_open_files: int = Field(32, alias="ENGINE_OPEN_FILES", ge=1, le=4096)
+    engine_view_cache_bytes: int = Field(64 * 1024**2, alias="ENGINE_VIEW_CACHE_BYTES", ge=0)
+    engine_tile_cache_bytes: int = Field(256 * 1024**2, alias="ENGINE_TILE_CACHE_BYTES", ge=0)
+    engine_tile_store_min_ms: float = Field(50.0, alias="ENGINE_TILE_STORE_MIN_MS", ge=0)
+    engine_file_cache_bytes: int = Field(20 * 1024**3, alias="ENGINE_FILE_CACHE_BYTES", gt=0)
+    tile_max_age_s: int = Field(86_400, alias="TILE_MAX_AGE_S", ge=0)
+
     # The archive
     mast_server_url: str = Field("https://mast.stsci.edu", alias="MAST_SERVER_URL")
     mast_timeout_s: float = Field(30.0, alias="MAST_TIMEOUT_S", gt=0, le=600)

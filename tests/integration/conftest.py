@@ -15,7 +15,15 @@ from tests.support.stack import RunningStack, start_stack, stop_stack
 
 @pytest.fixture(scope="session")
 def api_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    stack = start_stack(tmp_path_factory.mktemp("api-stack"), env={"MAX_UPLOAD_BYTES": "50000000"})
+    stack = start_stack(
+        tmp_path_factory.mktemp("api-stack"),
+        env={
+            "MAX_UPLOAD_BYTES": "50000000",
+            "MAST_TIMEOUT_S": "4",
+            "MAST_SEARCH_RATE_ANON_PER_MINUTE": "10",
+        },
+        offline_archive=True,
+    )
     yield stack
     stop_stack(stack)
 

@@ -38,12 +38,20 @@ class RunningStack:
         return self.url("backend", "/api")
 
     @property
+    def archive(self) -> str:
+        """The offline archive (MAST-protocol test server), when the stack runs one."""
+        return self.url("archive")
+
+    @property
     def mongodb_uri(self) -> str:
         return f"mongodb://127.0.0.1:{self.ports['database']}"
 
 
 def start_stack(
-    data_dir: Path, env: dict[str, str] | None = None, timeout: float = 120
+    data_dir: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 180,
+    offline_archive: bool = False,
 ) -> RunningStack:
     offset = free_offset()
     full_env = {k: v for k, v in os.environ.items() if k != "MONGODB_URI"}
@@ -60,6 +68,7 @@ def start_stack(
             str(data_dir),
             "--port-offset",
             str(offset),
+            *(["--offline-archive"] if offline_archive else []),
         ],
         log_path=data_dir / "up.log",
         env=full_env,

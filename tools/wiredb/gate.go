@@ -82,9 +82,6 @@ func classify(msg []byte) (write bool, reply bool) {
 	}
 	flags := binary.LittleEndian.Uint32(msg[16:20])
 	reply = flags&flagMoreToCome == 0
-	if flags&flagExhaust != 0 {
-		return true, reply
-	}
 	// Section kind 0: a BSON document whose first element names the command.
 	if msg[20] != 0 || len(msg) < 21+5+2 {
 		return true, reply
@@ -134,10 +131,19 @@ func (g *gate) exchange(client, server net.Conn, msg []byte, reply bool) error {
 	if !reply {
 		return nil
 	}
-	resp, err := readMessage(server)
-	if err != nil {
-		return err
+	for {
+		resp, err := readMessage(server)
+		if err != nil {
+			return err
+		}
+		if _, err := client.Write(resp); err != nil {
+			return err
+		}
+		// An exhaust reply (a streamed "hello", say) sets moreToCome: more replies
+		// follow without further requests.
+		if binary.LittleEndian.Uint32(resp[12:16]) != opMsg || len(resp) < 20 ||
+			binary.LittleEndian.Uint32(resp[16:20])&flagMoreToCome == 0 {
+			return nil
+		}
 	}
-	_, err = client.Write(resp)
-	return err
 }

@@ -25,6 +25,9 @@ func main() {
 	addr := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	dir := flag.String("dir", "", "directory for the SQLite database files (required)")
 	level := flag.String("log-level", "warn", "log level: debug, info, warn or error")
+	// WAL with synchronous=normal: a commit does not wait for the disk (the database stays
+	// consistent after a crash; the last commits may be lost). Fine for tests and a local run.
+	sync := flag.String("sync", "normal", "SQLite synchronous mode: normal or full")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "wiredb: -dir is required")
@@ -52,7 +55,7 @@ func main() {
 		Logger:    logger,
 		Listener:  ferretdb.ListenerConfig{Unix: sock},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(" + *sync + ")",
 	})
 	if err != nil {
 		log.Fatalf("wiredb: %v", err)

@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from pymongo.errors import DuplicateKeyError
+
 from webbscope.auth import hash_refresh_token, new_refresh_token
 from webbscope.db._client import Database
 from webbscope.errors import Unauthorized
@@ -21,12 +23,15 @@ class Rotation:
 class RefreshTokensRepo:
     def __init__(self, db: Database) -> None:
         self.coll = db.collection("refresh_tokens")
+        self.spent = db.collection("refresh_spent")
 
     async def issue(self, user_id: str, ttl_s: int, family: str | None = None) -> str:
         token = new_refresh_token()
         now = datetime.now(UTC)
         if random.random() < 0.01:  # expired tokens go (where TTL indexes are unavailable)
-            await self.coll.delete_many({"expires_at": {"$lt": now - timedelta(days=1)}})
+            old = {"expires_at": {"$lt": now - timedelta(days=1)}}
+            await self.coll.delete_many(old)
+            await self.spent.delete_many(old)
         await self.coll.insert_one(
             {
                 "_id": hash_refresh_token(token),
@@ -42,29 +47,31 @@ class RefreshTokensRepo:
 
     async def rotate(self, token: str, ttl_s: int) -> Rotation:
         """Spend `token` and issue its successor in the same family. Presenting a token that
-        was already spent revokes the whole family: someone else has a copy of it."""
+        was already spent revokes the whole family: someone else has a copy of it.
+
+        Spending is an insert of the token's hash into `refresh_spent`: the unique `_id`
+        makes it atomic, so of two requests racing with one token exactly one succeeds."""
         now = datetime.now(UTC)
         key = hash_refresh_token(token)
-        spent = await self.coll.find_one_and_update(
-            {"_id": key, "used_at": None, "revoked": False},
-            {"$set": {"used_at": now}},
-        )
-        if spent is None:
-            doc = await self.coll.find_one({"_id": key})
-            if doc is None:
-                raise Unauthorized("unknown refresh token", code="invalid_refresh_token")
-            if doc["used_at"] is not None and not doc["revoked"]:
-                await self.revoke_family(doc["family"])
-                raise Unauthorized(
-                    "this refresh token was already used; every session of its family has "
-                    "been signed out",
-                    code="refresh_token_reused",
-                )
+        doc = await self.coll.find_one({"_id": key})
+        if doc is None:
+            raise Unauthorized("unknown refresh token", code="invalid_refresh_token")
+        if doc["revoked"]:
             raise Unauthorized("the refresh token was revoked", code="refresh_token_revoked")
-        if spent["expires_at"] <= now:
+        try:
+            await self.spent.insert_one({"_id": key, "at": now, "expires_at": doc["expires_at"]})
+        except DuplicateKeyError:
+            await self.revoke_family(doc["family"])
+            raise Unauthorized(
+                "this refresh token was already used; every session of its family has "
+                "been signed out",
+                code="refresh_token_reused",
+            ) from None
+        if doc["expires_at"] <= now:
             raise Unauthorized("the refresh token has expired", code="refresh_token_expired")
-        new = await self.issue(spent["user_id"], ttl_s, family=spent["family"])
-        return Rotation(user_id=spent["user_id"], token=new)
+        await self.coll.update_one({"_id": key}, {"$set": {"used_at": now}})
+        new = await self.issue(doc["user_id"], ttl_s, family=doc["family"])
+        return Rotation(user_id=doc["user_id"], token=new)
 
     async def revoke(self, token: str) -> None:
         doc = await self.coll.find_one({"_id": hash_refresh_token(token)})

@@ -1,9 +1,11 @@
 """The job event log: every change to a job, in order, for the realtime hub of every replica.
 
-Each event has a sequence number as its `_id`, allocated from a counter, so a reader follows
-the log with lookups by `_id` alone — cheap on MongoDB and on the development wire-protocol
-server alike. A reader that meets a gap (a number allocated but not yet written) waits for it
-briefly, then moves on, so a writer that died between the two steps cannot stall the log.
+Each event has a sequence number, allocated from a counter, and its `_id` is that number as
+a zero-padded string, so a reader follows the log with lookups by `_id` alone — cheap on
+MongoDB and on the development wire-protocol server alike (which looks up only string and
+ObjectId `_id`s without reading the whole collection). A reader that meets a gap (a number
+allocated but not yet written) waits for it briefly, then moves on, so a writer that died
+between the two steps cannot stall the log.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ class JobEvent:
     job: dict[str, Any]
 
 
+def event_id(seq: int) -> str:
+    return f"{seq:016d}"
+
+
 class EventLog:
     def __init__(self, db: Database) -> None:
         self.counters = db.collection("counters")
@@ -45,7 +51,7 @@ class EventLog:
         seq = int(counter["seq"])
         await self.events.insert_one(
             {
-                "_id": seq,
+                "_id": event_id(seq),
                 "owner_id": job_doc["owner_id"],
                 "job": job_doc,
                 "at": datetime.now(UTC),
@@ -78,9 +84,9 @@ class EventReader:
     async def poll(self, limit: int = 500) -> list[JobEvent]:
         out: list[JobEvent] = []
         while len(out) < limit:
-            doc = await self.log.events.find_one({"_id": self.next})
+            doc = await self.log.events.find_one({"_id": event_id(self.next)})
             if doc is not None:
-                out.append(JobEvent(int(doc["_id"]), doc["owner_id"], doc["job"]))
+                out.append(JobEvent(self.next, doc["owner_id"], doc["job"]))
                 self.next += 1
                 self._gap_since = None
                 continue

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from webbscope.services.backend import hub
 from webbscope.services.backend.clients import close_clients, open_clients
-from webbscope.services.backend.routes import auth, health, jobs, records, users
+from webbscope.services.backend.routes import auth, health, jobs, mast, records, users, viewer
 from webbscope.services.common.app import create_service_app
 from webbscope.settings import Settings, get_settings
 
@@ -15,7 +15,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         "backend",
         settings or get_settings(),
-        routers=[health.router, auth.router, users.router, records.router, jobs.router, hub.router],
+        routers=[
+            health.router,
+            auth.router,
+            users.router,
+            records.router,
+            viewer.router,
+            jobs.router,
+            mast.router,
+            hub.router,
+        ],
         on_startup=[open_clients, hub.start_hub],
         on_shutdown=[hub.stop_hub, close_clients],
         description="The public Webbscope API. Every error has the shape "

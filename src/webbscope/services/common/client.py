@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from starlette.background import BackgroundTask
+from starlette.responses import Response, StreamingResponse
 
-from webbscope.errors import UpstreamError, UpstreamTimeout
+from webbscope.errors import UpstreamError, UpstreamTimeout, WebbscopeError
 from webbscope.logs import REQUEST_ID_HEADER, request_id_var
 from webbscope.services.common.internal import SERVICE_TOKEN_HEADER
 
@@ -46,6 +48,69 @@ class ServiceClient:
                 f"{exc.__class__.__name__}",
                 code=f"{self.name}_unreachable",
             ) from exc
+
+    async def call(self, method: str, path: str, **kw: Any) -> Any:
+        """The JSON answer; an error answer is raised as the same error (code, message,
+        status) so it reaches the browser unchanged."""
+        resp = await self.request(method, path, **kw)
+        if resp.status_code >= 400:
+            raise self._error(resp)
+        return resp.json()
+
+    def _error(self, resp: httpx.Response) -> WebbscopeError:
+        try:
+            body = resp.json()["error"]
+            return WebbscopeError(
+                str(body["message"]),
+                code=str(body["code"]),
+                status=resp.status_code,
+                details=body.get("details"),
+            )
+        except (ValueError, KeyError, TypeError):
+            return UpstreamError(
+                f"the {self.name} service answered HTTP {resp.status_code}",
+                code=f"{self.name}_error",
+            )
+
+    async def forward(
+        self,
+        method: str,
+        path: str,
+        *,
+        pass_headers: tuple[str, ...] = (
+            "content-type",
+            "etag",
+            "cache-control",
+            "content-disposition",
+            "retry-after",
+            "server-timing",
+            "content-length",
+        ),
+        **kw: Any,
+    ) -> Response:
+        """Stream the service's answer (status, chosen headers and body) back unchanged."""
+        request = self._client.build_request(
+            method, path, headers=self._headers(kw.pop("headers", None)), **kw
+        )
+        try:
+            resp = await self._client.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            raise UpstreamTimeout(
+                f"the {self.name} service did not answer in time", code=f"{self.name}_timeout"
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise UpstreamError(
+                f"the {self.name} service at {self.base_url} is unreachable: "
+                f"{exc.__class__.__name__}",
+                code=f"{self.name}_unreachable",
+            ) from exc
+        headers = {k: v for k, v in resp.headers.items() if k.lower() in pass_headers}
+        return StreamingResponse(
+            resp.aiter_raw(),
+            status_code=resp.status_code,
+            headers=headers,
+            background=BackgroundTask(resp.aclose),
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from webbscope.db.records import RecordsRepo
 from webbscope.errors import NotFound
-from webbscope.fits import FitsLimits, open_fits, scan_fits
+from webbscope.fits import FitsLimits, HduLayout, open_fits, scan_fits
+from webbscope.imaging import (
+    Interval,
+    RenderParams,
+    ScaledArray,
+    hdu_image,
+    prepare_view,
+    preview_bytes,
+)
 from webbscope.jobs.process import Report
 from webbscope.jobs.worker import JobContext
 from webbscope.storage import THUMBNAILS_PREFIX
@@ -20,8 +25,12 @@ from webbscope.storage import THUMBNAILS_PREFIX
 THUMBNAIL_SIZE = 256
 
 
-def science_plane(hdul: Any, layouts: list[Any]) -> np.ndarray | None:
-    """A 2-D view of the science data (the middle plane of a cube), or None for tables."""
+#: How thumbnails look: the viewer's default rendering.
+THUMBNAIL_PARAMS = RenderParams(stretch="asinh", interval=Interval.percentile(99.5))
+
+
+def science_layout(layouts: list[HduLayout]) -> HduLayout | None:
+    """The science image: SCI first, else the first image with at least 2 axes."""
     images = [
         lay
         for lay in layouts
@@ -30,38 +39,29 @@ def science_plane(hdul: Any, layouts: list[Any]) -> np.ndarray | None:
         and len(lay.shape) >= 2
     ]
     images.sort(key=lambda lay: lay.name != "SCI")  # SCI first, then in file order
-    for layout in images:
-        data = hdul[layout.index].data
-        while data.ndim > 2:
-            data = data[data.shape[0] // 2]
-        return np.asarray(data)
-    return None
+    return images[0] if images else None
+
+
+def middle_plane(data: Any) -> Any:
+    """A 2-D view of `data` (the middle plane of a cube), still unread."""
+    while data.ndim > 2:
+        middle = data.shape[0] // 2
+        data = data.plane(middle) if isinstance(data, ScaledArray) else data[middle]
+    return data
 
 
 def render_thumbnail(report: Report, path: str, limits: FitsLimits, size: int) -> bytes | None:
-    from astropy.visualization import AsinhStretch
-    from PIL import Image
-
+    """A JPEG at most `size` pixels on a side, rendered with `webbscope.imaging` from the
+    memory-mapped data (only the sampled pixels are read)."""
     layouts = scan_fits(path, limits)
+    layout = science_layout(layouts)
+    if layout is None:
+        return None
     with open_fits(path, limits) as hdul:
-        plane = science_plane(hdul, layouts)
-        if plane is None:
-            return None
-        step = max(1, max(plane.shape) // (2 * size))
-        sample = np.asarray(plane[::step, ::step], dtype=np.float32)
-    report(0.5, "stretching")
-    finite = sample[np.isfinite(sample)]
-    if finite.size == 0:
-        lo, hi = 0.0, 1.0
-    else:
-        lo, hi = (float(v) for v in np.percentile(finite, [0.5, 99.5]))
-    scaled = np.clip((sample - lo) / ((hi - lo) or 1.0), 0, 1)
-    stretched = AsinhStretch(0.1)(np.nan_to_num(scaled, nan=0.0), clip=True)
-    img = Image.fromarray((stretched[::-1] * 255).astype(np.uint8), mode="L")
-    img.thumbnail((size, size), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    img.save(out, "JPEG", quality=85)
-    return out.getvalue()
+        data = middle_plane(hdu_image(hdul[layout.index]))
+        report(0.5, "stretching")
+        view = prepare_view(data, THUMBNAIL_PARAMS)
+        return preview_bytes(data, size, "jpeg", THUMBNAIL_PARAMS, view, quality=85)
 
 
 async def thumbnail_job(ctx: JobContext) -> dict[str, Any]:

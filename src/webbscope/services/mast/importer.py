@@ -33,7 +33,6 @@ from webbscope.services.mast.cache import ArchiveFiles, evict
 from webbscope.storage import MAST_PREFIX
 
 log = logging.getLogger("webbscope.import")
-CHUNK_FLUSH = 1024 * 1024
 
 
 def partial_dir(ctx: JobContext) -> Path:
@@ -106,15 +105,10 @@ async def _download(
     while have < size:
         try:
             with open(part, "ab") as out:
-                pending = 0
                 async for chunk in client.adownload_range(product.download_url, have, None):
                     out.write(chunk)
                     have += len(chunk)
-                    pending += len(chunk)
-                    if pending >= CHUNK_FLUSH:
-                        pending = 0
-                        await transfer.report(product.filename, have)
-            await transfer.report(product.filename, have)
+                    await transfer.report(product.filename, have)  # throttled by the context
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise _disk_full(exc, product.filename) from exc

@@ -44,7 +44,7 @@ from webbscope.services.backend.schemas import (
 from webbscope.services.backend.streaming import stream_object
 from webbscope.services.backend.uploads import check_file_name, discard, receive_files
 from webbscope.services.common.errors import ErrorBody
-from webbscope.storage import UPLOADS_PREFIX
+from webbscope.storage import MAST_PREFIX, UPLOADS_PREFIX
 
 router = APIRouter(prefix="/api/records", tags=["records"])
 
@@ -287,7 +287,9 @@ async def _delete_record(record_id: str, db: DbDep, storage: StorageDep) -> None
         return
     keys = [doc["storage_key"], *doc.get("extra_keys", [])]
     for key in keys:
-        if await repo.count_key_references(key) == 0:
+        # Archive files stay in the shared store (another import may use them); its size
+        # limit evicts them once no record uses them.
+        if not key.startswith(MAST_PREFIX) and await repo.count_key_references(key) == 0:
             await asyncio.to_thread(storage.delete, key)
     if doc.get("thumbnail_key"):
         await asyncio.to_thread(storage.delete, doc["thumbnail_key"])

@@ -1,0 +1,253 @@
+"""`/api/records/{id}/...` for the viewer: image information, tiles, histograms, pixel values,
+grid lines, spectra, previews, exports and cutouts.
+
+Each route checks the caller's access with the records' rule (`readable`: anonymous callers
+see public records; another user's private record is 404), then asks the engine, naming the
+file by its storage key and sha256, and streams the engine's answer back unchanged: status,
+body, ETag / 304, Cache-Control, Retry-After, Server-Timing and the error shape. The query
+parameters are validated here too (and documented in the OpenAPI document) before they are
+passed on.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from webbscope.db import Document
+from webbscope.services.backend.deps import OptionalUser, Records
+from webbscope.services.backend.routes.records import readable
+from webbscope.services.common.client import ServiceClient
+from webbscope.services.common.viewer_query import VIEWER_PARAMS, PlaneQuery, RenderQuery
+from webbscope.services.common.viewer_schemas import (
+    GridOut,
+    HistogramOut,
+    ImageInfoOut,
+    PixelOut,
+    PixelsOut,
+    PixelsRequest,
+    SpectrumOut,
+)
+
+router = APIRouter(prefix="/api/records/{record_id}", tags=["viewer"])
+
+PASS_HEADERS = (
+    "content-type",
+    "content-length",
+    "etag",
+    "cache-control",
+    "content-disposition",
+    "retry-after",
+    "server-timing",
+    "x-image-width",
+    "x-image-height",
+)
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified (the ETag in If-None-Match matched)"}
+}
+
+
+def _image(*types: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"content": {t: {} for t in types}}, **NOT_MODIFIED}
+
+
+async def _forward(
+    request: Request, doc: Document, path: str, *, json: Any = None, method: str = "GET"
+) -> Response:
+    engine: ServiceClient = request.app.state.engine
+    params = [(k, v) for k, v in request.query_params.multi_items() if k in VIEWER_PARAMS]
+    params += [("key", doc["storage_key"]), ("file_size", str(doc["size"]))]
+    if path in ("/export", "/cutout"):
+        params.append(("name", str(doc["file_name"])))
+    headers = {}
+    if etag := request.headers.get("if-none-match"):
+        headers["If-None-Match"] = etag
+    return await engine.forward(
+        method,
+        f"/internal/images/{doc['sha256']}{path}",
+        params=params,
+        headers=headers,
+        json=json,
+        pass_headers=PASS_HEADERS,
+    )
+
+
+async def _record(records: Records, record_id: str, caller: OptionalUser) -> Document:
+    return await readable(records, record_id, caller)
+
+
+@router.get(
+    "/image-info",
+    response_model=ImageInfoOut,
+    summary="What the viewer needs: HDUs, shape, WCS, pyramid levels, cube axis, statistics",
+    responses=NOT_MODIFIED,
+)
+async def image_info(
+    request: Request,
+    record_id: str,
+    caller: OptionalUser,
+    records: Records,
+    ext: Annotated[str, Query(max_length=70)] = "SCI",
+) -> Response:
+    return await _forward(request, await _record(records, record_id, caller), "/info")
+
+
+@router.get(
+    "/tiles/{level}/{x}/{y}.{fmt}",
+    summary="A 256-px tile: level 0 is the whole image, y = 0 the top (north up); f16 tiles "
+    "are raw float16 (8-byte header 'WF16', uint16 width, height, then little-endian rows)",
+    response_class=Response,
+    responses=_image("image/png", "image/jpeg", "image/webp", "application/octet-stream"),
+)
+async def tile(
+    request: Request,
+    record_id: str,
+    caller: OptionalUser,
+    records: Records,
+    plane: PlaneQuery,
+    params: RenderQuery,
+    level: Annotated[int, Path(ge=0, le=40)],
+    x: Annotated[int, Path(ge=0)],
+    y: Annotated[int, Path(ge=0)],
+    fmt: Annotated[Literal["png", "jpg", "jpeg", "webp", "f16"], Path()],
+) -> Response:
+    doc = await _record(records, record_id, caller)
+    return await _forward(request, doc, f"/tiles/{level}/{x}/{y}.{fmt}")
+
+
+@router.get("/histogram", response_model=HistogramOut, summary="Histogram of a plane (sampled)")
+async def histogram(
+    request: Request,
+    record_id: str,
+    caller: OptionalUser,
+    records: Records,
+    plane: PlaneQuery,
+    bins: Annotated[int, Query(ge=1, le=4096)] = 256,
+    min: Annotated[float | None, Query(description="range: give min and max")] = None,
+    max: float | None = None,
+    log: bool = False,
+) -> Response:
+    return await _forward(request, await _record(records, record_id, caller), "/histogram")
+
+
+@router.get(
+    "/pixel",
+    response_model=PixelOut,
+    summary="Value and RA/Dec at a pixel (0-based FITS pixel coordinates, y up)",
+)
+async def pixel(
+    request: Request,
+    record_id: str,
+    caller: OptionalUser,
+    records: Records,
+    plane: PlaneQuery,
+    x: float,
+    y: float,
+) -> Response:
+    return await _forward(request, await _record(records, record_id, caller), "/pixel")
+
+
+@router.post(
+    "/pixels", response_model=PixelsOut, summary="Values and RA/Dec at many pixels (batch)"
+)
+async def pixels(
+    request: Request,
+    record_id: str,
+    caller: OptionalUser,
+    records: Records,
+    plane: PlaneQuery,
+    body: PixelsRequest,
+) -> Response:
+    doc = await _record(records, record_id, caller)
+    return await _forward(request, doc, "/pixels", method="POST", json=body.model_dump(mode="json"))
+
+
+@router.get("/grid", response_model=GridOut, summary="RA/Dec grid lines and a scale bar")
+async def grid(
+    request: Request,
+    record_id: str,
+    caller: OptionalUser,
+    records: Records,
+    ext: Annotated[str, Query(max_length=70)] = "SCI",
+    target: Annotated[int, Query(ge=2, le=20)] = 5,
+    labels: Literal["sexagesimal", "degrees"] = "sexagesimal",
+) -> Response:
+    return await _forward(request, await _record(records, record_id, caller), "/grid")
+
+
+@router.get("/spectrum", response_model=SpectrumOut, summary="A cube's spectrum at a spaxel")
+async def spectrum(
+    request: Request,
+    record_id: str,
+    caller: OptionalUser,
+    records: Records,
+    x: float,
+    y: float,
+    ext: Annotated[str, Query(max_length=70)] = "SCI",
+    box: Annotated[int, Query(ge=1, le=99)] = 1,
+) -> Response:
+    return await _forward(request, await _record(records, record_id, caller), "/spectrum")
+
+
+@router.get(
+    "/preview",
+    summary="The whole image at most `size` pixels on its longer side",
+    response_class=Response,
+    responses=_image("image/jpeg", "image/png", "image/webp"),
+)
+async def preview(
+    request: Request,
+    record_id: str,
+    caller: OptionalUser,
+    records: Records,
+    plane: PlaneQuery,
+    params: RenderQuery,
+    size: Annotated[int, Query(ge=8, le=16384)] = 512,
+    format: Literal["jpeg", "jpg", "png", "webp"] = "jpeg",
+) -> Response:
+    return await _forward(request, await _record(records, record_id, caller), "/preview")
+
+
+@router.get(
+    "/export",
+    summary="The view as PNG, JPEG or TIFF at most `width` pixels wide (the largest integer "
+    "reduction), with WCS and AVM metadata; X-Image-Width/Height give its size",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in ("image/png", "image/jpeg", "image/tiff")}}},
+)
+async def export(
+    request: Request,
+    record_id: str,
+    caller: OptionalUser,
+    records: Records,
+    plane: PlaneQuery,
+    params: RenderQuery,
+    format: Literal["png", "jpeg", "jpg", "tiff", "tif"] = "png",
+    width: Annotated[int, Query(ge=16, le=65535)] = 2048,
+) -> Response:
+    return await _forward(request, await _record(records, record_id, caller), "/export")
+
+
+@router.get(
+    "/cutout",
+    summary="A FITS cutout: centre x, y (pixels) or ra, dec (degrees); size w, h (pixels) or "
+    "size (arcsec)",
+    response_class=Response,
+    responses={200: {"content": {"application/fits": {}}}},
+)
+async def cutout(
+    request: Request,
+    record_id: str,
+    caller: OptionalUser,
+    records: Records,
+    plane: PlaneQuery,
+    x: float | None = None,
+    y: float | None = None,
+    ra: Annotated[float | None, Query(ge=0, lt=360)] = None,
+    dec: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    w: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+    h: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+    size: Annotated[float | None, Query(gt=0, le=36_000, description="arcsec")] = None,
+) -> Response:
+    return await _forward(request, await _record(records, record_id, caller), "/cutout")

@@ -1,0 +1,72 @@
+"""What the engine's viewer routes share while the service runs: the render gate, local
+copies of stored files, and the caches (open files, views, tiles, image information)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+
+from webbscope.fits import FitsLimits
+from webbscope.services.engine.files import FileCache, OpenFile, ViewCache
+from webbscope.services.engine.gate import RenderGate
+from webbscope.services.engine.info import InfoCache
+from webbscope.services.engine.localcopy import LocalCopies
+from webbscope.services.engine.tiles import TileCache
+from webbscope.settings import Settings
+from webbscope.storage import StorageProvider, validate_key
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A stored file as the backend names it: its storage key and content sha256 (the
+    backend has checked the caller's access; the engine trusts only the service caller)."""
+
+    sha: str
+    key: str
+    size: int | None = None
+
+
+class ViewerState:
+    def __init__(self, settings: Settings, storage: StorageProvider) -> None:
+        self.settings = settings
+        self.storage = storage
+        self.limits = FitsLimits.from_settings(settings)
+        self.gate = RenderGate(
+            settings.render_concurrency, settings.render_queue, settings.render_retry_after_s
+        )
+        self.copies = LocalCopies(
+            storage,
+            settings.data_dir / ".cache" / "engine",
+            settings.engine_file_cache_bytes,
+            self.limits,
+        )
+        self.files = FileCache(settings.engine_open_files, self.limits)
+        self.views = ViewCache(settings.engine_view_cache_bytes)
+        self.tiles = TileCache(
+            storage, settings.engine_tile_cache_bytes, settings.engine_tile_store_min_ms
+        )
+        self.infos = InfoCache(storage)
+
+    async def open(self, ref: FileRef) -> OpenFile:
+        """The file, checked against the limits and open (memory-mapped), from the cache."""
+        validate_key(ref.key)
+        path = await self.copies.path_for(ref.key, ref.sha, ref.size)
+        return await asyncio.to_thread(self.files.open, ref.sha, path)
+
+
+async def start_viewer(app: FastAPI) -> None:
+    app.state.viewer = ViewerState(app.state.settings, app.state.parts.storage)
+
+
+async def stop_viewer(app: FastAPI) -> None:
+    viewer: ViewerState | None = getattr(app.state, "viewer", None)
+    if viewer is not None:
+        await viewer.tiles.drain()
+        viewer.files.close_all()
+
+
+def get_viewer(request: Request) -> ViewerState:
+    viewer: ViewerState = request.app.state.viewer
+    return viewer
