@@ -78,6 +78,7 @@ func main() {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	go (&indexer{dir: abs, logger: logger}).run(ctx)
 	g := &gate{backend: sock, logger: logger}
 	go func() {
 		<-ctx.Done()
