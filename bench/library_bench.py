@@ -20,9 +20,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
+
 from tests.support.api import register
 from tests.support.stack import RunningStack, start_stack, stop_stack
-
 from webbscope.db import Database
 from webbscope.db.records import RecordsRepo
 from webbscope.db.users import UsersRepo

@@ -134,37 +134,29 @@ test('journey: register → archive → import → viewer → upload → tag →
     await expect(page).toHaveURL(new RegExp(`/viewer/${viewerRecordId}`));
   });
 
-  // E2E-PENDING(viewer): remove this guard when GET /api/records/{id}/image-info is deployed.
-  const viewerMissing = await endpointMissing(page.request, 'GET', `/api/records/${viewerRecordId}/image-info`, token);
-  if (viewerMissing) {
-    markPending(testInfo, 'viewer (stretch, colour map, pixel RA/Dec)', 'GET /api/records/{id}/image-info is not deployed (404)');
-    await expect(page.getByText('The image viewer is not available on this server yet.')).toBeVisible();
-    await shot(page, '09-viewer-pending');
-  } else {
-    await test.step('change the stretch and colour map', async () => {
-      const canvas = page.getByTestId('viewer-image');
-      await expect(canvas).toHaveAttribute('data-complete', '1', { timeout: 30_000 });
-      await shot(page, '09-viewer');
-      metrics.renderer = await canvas.getAttribute('data-renderer');
-      metrics.stretchChangeMs = await latencyAfter(page, () => page.getByLabel('Stretch').selectOption('sqrt'));
-      metrics.colourMapChangeMs = await latencyAfter(page, () => page.getByLabel('Colour map').selectOption('inferno'));
-      const limit = metrics.renderer === 'webgl2' ? 100 : 150;
-      expect(metrics.stretchChangeMs as number).toBeLessThan(limit);
-      expect(metrics.colourMapChangeMs as number).toBeLessThan(limit);
-      await shot(page, '10-viewer-inferno');
-    });
+  await test.step('change the stretch and colour map', async () => {
+    const canvas = page.getByTestId('viewer-image');
+    await expect(canvas).toHaveAttribute('data-complete', '1', { timeout: 30_000 });
+    await shot(page, '09-viewer');
+    metrics.renderer = await canvas.getAttribute('data-renderer');
+    metrics.stretchChangeMs = await latencyAfter(page, () => page.getByLabel('Stretch').selectOption('sqrt'));
+    metrics.colourMapChangeMs = await latencyAfter(page, () => page.getByLabel('Colour map').selectOption('inferno'));
+    const limit = metrics.renderer === 'webgl2' ? 100 : 150;
+    expect(metrics.stretchChangeMs as number).toBeLessThan(limit);
+    expect(metrics.colourMapChangeMs as number).toBeLessThan(limit);
+    await shot(page, '10-viewer-inferno');
+  });
 
-    await test.step("read a pixel's RA/Dec", async () => {
-      const box = await page.getByTestId('viewer-canvas').boundingBox();
-      if (!box) throw new Error('no canvas');
-      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-      const pinned = page.getByTestId('readout-pinned');
-      await expect(pinned.locator('[data-field="ra"]')).not.toHaveText('…', { timeout: 15_000 });
-      await expect(pinned.locator('[data-field="dec"]')).not.toHaveText('…');
-      metrics.pixel = { ra: await pinned.locator('[data-field="ra"]').textContent(), dec: await pinned.locator('[data-field="dec"]').textContent() };
-      await shot(page, '11-viewer-pixel');
-    });
-  }
+  await test.step("read a pixel's RA/Dec", async () => {
+    const box = await page.getByTestId('viewer-canvas').boundingBox();
+    if (!box) throw new Error('no canvas');
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    const pinned = page.getByTestId('readout-pinned');
+    await expect(pinned.locator('[data-field="ra"]')).not.toHaveText('…', { timeout: 15_000 });
+    await expect(pinned.locator('[data-field="dec"]')).not.toHaveText('…');
+    metrics.pixel = { ra: await pinned.locator('[data-field="ra"]').textContent(), dec: await pinned.locator('[data-field="dec"]').textContent() };
+    await shot(page, '11-viewer-pixel');
+  });
 
   const uploadName = 'jw02731-o001_t017_nircam_clear-f200w_i2d.fits';
   await test.step('upload a FITS file', async () => {

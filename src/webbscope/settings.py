@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     jobs_max_running_per_user: int = Field(3, alias="JOBS_MAX_RUNNING_PER_USER", ge=1)
     jobs_max_compute: int = Field(2, alias="JOBS_MAX_COMPUTE", ge=1)
     worker_concurrency: int = Field(2, alias="WORKER_CONCURRENCY", ge=0, le=64)
-    hub_poll_interval_s: float = Field(0.1, alias="HUB_POLL_INTERVAL_S", gt=0, le=10)
+    events_poll_interval_s: float = Field(0.1, alias="EVENTS_POLL_INTERVAL_S", gt=0, le=10)
 
     # Database
     mongodb_uri: str = Field("mongodb://127.0.0.1:27017", alias="MONGODB_URI")
@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     # Rendering (engine): load limits and cache budgets
     max_output_pixels: int = Field(36_000_000, alias="MAX_OUTPUT_PIXELS", gt=0)
     render_concurrency: int = Field(2, alias="RENDER_CONCURRENCY", ge=1, le=64)
-    render_queue: int = Field(16, alias="RENDER_QUEUE", ge=0, le=10_000)
+    render_queue: int = Field(64, alias="RENDER_QUEUE", ge=0, le=10_000)
     render_retry_after_s: int = Field(1, alias="RENDER_RETRY_AFTER_S", ge=1, le=600)
     engine_open_files: int = Field(32, alias="ENGINE_OPEN_FILES", ge=1, le=4096)
     engine_view_cache_bytes: int = Field(64 * 1024**2, alias="ENGINE_VIEW_CACHE_BYTES", ge=0)
@@ -110,6 +110,7 @@ class Settings(BaseSettings):
     engine_tile_store_min_ms: float = Field(50.0, alias="ENGINE_TILE_STORE_MIN_MS", ge=0)
     engine_file_cache_bytes: int = Field(20 * 1024**3, alias="ENGINE_FILE_CACHE_BYTES", gt=0)
     tile_max_age_s: int = Field(86_400, alias="TILE_MAX_AGE_S", ge=0)
+    viewer_access_cache_s: float = Field(2.0, alias="VIEWER_ACCESS_CACHE_S", ge=0, le=60)
 
     # The archive
     mast_server_url: str = Field("https://mast.stsci.edu", alias="MAST_SERVER_URL")

@@ -154,8 +154,7 @@ def test_memory_limits(overlay: str) -> None:
     cfg = resolved(overlay)
     assert memory(cfg, "backend") == 256 * MiB
     assert memory(cfg, "mast") == 512 * MiB
-    if overlay != "e2e":  # e2e runs a light stand-in engine
-        assert memory(cfg, "engine") == 4096 * MiB
+    assert memory(cfg, "engine") == 4096 * MiB  # e2e runs the real engine too
     if overlay != "dev":  # dev runs the Vite dev server instead of nginx
         assert memory(cfg, "frontend") == 128 * MiB
 
@@ -312,18 +311,17 @@ def test_dev_reloads_from_bind_mounts() -> None:
     assert any(v["source"] == str(REPO / "frontend") for v in frontend["volumes"])
 
 
-def test_e2e_replaces_engine_and_archive() -> None:
+def test_e2e_runs_the_real_engine_and_the_test_archive() -> None:
     cfg = resolved("e2e")
     assert cfg["name"] == "webbscope-e2e"
     services = cfg["services"]
-    assert services["engine"]["environment"]["ENGINE_STANDIN"] == "1"
     assert services["mast"]["environment"]["MAST_SERVER_URL"] == "http://mast-archive:8080"
     assert services["mast"]["depends_on"]["mast-archive"]["condition"] == "service_healthy"
     assert "webbscope mast-test-server --host 0.0.0.0 --port 8080" in command(cfg, "mast-archive")
     assert services["mongodb"].get("tmpfs") == ["/data/db"]
     assert not services["mongodb"].get("volumes")
     assert "playwright" not in services  # stub runner only with --profile e2e-runner
-    for name in ("staging", "prod", "dev"):
+    for name in ("e2e", "staging", "prod", "dev"):
         assert "ENGINE_STANDIN" not in resolved(name)["services"]["engine"]["environment"]
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from tests.support.api import ApiUser, register
 from tests.support.stack import RunningStack, start_stack, stop_stack
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from tests.support.stack import RunningStack, start_stack, stop_stack
 
+from tests.support.stack import RunningStack, start_stack, stop_stack
 from webbscope.devstack.process import free_port
 
 pytestmark = pytest.mark.integration

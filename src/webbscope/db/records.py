@@ -1,159 +1,26 @@
 """The records collection: a library record per file, scoped by who may read it.
 
 Each document carries `readers`: the owner's id, the ids it is shared with and `"*"` when it
-is public. Every read is filtered by it, so access control is one indexed condition.
+is public, and the fields queries use (`facets`, `search`, `sky`, `observed_at`). Every change
+is published to the `record` event log, which each backend replica's library index follows.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from webbscope.db._client import Database, Document
+from webbscope.db.events import EventLog
 from webbscope.domain.records import Lineage, Record, Source, Visibility
 from webbscope.domain.users import User
 from webbscope.errors import Conflict, NotFound
-from webbscope.library.sky import angular_distance_deg, bounding_circle, polygon_contains
-
-PUBLIC = "*"
-
-SortKey = Literal[
-    "created_at", "updated_at", "file_name", "observed_at", "target", "instrument", "size"
-]
-_SORT_FIELDS = {
-    "created_at": "created_at",
-    "updated_at": "updated_at",
-    "file_name": "file_name_lower",
-    "observed_at": "observed_at",
-    "target": "facets.target",
-    "instrument": "facets.instrument",
-    "size": "size",
-}
-
-
-@dataclass
-class RecordQuery:
-    """Filters of `GET /api/records`; None means "any"."""
-
-    text: str | None = None
-    instrument: Sequence[str] = ()
-    filter: Sequence[str] = ()
-    target: Sequence[str] = ()
-    program: Sequence[str] = ()
-    processing_level: Sequence[str] = ()
-    product_type: Sequence[str] = ()
-    source: Sequence[str] = ()
-    tags: Sequence[str] = ()
-    visibility: Visibility | None = None
-    archived: bool | None = False
-    owner: Literal["me", "others", "any"] = "any"
-    observed_after: datetime | None = None
-    observed_before: datetime | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    ra: float | None = None
-    dec: float | None = None
-    radius: float | None = None
-    sort: SortKey = "created_at"
-    descending: bool = True
-    offset: int = 0
-    limit: int = 50
-    ids: Sequence[ObjectId] = field(default_factory=list)
-
-
-def readers_of(owner_id: str, visibility: Visibility, shared_ids: Sequence[str]) -> list[str]:
-    readers = [owner_id]
-    if visibility is Visibility.shared:
-        readers += [u for u in shared_ids if u != owner_id]
-    if visibility is Visibility.public:
-        readers.append(PUBLIC)
-    return readers
-
-
-def scope_filter(caller: User | None) -> Document:
-    """What the caller may read: own, shared with them and public; administrators all."""
-    if caller is None:
-        return {"readers": PUBLIC}
-    if caller.is_admin:
-        return {}
-    return {"readers": {"$in": [caller.id, PUBLIC]}}
-
-
-def _lower(values: Sequence[str]) -> list[str]:
-    return [v.strip().lower() for v in values if v.strip()]
-
-
-def build_filter(q: RecordQuery, caller: User | None) -> Document:
-    f: Document = scope_filter(caller)
-    if q.text:
-        f["search"] = {"$regex": re.escape(q.text.strip().lower())}
-    for name, values in (
-        ("facets.instrument", q.instrument),
-        ("facets.filter", q.filter),
-        ("facets.target", q.target),
-        ("facets.program", q.program),
-        ("processing_level", q.processing_level),
-        ("product_type", q.product_type),
-        ("source", q.source),
-    ):
-        vals = _lower(values) if name.startswith("facets.") else [v for v in values if v]
-        if name == "facets.program":
-            vals = [_program(v) for v in vals]
-        if vals:
-            f[name] = vals[0] if len(vals) == 1 else {"$in": vals}
-    if q.tags:
-        f["tags"] = {"$all": _lower(q.tags)}
-    if q.visibility is not None:
-        f["visibility"] = q.visibility.value
-    if q.archived is not None:
-        f["archived"] = q.archived
-    if caller is not None and q.owner != "any":
-        f["owner_id"] = caller.id if q.owner == "me" else {"$ne": caller.id}
-    for name, lo, hi in (
-        ("observed_at", q.observed_after, q.observed_before),
-        ("created_at", q.created_after, q.created_before),
-    ):
-        cond: Document = {}
-        if lo is not None:
-            cond["$gte"] = lo
-        if hi is not None:
-            cond["$lte"] = hi
-        if cond:
-            f[name] = cond
-    if q.ids:
-        f["_id"] = {"$in": list(q.ids)}
-    if q.ra is not None and q.dec is not None:
-        # A coarse declination band in the query; the exact test runs on the candidates.
-        reach = (q.radius or 0.0) + _MAX_FOOTPRINT_RADIUS
-        f["sky.dec"] = {"$gte": q.dec - reach, "$lte": q.dec + reach}
-    return f
-
-
-#: The largest footprint radius the declination pre-filter allows for (degrees): a NIRCam
-#: mosaic spans well under a degree; MIRI and NIRSpec are smaller.
-_MAX_FOOTPRINT_RADIUS = 2.0
-
-
-def matches_sky(doc: Document, ra: float, dec: float, radius: float | None) -> bool:
-    """With a radius: the footprint comes within `radius` degrees of the point (its
-    bounding circle does). Without: the footprint contains the point."""
-    sky = doc.get("sky")
-    if not sky:
-        return False
-    corners = [(c["ra"], c["dec"]) for c in sky.get("corners") or []]
-    if radius is None:
-        return polygon_contains(corners, ra, dec)
-    if polygon_contains(corners, ra, dec):
-        return True
-    reach = float(radius) + float(sky["radius"])
-    return angular_distance_deg(float(sky["ra"]), float(sky["dec"]), ra, dec) <= reach
+from webbscope.library.query import lowered, program_key, readers_of
+from webbscope.library.sky import bounding_circle
 
 
 def sky_fields(footprint: Sequence[Sequence[float]] | None) -> Document | None:
@@ -206,11 +73,6 @@ def to_record(doc: Document) -> Record:
     )
 
 
-def _program(value: str) -> str:
-    """Proposal ids compare without leading zeros ("02731" is "2731")."""
-    return value.strip().lstrip("0") or "0"
-
-
 def _facets(meta: Document) -> Document:
     out = {
         k: (str(meta[src]).lower() if meta.get(src) is not None else None)
@@ -220,7 +82,7 @@ def _facets(meta: Document) -> Document:
             ("target", "target_name"),
         )
     }
-    out["program"] = _program(str(meta["program"])) if meta.get("program") else None
+    out["program"] = program_key(str(meta["program"])) if meta.get("program") else None
     return out
 
 
@@ -235,6 +97,10 @@ class RecordsRepo:
     def __init__(self, db: Database) -> None:
         self.coll = db.collection("records")
         self.headers = db.collection("record_headers")
+        self.events = EventLog(db, "record")
+
+    async def _changed(self, owner_id: str, record_id: str) -> None:
+        await self.events.publish(owner_id, {"id": record_id})
 
     # -- writes -------------------------------------------------------------------------
 
@@ -259,7 +125,7 @@ class RecordsRepo:
         """Insert a record; a second copy of the same content for the same owner is a
         `Conflict` carrying the existing record's id."""
         now = datetime.now(UTC)
-        tags = sorted(set(_lower(tags)))
+        tags = sorted(set(lowered(tags)))
         meta = dict(metadata)
         doc: Document = {
             "_id": record_id or ObjectId(),
@@ -306,11 +172,17 @@ class RecordsRepo:
             ) from None
         if headers is not None:
             await self.headers.replace_one({"_id": doc["_id"]}, {"hdus": headers}, upsert=True)
+        await self._changed(owner.id, str(doc["_id"]))
         for parent in derived_from:
-            await self.coll.update_one(
-                {"_id": ObjectId(parent)}, {"$addToSet": {"lineage.derivatives": str(doc["_id"])}}
-            )
+            await self._link(parent, {"$addToSet": {"lineage.derivatives": str(doc["_id"])}})
         return to_record(doc)
+
+    async def _link(self, parent: str, update: Document) -> None:
+        if not ObjectId.is_valid(parent):
+            return
+        found = await self.coll.find_one_and_update({"_id": ObjectId(parent)}, update)
+        if found is not None:
+            await self._changed(found["owner_id"], parent)
 
     async def update(self, record_id: str, changes: Document) -> Record:
         """Apply owner-side changes (tags, description, visibility, sharing, archived, name)
@@ -321,7 +193,7 @@ class RecordsRepo:
         new = dict(doc)
         new.update(changes)
         if "tags" in changes:
-            new["tags"] = sorted(set(_lower(changes["tags"])))
+            new["tags"] = sorted(set(lowered(changes["tags"])))
         if "file_name" in changes:
             new["file_name_lower"] = changes["file_name"].lower()
         vis = Visibility(new["visibility"])
@@ -336,17 +208,22 @@ class RecordsRepo:
         )
         if updated is None:
             raise NotFound("record not found", code="record_not_found")
+        await self._changed(updated["owner_id"], record_id)
         return to_record(updated)
 
     async def add_tags(self, record_id: str, tags: Sequence[str], remove: bool = False) -> Record:
         rec = await self.get_raw(record_id)
         current = set(rec.get("tags", []))
-        wanted = set(_lower(tags))
+        wanted = set(lowered(tags))
         new = current - wanted if remove else current | wanted
         return await self.update(record_id, {"tags": sorted(new)})
 
     async def set_thumbnail(self, record_id: str, key: str) -> None:
-        await self.coll.update_one({"_id": ObjectId(record_id)}, {"$set": {"thumbnail_key": key}})
+        found = await self.coll.find_one_and_update(
+            {"_id": ObjectId(record_id)}, {"$set": {"thumbnail_key": key}}
+        )
+        if found is not None:
+            await self._changed(found["owner_id"], record_id)
 
     async def delete(self, record_id: str) -> Document | None:
         """Remove the record (and its stored headers); return the document that was removed."""
@@ -354,10 +231,9 @@ class RecordsRepo:
         if doc is None:
             return None
         await self.headers.delete_one({"_id": doc["_id"]})
+        await self._changed(doc["owner_id"], record_id)
         for parent in doc.get("lineage", {}).get("derived_from", []):
-            await self.coll.update_one(
-                {"_id": ObjectId(parent)}, {"$pull": {"lineage.derivatives": record_id}}
-            )
+            await self._link(parent, {"$pull": {"lineage.derivatives": record_id}})
         return doc
 
     # -- reads --------------------------------------------------------------------------
@@ -378,29 +254,6 @@ class RecordsRepo:
 
     async def count_key_references(self, storage_key: str) -> int:
         return await self.coll.count_documents({"storage_key": storage_key})
-
-    async def summaries(self, ids: Sequence[str], caller: User | None) -> list[Document]:
-        """Short descriptions of the readable records among `ids` (for lineage)."""
-        oids = [ObjectId(i) for i in ids if ObjectId.is_valid(i)]
-        if not oids:
-            return []
-        f = {**scope_filter(caller), "_id": {"$in": oids}}
-        proj = {"file_name": 1, "source": 1, "processing_level": 1, "product_type": 1}
-        return [d async for d in self.coll.find(f, proj)]
-
-    async def query(self, q: RecordQuery, caller: User | None) -> tuple[list[Record], int]:
-        f = build_filter(q, caller)
-        direction = DESCENDING if q.descending else ASCENDING
-        sort = [(_SORT_FIELDS[q.sort], direction), ("_id", direction)]
-        projection = {"search": 0}
-        if q.ra is not None and q.dec is not None:
-            docs = [d async for d in self.coll.find(f, projection).sort(sort)]
-            hits = [d for d in docs if matches_sky(d, q.ra, q.dec, q.radius)]
-            page = hits[q.offset : q.offset + q.limit]
-            return [to_record(d) for d in page], len(hits)
-        total = await self.coll.count_documents(f)
-        cursor = self.coll.find(f, projection).sort(sort).skip(q.offset).limit(q.limit)
-        return [to_record(d) async for d in cursor], total
 
 
 def _search_of(doc: Document) -> str:

@@ -70,7 +70,8 @@ def pixel_index(x: float, y: float) -> tuple[int, int]:
 def pixel_values(data: ImageData, points: Sequence[Point] | NDArray[Any]) -> list[float | None]:
     """The value at each (x, y) of 2-D `data`; None outside the image or where NaN/inf.
 
-    One vectorised read: only the addressed pixels of a memory map are touched.
+    One vectorised read: only the addressed pixels of a memory map are touched (a
+    tile-compressed section, as `hdu_image` gives for compressed HDUs, is read point by point).
     """
     if data.ndim != 2:
         raise BadRequest(
@@ -85,7 +86,12 @@ def pixel_values(data: ImageData, points: Sequence[Point] | NDArray[Any]) -> lis
     out: list[float | None] = [None] * len(pts)
     if inside.any():
         cols, rows = ix[inside].astype(np.intp), iy[inside].astype(np.intp)
-        values = np.asarray(data[rows, cols], dtype=np.float64)
+        if isinstance(data, np.ndarray | ScaledArray):
+            values = np.asarray(data[rows, cols], dtype=np.float64)
+        else:  # a tile-compressed section takes basic indexes only: one read per point
+            values = np.array(
+                [float(np.asarray(data[r, c])) for r, c in zip(rows, cols, strict=True)]
+            )
         for i, value in zip(np.flatnonzero(inside), values, strict=True):
             out[int(i)] = float(value) if math.isfinite(value) else None
     return out

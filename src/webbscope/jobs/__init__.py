@@ -1,10 +1,9 @@
 """The one job queue: durable in MongoDB, claimed with a lease, visible, cancellable, retried.
 
-`JobQueue` owns the `jobs` collection; `EventLog` carries every change to the realtime hub;
-`Worker` claims and runs jobs with registered handlers.
+`JobQueue` owns the `jobs` collection; the `job` event log (`webbscope.db.events`) carries
+every change to the realtime hub; `Worker` claims and runs jobs with registered handlers.
 """
 
-from webbscope.jobs.events import EventLog, JobEvent
 from webbscope.jobs.queue import JobLimits, JobQueue
 
-__all__ = ["EventLog", "JobEvent", "JobLimits", "JobQueue"]
+__all__ = ["JobLimits", "JobQueue"]

@@ -30,9 +30,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from webbscope.db import Database, Document, parse_id
+from webbscope.db.events import EventLog
 from webbscope.domain.jobs import ACTIVE, Job, JobError, JobStatus, Progress
 from webbscope.errors import Conflict, NotFound, TooManyRequests
-from webbscope.jobs.events import EventLog
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class JobQueue:
         self.db = db
         self.coll = db.collection("jobs")
         self.running = db.collection("job_running")
-        self.events = EventLog(db)
+        self.events = EventLog(db, "job")
         self.limits = limits or JobLimits()
 
     def entries(self, type_: str) -> AsyncCollection[Document]:
@@ -87,7 +87,7 @@ class JobQueue:
         )
         if doc is None:
             raise NotFound(f"job {oid} not found", code="job_not_found")
-        await self.events.publish(snapshot(doc))
+        await self.events.publish(doc["owner_id"], snapshot(doc))
         return to_job(doc)
 
     async def _raw(self, oid: ObjectId) -> Document:
@@ -148,7 +148,7 @@ class JobQueue:
             "updated_at": now,
         }
         await self.coll.insert_one(doc)
-        await self.events.publish(snapshot(doc))
+        await self.events.publish(doc["owner_id"], snapshot(doc))
         await self._add_entry(doc)
         return to_job(doc)
 

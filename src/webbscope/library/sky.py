@@ -26,6 +26,9 @@ def polygon_contains(corners: Sequence[tuple[float, float]], ra: float, dec: flo
         return False
     p = _unit(ra, dec)
     verts = [_unit(a, b) for a, b in corners]
+    centre = sum(verts, np.zeros(3))
+    if float(np.dot(p, centre)) <= 0:
+        return False  # the other hemisphere (the antipode passes the edge tests below)
     signs = []
     for i, a in enumerate(verts):
         b = verts[(i + 1) % len(verts)]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from tests.support.api import ApiUser, new_client
 from tests.support.stack import RunningStack
 

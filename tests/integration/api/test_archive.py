@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.support.api import ApiUser, new_client
 from tests.support.stack import RunningStack
 

@@ -7,9 +7,9 @@ import time
 import httpx
 import jwt
 import pytest
+
 from tests.support.api import PASSWORD, ApiUser, new_client, register, sign_in
 from tests.support.stack import RunningStack
-
 from webbscope.settings import DEV_JWT_SECRET
 
 pytestmark = pytest.mark.integration

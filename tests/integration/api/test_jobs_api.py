@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 import websockets
+
 from tests.support.api import ApiUser
 from tests.support.stack import RunningStack
-
 from webbscope.db import Database
 from webbscope.domain.jobs import Job
 from webbscope.jobs import JobQueue

@@ -10,9 +10,9 @@ import httpx
 import numpy as np
 import pytest
 from astropy.io import fits
+
 from tests.support.api import ApiUser, new_client
 from tests.support.stack import RunningStack
-
 from webbscope.db import Database
 from webbscope.db.records import RecordsRepo
 from webbscope.db.users import UsersRepo

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import websockets
+
 from tests.support.api import register
 from tests.support.cluster import Cluster, start_cluster
-
 from webbscope.db import Database
 from webbscope.jobs import JobQueue
 

@@ -14,11 +14,11 @@ import psutil
 import pytest
 
 from webbscope.db import Database
+from webbscope.db.events import EventReader
 from webbscope.devstack.process import ManagedProcess
 from webbscope.devstack.wiredb import WireDB
 from webbscope.domain.jobs import Job, JobStatus
 from webbscope.jobs import JobLimits, JobQueue
-from webbscope.jobs.events import EventReader
 
 pytestmark = pytest.mark.integration
 
@@ -94,7 +94,7 @@ async def test_killed_worker_job_finishes_exactly_once_elsewhere(
     events = []
     while batch := await reader.poll():
         events += batch
-    assert sum(1 for e in events if e.job["status"] == "succeeded") == 1
+    assert sum(1 for e in events if e.data["status"] == "succeeded") == 1
     assert second.alive()
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from astropy.io import fits
-from tests.support.fits_files import gradient, sky_header, write_image
 
+from tests.support.fits_files import gradient, sky_header, write_image
 from webbscope.errors import NotFound, PayloadTooLarge, Unprocessable
 from webbscope.fits import FitsLimits
 from webbscope.imaging import Interval, RenderParams, ScaledArray, display_limits

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
-from tests.support.fits_files import gradient, sky_header, write_image
 
+from tests.support.fits_files import gradient, sky_header, write_image
 from webbscope.fits import FitsLimits
 from webbscope.imaging import ScaledArray, pyramid_levels, stored_image
 from webbscope.services.engine.files import OpenFile

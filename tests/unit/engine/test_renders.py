@@ -11,8 +11,8 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
 from PIL import Image
-from tests.support.fits_files import gradient, sky_header, write_image
 
+from tests.support.fits_files import gradient, sky_header, write_image
 from webbscope.errors import NotFound, Unprocessable
 from webbscope.fits import FitsLimits
 from webbscope.imaging import RenderParams, decode_f16, extract_tile, thumbnail

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.unit.imaging.helpers import DEMO_SIZE
 
+from tests.unit.imaging.helpers import DEMO_SIZE
 from webbscope.demo import write_demo_data
 
 

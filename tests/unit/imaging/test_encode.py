@@ -11,8 +11,8 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
 from PIL import Image
-from tests.unit.imaging.helpers import CAL, I2D
 
+from tests.unit.imaging.helpers import CAL, I2D
 from webbscope.errors import BadRequest
 from webbscope.imaging import (
     F16_MAGIC,

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
-from tests.unit.imaging.helpers import CAL, I2D, S3D
 
+from tests.unit.imaging.helpers import CAL, I2D, S3D
 from webbscope.errors import Unprocessable
 from webbscope.imaging import (
     display_to_fits,

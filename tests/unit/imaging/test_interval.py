@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from astropy import visualization as av
 from astropy.io import fits
-from tests.unit.imaging.helpers import I2D
 
+from tests.unit.imaging.helpers import I2D
 from webbscope.errors import BadRequest
 from webbscope.imaging import (
     Interval,

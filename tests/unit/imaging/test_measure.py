@@ -9,8 +9,8 @@ from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.nddata import Cutout2D
 from astropy.wcs import WCS
-from tests.unit.imaging.helpers import CAL, I2D, S3D
 
+from tests.unit.imaging.helpers import CAL, I2D, S3D
 from webbscope.errors import BadRequest, NotFound, PayloadTooLarge
 from webbscope.fits import FitsLimits, open_fits
 from webbscope.imaging import (
@@ -148,3 +148,14 @@ def test_cutout_of_an_array_with_wcs(demo_dir) -> None:
     assert cut_header["CRPIX1"] == pytest.approx(header["CRPIX1"] - 8)
     with pytest.raises(BadRequest):
         cutout(np.zeros((2, 3, 4)), (1, 1), 1)
+
+
+def test_pixel_values_of_a_tile_compressed_image(tmp_path) -> None:
+    data = np.arange(40 * 30, dtype=np.float32).reshape(40, 30)
+    path = tmp_path / "comp.fits"
+    fits.HDUList([fits.PrimaryHDU(), fits.CompImageHDU(data, name="SCI")]).writeto(path)
+    with open_fits(path, FitsLimits()) as hdul:
+        section = hdu_image(hdul["SCI"])
+        assert not isinstance(section, np.ndarray)
+        got = pixel_values(section, [(3, 4), (29, 39), (-1, 0)])
+    assert got == [float(data[4, 3]), float(data[39, 29]), None]

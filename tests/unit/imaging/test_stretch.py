@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 from astropy import visualization as av
-from tests.unit.imaging.helpers import random_unit
 
+from tests.unit.imaging.helpers import random_unit
 from webbscope.imaging import (
     DEFAULT_A,
     STRETCHES,

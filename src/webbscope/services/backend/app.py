@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from webbscope.services.backend import hub
 from webbscope.services.backend.clients import close_clients, open_clients
+from webbscope.services.backend.library_index import start_library, stop_library
 from webbscope.services.backend.routes import auth, health, jobs, mast, records, users, viewer
 from webbscope.services.common.app import create_service_app
 from webbscope.settings import Settings, get_settings
@@ -25,8 +26,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             mast.router,
             hub.router,
         ],
-        on_startup=[open_clients, hub.start_hub],
-        on_shutdown=[hub.stop_hub, close_clients],
+        on_startup=[open_clients, hub.start_hub, start_library],
+        on_shutdown=[stop_library, hub.stop_hub, close_clients],
         description="The public Webbscope API. Every error has the shape "
         '`{"error": {"code", "message", "details"}}`.',
     )

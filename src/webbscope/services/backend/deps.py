@@ -15,6 +15,7 @@ from webbscope.db.tokens import RefreshTokensRepo
 from webbscope.db.users import UsersRepo
 from webbscope.domain.users import User
 from webbscope.errors import Forbidden, Unauthorized
+from webbscope.services.backend.library_index import LibraryIndex
 from webbscope.settings import Settings
 from webbscope.storage import StorageProvider
 
@@ -57,7 +58,13 @@ def get_records(db: DbDep) -> RecordsRepo:
     return RecordsRepo(db)
 
 
+def get_library(request: Request) -> LibraryIndex:
+    index: LibraryIndex = request.app.state.library
+    return index
+
+
 Users = Annotated[UsersRepo, Depends(get_users)]
+Library = Annotated[LibraryIndex, Depends(get_library)]
 Tokens = Annotated[RefreshTokensRepo, Depends(get_tokens)]
 Limiter = Annotated[RateLimiter, Depends(get_limiter)]
 Records = Annotated[RecordsRepo, Depends(get_records)]

@@ -21,17 +21,18 @@ import contextlib
 import json
 import logging
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
 
 from webbscope.auth import decode_access_token
+from webbscope.db.events import EventLog, EventReader
 from webbscope.db.users import UsersRepo
 from webbscope.domain.jobs import ACTIVE
 from webbscope.errors import Unauthorized, WebbscopeError
 from webbscope.jobs import JobQueue
-from webbscope.jobs.events import EventLog, EventReader
 from webbscope.services.backend.deps import user_from_token
 
 log = logging.getLogger("webbscope.hub")
@@ -69,10 +70,23 @@ class JobHub:
         self.app = app
         self.clients: set[Client] = set()
         self._task: asyncio.Task[None] | None = None
+        self._seen: OrderedDict[str, str] = OrderedDict()
+
+    def _newest(self, job: dict[str, Any]) -> bool:
+        """True unless a newer state of this job was already delivered."""
+        job_id, updated = str(job["id"]), str(job["updated_at"])
+        last = self._seen.get(job_id)
+        if last is not None and last > updated:
+            return False
+        self._seen[job_id] = updated
+        self._seen.move_to_end(job_id)
+        while len(self._seen) > 50_000:
+            self._seen.popitem(last=False)
+        return True
 
     async def start(self) -> None:
         db = self.app.state.parts.db
-        reader = await EventReader.at_head(EventLog(db))
+        reader = await EventReader.at_head(EventLog(db, "job"))
         self._task = asyncio.create_task(self._follow(reader))
 
     async def stop(self) -> None:
@@ -82,7 +96,7 @@ class JobHub:
                 await self._task
 
     async def _follow(self, reader: EventReader) -> None:
-        interval = self.app.state.settings.hub_poll_interval_s
+        interval = self.app.state.settings.events_poll_interval_s
         while True:
             try:
                 events = await reader.poll()
@@ -90,9 +104,11 @@ class JobHub:
                 log.exception("reading the job event log failed")
                 events = []
             for ev in events:
+                if not self._newest(ev.data):
+                    continue  # a late event older than one already delivered
                 for client in list(self.clients):
-                    if client.wants(ev.owner_id, ev.job["id"]) and not client.push(
-                        {"type": "job", "job": ev.job}
+                    if client.wants(ev.owner_id, ev.data["id"]) and not client.push(
+                        {"type": "job", "job": ev.data}
                     ):
                         log.warning("hub client too slow; disconnecting")
                         self.clients.discard(client)

@@ -4,8 +4,10 @@ Everything comes from one lattice sample of the HDU (`sample_pixels`: about 1/64
 pixels, at most ~1M values and 32 MB of rows, so a 10 GB image costs what a 4k one does):
 percentiles, zscale limits and a 256-bin histogram over the sample's range. Min and max
 are exact (one streaming pass in blocks of rows) for HDUs up to `EXACT_MINMAX_BYTES`, else
-those of the sample (`stats.exact_minmax` says which). Cubes are sampled across all their
-planes, so the limits suit every slice.
+those of the sample (`stats.exact_minmax` says which), which are also what the tiles use for
+the min-max interval (`prepare_view` samples); a full pass over a 64 MB frame would cost the
+first view 20-100 ms. Cubes are sampled across all their planes, so the limits suit every
+slice.
 
 Cached in memory and in storage as ``tiles/<sha>/info.json`` (one entry per HDU), so other
 engine replicas and restarts reuse it.
@@ -52,7 +54,7 @@ from webbscope.storage import TILES_PREFIX, StorageProvider
 log = logging.getLogger("webbscope.engine.info")
 
 PERCENTILES = (0.05, 0.25, 0.5, 1.0, 5.0, 50.0, 95.0, 99.0, 99.5, 99.75, 99.9, 99.95)
-EXACT_MINMAX_BYTES = 256 * 1024 * 1024
+EXACT_MINMAX_BYTES = 16 * 1024 * 1024
 _BLOCK_ELEMENTS = 4 * 1024 * 1024
 TILE_FORMATS = ["png", "jpg", "webp", "f16"]
 INFO_VERSION = 1
@@ -147,7 +149,8 @@ def _cube(file: OpenFile, layout: HduLayout, data: ImageData) -> CubeOut | None:
 
 def _stats(data: ImageData, values: np.ndarray[Any, Any]) -> StatsOut:
     nbytes = math.prod(data.shape) * np.dtype(getattr(data, "dtype", np.float32)).itemsize
-    exact = exact_minmax(data) if nbytes <= EXACT_MINMAX_BYTES else None
+    mapped = isinstance(data, np.ndarray | ScaledArray)  # not a tile-compressed section
+    exact = exact_minmax(data) if mapped and nbytes <= EXACT_MINMAX_BYTES else None
     percentiles: dict[str, float] = {}
     zscale: tuple[float, float] | None = None
     if values.size:

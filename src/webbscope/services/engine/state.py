@@ -14,6 +14,7 @@ from webbscope.services.engine.gate import RenderGate
 from webbscope.services.engine.info import InfoCache
 from webbscope.services.engine.localcopy import LocalCopies
 from webbscope.services.engine.tiles import TileCache
+from webbscope.services.engine.warmup import warm_up_quietly
 from webbscope.settings import Settings
 from webbscope.storage import StorageProvider, validate_key
 
@@ -58,6 +59,8 @@ class ViewerState:
 
 async def start_viewer(app: FastAPI) -> None:
     app.state.viewer = ViewerState(app.state.settings, app.state.parts.storage)
+    # In the background: the service answers at once; the first view finds the paths warm.
+    app.state.parts.tasks.append(asyncio.create_task(asyncio.to_thread(warm_up_quietly)))
 
 
 async def stop_viewer(app: FastAPI) -> None:

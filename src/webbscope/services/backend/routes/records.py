@@ -11,16 +11,18 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from webbscope.db import Document, parse_id
-from webbscope.db.records import PUBLIC, RecordQuery, RecordsRepo, SortKey, to_record
+from webbscope.db.records import RecordsRepo, to_record
 from webbscope.domain.records import Source, Visibility
 from webbscope.domain.users import User
 from webbscope.errors import Forbidden, NotFound, Unprocessable, WebbscopeError
 from webbscope.fits import FitsLimits
 from webbscope.jobs import JobQueue
 from webbscope.library.ingest import add_file
+from webbscope.library.query import RecordQuery, SortKey, may_read
 from webbscope.services.backend.deps import (
     CurrentUser,
     DbDep,
+    Library,
     OptionalUser,
     Records,
     SettingsDep,
@@ -62,10 +64,7 @@ def _split(values: list[str] | None) -> list[str]:
 
 
 def can_read(doc: Document, caller: User | None) -> bool:
-    if caller is not None and caller.is_admin:
-        return True
-    readers = doc.get("readers", [])
-    return PUBLIC in readers or (caller is not None and caller.id in readers)
+    return may_read(doc, caller.id if caller else None, bool(caller and caller.is_admin))
 
 
 def can_write(doc: Document, caller: User | None) -> bool:
@@ -97,7 +96,7 @@ async def writable(records: Records, record_id: str, caller: User | None) -> Doc
 @router.get("", response_model=RecordPage, summary="List and filter the records you can see")
 async def list_records(
     caller: OptionalUser,
-    records: Records,
+    library: Library,
     q: Annotated[str | None, Query(max_length=200, description="free text")] = None,
     instrument: Csv = None,
     filter: Csv = None,
@@ -155,9 +154,9 @@ async def list_records(
         offset=offset,
         limit=limit,
     )
-    items, total = await records.query(query, caller)
-    return RecordPage(
-        items=[RecordOut.of(r) for r in items], total=total, offset=offset, limit=limit
+    items, total = library.query(query, caller)
+    return RecordPage.model_validate(
+        {"items": items, "total": total, "offset": offset, "limit": limit}
     )
 
 
@@ -219,9 +218,11 @@ async def upload(
         # All or nothing: the files of this request already recorded are removed again.
         for rid in created_ids:
             await _delete_record(rid, db, storage)
+        await request.app.state.library.refresh(*created_ids)
         raise
     finally:
         discard(staged)
+    await request.app.state.library.refresh(*created_ids)
     queue = JobQueue(db, settings.job_limits)
     for rid in created_ids:  # thumbnails are produced by the engine's workers
         await queue.enqueue(
@@ -242,7 +243,12 @@ async def get_record(record_id: str, caller: OptionalUser, records: Records) -> 
 
 @router.patch("/{record_id}", response_model=RecordOut, summary="Change a record (owner)")
 async def patch_record(
-    record_id: str, body: RecordPatch, caller: CurrentUser, records: Records, users: Users
+    record_id: str,
+    body: RecordPatch,
+    caller: CurrentUser,
+    records: Records,
+    users: Users,
+    library: Library,
 ) -> RecordOut:
     await writable(records, record_id, caller)
     changes = body.model_dump(exclude_unset=True)
@@ -253,7 +259,9 @@ async def patch_record(
         changes.setdefault("visibility", Visibility.shared)
     if "visibility" in changes:
         changes["visibility"] = Visibility(changes["visibility"]).value
-    return RecordOut.of(await records.update(record_id, changes))
+    updated = await records.update(record_id, changes)
+    await library.refresh(record_id)
+    return RecordOut.of(updated)
 
 
 async def _share_fields(usernames: list[str], users: Users) -> Document:
@@ -273,10 +281,16 @@ async def _share_fields(usernames: list[str], users: Users) -> Document:
     summary="Delete a record and its stored file (owner)",
 )
 async def delete_record(
-    record_id: str, caller: CurrentUser, records: Records, db: DbDep, storage: StorageDep
+    record_id: str,
+    caller: CurrentUser,
+    records: Records,
+    db: DbDep,
+    storage: StorageDep,
+    library: Library,
 ) -> Response:
     await writable(records, record_id, caller)
     await _delete_record(record_id, db, storage)
+    await library.refresh(record_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -355,7 +369,7 @@ async def headers(record_id: str, caller: OptionalUser, records: Records) -> Hea
 
 def _node(doc: Document) -> LineageNode:
     return LineageNode(
-        id=str(doc["_id"]),
+        id=str(doc["id"]),
         file_name=doc["file_name"],
         source=doc["source"],
         processing_level=doc.get("processing_level"),
@@ -368,19 +382,25 @@ def _node(doc: Document) -> LineageNode:
     response_model=LineageGraph,
     summary="What the record was derived from and what derives from it",
 )
-async def lineage(record_id: str, caller: OptionalUser, records: Records) -> LineageGraph:
+async def lineage(
+    record_id: str, caller: OptionalUser, records: Records, library: Library
+) -> LineageGraph:
     doc = await readable(records, record_id, caller)
     lin = doc.get("lineage") or {}
+
+    def visible(ids: list[str]) -> list[LineageNode]:
+        out = []
+        for rid in ids:
+            entry = library.get(rid)
+            if entry is not None and can_read(entry, caller):
+                out.append(_node(entry["body"]))
+        return out
+
     parents_ids, child_ids = lin.get("derived_from", []), lin.get("derivatives", [])
-    parents = await records.summaries(parents_ids, caller)
-    children = await records.summaries(child_ids, caller)
+    parents, children = visible(parents_ids), visible(child_ids)
     hidden = len(parents_ids) + len(child_ids) - len(parents) - len(children)
-    return LineageGraph(
-        record=_node(doc),
-        derived_from=[_node(d) for d in parents],
-        derivatives=[_node(d) for d in children],
-        hidden=hidden,
-    )
+    me = RecordOut.of(to_record(doc)).model_dump()
+    return LineageGraph(record=_node(me), derived_from=parents, derivatives=children, hidden=hidden)
 
 
 # -- bulk ----------------------------------------------------------------------------------
@@ -394,6 +414,7 @@ async def bulk(
     users: Users,
     db: DbDep,
     storage: StorageDep,
+    library: Library,
 ) -> BulkResult:
     if body.action in (BulkAction.tag, BulkAction.untag) and not body.tags:
         raise Unprocessable(f"'{body.action.value}' needs 'tags'", code="validation_error")
@@ -426,5 +447,6 @@ async def bulk(
             items.append(
                 BulkItem(id=rid, ok=False, error=ErrorBody(code=exc.code, message=exc.message))
             )
+    await library.refresh(*[i.id for i in items if i.ok])
     ok = sum(1 for i in items if i.ok)
     return BulkResult(action=body.action, succeeded=ok, failed=len(items) - ok, items=items)

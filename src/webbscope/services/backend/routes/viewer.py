@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from webbscope.db import Document
-from webbscope.services.backend.deps import OptionalUser, Records
-from webbscope.services.backend.routes.records import readable
+from webbscope.services.backend.deps import Records
+from webbscope.services.backend.viewer_access import ViewerCaller, viewable
 from webbscope.services.common.client import ServiceClient
 from webbscope.services.common.viewer_query import VIEWER_PARAMS, PlaneQuery, RenderQuery
 from webbscope.services.common.viewer_schemas import (
@@ -53,8 +53,16 @@ def _image(*types: str) -> dict[int | str, dict[str, Any]]:
 
 
 async def _forward(
-    request: Request, doc: Document, path: str, *, json: Any = None, method: str = "GET"
+    request: Request,
+    doc: Document,
+    path: str,
+    *,
+    json: Any = None,
+    method: str = "GET",
+    stream: bool = False,
 ) -> Response:
+    """The engine's answer for `path` of the record's file, passed back unchanged (streamed
+    for the large ones: previews, exports, cutouts; read whole for the small ones)."""
     engine: ServiceClient = request.app.state.engine
     params = [(k, v) for k, v in request.query_params.multi_items() if k in VIEWER_PARAMS]
     params += [("key", doc["storage_key"]), ("file_size", str(doc["size"]))]
@@ -63,18 +71,18 @@ async def _forward(
     headers = {}
     if etag := request.headers.get("if-none-match"):
         headers["If-None-Match"] = etag
-    return await engine.forward(
-        method,
-        f"/internal/images/{doc['sha256']}{path}",
-        params=params,
-        headers=headers,
-        json=json,
-        pass_headers=PASS_HEADERS,
-    )
-
-
-async def _record(records: Records, record_id: str, caller: OptionalUser) -> Document:
-    return await readable(records, record_id, caller)
+    target = f"/internal/images/{doc['sha256']}{path}"
+    if stream:
+        return await engine.forward(
+            method, target, params=params, headers=headers, json=json, pass_headers=PASS_HEADERS
+        )
+    resp = await engine.request(method, target, params=params, headers=headers, json=json)
+    passed = {
+        k: v
+        for k, v in resp.headers.items()
+        if k.lower() in PASS_HEADERS and k.lower() != "content-length"
+    }
+    return Response(resp.content, status_code=resp.status_code, headers=passed)
 
 
 @router.get(
@@ -86,11 +94,12 @@ async def _record(records: Records, record_id: str, caller: OptionalUser) -> Doc
 async def image_info(
     request: Request,
     record_id: str,
-    caller: OptionalUser,
+    caller: ViewerCaller,
     records: Records,
     ext: Annotated[str, Query(max_length=70)] = "SCI",
 ) -> Response:
-    return await _forward(request, await _record(records, record_id, caller), "/info")
+    doc = await viewable(request, records, record_id, caller)
+    return await _forward(request, doc, "/info")
 
 
 @router.get(
@@ -103,7 +112,7 @@ async def image_info(
 async def tile(
     request: Request,
     record_id: str,
-    caller: OptionalUser,
+    caller: ViewerCaller,
     records: Records,
     plane: PlaneQuery,
     params: RenderQuery,
@@ -112,7 +121,7 @@ async def tile(
     y: Annotated[int, Path(ge=0)],
     fmt: Annotated[Literal["png", "jpg", "jpeg", "webp", "f16"], Path()],
 ) -> Response:
-    doc = await _record(records, record_id, caller)
+    doc = await viewable(request, records, record_id, caller)
     return await _forward(request, doc, f"/tiles/{level}/{x}/{y}.{fmt}")
 
 
@@ -120,7 +129,7 @@ async def tile(
 async def histogram(
     request: Request,
     record_id: str,
-    caller: OptionalUser,
+    caller: ViewerCaller,
     records: Records,
     plane: PlaneQuery,
     bins: Annotated[int, Query(ge=1, le=4096)] = 256,
@@ -128,7 +137,8 @@ async def histogram(
     max: float | None = None,
     log: bool = False,
 ) -> Response:
-    return await _forward(request, await _record(records, record_id, caller), "/histogram")
+    doc = await viewable(request, records, record_id, caller)
+    return await _forward(request, doc, "/histogram")
 
 
 @router.get(
@@ -139,13 +149,14 @@ async def histogram(
 async def pixel(
     request: Request,
     record_id: str,
-    caller: OptionalUser,
+    caller: ViewerCaller,
     records: Records,
     plane: PlaneQuery,
     x: float,
     y: float,
 ) -> Response:
-    return await _forward(request, await _record(records, record_id, caller), "/pixel")
+    doc = await viewable(request, records, record_id, caller)
+    return await _forward(request, doc, "/pixel")
 
 
 @router.post(
@@ -154,12 +165,12 @@ async def pixel(
 async def pixels(
     request: Request,
     record_id: str,
-    caller: OptionalUser,
+    caller: ViewerCaller,
     records: Records,
     plane: PlaneQuery,
     body: PixelsRequest,
 ) -> Response:
-    doc = await _record(records, record_id, caller)
+    doc = await viewable(request, records, record_id, caller)
     return await _forward(request, doc, "/pixels", method="POST", json=body.model_dump(mode="json"))
 
 
@@ -167,27 +178,29 @@ async def pixels(
 async def grid(
     request: Request,
     record_id: str,
-    caller: OptionalUser,
+    caller: ViewerCaller,
     records: Records,
     ext: Annotated[str, Query(max_length=70)] = "SCI",
     target: Annotated[int, Query(ge=2, le=20)] = 5,
     labels: Literal["sexagesimal", "degrees"] = "sexagesimal",
 ) -> Response:
-    return await _forward(request, await _record(records, record_id, caller), "/grid")
+    doc = await viewable(request, records, record_id, caller)
+    return await _forward(request, doc, "/grid")
 
 
 @router.get("/spectrum", response_model=SpectrumOut, summary="A cube's spectrum at a spaxel")
 async def spectrum(
     request: Request,
     record_id: str,
-    caller: OptionalUser,
+    caller: ViewerCaller,
     records: Records,
     x: float,
     y: float,
     ext: Annotated[str, Query(max_length=70)] = "SCI",
     box: Annotated[int, Query(ge=1, le=99)] = 1,
 ) -> Response:
-    return await _forward(request, await _record(records, record_id, caller), "/spectrum")
+    doc = await viewable(request, records, record_id, caller)
+    return await _forward(request, doc, "/spectrum")
 
 
 @router.get(
@@ -199,14 +212,15 @@ async def spectrum(
 async def preview(
     request: Request,
     record_id: str,
-    caller: OptionalUser,
+    caller: ViewerCaller,
     records: Records,
     plane: PlaneQuery,
     params: RenderQuery,
     size: Annotated[int, Query(ge=8, le=16384)] = 512,
     format: Literal["jpeg", "jpg", "png", "webp"] = "jpeg",
 ) -> Response:
-    return await _forward(request, await _record(records, record_id, caller), "/preview")
+    doc = await viewable(request, records, record_id, caller)
+    return await _forward(request, doc, "/preview", stream=True)
 
 
 @router.get(
@@ -219,14 +233,15 @@ async def preview(
 async def export(
     request: Request,
     record_id: str,
-    caller: OptionalUser,
+    caller: ViewerCaller,
     records: Records,
     plane: PlaneQuery,
     params: RenderQuery,
     format: Literal["png", "jpeg", "jpg", "tiff", "tif"] = "png",
     width: Annotated[int, Query(ge=16, le=65535)] = 2048,
 ) -> Response:
-    return await _forward(request, await _record(records, record_id, caller), "/export")
+    doc = await viewable(request, records, record_id, caller)
+    return await _forward(request, doc, "/export", stream=True)
 
 
 @router.get(
@@ -239,7 +254,7 @@ async def export(
 async def cutout(
     request: Request,
     record_id: str,
-    caller: OptionalUser,
+    caller: ViewerCaller,
     records: Records,
     plane: PlaneQuery,
     x: float | None = None,
@@ -250,4 +265,5 @@ async def cutout(
     h: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     size: Annotated[float | None, Query(gt=0, le=36_000, description="arcsec")] = None,
 ) -> Response:
-    return await _forward(request, await _record(records, record_id, caller), "/cutout")
+    doc = await viewable(request, records, record_id, caller)
+    return await _forward(request, doc, "/cutout", stream=True)

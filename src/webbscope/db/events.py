@@ -1,11 +1,15 @@
-"""The job event log: every change to a job, in order, for the realtime hub of every replica.
+"""Event logs: every change to a kind of document (jobs, records), in order, for every backend
+replica to follow (the realtime hub, the library index). The database is the only thing the
+replicas share.
 
 Each event has a sequence number, allocated from a counter, and its `_id` is that number as
 a zero-padded string, so a reader follows the log with lookups by `_id` alone — cheap on
 MongoDB and on the development wire-protocol server alike (which looks up only string and
 ObjectId `_id`s without reading the whole collection). A reader that meets a gap (a number
 allocated but not yet written) waits for it briefly, then moves on, so a writer that died
-between the two steps cannot stall the log.
+between the two steps cannot stall the log; it keeps looking for the skipped number for a
+while and delivers it late if it appears (events carry whole snapshots with `updated_at`, so
+a consumer can drop one older than what it has).
 """
 
 from __future__ import annotations
@@ -19,16 +23,17 @@ from pymongo import ReturnDocument
 
 from webbscope.db import Database, Document
 
-COUNTER = "job_events"
-GAP_TIMEOUT_S = 2.0
+GAP_TIMEOUT_S = 5.0
+#: How long a number skipped as a gap is still looked for (its writer may just be slow).
+LATE_WINDOW_S = 300.0
 RETENTION = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
-class JobEvent:
+class Event:
     seq: int
     owner_id: str
-    job: dict[str, Any]
+    data: dict[str, Any]
 
 
 def event_id(seq: int) -> str:
@@ -36,13 +41,16 @@ def event_id(seq: int) -> str:
 
 
 class EventLog:
-    def __init__(self, db: Database) -> None:
-        self.counters = db.collection("counters")
-        self.events = db.collection("job_events")
+    """The log of one stream: `job` or `record` (collection `<stream>_events`)."""
 
-    async def publish(self, job_doc: Document) -> int:
+    def __init__(self, db: Database, stream: str) -> None:
+        self.name = f"{stream}_events"
+        self.counters = db.collection("counters")
+        self.events = db.collection(self.name)
+
+    async def publish(self, owner_id: str, data: Document) -> int:
         counter = await self.counters.find_one_and_update(
-            {"_id": COUNTER},
+            {"_id": self.name},
             {"$inc": {"seq": 1}},
             upsert=True,
             return_document=ReturnDocument.AFTER,
@@ -52,8 +60,8 @@ class EventLog:
         await self.events.insert_one(
             {
                 "_id": event_id(seq),
-                "owner_id": job_doc["owner_id"],
-                "job": job_doc,
+                "owner_id": owner_id,
+                "data": data,
                 "at": datetime.now(UTC),
             }
         )
@@ -61,7 +69,7 @@ class EventLog:
 
     async def head(self) -> int:
         """The newest sequence number allocated (0 before the first event)."""
-        doc = await self.counters.find_one({"_id": COUNTER})
+        doc = await self.counters.find_one({"_id": self.name})
         return int(doc["seq"]) if doc else 0
 
     async def prune(self) -> int:
@@ -76,17 +84,29 @@ class EventReader:
         self.log = log
         self.next = start
         self._gap_since: float | None = None
+        self._late: dict[int, float] = {}
 
     @classmethod
     async def at_head(cls, log: EventLog) -> EventReader:
         return cls(log, await log.head() + 1)
 
-    async def poll(self, limit: int = 500) -> list[JobEvent]:
-        out: list[JobEvent] = []
+    async def _get(self, seq: int) -> Event | None:
+        doc = await self.log.events.find_one({"_id": event_id(seq)})
+        return None if doc is None else Event(seq, doc["owner_id"], doc["data"])
+
+    async def poll(self, limit: int = 500) -> list[Event]:
+        out: list[Event] = []
+        now = time.monotonic()
+        for seq, skipped_at in list(self._late.items()):
+            event = await self._get(seq)
+            if event is not None:
+                out.append(event)
+            if event is not None or now - skipped_at > LATE_WINDOW_S:
+                del self._late[seq]
         while len(out) < limit:
-            doc = await self.log.events.find_one({"_id": event_id(self.next)})
-            if doc is not None:
-                out.append(JobEvent(self.next, doc["owner_id"], doc["job"]))
+            event = await self._get(self.next)
+            if event is not None:
+                out.append(event)
                 self.next += 1
                 self._gap_since = None
                 continue
@@ -97,6 +117,7 @@ class EventReader:
                 self._gap_since = now
             if now - self._gap_since < GAP_TIMEOUT_S:
                 break  # allocated but not yet written: wait for it
-            self.next += 1  # its writer is gone; skip it
+            self._late[self.next] = now  # skip it for now; look again on later polls
+            self.next += 1
             self._gap_since = None
         return out

@@ -1,0 +1,451 @@
+"""The engine's viewer routes through the real HTTP stack (`webbscope up`: backend in front of
+the engine), on a 4096 x 4096 float32 image uploaded as a record, and a 10 GB image.
+
+Measured, each against its baseline in the same run:
+
+- one tile, file already open: server time (the engine's `Server-Timing`: the render itself,
+  and the whole engine handler) and client time (through the backend), fresh renders only
+  (every request is a tile or rendering not asked before). Baseline: the plotting-library
+  preview path of the system Webbscope is modelled on (`bench.imaging_bench.baseline_preview`,
+  ~0.6 s), run in this process on the same file;
+- first view: image-info of a file the engine has never opened (open, checks, statistics,
+  histogram) plus the 16 tiles of the first screen (level 2, six at a time like a browser),
+  once with f16 tiles (the WebGL viewer) and once with WebP (the 2-D fallback), each on a
+  fresh upload. Baseline: the same preview path;
+- display limits: a tile with an interval not seen before (sampled limits + render), server
+  time; in-process `display_limits` (sampled) too. Baseline: exact percentiles
+  (`np.nanpercentile` over every pixel);
+- 50 concurrent tile clients (asyncio + httpx on loopback, a fixed number of requests each, a
+  viewer's mix of levels and renderings): errors, p50/p95. Baseline: one client, same mix;
+- a 10 GB float32 image (a sparse file: headers only on disk) viewed (image-info, histogram,
+  level-0 / middle / full-resolution tiles, pixels) with the engine's resident memory sampled
+  throughout (psutil). Limit: 4 GB.
+
+Usage: ``python -m bench engine_bench`` (about 2 minutes) or ``python bench/engine_bench.py
+[--tiles N] [--clients N] [--per-client N] [--no-huge]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import psutil
+
+from bench.imaging_bench import baseline_preview
+from tests.support.api import ApiUser, register
+from tests.support.fits_files import sky_header, write_sparse
+from tests.support.records import add_local_record
+from tests.support.stack import RunningStack, start_stack, stop_stack
+from webbscope.demo import write_large_image
+from webbscope.fits import FitsLimits, open_fits
+from webbscope.imaging import Interval, display_limits, hdu_image
+
+SIZE = 4096
+HUGE_SIDE = 50_000  # 50000^2 float32 = 10.0 GB
+CMAPS = ["gray", "viridis", "inferno", "magma", "plasma", "cividis", "hot", "cool", "turbo"]
+STRETCHES = ["linear", "log", "sqrt", "asinh", "squared", "sinh", "power"]
+_DUR = re.compile(r"(\w+);dur=([0-9.]+)")
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100.0
+    lo, hi = int(k), min(len(ordered) - 1, int(k) + 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def timing(r: httpx.Response) -> dict[str, float]:
+    """The engine's Server-Timing durations (ms) by name: render, engine."""
+    return {
+        m.group(1): float(m.group(2)) for m in _DUR.finditer(r.headers.get("server-timing", ""))
+    }
+
+
+def engine_process(stack: RunningStack) -> psutil.Process:
+    for child in psutil.Process(stack.proc.proc.pid).children(recursive=True):
+        if "serve" in child.cmdline() and "engine" in child.cmdline():
+            return child
+    raise RuntimeError("the engine process of the stack was not found")
+
+
+def upload(user: ApiUser, directory: Path, seed: int) -> str:
+    path = directory / f"bench{seed}_i2d.fits"
+    write_large_image(path, (SIZE, SIZE), np.float32, seed=seed)
+    r = user.upload(path)
+    assert r.status_code == 201, r.text
+    path.unlink()
+    return str(r.json()["items"][0]["record"]["id"])
+
+
+def tile_paths(rid: str, n: int, rng: random.Random, fresh: bool, cmap: str = "gray") -> list[str]:
+    """`n` tile requests over all levels. With `fresh` no two share a rendering (every one is
+    rendered); else a viewer's mix: 70 % f16 tiles (what the WebGL viewer asks for), 30 %
+    WebP tiles with one rendering (the 2-D fallback), so viewers of one image share tiles."""
+    levels = 5  # 4096 px: levels 0-4
+    out = []
+    for i in range(n):
+        level = rng.randrange(levels)
+        side = 1 << level
+        x, y = rng.randrange(side), rng.randrange(side)
+        if fresh:
+            name, stretch = CMAPS[i % len(CMAPS)], STRETCHES[(i // 9) % 7]
+            fmt = ("png", "webp", "jpg")[i % 3]
+            q = f"?cmap={name}&stretch={stretch}&contrast={1 + i / 1000}"
+        elif rng.random() < 0.7:
+            fmt, q = "f16", ""
+        else:
+            fmt, q = "webp", f"?stretch=asinh&interval=99.5&cmap={cmap}"
+        out.append(f"/api/records/{rid}/tiles/{level}/{x}/{y}.{fmt}{q}")
+    return out
+
+
+def single_tiles(user: ApiUser, rid: str, n: int) -> dict[str, list[float]]:
+    rng = random.Random(1)
+    user.get(f"/api/records/{rid}/image-info")
+    user.get(f"/api/records/{rid}/tiles/0/0/0.png")  # the file is open, the view cached
+    out: dict[str, list[float]] = {"render": [], "engine": [], "client": [], "cached": []}
+    for path in tile_paths(rid, n, rng, fresh=True):
+        t0 = time.perf_counter()
+        r = user.get(path)
+        out["client"].append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200, r.text
+        st = timing(r)
+        out["render"].append(st["render"])
+        out["engine"].append(st["engine"])
+    for path in tile_paths(rid, n, random.Random(1), fresh=True)[: n // 2]:
+        t0 = time.perf_counter()
+        assert user.get(path).status_code == 200
+        out["cached"].append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+async def _first_view(base: str, token: str, rid: str, fmt: str) -> dict[str, float]:
+    headers = {"Authorization": f"Bearer {token}"}
+    limits = httpx.Limits(max_connections=6)
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as c:
+        t0 = time.perf_counter()
+        info = await c.get(f"/api/records/{rid}/image-info")
+        assert info.status_code == 200, info.text
+        t1 = time.perf_counter()
+        q = "" if fmt == "f16" else "?stretch=asinh&interval=99.5&cmap=gray"
+        tiles = await asyncio.gather(
+            *(
+                c.get(f"/api/records/{rid}/tiles/2/{x}/{y}.{fmt}{q}")
+                for y in range(4)
+                for x in range(4)
+            )
+        )
+        t2 = time.perf_counter()
+    assert all(t.status_code == 200 for t in tiles)
+    return {"total": (t2 - t0) * 1000, "info": (t1 - t0) * 1000, "tiles": (t2 - t1) * 1000}
+
+
+def limits_server(user: ApiUser, rid: str, n: int = 12) -> list[float]:
+    """Server time of a tile whose interval was never asked for: sampled limits + render."""
+    out = []
+    for i in range(n):
+        r = user.get(f"/api/records/{rid}/tiles/0/0/0.jpg?interval={97 + i / 7:.4f}")
+        assert r.status_code == 200, r.text
+        out.append(timing(r)["render"])
+    return out
+
+
+async def _clients(
+    base: str, headers: dict[str, str], paths: list[list[str]]
+) -> tuple[list[float], list[str], float]:
+    """One client per list of paths, all at once, each request after the previous answer."""
+    limits = httpx.Limits(max_connections=len(paths), max_keepalive_connections=len(paths))
+    latencies: list[float] = []
+    errors: list[str] = []
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as c:
+
+        async def one(mine: list[str]) -> None:
+            for path in mine:
+                t0 = time.perf_counter()
+                try:
+                    r = await c.get(path)
+                    if r.status_code != 200:
+                        errors.append(f"HTTP {r.status_code}: {r.text[:120]}")
+                except httpx.HTTPError as exc:
+                    errors.append(f"{type(exc).__name__}: {exc}")
+                latencies.append((time.perf_counter() - t0) * 1000)
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one(mine) for mine in paths))
+        wall = time.perf_counter() - start
+    return latencies, errors, wall
+
+
+def client_paths(rid: str, clients: int, per_client: int) -> list[list[str]]:
+    return [
+        tile_paths(rid, per_client, random.Random(1000 + i), fresh=False) for i in range(clients)
+    ]
+
+
+def engine_paths(paths: list[list[str]], rid: str, doc: dict[str, Any]) -> list[list[str]]:
+    """The same requests as the backend passes them to the engine."""
+    prefix = f"/api/records/{rid}/"
+    ref = f"key={doc['storage_key']}&file_size={doc['size']}"
+    return [
+        [
+            f"/internal/images/{doc['sha256']}/{p.removeprefix(prefix)}"
+            + ("&" if "?" in p else "?")
+            + ref
+            for p in mine
+        ]
+        for mine in paths
+    ]
+
+
+class RssSampler:
+    """The peak resident memory of a process, sampled every 20 ms in a thread."""
+
+    def __init__(self, proc: psutil.Process) -> None:
+        self.proc = proc
+        self.peak = proc.memory_info().rss
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, self.proc.memory_info().rss)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def huge_view(stack: RunningStack, user: ApiUser) -> dict[str, Any]:
+    staging = stack.data_dir / ".bench"
+    staging.mkdir(exist_ok=True)
+    path = write_sparse(
+        staging / "huge_i2d.fits", HUGE_SIDE, header=sky_header(HUGE_SIDE, HUGE_SIDE)
+    )
+    gigabytes = path.stat().st_size / 1e9
+    rid = add_local_record(stack, user.id, path, "huge_i2d.fits")
+    engine = engine_process(stack)
+    before = engine.memory_info().rss
+    steps: dict[str, float] = {}
+    with RssSampler(engine) as rss:
+
+        def step(name: str, path: str) -> None:
+            t0 = time.perf_counter()
+            r = user.get(f"/api/records/{rid}/{path}")
+            assert r.status_code == 200, (path, r.text[:300])
+            steps[name] = (time.perf_counter() - t0) * 1000
+
+        step("image-info", "image-info")
+        step("histogram", "histogram?bins=512")
+        step("tile level 0", "tiles/0/0/0.png")
+        step("tile level 4 (middle)", "tiles/4/3/5.png")
+        step("tile level 8 (full)", "tiles/8/100/90.png")
+        step("f16 tile full", "tiles/8/101/90.f16")
+        step("pixel", "pixel?x=25000&y=25000")
+        step("preview 512", "preview?size=512")
+    return {
+        "gigabytes": gigabytes,
+        "rss_before_mb": before / 2**20,
+        "rss_peak_mb": rss.peak / 2**20,
+        "steps": steps,
+    }
+
+
+def baseline(stack_file: Path, repeat: int) -> tuple[list[float], list[float], list[float]]:
+    """The preview baseline, sampled limits and exact percentiles, in this process."""
+    with open_fits(stack_file, FitsLimits()) as hdul:
+        data = hdu_image(hdul["SCI"])
+        baseline_preview(data)  # warm
+        preview = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            baseline_preview(data)
+            preview.append((time.perf_counter() - t0) * 1000)
+        sampled, exact = [], []
+        for _ in range(10):
+            t0 = time.perf_counter()
+            display_limits(data, Interval.percentile(99.5))
+            sampled.append((time.perf_counter() - t0) * 1000)
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            np.nanpercentile(np.asarray(data), [0.25, 99.75])
+            exact.append((time.perf_counter() - t0) * 1000)
+    return preview, sampled, exact
+
+
+def run(tiles: int, clients: int, per_client: int, huge: bool, repeat: int) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="engine-bench-") as tmp:
+        stack = start_stack(
+            Path(tmp) / "stack",
+            env={
+                "MAX_ARRAY_ELEMENTS": "3000000000",
+                "AUTH_RATE_LIMIT_PER_MINUTE": "10000",
+                "WORKER_CONCURRENCY": "0",  # no thumbnail jobs competing for the two cores
+                "LOG_LEVEL": "WARNING",
+            },
+        )
+        try:
+            user = register(stack.url("backend"), "bench")
+            assert user.token is not None
+            base = stack.url("backend")
+            rid = upload(user, Path(tmp), 7)
+            fresh_f16, fresh_webp = upload(user, Path(tmp), 8), upload(user, Path(tmp), 9)
+            results["first_view_f16"] = asyncio.run(_first_view(base, user.token, fresh_f16, "f16"))
+            results["first_view_webp"] = asyncio.run(
+                _first_view(base, user.token, fresh_webp, "webp")
+            )
+            results["single"] = single_tiles(user, rid, tiles)
+            results["limits_server"] = limits_server(user, rid)
+            auth = {"Authorization": f"Bearer {user.token}"}
+            doc = user.get(f"/api/records/{rid}").json()
+            # Each run starts from cold rendered tiles (its own colour map); f16 tiles are
+            # shared by all renderings, as in the viewer.
+            one = client_paths(rid, 1, per_client, "viridis")
+            many = client_paths(rid, clients, per_client, "gray")
+            results["one_client"] = asyncio.run(_clients(base, auth, one))
+            results["many_clients"] = asyncio.run(_clients(base, auth, many))
+            # The same load straight at the engine (as the backend calls it), on a fresh
+            # rendering (new tiles, not the cache the run above filled).
+            direct = {"X-Service-Token": stack.service_token}
+            again = client_paths(rid, clients, per_client, "magma")
+            results["engine_clients"] = asyncio.run(
+                _clients(stack.url("engine"), direct, engine_paths(again, rid, doc))
+            )
+            results["clients"] = clients
+            stored = stack.data_dir / f"uploads/{user.id}/{doc['sha256']}.fits"
+            results["baseline"], results["sampled"], results["exact"] = baseline(stored, repeat)
+            if huge:
+                results["huge"] = huge_view(stack, user)
+        finally:
+            stop_stack(stack)
+    return results
+
+
+def _row(name: str, ours: str, base: str, ratio: str, target: str) -> str:
+    return f"{name:<46} {ours:>19} {base:>14} {ratio:>8}  {target}"
+
+
+def report(r: dict[str, Any]) -> str:
+    base = statistics.median(r["baseline"])
+    exact = statistics.median(r["exact"])
+    s = r["single"]
+    lines = [
+        f"Engine benchmark: {SIZE}x{SIZE} float32 record through the real stack (backend -> "
+        "engine on loopback), 2-core machine.",
+        "Baseline 'preview': bench.imaging_bench.baseline_preview (the plotting-library path) on "
+        "the same file; 'exact': np.nanpercentile over every pixel.",
+        "Server time = the engine's Server-Timing (render: the work in the render thread; engine: "
+        "the whole engine handler); client = wall time through the backend.",
+        "",
+        _row("measure", "ours p50 / p95", "baseline p50", "ratio", "target"),
+        _row("-" * 46, "-" * 19, "-" * 14, "-" * 8, "-" * 14),
+    ]
+
+    def add(name: str, values: list[float], baseline: float, target: str) -> None:
+        p50 = statistics.median(values)
+        lines.append(
+            _row(
+                name,
+                f"{p50:7.2f} / {pct(values, 95):7.2f} ms",
+                f"{baseline:9.1f} ms",
+                f"{baseline / p50:6.0f}x",
+                target,
+            )
+        )
+
+    n = len(s["render"])
+    add(f"tile, fresh render: server render ({n})", s["render"], base, "p50 < 10 ms")
+    add("tile, fresh render: engine handler", s["engine"], base, "")
+    add("tile, fresh render: client via backend", s["client"], base, "")
+    add("tile, memory cache hit: client via backend", s["cached"], base, "")
+    for fmt in ("f16", "webp"):
+        fv = r[f"first_view_{fmt}"]
+        lines.append(
+            _row(
+                f"first view ({fmt}): info + 16 tiles, client",
+                f"{fv['total']:9.1f} ms",
+                f"{base:9.1f} ms",
+                f"{base / fv['total']:6.1f}x",
+                "< 300 ms",
+            )
+        )
+        lines.append(
+            f"    image-info (new file) {fv['info']:.1f} ms, 16 tiles {fv['tiles']:.1f} ms"
+        )
+    add("display limits, new interval: server (+tile)", r["limits_server"], exact, "< 10 ms")
+    add("display limits, sampled (in-process)", r["sampled"], exact, "< 10 ms")
+    one_lat, one_err, one_wall = r["one_client"]
+    clients = r["clients"]
+    for key, label in (("many_clients", "client via backend"), ("engine_clients", "engine direct")):
+        lat, err, wall = r[key]
+        lines.append(
+            _row(
+                f"{clients} concurrent tile clients: {label}",
+                f"{statistics.median(lat):7.1f} / {pct(lat, 95):7.1f} ms",
+                f"{pct(one_lat, 95):9.1f} ms",
+                f"{pct(lat, 95) / pct(one_lat, 95):6.1f}x",
+                "p95 < 100 ms, no errors",
+            )
+        )
+        lines.append(
+            f"    {len(lat)} requests, {len(err)} errors, {len(lat) / wall:.0f} tiles/s"
+            + (f" (first error: {err[0]})" if err else "")
+        )
+    lines.append(
+        f"    baseline, 1 client via backend: p50 {statistics.median(one_lat):.1f} ms, p95 "
+        f"{pct(one_lat, 95):.1f} ms, {len(one_err)} errors, {len(one_lat) / one_wall:.0f} tiles/s "
+        "(ratio column: p95 / that p95)"
+    )
+    if "huge" in r:
+        h = r["huge"]
+        steps = ", ".join(f"{k} {v:.0f} ms" for k, v in h["steps"].items())
+        lines.append(
+            _row(
+                f"{h['gigabytes']:.1f} GB image: engine RSS peak",
+                f"{h['rss_peak_mb']:9.0f} MB",
+                "4096 MB limit",
+                f"{4096 / h['rss_peak_mb']:6.1f}x",
+                "< 4096 MB",
+            )
+        )
+        lines.append(f"    RSS before {h['rss_before_mb']:.0f} MB; first requests: {steps}")
+    lines.append(
+        f"baseline preview p50 {base:.0f} ms over {len(r['baseline'])} runs; exact percentiles "
+        f"p50 {exact:.0f} ms"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--tiles", type=int, default=200, help="fresh single-tile requests")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--per-client", type=int, default=30, help="requests per client")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the slow baselines")
+    parser.add_argument("--no-huge", action="store_true", help="skip the 10 GB image")
+    args = parser.parse_args(argv or [])
+    start = time.perf_counter()
+    results = run(args.tiles, args.clients, args.per_client, not args.no_huge, args.repeat)
+    print(report(results))
+    print(f"(benchmark ran in {time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
