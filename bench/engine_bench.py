@@ -188,16 +188,20 @@ async def _clients(
     return latencies, errors, wall
 
 
-def client_paths(rid: str, clients: int, per_client: int) -> list[list[str]]:
+def client_paths(rid: str, clients: int, per_client: int, cmap: str) -> list[list[str]]:
     return [
-        tile_paths(rid, per_client, random.Random(1000 + i), fresh=False) for i in range(clients)
+        tile_paths(rid, per_client, random.Random(1000 + i), fresh=False, cmap=cmap)
+        for i in range(clients)
     ]
 
 
-def engine_paths(paths: list[list[str]], rid: str, doc: dict[str, Any]) -> list[list[str]]:
+def engine_paths(
+    paths: list[list[str]], rid: str, doc: dict[str, Any], owner_id: str
+) -> list[list[str]]:
     """The same requests as the backend passes them to the engine."""
     prefix = f"/api/records/{rid}/"
-    ref = f"key={doc['storage_key']}&file_size={doc['size']}"
+    key = f"uploads/{owner_id}/{doc['sha256']}.fits"  # where uploads are stored
+    ref = f"key={key}&file_size={doc['size']}"
     return [
         [
             f"/internal/images/{doc['sha256']}/{p.removeprefix(prefix)}"
@@ -325,7 +329,7 @@ def run(tiles: int, clients: int, per_client: int, huge: bool, repeat: int) -> d
             direct = {"X-Service-Token": stack.service_token}
             again = client_paths(rid, clients, per_client, "magma")
             results["engine_clients"] = asyncio.run(
-                _clients(stack.url("engine"), direct, engine_paths(again, rid, doc))
+                _clients(stack.url("engine"), direct, engine_paths(again, rid, doc, user.id))
             )
             results["clients"] = clients
             stored = stack.data_dir / f"uploads/{user.id}/{doc['sha256']}.fits"

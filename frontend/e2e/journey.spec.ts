@@ -5,14 +5,14 @@
  * tag it in the library → (admin page) → sign out. A screenshot of each page goes to
  * test-artifacts/screenshots/; timings go to test-artifacts/e2e-metrics.json.
  *
- * Steps whose endpoint is not deployed yet are skipped loudly (markPending) at call sites marked
+ * Steps that cannot run are reported loudly (markPending) at call sites marked
  * `E2E-PENDING(<area>)`: delete those guards once the endpoints land.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { apiLogin, ARTIFACTS, endpointMissing, markPending, PASSWORD, shot, uniqueUser, watchPage } from './helpers';
+import { apiLogin, ARTIFACTS, markPending, PASSWORD, shot, uniqueUser, watchPage } from './helpers';
 import { REPO_DIR } from './stack';
 
 const demoDir = () => process.env.E2E_DEMO_DIR as string;
@@ -72,14 +72,7 @@ test('journey: register → archive → import → viewer → upload → tag →
 
   let imported = false;
   await test.step('search the archive for a target', async () => {
-    // E2E-PENDING(archive): remove this guard when POST /api/mast/search is deployed.
-    if (await endpointMissing(page.request, 'POST', '/api/mast/search', token, { mode: 'target', target: 'NGC 3324', page: 1, page_size: 5 })) {
-      markPending(testInfo, 'archive search', 'POST /api/mast/search is not deployed (404)');
-      await page.goto('/archive');
-      await shot(page, '04-archive-pending');
-      return;
-    }
-    if (process.env.E2E_OFFLINE_ARCHIVE !== '1') markPending(testInfo, 'archive (offline)', '`webbscope up --offline-archive` is missing: searching whatever the mast service reaches');
+    expect(process.env.E2E_OFFLINE_ARCHIVE, 'the harness runs `webbscope up --offline-archive`').toBe('1');
     await page.goto('/archive');
     await page.getByRole('textbox', { name: 'Target' }).fill('NGC 3324');
     await page.getByRole('button', { name: 'Search the archive' }).click();
@@ -87,11 +80,6 @@ test('journey: register → archive → import → viewer → upload → tag →
     await shot(page, '04-archive-results');
 
     await test.step('import an observation and watch its progress', async () => {
-      // E2E-PENDING(jobs): remove this guard when GET /api/jobs is deployed.
-      if (await endpointMissing(page.request, 'GET', '/api/jobs', token)) {
-        markPending(testInfo, 'import', 'GET /api/jobs is not deployed (404): the import cannot be watched');
-        return;
-      }
       await page.getByRole('button', { name: 'Products…' }).first().click();
       const importButton = page.getByRole('button', { name: /^Import \d+ files?/ });
       await expect(importButton).toBeEnabled({ timeout: 60_000 });
@@ -186,13 +174,6 @@ test('journey: register → archive → import → viewer → upload → tag →
     await page.getByRole('button', { name: /^Jobs/ }).click();
     const panel = page.getByRole('complementary', { name: 'Jobs' });
     await expect(panel).toBeVisible();
-    // E2E-PENDING(jobs): remove this guard when GET /api/jobs and /hubs/jobs are always deployed.
-    if (await endpointMissing(page.request, 'GET', '/api/jobs', token)) {
-      markPending(testInfo, 'jobs panel', 'GET /api/jobs is not deployed (404)');
-      await shot(page, '14-jobs-panel');
-      await page.keyboard.press('Escape');
-      return;
-    }
     await expect(panel.getByText('live')).toBeVisible({ timeout: 20_000 });
     await expect(panel.locator('li.job[data-status="succeeded"]').first()).toBeVisible({ timeout: 60_000 });
     await shot(page, '14-jobs-panel');

@@ -44,6 +44,11 @@ async def _with_users(action: str, **kw: str) -> str:
         if found is None:
             raise WebbscopeError(f"no user named {kw['username']!r}", code="unknown_user")
         role = Role.admin if action == "promote" else Role.user
+        if role is Role.user and found.is_admin and await users.count_admins() <= 1:
+            raise WebbscopeError(
+                f"{found.username} is the last active administrator; promote another first",
+                code="last_admin",
+            )
         user = await users.set_role(found.id, role)
         return f"{user.username} is now {user.role.value}"
     finally:

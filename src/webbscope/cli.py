@@ -68,9 +68,8 @@ def _frontdoor(args: argparse.Namespace) -> int:
 
 
 def _mast_test_server(args: argparse.Namespace) -> int:
-    from webbscope.devstack import mast_server
-
-    return mast_server.main(args.args)
+    del args  # handled in main() before parsing (it has its own options)
+    return 2
 
 
 def _admin(args: argparse.Namespace) -> int:
@@ -181,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["mast-test-server"]:  # its own options, parsed by its own parser
+        from webbscope.devstack import mast_server
+
+        return mast_server.main(argv[1:])
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:

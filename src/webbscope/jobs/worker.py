@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from webbscope.db import Database
+from webbscope.db.events import EventLog
 from webbscope.domain.jobs import Job, JobError, Progress
 from webbscope.errors import ServiceUnavailable, UpstreamError, UpstreamTimeout, WebbscopeError
 from webbscope.jobs.process import ChildCrashed, run_in_process
@@ -181,7 +182,8 @@ class Worker:
                     next_sweep = time.monotonic() + SWEEP_EVERY_S * random.uniform(0.8, 1.2)
                     if repaired := await self.queue.sweep():
                         log.warning("sweep repaired %d job(s)", repaired)
-                    await self.queue.events.prune()
+                    for stream in ("job", "record"):
+                        await EventLog(self.db, stream).prune()
             except Exception:
                 log.exception("reaper failed")
             with contextlib.suppress(TimeoutError):

@@ -78,13 +78,16 @@ def matches_sky(doc: dict[str, Any], ra: float, dec: float, radius: float | None
     sky = doc.get("sky")
     if not sky:
         return False
-    corners = [(c["ra"], c["dec"]) for c in sky.get("corners") or []]
-    if polygon_contains(corners, ra, dec):
-        return True
-    if radius is None:
+    reach = float(sky["radius"]) + (radius or 0.0)
+    if abs(float(sky["dec"]) - dec) > reach:
+        return False  # cheap: too far in declination alone
+    distance = angular_distance_deg(float(sky["ra"]), float(sky["dec"]), ra, dec)
+    if radius is not None:
+        return distance <= reach
+    if distance > reach:
         return False
-    reach = float(radius) + float(sky["radius"])
-    return angular_distance_deg(float(sky["ra"]), float(sky["dec"]), ra, dec) <= reach
+    corners = [(c["ra"], c["dec"]) for c in sky.get("corners") or []]
+    return polygon_contains(corners, ra, dec)
 
 
 def predicate(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import math
+import time
 from pathlib import Path
 
 import httpx
@@ -476,6 +477,12 @@ def test_access_through_the_backend(
                     assert error_code(got) == "record_not_found"
             batch = caller.post(url(rid, "pixels"), json={"points": [[1, 1]]})
             assert batch.status_code == (200 if allowed else 404)
+    # Access changes reach the viewer routes within VIEWER_ACCESS_CACHE_S (2 s).
+    assert owner.patch(f"/api/records/{public}", json={"visibility": "private"}).status_code == 200
+    time.sleep(2.2)
+    for caller in (anon, other):
+        assert caller.get(url(public, "tiles/0/0/0.png")).status_code == 404
+    assert owner.get(url(public, "tiles/0/0/0.png")).status_code == 200
     missing = owner.get(url("0" * 24, "tiles/0/0/0.png"))
     assert missing.status_code == 404 and error_code(missing) == "record_not_found"
 

@@ -4,6 +4,7 @@ disk while its SHA-256 is computed. Memory use stays constant whatever the file 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import re
@@ -63,12 +64,36 @@ class _Part:
     handle: IO[bytes] | None = None
     hasher: hashlib._Hash | None = None
     pending: bytearray = field(default_factory=bytearray)
+    #: The write in flight: receiving the next buffer overlaps writing and hashing this one.
+    writing: asyncio.Future[None] | None = None
+    unsynced: int = 0
+
+    async def flush(self, *, last: bool = False) -> None:
+        if self.writing is not None:
+            await self.writing
+            self.writing = None
+        if self.pending:
+            buf, self.pending = bytes(self.pending), bytearray()
+            self.writing = asyncio.get_running_loop().run_in_executor(None, _write, self, buf)
+        if last and self.writing is not None:
+            await self.writing
+            self.writing = None
+
+
+#: Flush to disk every so often while receiving, so the final fsync (before the file becomes
+#: a stored object) has little left to do.
+_SYNC_EVERY = 256 * 1024 * 1024
 
 
 def _write(part: _Part, data: bytes) -> None:
     assert part.handle is not None and part.hasher is not None
     part.handle.write(data)
     part.hasher.update(data)
+    part.unsynced += len(data)
+    if part.unsynced >= _SYNC_EVERY:
+        part.handle.flush()
+        os.fdatasync(part.handle.fileno())
+        part.unsynced = 0
 
 
 async def receive_files(
@@ -137,8 +162,7 @@ async def receive_files(
                     if part.staged.size > max_file_bytes:
                         raise _too_large(part.staged.size, max_file_bytes, part.staged.file_name)
                     if len(part.pending) >= _FLUSH_BYTES:
-                        buf, part.pending = bytes(part.pending), bytearray()
-                        await asyncio.to_thread(_write, part, buf)
+                        await part.flush()
                 elif kind == "end" and part is not None:
                     await _close_part(part)
                     part = None
@@ -147,6 +171,9 @@ async def receive_files(
         ended = True
     except BaseException:
         if part is not None and part.handle is not None:
+            if part.writing is not None:
+                with contextlib.suppress(BaseException):
+                    await part.writing
             part.handle.close()
         discard(staged)
         raise
@@ -183,9 +210,7 @@ def _open_part(part: _Part, staging_dir: Path, staged: list[StagedFile], max_fil
 async def _close_part(part: _Part) -> None:
     if part.staged is None or part.handle is None or part.hasher is None:
         return
-    if part.pending:
-        buf, part.pending = bytes(part.pending), bytearray()
-        await asyncio.to_thread(_write, part, buf)
+    await part.flush(last=True)
     part.handle.close()
     part.staged.sha256 = part.hasher.hexdigest()
 

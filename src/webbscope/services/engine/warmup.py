@@ -8,9 +8,12 @@ through every path in a background thread at start-up moves that cost out of the
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
+from astropy.io import fits
 
 from webbscope.imaging import (
     Interval,
@@ -63,7 +66,23 @@ def warm_up() -> float:
     pixels = render(data[:32, :32], RenderParams(mode="RGB"))
     for fmt in ("png", "jpeg", "tiff"):
         export_image(pixels, fmt, header)
+    _warm_file_path(data, header)
     return time.perf_counter() - start
+
+
+def _warm_file_path(data: np.ndarray, header: dict[str, object]) -> None:
+    """Open a small FITS file as a request would: checks, headers, map, image information."""
+    from webbscope.fits import FitsLimits
+    from webbscope.services.engine.files import OpenFile
+    from webbscope.services.engine.info import image_info
+
+    with tempfile.TemporaryDirectory(prefix="engine-warmup-") as tmp:
+        path = Path(tmp) / "warm.fits"
+        sci = fits.ImageHDU(data, fits.Header(header), name="SCI")
+        fits.HDUList([fits.PrimaryHDU(), sci]).writeto(path)
+        opened = OpenFile("0" * 64, path, FitsLimits())
+        image_info(opened, opened.find("SCI"))
+        opened.close()
 
 
 def warm_up_quietly() -> None:

@@ -26,6 +26,7 @@ from webbscope.db.users import UsersRepo
 from webbscope.domain.records import Source
 from webbscope.errors import BadRequest, UpstreamError, WebbscopeError
 from webbscope.fits import FitsLimits
+from webbscope.jobs.queue import JobQueue
 from webbscope.jobs.worker import JobContext
 from webbscope.library.ingest import add_file
 from webbscope.mast import ArchiveClient, ArchiveProduct, DownloadInterrupted
@@ -268,6 +269,14 @@ async def _record_all(
                 lineage_note=note,
             )
         await files.remember(key, size, sha, product.obs_id)
+        if added.created:  # a thumbnail, as for an upload
+            await JobQueue(ctx.db, ctx.settings.job_limits).enqueue(
+                "thumbnail",
+                owner.id,
+                {"record_id": added.record.id},
+                compute=True,
+                check_limits=False,
+            )
         if product.is_member and product.parent_obsid:
             member_records.setdefault(product.parent_obsid, []).append(added.record.id)
         results.append(

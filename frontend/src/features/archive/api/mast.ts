@@ -75,7 +75,7 @@ export const searchArchive = (body: SearchRequest, signal?: AbortSignal) =>
 export const listProducts = (obsids: Array<string | number>, recommendedOnly: boolean) =>
   request<{ items: Product[] }>('/api/mast/products', { json: { obsids: obsids.map(String), recommended_only: recommendedOnly } });
 
-export const startImport = (body: { obsids?: string[]; products?: string[] }) =>
+export const startImport = (body: { obsids: string[]; products?: string[] }) =>
   request<ImportJob>('/api/mast/import', { json: body });
 
 /** Previews served by the backend need the token; others are plain images. */

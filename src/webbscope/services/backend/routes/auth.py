@@ -137,7 +137,8 @@ async def login(
 def _raise_locked(until: datetime, now: datetime) -> None:
     seconds = max(1, int((until - now).total_seconds()))
     err = Forbidden(
-        f"too many failed log-ins: the account is locked for {seconds // 60 + 1} more minutes",
+        f"too many failed log-ins: the account is locked for {-(-seconds // 60)} more "
+        f"minute{'s' if seconds > 60 else ''}",
         code="account_locked",
         details={"retry_after_s": seconds},
     )

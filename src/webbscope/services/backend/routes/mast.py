@@ -210,6 +210,7 @@ async def import_observations(
         {
             "obsids": list(dict.fromkeys(body.obsids)),
             "products": body.products,
-            "recommended_only": body.recommended_only,
+            # Chosen files are looked up among all products, recommended or not.
+            "recommended_only": body.recommended_only and not body.products,
         },
     )
