@@ -13,6 +13,7 @@ import psutil
 import pytest
 
 from tests.support.stack import RunningStack, start_stack, stop_stack
+from tests.support.wait import eventually
 from webbscope.devstack.process import free_port
 
 pytestmark = pytest.mark.integration
@@ -61,10 +62,16 @@ def test_request_id_reaches_the_logs_as_json(stack: RunningStack) -> None:
     httpx.get(stack.url("backend", "/api/health"), headers={"X-Request-ID": "trace-abcdef99"})
     import json
 
-    lines = (stack.data_dir / "logs" / "backend.log").read_text().splitlines()
-    entries = [json.loads(line) for line in lines if line.startswith("{")]
-    assert any(
-        e.get("request_id") == "trace-abcdef99" and e.get("path") == "/api/health" for e in entries
+    def entries() -> list[dict[str, object]]:
+        lines = (stack.data_dir / "logs" / "backend.log").read_text().splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
+    # The request's log line is written after its response is sent.
+    eventually(
+        entries,
+        lambda es: any(
+            e.get("request_id") == "trace-abcdef99" and e.get("path") == "/api/health" for e in es
+        ),
     )
 
 

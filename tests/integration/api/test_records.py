@@ -13,6 +13,7 @@ from astropy.io import fits
 
 from tests.support.api import ApiUser, new_client
 from tests.support.stack import RunningStack
+from tests.support.wait import eventually
 from webbscope.db import Database
 from webbscope.db.records import RecordsRepo
 from webbscope.db.users import UsersRepo
@@ -415,8 +416,12 @@ def test_lineage(
         return rec.id
 
     child = asyncio.run(derive())
-    r = alice.get(f"/api/records/{parent['id']}/lineage").json()
-    assert [n["id"] for n in r["derivatives"]] == [child] and r["derived_from"] == []
+    # Made by another process: the backend's index learns of it from the record event log.
+    r = eventually(
+        lambda: alice.get(f"/api/records/{parent['id']}/lineage").json(),
+        lambda body: [n["id"] for n in body["derivatives"]] == [child],
+    )
+    assert r["derived_from"] == []
     c = alice.get(f"/api/records/{child}/lineage").json()
     assert [n["id"] for n in c["derived_from"]] == [parent["id"]]
     assert c["hidden"] == 1  # bob's private parent is counted, not shown

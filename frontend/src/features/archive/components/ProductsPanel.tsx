@@ -78,7 +78,7 @@ export function ProductsPanel({ obs, onClose }: { obs: Observation; onClose: () 
           type="button"
           className="btn btn--primary"
           disabled={chosen.size === 0 || imp.isPending}
-          onClick={() => imp.mutate({ obsids: [obs.obsid], products: [...chosen] }, { onSuccess: onClose })}
+          onClick={() => imp.mutate({ obsids: [String(obs.obsid)], products: [...chosen] }, { onSuccess: onClose })}
         >
           Import {chosen.size} file{chosen.size === 1 ? '' : 's'} ({formatBytes(total)})
         </button>

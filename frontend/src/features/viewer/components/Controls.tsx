@@ -72,7 +72,7 @@ export function Controls({ params, onChange, onInterval, onReset }: Props) {
         <input type="checkbox" checked={params.invert} onChange={(e) => onChange({ invert: e.target.checked }, e.timeStamp)} /> Invert
       </label>
       <details className="viewer-controls__more">
-        <summary>Contrast, bias, gamma</summary>
+        <summary>Contrast, bias, gamma (power stretch)</summary>
         {slider('contrast', 'Contrast', 0, 5, 0.05)}
         {slider('bias', 'Bias', 0, 1, 0.01)}
         {slider('gamma', 'Gamma', 0.2, 5, 0.05)}

@@ -1,4 +1,4 @@
-/** GLSL ES 3.00: float tiles → interval → stretch → gamma → contrast/bias → invert → colour map. */
+/** GLSL ES 3.00: float tiles → interval → stretch (power: x^gamma) → contrast/bias → invert → colour map. */
 
 export const VERTEX = `#version 300 es
 in vec2 a_unit;
@@ -37,7 +37,7 @@ float stretch(float t) {
   if (u_stretch == 3) return t * t;
   if (u_stretch == 4) return asinh_(t / 0.1) / asinh_(10.0);
   if (u_stretch == 5) return sinh_(t * 3.0) / sinh_(3.0);
-  if (u_stretch == 6) return (pow(1000.0, t) - 1.0) / 999.0;
+  if (u_stretch == 6) return pow(t, u_gamma);
   if (u_stretch == 7) return texture(u_histeq, vec2(t * (255.0 / 256.0) + 0.5 / 256.0, 0.5)).r;
   return t;
 }
@@ -48,7 +48,6 @@ void main() {
   float span = u_vmax - u_vmin;
   float t = clamp((v - u_vmin) / (span == 0.0 ? 1.0 : span), 0.0, 1.0);
   t = stretch(t);
-  if (u_gamma > 0.0 && u_gamma != 1.0) t = pow(t, 1.0 / u_gamma);
   t = clamp((t - u_bias) * u_contrast + 0.5, 0.0, 1.0);
   if (u_invert) t = 1.0 - t;
   outColor = texture(u_cmap, vec2(t * (255.0 / 256.0) + 0.5 / 256.0, 0.5));

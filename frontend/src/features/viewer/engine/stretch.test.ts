@@ -13,9 +13,11 @@ describe('stretches', () => {
     }
   });
 
-  it('brightens faint values with log, asinh and sqrt; darkens with squared, sinh and power', () => {
+  it('brightens faint values with log, asinh and sqrt; darkens with squared, sinh and power (gamma > 1)', () => {
     for (const s of ['log', 'asinh', 'sqrt'] as const) expect(applyStretch(s, 0.1)).toBeGreaterThan(0.1);
-    for (const s of ['squared', 'sinh', 'power'] as const) expect(applyStretch(s, 0.1)).toBeLessThan(0.1);
+    for (const s of ['squared', 'sinh'] as const) expect(applyStretch(s, 0.1)).toBeLessThan(0.1);
+    expect(applyStretch('power', 0.1, undefined, 2)).toBeCloseTo(0.01);
+    expect(applyStretch('power', 0.25, undefined, 0.5)).toBeCloseTo(0.5);
   });
 
   it('clips outside the interval and applies contrast, bias, invert', () => {

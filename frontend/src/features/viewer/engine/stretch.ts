@@ -1,12 +1,12 @@
 /**
- * Stretches on a value already normalised to [0, 1] by the interval (DS9 / astropy
- * definitions). The fragment shader implements the same functions; this is the CPU reference
+ * Stretches on a value already normalised to [0, 1] by the interval (astropy's definitions,
+ * exactly as the engine renders tiles and exports: `power` is x^gamma, gamma only matters for
+ * it). The fragment shader implements the same functions; this is the CPU reference
  * (tests, the 2-D fallback's transfer curve) and the single place their constants live.
  */
 import type { Stretch } from '../api/types';
 
 export const LOG_A = 1000;
-export const POWER_A = 1000;
 export const ASINH_A = 0.1;
 export const SINH_A = 1 / 3;
 
@@ -22,7 +22,7 @@ export const STRETCH_ID: Record<Stretch, number> = {
   histeq: 7,
 };
 
-export function applyStretch(stretch: Stretch, x: number, histeqLut?: ArrayLike<number>): number {
+export function applyStretch(stretch: Stretch, x: number, histeqLut?: ArrayLike<number>, gamma = 1): number {
   const t = Math.min(1, Math.max(0, x));
   switch (stretch) {
     case 'linear':
@@ -38,7 +38,7 @@ export function applyStretch(stretch: Stretch, x: number, histeqLut?: ArrayLike<
     case 'sinh':
       return Math.sinh(t / SINH_A) / Math.sinh(1 / SINH_A);
     case 'power':
-      return (POWER_A ** t - 1) / (POWER_A - 1);
+      return gamma > 0 ? t ** gamma : t;
     case 'histeq': {
       if (!histeqLut || histeqLut.length === 0) return t;
       const n = histeqLut.length;
@@ -48,13 +48,9 @@ export function applyStretch(stretch: Stretch, x: number, histeqLut?: ArrayLike<
   }
 }
 
-/** Contrast/bias (DS9): y = (x − bias)·contrast + 0.5, then gamma, clipped to [0, 1]. */
+/** Contrast/bias (astropy ContrastBiasStretch): y = (x − bias)·contrast + 0.5, clipped to [0, 1]. */
 export function applyContrastBias(x: number, contrast: number, bias: number): number {
   return Math.min(1, Math.max(0, (x - bias) * contrast + 0.5));
-}
-
-export function applyGamma(x: number, gamma: number): number {
-  return gamma > 0 && gamma !== 1 ? x ** (1 / gamma) : x;
 }
 
 /** The whole per-pixel transfer: value → colour-map coordinate in [0, 1]. */
@@ -64,8 +60,7 @@ export function transfer(
   histeqLut?: ArrayLike<number>,
 ): number {
   const span = p.vmax - p.vmin || 1;
-  let x = applyStretch(p.stretch, (v - p.vmin) / span, histeqLut);
-  x = applyGamma(x, p.gamma);
+  let x = applyStretch(p.stretch, (v - p.vmin) / span, histeqLut, p.gamma);
   x = applyContrastBias(x, p.contrast, p.bias);
   return p.invert ? 1 - x : x;
 }
