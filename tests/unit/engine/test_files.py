@@ -123,3 +123,15 @@ def test_view_cache_computes_once_per_interval(i2d: Path) -> None:
     histeq = views.view(f, 1, 0, RenderParams(stretch="histeq", interval=params.interval))
     assert histeq.histeq is not None and one.histeq is None
     assert len(views.cache) == 3
+
+
+def test_the_same_content_under_two_keys_shares_one_open_file(tmp_path: Path) -> None:
+    cache = FileCache(4, FitsLimits())
+    a = write_image(tmp_path / "a.fits", gradient(8, 8))
+    b = tmp_path / "b.fits"
+    b.write_bytes(a.read_bytes())
+    first = cache.open("d" * 64, a)
+    assert cache.open("d" * 64, b) is first
+    a.unlink()  # the first owner's copy is gone: the other one is opened
+    again = cache.open("d" * 64, b)
+    assert again is not first and again.path == b

@@ -174,6 +174,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mast/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import observations into your library (a job; watch it on /hubs/jobs) */
+        post: operations["import_observations_api_mast_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mast/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An archive preview image (fetched through the mast service) */
+        get: operations["preview_api_mast_preview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mast/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Products of observations */
+        post: operations["products_api_mast_products_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mast/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Search the MAST archive (JWST) */
+        post: operations["search_api_mast_search_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/records": {
         parameters: {
             query?: never;
@@ -228,6 +296,23 @@ export interface paths {
         patch: operations["patch_record_api_records__record_id__patch"];
         trace?: never;
     };
+    "/api/records/{record_id}/cutout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A FITS cutout: centre x, y (pixels) or ra, dec (degrees); size w, h (pixels) or size (arcsec) */
+        get: operations["cutout_api_records__record_id__cutout_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/records/{record_id}/download": {
         parameters: {
             query?: never;
@@ -237,6 +322,40 @@ export interface paths {
         };
         /** The file, streamed; supports HTTP Range */
         get: operations["download_api_records__record_id__download_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The view as PNG, JPEG or TIFF at most `width` pixels wide (the largest integer reduction), with WCS and AVM metadata; X-Image-Width/Height give its size */
+        get: operations["export_api_records__record_id__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/grid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** RA/Dec grid lines and a scale bar */
+        get: operations["grid_api_records__record_id__grid_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -262,6 +381,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/records/{record_id}/histogram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Histogram of a plane (sampled) */
+        get: operations["histogram_api_records__record_id__histogram_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/image-info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the viewer needs: HDUs, shape, WCS, pyramid levels, cube axis, statistics */
+        get: operations["image_info_api_records__record_id__image_info_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/records/{record_id}/lineage": {
         parameters: {
             query?: never;
@@ -279,6 +432,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/records/{record_id}/pixel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Value and RA/Dec at a pixel (0-based FITS pixel coordinates, y up) */
+        get: operations["pixel_api_records__record_id__pixel_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/pixels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Values and RA/Dec at many pixels (batch) */
+        post: operations["pixels_api_records__record_id__pixels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The whole image at most `size` pixels on its longer side */
+        get: operations["preview_api_records__record_id__preview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/spectrum": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cube's spectrum at a spaxel */
+        get: operations["spectrum_api_records__record_id__spectrum_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/records/{record_id}/thumbnail": {
         parameters: {
             query?: never;
@@ -288,6 +509,23 @@ export interface paths {
         };
         /** The record's thumbnail (JPEG) */
         get: operations["thumbnail_api_records__record_id__thumbnail_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/tiles/{level}/{x}/{y}.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A 256-px tile: level 0 is the whole image, y = 0 the top (north up); f16 tiles are raw float16 (8-byte header 'WF16', uint16 width, height, then little-endian rows) */
+        get: operations["tile_api_records__record_id__tiles__level___x___y___fmt__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -404,6 +642,139 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * ArchiveObservation
+         * @description One archive observation (a CAOM row), normalised.
+         */
+        ArchiveObservation: {
+            /** Calib Level */
+            calib_level?: number | null;
+            /**
+             * Collection
+             * @default JWST
+             */
+            collection: string;
+            /** Data Uri */
+            data_uri?: string | null;
+            /** Dec */
+            dec?: number | null;
+            /**
+             * Distance Arcsec
+             * @description from the search centre (cones)
+             */
+            distance_arcsec?: number | null;
+            /** End Time */
+            end_time?: string | null;
+            /**
+             * Exposure Time
+             * @description seconds
+             */
+            exposure_time?: number | null;
+            /**
+             * Filters
+             * @description e.g. ['F290LP', 'G395M']
+             */
+            filters?: string[];
+            /**
+             * Instrument
+             * @description e.g. NIRCAM
+             */
+            instrument?: string | null;
+            /**
+             * Instrument Mode
+             * @description e.g. IMAGE, IFU, GRISM
+             */
+            instrument_mode?: string | null;
+            /** Obs Id */
+            obs_id: string;
+            /**
+             * Obsid
+             * @description the archive's numeric product-group id (what products need)
+             */
+            obsid: string;
+            /** Preview Url */
+            preview_url?: string | null;
+            /**
+             * Product Type
+             * @description image, cube, spectrum, ...
+             */
+            product_type?: string | null;
+            /** Proposal Id */
+            proposal_id?: string | null;
+            /** Proposal Pi */
+            proposal_pi?: string | null;
+            /** Proposal Title */
+            proposal_title?: string | null;
+            /** Ra */
+            ra?: number | null;
+            /** S Region */
+            s_region?: string | null;
+            /** Start Time */
+            start_time?: string | null;
+            /** Target */
+            target?: string | null;
+        };
+        /**
+         * ArchiveProduct
+         * @description One downloadable product of an observation, normalised.
+         */
+        ArchiveProduct: {
+            /** Calib Level */
+            calib_level?: number | null;
+            /**
+             * Checksum
+             * @description '<algorithm>:<hex>' when the archive lists one
+             */
+            checksum?: string | null;
+            /** Data Uri */
+            data_uri: string;
+            /** Dataproduct Type */
+            dataproduct_type?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Download Url */
+            download_url: string;
+            /** Filename */
+            filename: string;
+            /** Obs Id */
+            obs_id: string;
+            /**
+             * Obsid
+             * @description the observation the product belongs to
+             */
+            obsid: string;
+            /**
+             * Parent Obsid
+             * @description the observation it was listed for (differs for level-2 members)
+             */
+            parent_obsid?: string | null;
+            /**
+             * Product Id
+             * @description the product's file name (unique in the archive)
+             */
+            product_id: string;
+            /**
+             * Product Type
+             * @description SCIENCE, PREVIEW, AUXILIARY, ...
+             */
+            product_type: string;
+            /**
+             * Recommended
+             * @description in the archive's Minimum Recommended Products
+             * @default false
+             */
+            recommended: boolean;
+            /**
+             * Size
+             * @description bytes, as the archive reports it
+             */
+            size?: number | null;
+            /**
+             * Subgroup
+             * @description i2d, cal, x1d, s3d, ... (lower case)
+             */
+            subgroup?: string | null;
+        };
+        /**
          * BulkAction
          * @enum {string}
          */
@@ -453,6 +824,23 @@ export interface components {
              */
             status: "ok" | "error";
         };
+        /** CubeOut */
+        CubeOut: {
+            /**
+             * Axis
+             * @description numpy axis of the slices (0)
+             */
+            axis: number;
+            /** Size */
+            size: number;
+            /** Unit */
+            unit: string;
+            /**
+             * Values
+             * @description the spectral value of each slice (or its number)
+             */
+            values: number[];
+        };
         /** DisabledChange */
         DisabledChange: {
             /** Disabled */
@@ -473,6 +861,77 @@ export interface components {
          */
         ErrorResponse: {
             error: components["schemas"]["ErrorBody"];
+        };
+        /** GridLabelOut */
+        GridLabelOut: {
+            /** Axis */
+            axis: string;
+            /** Text */
+            text: string;
+            /** X */
+            x: number;
+            /** Y */
+            y: number;
+        };
+        /** GridLineOut */
+        GridLineOut: {
+            /**
+             * Axis
+             * @description ra or dec
+             */
+            axis: string;
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+            /**
+             * Points
+             * @description a polyline in pixel coordinates
+             */
+            points: [
+                number,
+                number
+            ][];
+            /**
+             * Value
+             * @description degrees
+             */
+            value: number;
+        };
+        /** GridOut */
+        GridOut: {
+            /** Dec Step */
+            dec_step: number;
+            /** Equatorial */
+            equatorial: boolean;
+            /** Labels */
+            labels: components["schemas"]["GridLabelOut"][];
+            /** Lines */
+            lines: components["schemas"]["GridLineOut"][];
+            /** Ra Step */
+            ra_step: number;
+            scale_bar: components["schemas"]["ScaleBarOut"] | null;
+        };
+        /** HduOut */
+        HduOut: {
+            /** Dtype */
+            dtype: string | null;
+            /** Index */
+            index: number;
+            /** Name */
+            name: string;
+            /**
+             * Shape
+             * @description numpy order: [..., ny, nx]
+             */
+            shape: number[] | null;
+            /**
+             * Type
+             * @description image, compressed_image, bintable, table or primary
+             */
+            type: string;
+            /** Ver */
+            ver: number;
         };
         /** HeadersOut */
         HeadersOut: {
@@ -496,6 +955,89 @@ export interface components {
             status: "ok" | "degraded";
             /** Version */
             version: string;
+        };
+        /** HistogramOut */
+        HistogramOut: {
+            /** Counts */
+            counts: number[];
+            /** Edges */
+            edges: number[];
+            /**
+             * Log
+             * @default false
+             */
+            log: boolean;
+            /** Sampled */
+            sampled: boolean;
+            /** Total */
+            total: number;
+        };
+        /** ImageInfoOut */
+        ImageInfoOut: {
+            /** Bunit */
+            bunit: string | null;
+            cube: components["schemas"]["CubeOut"] | null;
+            /** Dtype */
+            dtype: string | null;
+            /**
+             * Ext
+             * @description the extension shown (its EXTNAME, or its index)
+             */
+            ext: string;
+            /**
+             * Flip Y
+             * @description tiles are north up: tile row 0 is the image's top
+             * @default true
+             */
+            flip_y: boolean;
+            /**
+             * Formats
+             * @description tile formats: png, jpg, webp, f16
+             */
+            formats: string[];
+            /** Hdus */
+            hdus: components["schemas"]["HduOut"][];
+            histogram: components["schemas"]["HistogramOut"];
+            /**
+             * Index
+             * @description its HDU index
+             */
+            index: number;
+            /** Levels */
+            levels: components["schemas"]["LevelOut"][];
+            /**
+             * Shape
+             * @description numpy order: [ny, nx] or [nz, ny, nx]
+             */
+            shape: number[];
+            stats: components["schemas"]["StatsOut"];
+            /** Tile Size */
+            tile_size: number;
+            /**
+             * Wcs
+             * @description the celestial WCS as FITS cards (SIP included), or null
+             */
+            wcs: {
+                [key: string]: string | number | boolean;
+            } | null;
+        };
+        /**
+         * ImportRequest
+         * @description Observations to import: their recommended science products, or the chosen ones.
+         */
+        ImportRequest: {
+            /** Obsids */
+            obsids: string[];
+            /**
+             * Products
+             * @description file names from the product list (default: all)
+             */
+            products?: string[] | null;
+            /**
+             * Recommended Only
+             * @default true
+             */
+            recommended_only: boolean;
         };
         /** Job */
         Job: {
@@ -585,6 +1127,24 @@ export interface components {
             /** Worker */
             worker: string;
         };
+        /** LevelOut */
+        LevelOut: {
+            /** Height */
+            height: number;
+            /** Level */
+            level: number;
+            /**
+             * Scale
+             * @description full-resolution pixels per level pixel (a power of two)
+             */
+            scale: number;
+            /** Tiles X */
+            tiles_x: number;
+            /** Tiles Y */
+            tiles_y: number;
+            /** Width */
+            width: number;
+        };
         /** LineageGraph */
         LineageGraph: {
             /** Derivatives */
@@ -636,6 +1196,65 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** PixelOut */
+        PixelOut: {
+            /** Dec */
+            dec: number | null;
+            /** Dec Str */
+            dec_str: string | null;
+            /** Frame */
+            frame: string | null;
+            /**
+             * Ra
+             * @description degrees (longitude for non-equatorial frames)
+             */
+            ra: number | null;
+            /**
+             * Ra Str
+             * @description hh:mm:ss.ss for equatorial frames
+             */
+            ra_str: string | null;
+            /**
+             * Value
+             * @description null outside the image, or where NaN
+             */
+            value: number | null;
+            /** X */
+            x: number;
+            /** Y */
+            y: number;
+        };
+        /** PixelsOut */
+        PixelsOut: {
+            /** Items */
+            items: components["schemas"]["PixelOut"][];
+        };
+        /** PixelsRequest */
+        PixelsRequest: {
+            /**
+             * Points
+             * @description [[x, y], ...]
+             */
+            points: [
+                number,
+                number
+            ][];
+        };
+        /** ProductsRequest */
+        ProductsRequest: {
+            /** Obsids */
+            obsids: string[];
+            /**
+             * Recommended Only
+             * @default false
+             */
+            recommended_only: boolean;
+        };
+        /** ProductsResult */
+        ProductsResult: {
+            /** Items */
+            items: components["schemas"]["ArchiveProduct"][];
         };
         /** ProfileUpdate */
         ProfileUpdate: {
@@ -767,11 +1386,130 @@ export interface components {
         RoleChange: {
             role: components["schemas"]["Role"];
         };
+        /** ScaleBarOut */
+        ScaleBarOut: {
+            /** Arcsec */
+            arcsec: number;
+            /** Label */
+            label: string;
+            /** Pixels */
+            pixels: number;
+        };
+        /**
+         * SearchRequest
+         * @description One archive search. `target` resolves a name and searches a cone around it;
+         *     `coordinates` is a cone; `program` a proposal; `observation` an obs_id (wildcard `*`).
+         */
+        SearchRequest: {
+            /** Calib Level */
+            calib_level?: number[] | number | null;
+            /** Date From */
+            date_from?: string | null;
+            /** Date To */
+            date_to?: string | null;
+            /** Dec */
+            dec?: number | null;
+            /** Filter */
+            filter?: string | null;
+            /** Instrument */
+            instrument?: string | null;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "target" | "coordinates" | "program" | "observation";
+            /** Obs Id */
+            obs_id?: string | null;
+            /**
+             * Page
+             * @default 1
+             */
+            page: number;
+            /**
+             * Page Size
+             * @default 50
+             */
+            page_size: number;
+            /** Product Type */
+            product_type?: string[] | string | null;
+            /** Proposal Id */
+            proposal_id?: string | null;
+            /** Ra */
+            ra?: number | null;
+            /**
+             * Radius
+             * @description cone radius in degrees
+             * @default 0.2
+             */
+            radius: number;
+            /** Target */
+            target?: string | null;
+        };
+        /** SearchResult */
+        SearchResult: {
+            /** Items */
+            items: components["schemas"]["ArchiveObservation"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Pages */
+            pages: number;
+            /** Total */
+            total: number;
+        };
         /**
          * Source
          * @enum {string}
          */
         Source: "upload" | "mast" | "derived";
+        /** SpectrumOut */
+        SpectrumOut: {
+            /** Bunit */
+            bunit: string | null;
+            /**
+             * Unit
+             * @description of the wavelengths: um, GHz, ... or pixel
+             */
+            unit: string;
+            /** Values */
+            values: (number | null)[];
+            /** Wavelength */
+            wavelength: number[];
+            /** X */
+            x: number;
+            /** Y */
+            y: number;
+        };
+        /** StatsOut */
+        StatsOut: {
+            /**
+             * Exact Minmax
+             * @description min/max over every pixel (else over the sample)
+             */
+            exact_minmax: boolean;
+            /** Max */
+            max: number | null;
+            /** Min */
+            min: number | null;
+            /**
+             * Percentiles
+             * @description sampled percentiles by their value as text ("0.5", "99.5", ...)
+             */
+            percentiles: {
+                [key: string]: number;
+            };
+            /**
+             * Samples
+             * @description finite pixels in the sample the statistics come from
+             */
+            samples: number;
+            /** Zscale */
+            zscale: [
+                number,
+                number
+            ] | null;
+        };
         /** TokenResponse */
         TokenResponse: {
             /** Access Token */
@@ -1250,6 +1988,172 @@ export interface operations {
             };
         };
     };
+    import_observations_api_mast_import_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    preview_api_mast_preview_get: {
+        parameters: {
+            query: {
+                url: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    products_api_mast_products_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductsRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductsResult"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    search_api_mast_search_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SearchRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResult"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     list_records_api_records_get: {
         parameters: {
             query?: {
@@ -1531,6 +2435,59 @@ export interface operations {
             };
         };
     };
+    cutout_api_records__record_id__cutout_get: {
+        parameters: {
+            query?: {
+                x?: number | null;
+                y?: number | null;
+                ra?: number | null;
+                dec?: number | null;
+                w?: number | null;
+                h?: number | null;
+                /** @description arcsec */
+                size?: number | null;
+                /** @description extension: name (SCI), NAME,VER or HDU index */
+                ext?: string;
+                /** @description cube plane (0-based) */
+                slice?: number;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fits": unknown;
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     download_api_records__record_id__download_get: {
         parameters: {
             query?: never;
@@ -1561,6 +2518,124 @@ export interface operations {
                 };
                 content: {
                     "application/fits": unknown;
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    export_api_records__record_id__export_get: {
+        parameters: {
+            query?: {
+                format?: "png" | "jpeg" | "jpg" | "tiff" | "tif";
+                width?: number;
+                /** @description extension: name (SCI), NAME,VER or HDU index */
+                ext?: string;
+                /** @description cube plane (0-based) */
+                slice?: number;
+                /** @description linear, log, sqrt, squared, asinh, sinh, power, histeq */
+                stretch?: string;
+                /** @description minmax, zscale, manual (vmin, vmax), percentile (lower, upper) or a percentage kept symmetrically: 99, 99.5, 99.9, ... */
+                interval?: string;
+                /** @description percentile interval */
+                lower?: number | null;
+                /** @description percentile interval */
+                upper?: number | null;
+                /** @description manual interval */
+                vmin?: number | null;
+                /** @description manual interval */
+                vmax?: number | null;
+                /** @description gray, viridis, inferno, magma, plasma, cividis, hot, cool, turbo, cubehelix, batlow */
+                cmap?: string;
+                /** @description reverse the colour map: 0/1 */
+                invert?: string;
+                /** @description contrast/bias stretch (ds9) */
+                contrast?: number;
+                bias?: number;
+                /** @description exponent of the power stretch */
+                gamma?: number;
+                /** @description parameter of log / asinh / sinh */
+                a?: number | null;
+                /** @description NaN colour: transparent, #rrggbb or #rrggbbaa */
+                nan?: string;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                    "image/tiff": unknown;
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    grid_api_records__record_id__grid_get: {
+        parameters: {
+            query?: {
+                ext?: string;
+                target?: number;
+                labels?: "sexagesimal" | "degrees";
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridOut"];
                 };
             };
             /** @description Client error */
@@ -1623,6 +2698,105 @@ export interface operations {
             };
         };
     };
+    histogram_api_records__record_id__histogram_get: {
+        parameters: {
+            query?: {
+                bins?: number;
+                /** @description range: give min and max */
+                min?: number | null;
+                max?: number | null;
+                log?: boolean;
+                /** @description extension: name (SCI), NAME,VER or HDU index */
+                ext?: string;
+                /** @description cube plane (0-based) */
+                slice?: number;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistogramOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    image_info_api_records__record_id__image_info_get: {
+        parameters: {
+            query?: {
+                ext?: string;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageInfoOut"];
+                };
+            };
+            /** @description Not modified (the ETag in If-None-Match matched) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     lineage_api_records__record_id__lineage_get: {
         parameters: {
             query?: never;
@@ -1641,6 +2815,228 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LineageGraph"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    pixel_api_records__record_id__pixel_get: {
+        parameters: {
+            query: {
+                x: number;
+                y: number;
+                /** @description extension: name (SCI), NAME,VER or HDU index */
+                ext?: string;
+                /** @description cube plane (0-based) */
+                slice?: number;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PixelOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    pixels_api_records__record_id__pixels_post: {
+        parameters: {
+            query?: {
+                /** @description extension: name (SCI), NAME,VER or HDU index */
+                ext?: string;
+                /** @description cube plane (0-based) */
+                slice?: number;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PixelsRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PixelsOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    preview_api_records__record_id__preview_get: {
+        parameters: {
+            query?: {
+                size?: number;
+                format?: "jpeg" | "jpg" | "png" | "webp";
+                /** @description extension: name (SCI), NAME,VER or HDU index */
+                ext?: string;
+                /** @description cube plane (0-based) */
+                slice?: number;
+                /** @description linear, log, sqrt, squared, asinh, sinh, power, histeq */
+                stretch?: string;
+                /** @description minmax, zscale, manual (vmin, vmax), percentile (lower, upper) or a percentage kept symmetrically: 99, 99.5, 99.9, ... */
+                interval?: string;
+                /** @description percentile interval */
+                lower?: number | null;
+                /** @description percentile interval */
+                upper?: number | null;
+                /** @description manual interval */
+                vmin?: number | null;
+                /** @description manual interval */
+                vmax?: number | null;
+                /** @description gray, viridis, inferno, magma, plasma, cividis, hot, cool, turbo, cubehelix, batlow */
+                cmap?: string;
+                /** @description reverse the colour map: 0/1 */
+                invert?: string;
+                /** @description contrast/bias stretch (ds9) */
+                contrast?: number;
+                bias?: number;
+                /** @description exponent of the power stretch */
+                gamma?: number;
+                /** @description parameter of log / asinh / sinh */
+                a?: number | null;
+                /** @description NaN colour: transparent, #rrggbb or #rrggbbaa */
+                nan?: string;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                    "image/webp": unknown;
+                };
+            };
+            /** @description Not modified (the ETag in If-None-Match matched) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    spectrum_api_records__record_id__spectrum_get: {
+        parameters: {
+            query: {
+                x: number;
+                y: number;
+                ext?: string;
+                box?: number;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpectrumOut"];
                 };
             };
             /** @description Client error */
@@ -1682,6 +3078,90 @@ export interface operations {
                 content: {
                     "image/jpeg": unknown;
                 };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    tile_api_records__record_id__tiles__level___x___y___fmt__get: {
+        parameters: {
+            query?: {
+                /** @description extension: name (SCI), NAME,VER or HDU index */
+                ext?: string;
+                /** @description cube plane (0-based) */
+                slice?: number;
+                /** @description linear, log, sqrt, squared, asinh, sinh, power, histeq */
+                stretch?: string;
+                /** @description minmax, zscale, manual (vmin, vmax), percentile (lower, upper) or a percentage kept symmetrically: 99, 99.5, 99.9, ... */
+                interval?: string;
+                /** @description percentile interval */
+                lower?: number | null;
+                /** @description percentile interval */
+                upper?: number | null;
+                /** @description manual interval */
+                vmin?: number | null;
+                /** @description manual interval */
+                vmax?: number | null;
+                /** @description gray, viridis, inferno, magma, plasma, cividis, hot, cool, turbo, cubehelix, batlow */
+                cmap?: string;
+                /** @description reverse the colour map: 0/1 */
+                invert?: string;
+                /** @description contrast/bias stretch (ds9) */
+                contrast?: number;
+                bias?: number;
+                /** @description exponent of the power stretch */
+                gamma?: number;
+                /** @description parameter of log / asinh / sinh */
+                a?: number | null;
+                /** @description NaN colour: transparent, #rrggbb or #rrggbbaa */
+                nan?: string;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+                level: number;
+                x: number;
+                y: number;
+                fmt: "png" | "jpg" | "jpeg" | "webp" | "f16";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                    "image/webp": unknown;
+                };
+            };
+            /** @description Not modified (the ETag in If-None-Match matched) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Client error */
             "4XX": {

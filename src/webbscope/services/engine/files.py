@@ -187,9 +187,11 @@ class FileCache:
             lock = self._locks.setdefault(sha, threading.Lock())
         with lock:
             current = self._files.get(sha)
-            if current is not None and current.path == path:
+            if current is not None:
+                # The same content under another key (two owners' uploads) shares the open
+                # file, as long as the file it was opened from has not changed.
                 try:
-                    if current.stat_key == _stat_key(path):
+                    if current.stat_key == _stat_key(current.path):
                         return current
                 except FileNotFoundError:
                     pass

@@ -173,7 +173,10 @@ def image_info(file: OpenFile, layout: HduLayout) -> ImageInfoOut:
     """Everything the viewer needs to show HDU `layout` of `file` (see the module notes)."""
     data = file.data(layout.index)
     shape = tuple(int(n) for n in data.shape)
-    values = sample_pixels(data)
+    mapped = isinstance(data, np.ndarray | ScaledArray)
+    # A tile-compressed cube is sampled in its middle plane (sampling all of it would
+    # decompress all of it).
+    values = sample_pixels(data if mapped or data.ndim == 2 else data[shape[0] // 2])
     values = values[np.isfinite(values)]
     hist = histogram(values, bins=256, sample=False)
     header = file.headers[layout.index]

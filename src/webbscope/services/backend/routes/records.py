@@ -46,7 +46,7 @@ from webbscope.services.backend.schemas import (
 from webbscope.services.backend.streaming import stream_object
 from webbscope.services.backend.uploads import check_file_name, discard, receive_files
 from webbscope.services.common.errors import ErrorBody
-from webbscope.storage import MAST_PREFIX, UPLOADS_PREFIX
+from webbscope.storage import MAST_PREFIX, TILES_PREFIX, UPLOADS_PREFIX
 
 router = APIRouter(prefix="/api/records", tags=["records"])
 
@@ -307,6 +307,9 @@ async def _delete_record(record_id: str, db: DbDep, storage: StorageDep) -> None
             await asyncio.to_thread(storage.delete, key)
     if doc.get("thumbnail_key"):
         await asyncio.to_thread(storage.delete, doc["thumbnail_key"])
+    if await repo.coll.count_documents({"sha256": doc["sha256"]}) == 0:
+        # Rendered tiles and image info are kept per file content; no record uses it now.
+        await asyncio.to_thread(storage.delete_prefix, f"{TILES_PREFIX}{doc['sha256']}/")
 
 
 @router.get(

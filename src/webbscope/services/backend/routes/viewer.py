@@ -3,10 +3,11 @@ grid lines, spectra, previews, exports and cutouts.
 
 Each route checks the caller's access with the records' rule (`readable`: anonymous callers
 see public records; another user's private record is 404), then asks the engine, naming the
-file by its storage key and sha256, and streams the engine's answer back unchanged: status,
-body, ETag / 304, Cache-Control, Retry-After, Server-Timing and the error shape. The query
-parameters are validated here too (and documented in the OpenAPI document) before they are
-passed on.
+file by its storage key and sha256, and passes the engine's answer back unchanged: status,
+body, ETag / 304, Cache-Control, Retry-After, Server-Timing and the error shape (large answers
+are streamed). The query parameters are validated here too (and documented in the OpenAPI
+document) before they are passed on; an unreachable engine is a 502 naming it. Access checks
+are remembered for `VIEWER_ACCESS_CACHE_S` seconds (see `viewer_access`).
 """
 
 from __future__ import annotations

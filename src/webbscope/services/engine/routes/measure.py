@@ -4,6 +4,7 @@ positions, RA/Dec grid lines and cube spectra."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
@@ -45,12 +46,21 @@ async def info(
     headers = {"ETag": etag, "Cache-Control": "private, max-age=0, must-revalidate"}
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
+    start = time.perf_counter()
     file = await viewer.open(ref)
+    opened = time.perf_counter()
     layout = file.find(ext)
     found = await asyncio.to_thread(viewer.infos.get, ref.sha, layout.index)
+    source = "cache"
     if found is None:
         found = await viewer.gate.run(image_info, file, layout)
         await asyncio.to_thread(viewer.infos.put, ref.sha, found)
+        source = "computed"
+    done = time.perf_counter()
+    headers["Server-Timing"] = (
+        f"open;dur={(opened - start) * 1000:.2f}, "
+        f'info;dur={(done - opened) * 1000:.2f};desc="{source}"'
+    )
     return JSONResponse(found.model_dump(mode="json"), headers=headers)
 
 
