@@ -14,6 +14,7 @@ import pytest
 
 from tests.support.api import ApiUser, new_client
 from tests.support.stack import RunningStack
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -152,10 +153,17 @@ def test_anonymous_search_is_allowed_at_a_lower_rate(api_stack: RunningStack) ->
 
 
 def wait_job(user: ApiUser, job_id: str, timeout: float = 90) -> dict[str, Any]:
+    """The finished job; for a successful import, once its records are listed too (the mast
+    worker writes them; the backend's library index learns of them from the event log)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = user.get(f"/api/jobs/{job_id}").json()
         if job["status"] in ("succeeded", "failed", "cancelled"):
+            imported = {i["record_id"] for i in (job.get("result") or {}).get("imported", [])}
+            eventually(
+                lambda: {r["id"] for r in mast_records(user)},
+                lambda listed, wanted=imported: wanted <= listed,  # type: ignore[misc]
+            )
             return job  # type: ignore[no-any-return]
         time.sleep(0.2)
     raise AssertionError(f"import {job_id} did not finish: {job}")
