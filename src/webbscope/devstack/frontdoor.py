@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import mimetypes
 from collections.abc import AsyncIterator
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 
 import httpx
@@ -45,7 +46,12 @@ _HOP = {
 
 def create_frontdoor(dist: Path, backend: str) -> Starlette:
     dist = dist.resolve()
-    client = httpx.AsyncClient(base_url=backend, timeout=httpx.Timeout(None, connect=5.0))
+    # The proxy must never keep cookies: an httpx client stores every Set-Cookie it sees and
+    # would send one user's refresh cookie along with everybody's requests.
+    no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    client = httpx.AsyncClient(
+        base_url=backend, timeout=httpx.Timeout(None, connect=5.0), cookies=no_cookies
+    )
     ws_backend = backend.replace("http://", "ws://").replace("https://", "wss://")
 
     async def proxy(request: Request) -> Response:
