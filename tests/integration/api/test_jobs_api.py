@@ -139,3 +139,27 @@ async def _bad_auth(stack: RunningStack) -> None:
 
 def test_hub_refuses_bad_tokens(api_stack: RunningStack) -> None:
     asyncio.run(_bad_auth(api_stack))
+
+
+async def _thumbnail_then_list(stack: RunningStack, user: ApiUser, path: Path) -> None:
+    async with websockets.connect(ws_url(stack)) as ws:
+        await ws.send(json.dumps({"type": "auth", "token": user.token}))
+        await _recv(ws)
+        await ws.send(json.dumps({"type": "subscribe"}))
+        record = user.upload(path).json()["items"][0]["record"]
+        while True:
+            msg = await _recv(ws, wait=60)
+            job = msg.get("job") or {}
+            if job.get("type") == "thumbnail" and job.get("status") == "succeeded":
+                break
+    # Seen from the hub as finished: the very next listing shows the thumbnail.
+    listed = user.get("/api/records", params={"owner": "me"}).json()["items"]
+    assert next(r for r in listed if r["id"] == record["id"])["thumbnail_url"]
+
+
+def test_a_finished_job_s_records_are_listed_at_once(
+    alice: ApiUser, api_stack: RunningStack, demo_dir: Path
+) -> None:
+    asyncio.run(
+        _thumbnail_then_list(api_stack, alice, demo_dir / "jw02731-o002_t017_miri_f770w_i2d.fits")
+    )

@@ -12,6 +12,8 @@ change written by any worker reaches clients on any replica. Protocol (JSON mess
     server → {"type": "error", "error": {"code", "message", "details"}}
 
 A reconnecting client authenticates and subscribes again and receives the current state.
+When a job succeeds, the records it made or changed are in this replica's library index
+before the client hears of it, so listing them next shows them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from bson import ObjectId
 from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
 
 from webbscope.auth import decode_access_token
@@ -106,6 +109,7 @@ class JobHub:
             for ev in events:
                 if not self._newest(ev.data):
                     continue  # a late event older than one already delivered
+                await self._records_first(ev.data)
                 for client in list(self.clients):
                     if client.wants(ev.owner_id, ev.data["id"]) and not client.push(
                         {"type": "job", "job": ev.data}
@@ -116,6 +120,18 @@ class JobHub:
                             await client.ws.close(code=1013)
             if not events:
                 await asyncio.sleep(interval)
+
+    async def _records_first(self, job: dict[str, Any]) -> None:
+        """A client that sees a job succeed lists its records next: bring them into this
+        replica's library index first (the record event log may not have been read yet)."""
+        if job.get("status") != "succeeded":
+            return
+        ids = [str(job.get("params", {}).get("record_id") or "")]
+        ids += [str(i.get("record_id")) for i in (job.get("result") or {}).get("imported", [])]
+        ids = [i for i in ids if ObjectId.is_valid(i)]
+        library = getattr(self.app.state, "library", None)
+        if ids and library is not None:
+            await library.refresh(*ids)
 
 
 async def start_hub(app: FastAPI) -> None:
