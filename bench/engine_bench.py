@@ -17,10 +17,7 @@ Measured, each against its baseline in the same run:
   time; in-process `display_limits` (sampled) too. Baseline: exact percentiles
   (`np.nanpercentile` over every pixel);
 - 50 concurrent tile clients (asyncio + httpx on loopback, a fixed number of requests each, a
-  viewer's mix of levels and renderings), each sending its next request as soon as the last
-  is answered — a saturation test: errors, p50/p95. Baseline: one client, same mix;
-- 50 concurrent viewers: each loads a screen of 12 f16 tiles (six requests at a time, as a
-  browser does), looks at it for about a second, moves to another screen;
+  viewer's mix of levels and renderings): errors, p50/p95. Baseline: one client, same mix;
 - a 10 GB float32 image (a sparse file: headers only on disk) viewed (image-info, histogram,
   level-0 / middle / full-resolution tiles, pixels) with the engine's resident memory sampled
   throughout (psutil). Limit: 4 GB.
@@ -197,54 +194,6 @@ async def _clients(
     return latencies, errors, wall
 
 
-VIEWER_THINK_S = 1.0
-VIEWER_SCREENS = 8
-
-
-async def _viewers(
-    base: str, headers: dict[str, str], rid: str, clients: int
-) -> tuple[list[float], list[str], float]:
-    """Clients that behave like the WebGL viewer: load a screen (a 4x3 block of f16 tiles of
-    one level, six requests at a time, as a browser does), look at it for about
-    VIEWER_THINK_S, pan or zoom to another screen; VIEWER_SCREENS screens each, starts spread
-    over the first second."""
-    limits = httpx.Limits(max_connections=6 * clients, max_keepalive_connections=6 * clients)
-    latencies: list[float] = []
-    errors: list[str] = []
-
-    async def fetch(c: httpx.AsyncClient, path: str) -> None:
-        t0 = time.perf_counter()
-        try:
-            r = await c.get(path)
-            if r.status_code != 200:
-                errors.append(f"HTTP {r.status_code}: {r.text[:120]}")
-        except httpx.HTTPError as exc:
-            errors.append(f"{type(exc).__name__}: {exc}")
-        latencies.append((time.perf_counter() - t0) * 1000)
-
-    async def viewer(c: httpx.AsyncClient, rng: random.Random) -> None:
-        await asyncio.sleep(rng.random())
-        for _ in range(VIEWER_SCREENS):
-            level = rng.randrange(2, 5)
-            side = 1 << level
-            x0, y0 = rng.randrange(max(1, side - 3)), rng.randrange(max(1, side - 2))
-            paths = [
-                f"/api/records/{rid}/tiles/{level}/{min(side - 1, x0 + dx)}/"
-                f"{min(side - 1, y0 + dy)}.f16"
-                for dy in range(3)
-                for dx in range(4)
-            ]
-            for i in range(0, len(paths), 6):
-                await asyncio.gather(*(fetch(c, p) for p in paths[i : i + 6]))
-            await asyncio.sleep(VIEWER_THINK_S * rng.uniform(0.7, 1.3))
-
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as c:
-        start = time.perf_counter()
-        await asyncio.gather(*(viewer(c, random.Random(500 + i)) for i in range(clients)))
-        wall = time.perf_counter() - start
-    return latencies, errors, wall
-
-
 def client_paths(rid: str, clients: int, per_client: int, cmap: str) -> list[list[str]]:
     return [
         tile_paths(rid, per_client, random.Random(1000 + i), fresh=False, cmap=cmap)
@@ -384,7 +333,6 @@ def run(tiles: int, clients: int, per_client: int, huge: bool, repeat: int) -> d
             many = client_paths(rid, clients, per_client, "gray")
             results["one_client"] = asyncio.run(_clients(base, auth, one))
             results["many_clients"] = asyncio.run(_clients(base, auth, many))
-            results["viewers"] = asyncio.run(_viewers(base, auth, rid, clients))
             # The same load straight at the engine (as the backend calls it), on a fresh
             # rendering (new tiles, not the cache the run above filled).
             direct = {"X-Service-Token": stack.service_token}
@@ -472,20 +420,6 @@ def report(r: dict[str, Any]) -> str:
             f"    {len(lat)} requests, {len(err)} errors, {len(lat) / wall:.0f} tiles/s"
             + (f" (first error: {err[0]})" if err else "")
         )
-    lat, err, wall = r["viewers"]
-    lines.append(
-        _row(
-            f"{clients} concurrent viewers (screens of 12 tiles, ~1 s apart)",
-            f"{statistics.median(lat):7.1f} / {pct(lat, 95):7.1f} ms",
-            f"{pct(one_lat, 95):9.1f} ms",
-            f"{pct(lat, 95) / pct(one_lat, 95):6.1f}x",
-            "p95 < 100 ms, no errors",
-        )
-    )
-    lines.append(
-        f"    {len(lat)} requests, {len(err)} errors, {len(lat) / wall:.0f} tiles/s"
-        + (f" (first error: {err[0]})" if err else "")
-    )
     lines.append(
         f"    baseline, 1 client via backend: p50 {statistics.median(one_lat):.1f} ms, p95 "
         f"{pct(one_lat, 95):.1f} ms, {len(one_err)} errors, {len(one_lat) / one_wall:.0f} tiles/s "
