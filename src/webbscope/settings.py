@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     login_lockout_s: int = Field(900, alias="LOGIN_LOCKOUT_S", ge=1)
     auth_rate_limit_per_minute: int = Field(30, alias="AUTH_RATE_LIMIT_PER_MINUTE", ge=1)
 
+    # Backend
+    backend_tile_cache_bytes: int = Field(32 * 1024**2, alias="BACKEND_TILE_CACHE_BYTES", ge=0)
+
     # Jobs
     jobs_lease_s: float = Field(30.0, alias="JOBS_LEASE_S", ge=1.0, le=3600)
     jobs_poll_interval_s: float = Field(0.5, alias="JOBS_POLL_INTERVAL_S", gt=0, le=60)

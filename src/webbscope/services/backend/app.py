@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             mast.router,
             hub.router,
         ],
-        on_startup=[open_clients, hub.start_hub, start_library],
+        on_startup=[open_clients, hub.start_hub, start_library, viewer.open_tile_cache],
         on_shutdown=[stop_library, hub.stop_hub, close_clients],
         description="The public Webbscope API. Every error has the shape "
         '`{"error": {"code", "message", "details"}}`.',

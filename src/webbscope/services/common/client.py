@@ -23,6 +23,8 @@ class ServiceClient:
             base_url=self.base_url,
             headers={SERVICE_TOKEN_HEADER: token},
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
+            # A bounded pool: httpcore checks every pooled connection on each request.
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
         )
 
     def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:

@@ -35,7 +35,7 @@ from webbscope.imaging import (
     prepare_view,
     stored_image,
 )
-from webbscope.services.engine.lru import ByteLru
+from webbscope.services.common.lru import ByteLru
 
 IMAGE_KINDS = ("primary", "image", "compressed_image")
 

@@ -38,6 +38,7 @@ from webbscope.imaging import (
     tile_grid,
     wcs_cards,
 )
+from webbscope.services.common.lru import ByteLru
 from webbscope.services.common.viewer_schemas import (
     CubeOut,
     HduOut,
@@ -48,7 +49,6 @@ from webbscope.services.common.viewer_schemas import (
     finite,
 )
 from webbscope.services.engine.files import OpenFile, is_image
-from webbscope.services.engine.lru import ByteLru
 from webbscope.storage import TILES_PREFIX, StorageProvider
 
 log = logging.getLogger("webbscope.engine.info")

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from webbscope.errors import WebbscopeError
-from webbscope.services.engine.lru import ByteLru
+from webbscope.services.common.lru import ByteLru
 from webbscope.storage import TILES_PREFIX, StorageProvider
 
 log = logging.getLogger("webbscope.engine.tiles")

@@ -1,8 +1,8 @@
 """A thread-safe least-recently-used cache with a byte budget (and optionally an entry cap).
 
-The engine's caches (open files, display views, rendered tiles, image information) are all
-one of these: renders run in worker threads, so every operation takes a lock; values are
-never copied. An entry larger than the whole budget is not kept.
+The engine's caches (open files, display views, rendered tiles, image information) and the
+backend's tile cache are all one of these: renders run in worker threads, so every operation
+takes a lock; values are never copied. An entry larger than the whole budget is not kept.
 """
 
 from __future__ import annotations
