@@ -32,7 +32,9 @@ import argparse
 import asyncio
 import random
 import re
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -194,6 +196,50 @@ async def _clients(
     return latencies, errors, wall
 
 
+WRK_SECONDS = 15
+_WRK_SCRIPT = """
+paths = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1], {["Authorization"] = "Bearer %s"})
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %%d %%d %%d %%.3f %%.3f %%.3f\\n", summary.requests,
+    e.connect + e.read + e.write + e.timeout, e.status, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def wrk_clients(base: str, token: str, paths: list[list[str]], workdir: Path) -> dict[str, float]:
+    """The same requests from wrk (a load generator in C, so the Python client's CPU does
+    not compete with the services on the two cores): one connection per client, each request
+    after the previous answer, the list cycled for WRK_SECONDS (cold tiles first, then the
+    cache warms as it would with many viewers of one image)."""
+    flat = [p for mine in paths for p in mine]
+    script = workdir / "tiles.lua"
+    script.write_text(_WRK_SCRIPT % (", ".join(f'"{p}"' for p in flat), token))
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{len(paths)}", f"-d{WRK_SECONDS}s", "-s", str(script), base],
+        capture_output=True,
+        text=True,
+        timeout=WRK_SECONDS + 60,
+        check=True,
+    ).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("WRK "))
+    n, errors, bad, p50, p95, p99 = line.split()[1:]
+    return {
+        "requests": int(n),
+        "errors": int(errors) + int(bad),
+        "p50": float(p50),
+        "p95": float(p95),
+        "p99": float(p99),
+        "rate": int(n) / WRK_SECONDS,
+    }
+
+
 def client_paths(rid: str, clients: int, per_client: int, cmap: str) -> list[list[str]]:
     return [
         tile_paths(rid, per_client, random.Random(1000 + i), fresh=False, cmap=cmap)
@@ -333,6 +379,9 @@ def run(tiles: int, clients: int, per_client: int, huge: bool, repeat: int) -> d
             many = client_paths(rid, clients, per_client, "gray")
             results["one_client"] = asyncio.run(_clients(base, auth, one))
             results["many_clients"] = asyncio.run(_clients(base, auth, many))
+            if shutil.which("wrk"):
+                wrk_paths = client_paths(rid, clients, per_client, "cividis")
+                results["wrk"] = wrk_clients(base, user.token, wrk_paths, Path(tmp))
             # The same load straight at the engine (as the backend calls it), on a fresh
             # rendering (new tiles, not the cache the run above filled).
             direct = {"X-Service-Token": stack.service_token}
@@ -419,6 +468,21 @@ def report(r: dict[str, Any]) -> str:
         lines.append(
             f"    {len(lat)} requests, {len(err)} errors, {len(lat) / wall:.0f} tiles/s"
             + (f" (first error: {err[0]})" if err else "")
+        )
+    if "wrk" in r:
+        w = r["wrk"]
+        lines.append(
+            _row(
+                f"{clients} concurrent tile clients: wrk via backend",
+                f"{w['p50']:7.1f} / {w['p95']:7.1f} ms",
+                f"{pct(one_lat, 95):9.1f} ms",
+                f"{w['p95'] / pct(one_lat, 95):6.1f}x",
+                "p95 < 100 ms, no errors",
+            )
+        )
+        lines.append(
+            f"    {w['requests']} requests in {WRK_SECONDS} s, {w['errors']} errors, "
+            f"{w['rate']:.0f} tiles/s, p99 {w['p99']:.1f} ms (load generator in C)"
         )
     lines.append(
         f"    baseline, 1 client via backend: p50 {statistics.median(one_lat):.1f} ms, p95 "
