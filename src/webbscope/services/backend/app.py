@@ -8,12 +8,13 @@ from webbscope.services.backend import hub
 from webbscope.services.backend.clients import close_clients, open_clients
 from webbscope.services.backend.library_index import start_library, stop_library
 from webbscope.services.backend.routes import auth, health, jobs, mast, records, users, viewer
+from webbscope.services.backend.tile_cache import TileFastPath
 from webbscope.services.common.app import create_service_app
 from webbscope.settings import Settings, get_settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         "backend",
         settings or get_settings(),
         routers=[
@@ -31,3 +32,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="The public Webbscope API. Every error has the shape "
         '`{"error": {"code", "message", "details"}}`.',
     )
+    # Outermost: a kept tile is answered before routing (and is not logged per request).
+    app.add_middleware(TileFastPath)
+    return app

@@ -11,18 +11,21 @@ many seconds, on every replica (no replica relies on another's cache).
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
+from bson import ObjectId
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from webbscope.auth import decode_access_token
+from webbscope.auth import AccessClaims, decode_access_token
 from webbscope.db import Document
 from webbscope.domain.users import User
-from webbscope.errors import Unauthorized
+from webbscope.errors import NotFound, Unauthorized
 from webbscope.services.backend.deps import Records, SettingsDep, Users
 from webbscope.services.backend.routes.records import can_read, readable
 
@@ -61,6 +64,30 @@ class TtlCache:
                 self._items.popitem(last=False)
 
 
+async def _once(request: Request, key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
+    """Run `load` once for concurrent requests of one key: when the memory of an account or
+    a record runs out under load, one database lookup serves every waiting request."""
+    pending: dict[Any, asyncio.Future[Any]] = request.app.state.__dict__.setdefault(
+        "viewer_access_pending", {}
+    )
+    future = pending.get(key)
+    if future is not None:
+        return await asyncio.shield(future)
+    future = asyncio.get_running_loop().create_future()
+    pending[key] = future
+    try:
+        value = await load()
+    except BaseException as exc:
+        future.set_exception(exc)
+        future.exception()  # retrieved: waiters re-raise it; nobody else must
+        raise
+    else:
+        future.set_result(value)
+        return value
+    finally:
+        pending.pop(key, None)
+
+
 def _cache(request: Request) -> TtlCache:
     cache: TtlCache | None = getattr(request.app.state, "viewer_access", None)
     if cache is None:
@@ -83,13 +110,22 @@ async def viewer_caller(
     cache = _cache(request)
     user: User | None = cache.get(("user", claims.user_id))
     if user is None:
-        try:
-            user = await users.get(claims.user_id)
-        except Exception:  # a malformed subject
-            user = None
+
+        async def load() -> User | None:
+            try:
+                return await users.get(claims.user_id)
+            except Exception:  # a malformed subject
+                return None
+
+        user = await _once(request, ("user", claims.user_id), load)
         if user is None:
             raise Unauthorized("the account no longer exists", code="invalid_token")
         cache.put(("user", claims.user_id), user)
+    return check_user(user, claims)
+
+
+def check_user(user: User, claims: AccessClaims) -> User:
+    """The account may act with this token (as `OptionalUser` decides), or `Unauthorized`."""
     if user.disabled:
         raise Unauthorized("this account is disabled", code="account_disabled")
     if claims.session_version != user.session_version:
@@ -98,6 +134,11 @@ async def viewer_caller(
             code="session_ended",
         )
     return user
+
+
+def usable_user(user: User | None, claims: AccessClaims) -> User | None:
+    """`check_user` for a remembered account; None when there is none."""
+    return None if user is None else check_user(user, claims)
 
 
 ViewerCaller = Annotated[User | None, Depends(viewer_caller)]
@@ -112,6 +153,13 @@ async def viewable(
     doc: Document | None = cache.get(("record", record_id))
     if doc is not None and can_read(doc, caller):
         return doc
-    doc = await readable(records, record_id, caller)
+    doc = None
+    if ObjectId.is_valid(record_id):
+        try:
+            doc = await _once(request, ("record", record_id), lambda: records.get_raw(record_id))
+        except NotFound:
+            doc = None
+    if doc is None or not can_read(doc, caller):
+        doc = await readable(records, record_id, caller)  # the answer (or the 404) as ever
     cache.put(("record", record_id), doc)
     return doc

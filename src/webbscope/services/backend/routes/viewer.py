@@ -18,9 +18,9 @@ from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
 
 from webbscope.db import Document
 from webbscope.services.backend.deps import Records
+from webbscope.services.backend.tile_cache import MAX_ITEM, new_cache, served, tile_key
 from webbscope.services.backend.viewer_access import ViewerCaller, viewable
 from webbscope.services.common.client import ServiceClient
-from webbscope.services.common.lru import ByteLru
 from webbscope.services.common.viewer_query import VIEWER_PARAMS, PlaneQuery, RenderQuery
 from webbscope.services.common.viewer_schemas import (
     GridOut,
@@ -87,12 +87,8 @@ async def _forward(
     return Response(resp.content, status_code=resp.status_code, headers=passed)
 
 
-#: Tiles larger than this are not kept in the backend (float16 tiles are about 130 kB).
-_TILE_CACHE_ITEM = 1024 * 1024
-
-
 async def open_tile_cache(app: FastAPI) -> None:
-    app.state.tile_cache = ByteLru(app.state.settings.backend_tile_cache_bytes)
+    app.state.tile_cache = new_cache(app.state.settings.backend_tile_cache_bytes)
 
 
 @router.get(
@@ -133,24 +129,18 @@ async def tile(
 ) -> Response:
     doc = await viewable(request, records, record_id, caller)
     path = f"/tiles/{level}/{x}/{y}.{fmt}"
-    cache: ByteLru[tuple[str, ...], tuple[bytes, dict[str, str]]] = request.app.state.tile_cache
-    query = sorted((k, v) for k, v in request.query_params.multi_items() if k in VIEWER_PARAMS)
-    key = (doc["sha256"], path, repr(query))
-    hit = cache.get(key)
-    if hit is None:
-        resp = await _forward(request, doc, path)
-        etag = resp.headers.get("etag")
-        if resp.status_code == 200 and etag and len(resp.body) <= _TILE_CACHE_ITEM:
-            # A tile depends only on the file's content and the query: keep it here too, so
-            # the next request for it does not cross to the engine.
-            headers = {k: v for k, v in resp.headers.items() if k.lower() != "content-length"}
-            cache.put(key, (bytes(resp.body), headers), len(resp.body))
-        return resp
-    body, kept = hit
-    headers = {**kept, "server-timing": 'cache;dur=0;desc="backend memory"'}
-    if request.headers.get("if-none-match") == headers.get("etag"):
-        return Response(status_code=304, headers=headers)
-    return Response(body, headers=headers)
+    cache = request.app.state.tile_cache
+    key = tile_key(doc["sha256"], path, request.query_params.multi_items())
+    kept = cache.get(key)
+    if kept is not None:
+        status, headers, body = served(kept, request.headers.get("if-none-match"))
+        return Response(body, status_code=status, headers=headers)
+    resp = await _forward(request, doc, path)
+    etag = resp.headers.get("etag")
+    if resp.status_code == 200 and etag and len(resp.body) <= MAX_ITEM:
+        headers = {k: v for k, v in resp.headers.items() if k.lower() != "content-length"}
+        cache.put(key, (bytes(resp.body), headers), len(resp.body))
+    return resp
 
 
 @router.get("/histogram", response_model=HistogramOut, summary="Histogram of a plane (sampled)")
