@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     jobs_max_running_per_user: int = Field(3, alias="JOBS_MAX_RUNNING_PER_USER", ge=1)
     jobs_max_compute: int = Field(2, alias="JOBS_MAX_COMPUTE", ge=1)
     worker_concurrency: int = Field(2, alias="WORKER_CONCURRENCY", ge=0, le=64)
+    jobs_retention_days: float = Field(30.0, alias="JOBS_RETENTION_DAYS", gt=0)
     events_poll_interval_s: float = Field(0.1, alias="EVENTS_POLL_INTERVAL_S", gt=0, le=10)
 
     # Database

@@ -458,6 +458,24 @@ class JobQueue:
                 repaired += 1
         return repaired
 
+    async def forget_finished(self, older_than: timedelta) -> int:
+        """Delete finished jobs older than `older_than` (JOBS_RETENTION_DAYS): the history
+        users see stays bounded, and so does every query over it."""
+        cutoff = _now() - older_than
+        gone = await self.coll.delete_many(
+            {
+                "status": {
+                    "$in": [
+                        JobStatus.succeeded.value,
+                        JobStatus.failed.value,
+                        JobStatus.cancelled.value,
+                    ]
+                },
+                "finished_at": {"$lt": cutoff},
+            }
+        )
+        return int(gone.deleted_count)
+
     async def _in_place(self, doc: Document) -> bool:
         """Whether an active job has the entry its status needs."""
         if doc["status"] == JobStatus.queued.value:

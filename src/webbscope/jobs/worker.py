@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from webbscope.db import Database
@@ -184,6 +185,9 @@ class Worker:
                         log.warning("sweep repaired %d job(s)", repaired)
                     for stream in ("job", "record"):
                         await EventLog(self.db, stream).prune()
+                    await self.queue.forget_finished(
+                        timedelta(days=self.settings.jobs_retention_days)
+                    )
             except Exception:
                 log.exception("reaper failed")
             with contextlib.suppress(TimeoutError):

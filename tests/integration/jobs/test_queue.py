@@ -181,3 +181,18 @@ async def test_sweep_repairs_what_a_crash_between_steps_leaves(queue: JobQueue) 
     claimed = await queue.claim("w2", ["a"], 30)
     assert claimed is not None and claimed.id == lost_entry.id
     assert (await queue.get(stuck.id)).status is JobStatus.queued
+
+
+async def test_finished_jobs_are_forgotten_after_the_retention(queue: JobQueue) -> None:
+    old = await queue.enqueue("a", "u1")
+    await queue.cancel(old.id)
+    await queue.coll.update_one(
+        {"_id": ObjectId(old.id)},
+        {"$set": {"finished_at": datetime.now(UTC) - timedelta(days=40)}},
+    )
+    recent = await queue.enqueue("a", "u1")
+    await queue.cancel(recent.id)
+    waiting = await queue.enqueue("a", "u1")
+    assert await queue.forget_finished(timedelta(days=30)) == 1
+    remaining = {j.id for j in (await queue.list_jobs(owner_id="u1"))[0]}
+    assert remaining == {recent.id, waiting.id}
