@@ -47,6 +47,7 @@ import numpy as np
 import psutil
 
 from bench.imaging_bench import baseline_preview
+from bench.stats import pct
 from tests.support.api import ApiUser, register
 from tests.support.fits_files import sky_header, write_sparse
 from tests.support.records import add_local_record
@@ -60,13 +61,6 @@ HUGE_SIDE = 50_000  # 50000^2 float32 = 10.0 GB
 CMAPS = ["gray", "viridis", "inferno", "magma", "plasma", "cividis", "hot", "cool", "turbo"]
 STRETCHES = ["linear", "log", "sqrt", "asinh", "squared", "sinh", "power"]
 _DUR = re.compile(r"(\w+);dur=([0-9.]+)")
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p / 100.0
-    lo, hi = int(k), min(len(ordered) - 1, int(k) + 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def timing(r: httpx.Response) -> dict[str, float]:

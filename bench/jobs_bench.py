@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import websockets
 
+from bench.stats import pct
 from tests.support.api import register
 from tests.support.cluster import Cluster, start_cluster
 from webbscope.db import Database
@@ -30,11 +31,6 @@ from webbscope.jobs import JobLimits, JobQueue
 N_JOBS = 1000
 N_CLIENTS = 200
 LIMITS = JobLimits(max_active_per_user=100_000, max_running_per_user=1000)
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def _drain(queue: JobQueue, n: int, types: str, owner: str) -> float:

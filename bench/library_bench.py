@@ -21,6 +21,7 @@ from pathlib import Path
 
 import psutil
 
+from bench.stats import pct
 from tests.support.api import register
 from tests.support.stack import RunningStack, start_stack, stop_stack
 from webbscope.db import Database
@@ -49,11 +50,6 @@ QUERIES = {
     "sky cone": {"owner": "me", "ra": 339.0, "dec": 33.96, "radius": 0.5},
     "sorted, page 20": {"owner": "me", "sort": "file_name", "order": "asc", "offset": 950},
 }
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def _metadata(i: int, rng: random.Random) -> dict[str, object]:

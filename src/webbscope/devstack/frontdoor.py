@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import mimetypes
 from collections.abc import AsyncIterator
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 
 import httpx
@@ -18,6 +17,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from webbscope.services.common.client import cookieless
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -48,9 +49,8 @@ def create_frontdoor(dist: Path, backend: str) -> Starlette:
     dist = dist.resolve()
     # The proxy must never keep cookies: an httpx client stores every Set-Cookie it sees and
     # would send one user's refresh cookie along with everybody's requests.
-    no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
     client = httpx.AsyncClient(
-        base_url=backend, timeout=httpx.Timeout(None, connect=5.0), cookies=no_cookies
+        base_url=backend, timeout=httpx.Timeout(None, connect=5.0), cookies=cookieless()
     )
     ws_backend = backend.replace("http://", "ws://").replace("https://", "wss://")
 

@@ -23,13 +23,14 @@ from webbscope.mast._astroquery import (
     configure_astroquery,
     resolver_url_for,
 )
-from webbscope.mast._cache import TTLCache
 from webbscope.mast._client import ArchiveClient, criteria_for
 from webbscope.mast._download import DownloadInterrupted, RemoteFile
 from webbscope.mast._models import (
     MAX_PAGE_SIZE,
     ArchiveObservation,
     ArchiveProduct,
+    ProductList,
+    ProductsRequest,
     SearchFilters,
     SearchMode,
     SearchPage,
@@ -53,12 +54,13 @@ __all__ = [
     "ArchiveProduct",
     "ConfiguredObservations",
     "DownloadInterrupted",
+    "ProductList",
+    "ProductsRequest",
     "RemoteFile",
     "SearchFilters",
     "SearchMode",
     "SearchPage",
     "SearchQuery",
-    "TTLCache",
     "configure_astroquery",
     "criteria_for",
     "datetime_to_mjd",

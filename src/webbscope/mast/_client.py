@@ -11,6 +11,7 @@ import astropy.units as u
 from astropy.coordinates import SkyCoord
 from astroquery.mast import utils as mast_utils
 
+from webbscope.caches import TTLCache
 from webbscope.errors import BadRequest, UpstreamError
 from webbscope.mast._astroquery import (
     DEFAULT_SERVER_URL,
@@ -21,7 +22,6 @@ from webbscope.mast._astroquery import (
     redirected,
     resolver_url_for,
 )
-from webbscope.mast._cache import TTLCache
 from webbscope.mast._download import Downloader, RemoteFile
 from webbscope.mast._models import (
     ArchiveProduct,
@@ -110,7 +110,7 @@ class ArchiveClient:
         self.timeout_s = timeout_s
         self.deadline_s = deadline_s if deadline_s is not None else 4 * timeout_s
         self._redirect = Redirect(self.server_url, self.resolver_url, timeout_s)
-        self._cache: TTLCache[Any] = TTLCache(cache_ttl_s, cache_max_entries)
+        self._cache: TTLCache[str, Any] = TTLCache(cache_ttl_s, cache_max_entries)
         self._local = threading.local()
         self._instances: list[ConfiguredObservations] = []
         self._lock = threading.Lock()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -190,3 +190,16 @@ def normalise_proposal_id(value: str) -> str:
     """The archive lists JWST programmes without leading zeros: '02731' -> '2731'."""
     v = value.strip()
     return str(int(v)) if v.isdigit() else v
+
+
+class ProductsRequest(BaseModel):
+    """Products of one or more observations (by `obsid`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    obsids: list[Annotated[str, Field(max_length=40)]] = Field(min_length=1, max_length=100)
+    recommended_only: bool = False
+
+
+class ProductList(BaseModel):
+    items: list[ArchiveProduct]

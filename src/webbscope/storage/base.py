@@ -70,6 +70,14 @@ def file_chunks(path: Path, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[by
             yield chunk
 
 
+def copy_file_in(storage: StorageProvider, key: str, path: Path, *, move: bool) -> int:
+    """`put_file` by streaming the file's bytes (then removing it when `move`)."""
+    size = storage.put_stream(key, file_chunks(path)).size
+    if move:
+        path.unlink(missing_ok=True)
+    return size
+
+
 def _bad_key(key: object, problem: str) -> BadRequest:
     return BadRequest(
         f"invalid storage key {key!r}: {problem}",

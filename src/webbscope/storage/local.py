@@ -30,7 +30,7 @@ from webbscope.storage.base import (
     StorageUnavailable,
     StoredObject,
     _bad_key,
-    file_chunks,
+    copy_file_in,
     validate_key,
     validate_prefix,
     validate_range,
@@ -177,10 +177,7 @@ class LocalStorage:
             except OSError as exc:
                 if exc.errno != errno.EXDEV:  # another filesystem: copy below
                     raise
-        size = self.put_stream(key, file_chunks(path)).size
-        if move:
-            path.unlink(missing_ok=True)
-        return size
+        return copy_file_in(self, key, path, move=move)
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str | None = None) -> StoredObject:
         return self.put_stream(key, [data], content_type=content_type)

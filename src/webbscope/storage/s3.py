@@ -31,7 +31,7 @@ from webbscope.storage.base import (
     StorageUnavailable,
     StoredObject,
     _bad_key,
-    file_chunks,
+    copy_file_in,
     validate_key,
     validate_prefix,
     validate_range,
@@ -294,10 +294,7 @@ class S3Storage:
             self._client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
 
     def put_file(self, key: str, path: Path, *, move: bool = False) -> int:
-        size = self.put_stream(key, file_chunks(path)).size
-        if move:
-            path.unlink(missing_ok=True)
-        return size
+        return copy_file_in(self, key, path, move=move)
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str | None = None) -> StoredObject:
         return self.put_stream(key, [data], content_type=content_type)

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from webbscope.services.common.lru import ByteLru
+from webbscope.caches import ByteLru
 
 
 def test_least_recently_used_goes_first_when_over_budget() -> None:

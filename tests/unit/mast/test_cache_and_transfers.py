@@ -8,8 +8,9 @@ import hashlib
 import httpx
 import pytest
 
+from webbscope.caches import TTLCache
 from webbscope.errors import UpstreamError
-from webbscope.mast import DownloadInterrupted, TTLCache
+from webbscope.mast import DownloadInterrupted
 from webbscope.mast._download import Transfer, _digest, _range_header
 
 
@@ -23,7 +24,7 @@ class Clock:
 
 def test_entries_expire() -> None:
     clock = Clock()
-    cache: TTLCache[int] = TTLCache(ttl_s=10, clock=clock)
+    cache: TTLCache[str, int] = TTLCache(ttl_s=10, clock=clock)
     cache.set("a", 1)
     clock.now += 9.9
     assert cache.get("a") == 1
@@ -33,7 +34,7 @@ def test_entries_expire() -> None:
 
 
 def test_least_recently_used_goes_first() -> None:
-    cache: TTLCache[int] = TTLCache(ttl_s=60, max_entries=2)
+    cache: TTLCache[str, int] = TTLCache(ttl_s=60, max_entries=2)
     cache.set("a", 1)
     cache.set("b", 2)
     assert cache.get("a") == 1
@@ -42,7 +43,7 @@ def test_least_recently_used_goes_first() -> None:
 
 
 def test_a_zero_ttl_caches_nothing() -> None:
-    cache: TTLCache[int] = TTLCache(ttl_s=0)
+    cache: TTLCache[str, int] = TTLCache(ttl_s=0)
     cache.set("a", 1)
     assert cache.get("a") is None
 

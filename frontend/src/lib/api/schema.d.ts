@@ -1241,7 +1241,15 @@ export interface components {
                 number
             ][];
         };
-        /** ProductsRequest */
+        /** ProductList */
+        ProductList: {
+            /** Items */
+            items: components["schemas"]["ArchiveProduct"][];
+        };
+        /**
+         * ProductsRequest
+         * @description Products of one or more observations (by `obsid`).
+         */
         ProductsRequest: {
             /** Obsids */
             obsids: string[];
@@ -1250,11 +1258,6 @@ export interface components {
              * @default false
              */
             recommended_only: boolean;
-        };
-        /** ProductsResult */
-        ProductsResult: {
-            /** Items */
-            items: components["schemas"]["ArchiveProduct"][];
         };
         /** ProfileUpdate */
         ProfileUpdate: {
@@ -2089,7 +2092,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProductsResult"];
+                    "application/json": components["schemas"]["ProductList"];
                 };
             };
             /** @description Client error */

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from webbscope.auth import decode_access_token
+from webbscope.auth import AccessClaims, decode_access_token
 from webbscope.db import Database
 from webbscope.db.ratelimits import RateLimiter
 from webbscope.db.records import RecordsRepo
@@ -79,6 +79,11 @@ async def user_from_token(token: str, settings: Settings, users: UsersRepo) -> U
         user = None
     if user is None:
         raise Unauthorized("the account no longer exists", code="invalid_token")
+    return check_user(user, claims)
+
+
+def check_user(user: User, claims: AccessClaims) -> User:
+    """The account may act with this token, or `Unauthorized` saying why not."""
     if user.disabled:
         raise Unauthorized("this account is disabled", code="account_disabled")
     if claims.session_version != user.session_version:

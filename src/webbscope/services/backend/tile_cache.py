@@ -19,10 +19,10 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from webbscope.auth import decode_access_token
+from webbscope.caches import ByteLru, TTLCache
 from webbscope.errors import WebbscopeError
 from webbscope.services.backend.routes.records import can_read
-from webbscope.services.backend.viewer_access import TtlCache, usable_user
-from webbscope.services.common.lru import ByteLru
+from webbscope.services.backend.viewer_access import usable_user
 from webbscope.services.common.viewer_query import VIEWER_PARAMS
 
 #: Tiles larger than this are not kept (a float16 tile is about 130 kB).
@@ -81,7 +81,7 @@ class TileFastPath:
     ) -> tuple[int, dict[str, str], bytes] | None:
         state: Any = scope["app"].state
         cache: ByteLru[TileKey, Kept] | None = getattr(state, "tile_cache", None)
-        access: TtlCache | None = getattr(state, "viewer_access", None)
+        access: TTLCache[Any, Any] | None = getattr(state, "viewer_access", None)
         if cache is None or access is None:
             return None
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}

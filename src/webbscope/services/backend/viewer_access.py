@@ -12,9 +12,6 @@ many seconds, on every replica (no replica relies on another's cache).
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -23,45 +20,15 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from webbscope.auth import AccessClaims, decode_access_token
+from webbscope.caches import TTLCache
 from webbscope.db import Document
 from webbscope.domain.users import User
 from webbscope.errors import NotFound, Unauthorized
-from webbscope.services.backend.deps import Records, SettingsDep, Users
+from webbscope.services.backend.deps import Records, SettingsDep, Users, check_user
 from webbscope.services.backend.routes.records import can_read, readable
 
 _bearer = HTTPBearer(auto_error=False, description="The access token from /api/auth/login")
 MAX_ENTRIES = 10_000
-
-
-class TtlCache:
-    """At most `max_entries` values, each forgotten `ttl_s` seconds after it was stored."""
-
-    def __init__(self, ttl_s: float, max_entries: int = MAX_ENTRIES) -> None:
-        self.ttl_s = ttl_s
-        self.max_entries = max_entries
-        self._items: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        if self.ttl_s <= 0:
-            return None
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            if item[0] < time.monotonic():
-                del self._items[key]
-                return None
-            return item[1]
-
-    def put(self, key: Any, value: Any) -> None:
-        if self.ttl_s <= 0:
-            return
-        with self._lock:
-            self._items[key] = (time.monotonic() + self.ttl_s, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
 
 
 async def _once(request: Request, key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
@@ -88,10 +55,10 @@ async def _once(request: Request, key: Any, load: Callable[[], Awaitable[Any]]) 
         pending.pop(key, None)
 
 
-def _cache(request: Request) -> TtlCache:
-    cache: TtlCache | None = getattr(request.app.state, "viewer_access", None)
+def _cache(request: Request) -> TTLCache[Any, Any]:
+    cache: TTLCache[Any, Any] | None = getattr(request.app.state, "viewer_access", None)
     if cache is None:
-        cache = TtlCache(request.app.state.settings.viewer_access_cache_s)
+        cache = TTLCache(request.app.state.settings.viewer_access_cache_s, MAX_ENTRIES)
         request.app.state.viewer_access = cache
     return cache
 
@@ -120,20 +87,8 @@ async def viewer_caller(
         user = await _once(request, ("user", claims.user_id), load)
         if user is None:
             raise Unauthorized("the account no longer exists", code="invalid_token")
-        cache.put(("user", claims.user_id), user)
+        cache.set(("user", claims.user_id), user)
     return check_user(user, claims)
-
-
-def check_user(user: User, claims: AccessClaims) -> User:
-    """The account may act with this token (as `OptionalUser` decides), or `Unauthorized`."""
-    if user.disabled:
-        raise Unauthorized("this account is disabled", code="account_disabled")
-    if claims.session_version != user.session_version:
-        raise Unauthorized(
-            "the session has ended (password, role or status changed); sign in again",
-            code="session_ended",
-        )
-    return user
 
 
 def usable_user(user: User | None, claims: AccessClaims) -> User | None:
@@ -161,5 +116,5 @@ async def viewable(
             doc = None
     if doc is None or not can_read(doc, caller):
         doc = await readable(records, record_id, caller)  # the answer (or the 404) as ever
-    cache.put(("record", record_id), doc)
+    cache.set(("record", record_id), doc)
     return doc

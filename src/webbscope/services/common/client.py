@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -11,6 +12,12 @@ from starlette.responses import Response, StreamingResponse
 from webbscope.errors import UpstreamError, UpstreamTimeout, WebbscopeError
 from webbscope.logs import REQUEST_ID_HEADER, request_id_var
 from webbscope.services.common.internal import SERVICE_TOKEN_HEADER
+
+
+def cookieless() -> CookieJar:
+    """A cookie jar that keeps nothing. A client that calls a service on behalf of many users
+    must not remember one user's cookies and send them for the next."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 class ServiceClient:
@@ -25,6 +32,7 @@ class ServiceClient:
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
             # A bounded pool: httpcore checks every pooled connection on each request.
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
+            cookies=cookieless(),
         )
 
     def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
@@ -34,11 +42,12 @@ class ServiceClient:
             headers[REQUEST_ID_HEADER] = rid
         return headers
 
-    async def request(
-        self, method: str, path: str, *, headers: dict[str, str] | None = None, **kw: Any
+    async def _send(
+        self, method: str, path: str, *, stream: bool, headers: dict[str, str] | None, **kw: Any
     ) -> httpx.Response:
+        request = self._client.build_request(method, path, headers=self._headers(headers), **kw)
         try:
-            return await self._client.request(method, path, headers=self._headers(headers), **kw)
+            return await self._client.send(request, stream=stream)
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout(
                 f"the {self.name} service did not answer in time",
@@ -50,6 +59,11 @@ class ServiceClient:
                 f"{exc.__class__.__name__}",
                 code=f"{self.name}_unreachable",
             ) from exc
+
+    async def request(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, **kw: Any
+    ) -> httpx.Response:
+        return await self._send(method, path, stream=False, headers=headers, **kw)
 
     async def call(self, method: str, path: str, **kw: Any) -> Any:
         """The JSON answer; an error answer is raised as the same error (code, message,
@@ -91,21 +105,7 @@ class ServiceClient:
         **kw: Any,
     ) -> Response:
         """Stream the service's answer (status, chosen headers and body) back unchanged."""
-        request = self._client.build_request(
-            method, path, headers=self._headers(kw.pop("headers", None)), **kw
-        )
-        try:
-            resp = await self._client.send(request, stream=True)
-        except httpx.TimeoutException as exc:
-            raise UpstreamTimeout(
-                f"the {self.name} service did not answer in time", code=f"{self.name}_timeout"
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise UpstreamError(
-                f"the {self.name} service at {self.base_url} is unreachable: "
-                f"{exc.__class__.__name__}",
-                code=f"{self.name}_unreachable",
-            ) from exc
+        resp = await self._send(method, path, stream=True, headers=kw.pop("headers", None), **kw)
         headers = {k: v for k, v in resp.headers.items() if k.lower() in pass_headers}
         return StreamingResponse(
             resp.aiter_raw(),

@@ -24,6 +24,7 @@ from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 from astropy.wcs import WCS
 
+from webbscope.caches import ByteLru
 from webbscope.errors import NotFound, Unprocessable
 from webbscope.fits import FitsLimits, HduLayout, scan_fits
 from webbscope.imaging import (
@@ -35,7 +36,6 @@ from webbscope.imaging import (
     prepare_view,
     stored_image,
 )
-from webbscope.services.common.lru import ByteLru
 
 IMAGE_KINDS = ("primary", "image", "compressed_image")
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from webbscope.caches import ByteLru
 from webbscope.errors import WebbscopeError
 from webbscope.fits import HduLayout
 from webbscope.imaging import (
@@ -38,7 +39,6 @@ from webbscope.imaging import (
     tile_grid,
     wcs_cards,
 )
-from webbscope.services.common.lru import ByteLru
 from webbscope.services.common.viewer_schemas import (
     CubeOut,
     HduOut,

@@ -14,8 +14,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from webbscope.caches import ByteLru
 from webbscope.errors import WebbscopeError
-from webbscope.services.common.lru import ByteLru
 from webbscope.storage import TILES_PREFIX, StorageProvider
 
 log = logging.getLogger("webbscope.engine.tiles")

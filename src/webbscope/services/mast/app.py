@@ -9,12 +9,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
 
 from webbscope.errors import BadRequest
 from webbscope.jobs.registry import SERVICE_TYPES
 from webbscope.jobs.runner import worker_hooks
-from webbscope.mast import ArchiveClient, ArchiveProduct, SearchPage, SearchQuery
+from webbscope.mast import ArchiveClient, ProductList, ProductsRequest, SearchPage, SearchQuery
 from webbscope.services.common.app import create_service_app
 from webbscope.settings import Settings, get_settings
 
@@ -29,16 +28,6 @@ def archive(request: Request) -> ArchiveClient:
 Archive = Annotated[ArchiveClient, Depends(archive)]
 
 
-class ProductsRequest(BaseModel):
-    obsids: list[str] = Field(min_length=1, max_length=100)
-    recommended_only: bool = False
-    product_types: list[str] | None = None
-
-
-class ProductList(BaseModel):
-    items: list[ArchiveProduct]
-
-
 @router.post("/search", response_model=SearchPage, summary="Search the archive")
 async def search(query: SearchQuery, client: Archive) -> SearchPage:
     return await asyncio.to_thread(client.search, query)
@@ -50,7 +39,6 @@ async def products(body: ProductsRequest, client: Archive) -> ProductList:
         client.list_products,
         body.obsids,
         recommended_only=body.recommended_only,
-        product_types=body.product_types,
     )
     return ProductList(items=items)
 

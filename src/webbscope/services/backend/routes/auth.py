@@ -67,6 +67,10 @@ async def start_session(
     """An access token in the body and a new refresh token in the cookie."""
     refresh = await tokens.issue(user.id, settings.refresh_token_ttl_s, family=family)
     set_refresh_cookie(response, refresh, settings)
+    return access_token(user, settings)
+
+
+def access_token(user: User, settings: Settings) -> TokenResponse:
     token, ttl = create_access_token(
         user.id,
         user.role.value,
@@ -167,14 +171,7 @@ async def refresh(
         await tokens.revoke(rotation.token)
         raise Unauthorized("this account is disabled", code="account_disabled")
     set_refresh_cookie(response, rotation.token, settings)
-    token, ttl = create_access_token(
-        user.id,
-        user.role.value,
-        user.session_version,
-        settings.jwt_secret.get_secret_value(),
-        settings.access_token_ttl_s,
-    )
-    return TokenResponse(access_token=token, expires_in=ttl)
+    return access_token(user, settings)
 
 
 @router.post(

@@ -13,7 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from webbscope.domain.jobs import Job
 from webbscope.domain.users import User
 from webbscope.jobs import JobQueue
-from webbscope.mast import ArchiveObservation, ArchiveProduct, datetime_to_mjd
+from webbscope.mast import (
+    ArchiveObservation,
+    ProductList,
+    ProductsRequest,
+    datetime_to_mjd,
+)
 from webbscope.services.backend.deps import (
     ClientAddress,
     CurrentUser,
@@ -110,17 +115,6 @@ class SearchResult(BaseModel):
     pages: int
 
 
-class ProductsRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    obsids: list[Annotated[str, Field(max_length=40)]] = Field(min_length=1, max_length=100)
-    recommended_only: bool = False
-
-
-class ProductsResult(BaseModel):
-    items: list[ArchiveProduct]
-
-
 class ImportRequest(BaseModel):
     """Observations to import: their recommended science products, or the chosen ones."""
 
@@ -170,7 +164,7 @@ async def search(
     )
 
 
-@router.post("/products", response_model=ProductsResult, summary="Products of observations")
+@router.post("/products", response_model=ProductList, summary="Products of observations")
 async def products(
     body: ProductsRequest,
     mast: Mast,
@@ -178,10 +172,10 @@ async def products(
     limiter: Limiter,
     settings: SettingsDep,
     address: ClientAddress,
-) -> ProductsResult:
+) -> ProductList:
     await _limit(limiter, settings, user, address)
     result = await mast.call("POST", "/internal/products", json=body.model_dump())
-    return ProductsResult(items=result["items"])
+    return ProductList(items=result["items"])
 
 
 @router.get(

@@ -1,13 +1,18 @@
-"""A thread-safe least-recently-used cache with a byte budget (and optionally an entry cap).
+"""The in-process caches, each process (each replica) with its own; nothing is shared, so a
+miss costs one lookup elsewhere.
 
-The engine's caches (open files, display views, rendered tiles, image information) and the
-backend's tile cache are all one of these: renders run in worker threads, so every operation
-takes a lock; values are never copied. An entry larger than the whole budget is not kept.
+- `ByteLru`: least recently used first, with a byte budget — the engine's open files, views,
+  tiles and image information, and the backend's hot tiles.
+- `TTLCache`: entries forgotten after a time — archive searches, and the viewer routes'
+  short memory of accounts and records.
+
+Both are thread-safe (renders and archive calls run in worker threads).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -119,3 +124,57 @@ class ByteLru(Generic[K, V]):
         if self._on_evict is not None:
             for key, value in items:
                 self._on_evict(key, value)
+
+
+class TTLCache(Generic[K, V]):
+    """At most `max_entries` values, each forgotten `ttl_s` seconds after it was set (least
+    recently used first when full; `ttl_s <= 0` keeps nothing)."""
+
+    def __init__(
+        self,
+        ttl_s: float,
+        max_entries: int = 256,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: K) -> V | None:
+        if self.ttl_s <= 0:
+            return None
+        now = self._clock()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] <= now:
+                if entry is not None:
+                    del self._entries[key]
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry[1]
+
+    def set(self, key: K, value: V) -> None:
+        if self.ttl_s <= 0:
+            return
+        expires = self._clock() + self.ttl_s
+        with self._lock:
+            self._entries[key] = (expires, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
