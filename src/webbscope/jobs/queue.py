@@ -266,17 +266,8 @@ class JobQueue:
                 continue  # another worker won it
             now = _now()
             expires = now + timedelta(seconds=lease_s)
-            job = await self._set(
-                entry["_id"],
-                {
-                    "status": JobStatus.running.value,
-                    "lease": {"worker": worker, "expires_at": expires},
-                    "started_at": now,
-                    "error": None,
-                    "cancel_requested": False,
-                },
-                inc={"attempts": 1},
-            )
+            # The lease first: if this worker dies before the job is marked running, the
+            # reaper still finds the lease when it runs out and queues the job again.
             await self.running.insert_one(
                 {
                     "_id": entry["_id"],
@@ -287,6 +278,17 @@ class JobQueue:
                     "expires_at": expires,
                     "cancel": False,
                 }
+            )
+            job = await self._set(
+                entry["_id"],
+                {
+                    "status": JobStatus.running.value,
+                    "lease": {"worker": worker, "expires_at": expires},
+                    "started_at": now,
+                    "error": None,
+                    "cancel_requested": False,
+                },
+                inc={"attempts": 1},
             )
             return job
         return None
@@ -425,6 +427,11 @@ class JobQueue:
             )
             if gone.deleted_count != 1:
                 continue  # renewed or finished meanwhile
+            doc = await self.coll.find_one({"_id": r["_id"]}, {"status": 1, "type": 1})
+            if doc is not None and doc["status"] == JobStatus.queued.value:
+                # Its worker died between taking it from the queue and marking it running.
+                await self._add_entry(await self._raw(r["_id"]))
+                continue
             job = await self._after_lost(r["_id"], now)
             if job is not None:
                 out.append(job)

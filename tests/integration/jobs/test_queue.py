@@ -196,3 +196,25 @@ async def test_finished_jobs_are_forgotten_after_the_retention(queue: JobQueue) 
     assert await queue.forget_finished(timedelta(days=30)) == 1
     remaining = {j.id for j in (await queue.list_jobs(owner_id="u1"))[0]}
     assert remaining == {recent.id, waiting.id}
+
+
+async def test_a_worker_dying_mid_claim_leaves_a_lease_the_reaper_finds(queue: JobQueue) -> None:
+    job = await queue.enqueue("a", "u1")
+    # The first step of a claim only: the queue entry taken and the lease written, then death.
+    await queue.entries("a").delete_one({"_id": ObjectId(job.id)})
+    past = datetime.now(UTC) - timedelta(seconds=5)
+    await queue.running.insert_one(
+        {
+            "_id": ObjectId(job.id),
+            "worker": "dead",
+            "owner_id": "u1",
+            "compute": False,
+            "type": "a",
+            "expires_at": past,
+            "cancel": False,
+        }
+    )
+    assert await queue.claim("w2", ["a"], 30) is None
+    await queue.reap()
+    claimed = await queue.claim("w2", ["a"], 30)
+    assert claimed is not None and claimed.id == job.id
