@@ -7,7 +7,7 @@ export VENV
 
 FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/public frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: help bootstrap system wiredb lint format test test-unit test-integration test-frontend up bench docs clean
+.PHONY: help bootstrap system wiredb kustomize lint format test test-unit test-integration test-frontend up bench docs clean
 
 help:
 	@echo "make up     run the whole system locally without Docker (prints 'ready')"
@@ -19,11 +19,17 @@ $(VENV)/.installed: requirements/dev.lock pyproject.toml scripts/install-python.
 	scripts/install-python.sh requirements/dev.lock --editable
 	@touch $@
 
+# Debian packages only the tests need (browser, nginx, prometheus, wrk, shellcheck). `make up`
+# does not ask for them: without root this names what is missing and how to install it.
 system:
 	@scripts/install-system.sh
 
+# Go tools, each cached under a hash of all its sources (scripts/build-go-tool.sh).
 wiredb: $(VENV)/.installed
-	@scripts/build-wiredb.sh
+	@scripts/build-go-tool.sh wiredb
+
+kustomize: $(VENV)/.installed
+	@scripts/build-go-tool.sh kustomize
 
 frontend/node_modules/.installed: frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
@@ -32,7 +38,7 @@ frontend/node_modules/.installed: frontend/package-lock.json
 frontend/dist/index.html: frontend/node_modules/.installed $(FRONTEND_SOURCES)
 	cd frontend && npm run build
 
-bootstrap: system $(VENV)/.installed wiredb frontend/node_modules/.installed
+bootstrap: system $(VENV)/.installed wiredb kustomize frontend/node_modules/.installed
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests bench
@@ -58,7 +64,11 @@ test-unit: bootstrap
 test-integration: bootstrap
 	$(PY) -m pytest tests -m integration
 
-up: bootstrap frontend/dist/index.html
+# Only what running needs, and no root: the Python environment, the built frontend, and the
+# development database when no MONGODB_URI is configured (environment or .env).
+up: $(VENV)/.installed frontend/dist/index.html
+	@if [ -z "$${MONGODB_URI:-}" ] && ! grep -qsE '^[[:space:]]*MONGODB_URI=[^[:space:]]' .env; then \
+		scripts/build-go-tool.sh wiredb; fi
 	$(VENV)/bin/webbscope up
 
 bench: bootstrap

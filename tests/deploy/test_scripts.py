@@ -164,3 +164,93 @@ def test_staging_dry_run(command: list[str], expected: str) -> None:
     assert "/srv/webbscope" in result.stdout
     if command[0] not in ("ssh", "promote"):
         assert "docker compose -f docker-compose.yml -f docker-compose.staging.yml" in result.stdout
+
+
+# ----------------------------------------------------------------------------- Go tools, make up
+
+
+def _fake_go(bin_dir: Path, log: Path) -> None:
+    """A `go` that records each build and writes a tiny executable instead of compiling."""
+    bin_dir.mkdir()
+    go = bin_dir / "go"
+    go.write_text(
+        "#!/bin/bash\n"
+        'if [ "$1" = version ]; then echo "go version go1.99 linux/amd64"; exit 0; fi\n'
+        f'echo "$PWD" >> {log}\n'
+        'out=""; while [ $# -gt 0 ]; do [ "$1" = -o ] && out="$2"; shift; done\n'
+        'printf "#!/bin/sh\\necho built\\n" > "$out"; chmod +x "$out"\n'
+    )
+    go.chmod(0o755)
+
+
+@pytest.mark.parametrize("tool", ["wiredb", "kustomize"])
+def test_go_tool_rebuilds_when_any_source_changes(tool: str, tmp_path: Path) -> None:
+    """Every file of tools/<tool> is part of the cache key, not only main.go and go.mod."""
+    work = tmp_path / "repo"
+    (work / "scripts").mkdir(parents=True)
+    shutil.copy(REPO / "scripts" / "build-go-tool.sh", work / "scripts")
+    shutil.copytree(REPO / "tools" / tool, work / "tools" / tool)
+    log = tmp_path / "builds.log"
+    _fake_go(tmp_path / "bin", log)
+    env = {
+        "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
+        "HOME": str(tmp_path),
+        "WEBBSCOPE_CACHE": str(tmp_path / "cache"),
+        "VENV": str(tmp_path / "venv"),
+    }
+
+    def build() -> int:
+        result = subprocess.run(
+            ["bash", "scripts/build-go-tool.sh", tool], cwd=work, env=env, capture_output=True
+        )
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / "venv" / "bin" / tool).is_file()
+        return len(log.read_text().splitlines()) if log.exists() else 0
+
+    assert build() == 1
+    assert build() == 1  # cached
+    sources = sorted(p for p in (work / "tools" / tool).iterdir() if p.is_file())
+    for source in sources:  # each file, including the ones main.go does not name
+        with source.open("a") as f:
+            f.write("\n// changed\n")
+        assert build() == 2 + sources.index(source), source.name
+
+
+def test_make_up_asks_for_no_root_and_no_test_packages() -> None:
+    """`make up` installs only what running needs: no Debian packages (those are for tests)."""
+    result = subprocess.run(
+        ["make", "-n", "-B", "up"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MONGODB_URI": ""},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    plan = result.stdout
+    assert "install-system" not in plan and "apt-get" not in plan and "sudo" not in plan
+    assert "install-python.sh" in plan and "npm run build" in plan
+    assert "build-go-tool.sh wiredb" in plan  # no MONGODB_URI: the development database
+    test_plan = subprocess.run(
+        ["make", "-n", "test"], cwd=REPO, capture_output=True, text=True, timeout=60
+    ).stdout
+    assert "install-system.sh" in test_plan
+
+
+def test_install_system_names_the_command_without_root(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        # As root the script installs; check the message path with a fake id.
+        fake = tmp_path / "bin"
+        fake.mkdir()
+        (fake / "id").write_text("#!/bin/sh\necho 1000\n")
+        (fake / "id").chmod(0o755)
+        (fake / "dpkg-query").write_text("#!/bin/sh\nexit 1\n")  # nothing is installed
+        (fake / "dpkg-query").chmod(0o755)
+        path = f"{fake}:{os.environ['PATH']}"
+    else:
+        path = os.environ["PATH"]
+    result = _run("scripts/install-system.sh", env={"PATH": path})
+    if result.returncode == 0:
+        return  # everything is installed already
+    assert "sudo apt-get install -y --no-install-recommends" in result.stderr
+    assert "prometheus" in result.stderr or "nginx" in result.stderr
