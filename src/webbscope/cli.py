@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -21,6 +25,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = load_settings()  # fail fast, with every problem named, before forking workers
     target, default_port = SERVICES[args.service]
+    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # The workers share /metrics through files in one directory (prometheus_client's
+        # multiprocess mode), made fresh for this run and removed after it.
+        shared = tempfile.mkdtemp(prefix=f"webbscope-{args.service}-metrics-")
+        atexit.register(shutil.rmtree, shared, True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared
     uvicorn.run(
         target,
         factory=True,

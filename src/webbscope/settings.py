@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     # Secrets
     jwt_secret: SecretStr = Field(SecretStr(DEV_JWT_SECRET), alias="JWT_SECRET")
     service_token: SecretStr = Field(SecretStr(DEV_SERVICE_TOKEN), alias="INTERNAL_SERVICE_TOKEN")
+    #: Prometheus presents it to read /metrics; unset, /metrics is open only in development.
+    metrics_token: SecretStr | None = Field(None, alias="METRICS_TOKEN")
 
     # Accounts
     access_token_ttl_s: int = Field(900, alias="ACCESS_TOKEN_TTL_S", ge=60, le=86_400)
@@ -150,6 +152,8 @@ class Settings(BaseSettings):
             problems.append("JWT_SECRET must be at least 32 bytes")
         if len(self.service_token.get_secret_value().encode()) < 32:
             problems.append("INTERNAL_SERVICE_TOKEN must be at least 32 bytes")
+        if self.metrics_token and len(self.metrics_token.get_secret_value().encode()) < 32:
+            problems.append("METRICS_TOKEN must be at least 32 bytes when set")
         if self.storage_provider == "s3" and not self.s3_bucket:
             problems.append("S3_BUCKET is required when STORAGE_PROVIDER=s3")
         if problems:

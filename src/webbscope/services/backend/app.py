@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from webbscope.services.backend import hub
+from webbscope.services.backend import hub, metrics
 from webbscope.services.backend.clients import close_clients, open_clients
 from webbscope.services.backend.library_index import start_library, stop_library
 from webbscope.services.backend.routes import auth, health, jobs, mast, records, users, viewer
@@ -31,7 +31,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         on_shutdown=[stop_library, hub.stop_hub, close_clients],
         description="The public Webbscope API. Every error has the shape "
         '`{"error": {"code", "message", "details"}}`.',
+        metric_families=metrics.families,
+        metric_sample=metrics.sample,
+        # Before routing: a kept tile is answered at once (and is not logged per request).
+        edge=[TileFastPath],
     )
-    # Outermost: a kept tile is answered before routing (and is not logged per request).
-    app.add_middleware(TileFastPath)
     return app

@@ -18,13 +18,14 @@ import asyncio
 import contextlib
 import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
 from fastapi import FastAPI
 
 from webbscope.db import Database, Document
-from webbscope.db.events import EventLog, EventReader
+from webbscope.db.events import EventLog, EventReader, event_id
 from webbscope.db.records import RecordsRepo, to_record
 from webbscope.domain.users import User
 from webbscope.library.query import RecordQuery, run_query
@@ -68,9 +69,11 @@ class LibraryIndex:
         self.poll_s = poll_s
         self.entries: dict[str, dict[str, Any]] = {}
         self._task: asyncio.Task[None] | None = None
+        self.reader: EventReader | None = None
 
     async def start(self) -> None:
         reader = await EventReader.at_head(self.log)  # before loading: nothing slips between
+        self.reader = reader
         started = time.perf_counter()
         async for doc in self.repo.coll.find({}):
             self.entries[str(doc["_id"])] = _entry(doc)
@@ -95,6 +98,17 @@ class LibraryIndex:
                 self.entries.pop(rid, None)
             else:
                 self.entries[rid] = _entry(doc)
+
+    async def lag(self) -> tuple[int, float]:
+        """Events published but not applied yet, and the age in seconds of the oldest of them."""
+        if self.reader is None:
+            return 0, 0.0
+        behind = max(0, await self.log.head() - (self.reader.next - 1))
+        if not behind:
+            return 0, 0.0
+        doc = await self.log.events.find_one({"_id": event_id(self.reader.next)}, {"at": 1})
+        age = (datetime.now(UTC) - doc["at"]).total_seconds() if doc else 0.0
+        return behind, max(0.0, age)
 
     async def _follow(self, reader: EventReader) -> None:
         while True:

@@ -23,10 +23,14 @@ from webbscope.caches import ByteLru, TTLCache
 from webbscope.errors import WebbscopeError
 from webbscope.services.backend.routes.records import can_read
 from webbscope.services.backend.viewer_access import usable_user
+from webbscope.services.common.metrics import ROUTE_SCOPE_KEY
 from webbscope.services.common.viewer_query import VIEWER_PARAMS
 
 #: Tiles larger than this are not kept (a float16 tile is about 130 kB).
 MAX_ITEM = 1024 * 1024
+
+#: The tile route's template (for the request metrics of the tiles answered here).
+TILE_ROUTE = "/api/records/{record_id}/tiles/{level}/{x}/{y}.{fmt}"
 
 TileKey = tuple[str, str, str]
 Kept = tuple[bytes, dict[str, str]]
@@ -63,6 +67,7 @@ class TileFastPath:
             match = _TILE_PATH.match(scope["path"])
             answer = self._answer(scope, match) if match else None
             if answer is not None:
+                scope[ROUTE_SCOPE_KEY] = TILE_ROUTE
                 status, headers, body = answer
                 await send(
                     {

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 from webbscope import __version__
 from webbscope.db import Database
@@ -18,6 +19,7 @@ from webbscope.errors import ServiceUnavailable
 from webbscope.logs import configure_logging
 from webbscope.services.common.errors import ErrorResponse, install_error_handlers
 from webbscope.services.common.internal import require_service_token
+from webbscope.services.common.metrics import Families, Sampler, install_metrics
 from webbscope.services.common.middleware import RequestIdMiddleware
 from webbscope.settings import Settings
 from webbscope.storage import StorageProvider, make_storage
@@ -59,11 +61,16 @@ def create_service_app(
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
     description: str = "",
+    metric_families: Families | None = None,
+    metric_sample: Sampler | None = None,
+    edge: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
 ) -> FastAPI:
     """Build a service app. `internal=True` (engine, mast) puts every router behind the
     service credential; only `/health` stays open for container health checks. Start-up fails
     with a clear error if the database or storage cannot be reached (after
-    `settings.startup_wait_s`)."""
+    `settings.startup_wait_s`). Every service has `/metrics` (`metric_families` and
+    `metric_sample` add its own); `edge` middleware runs inside the metrics layer, before
+    routing (the backend's tile fast path)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -116,6 +123,9 @@ def create_service_app(
             allow_headers=["*"],
         )
     app.add_middleware(RequestIdMiddleware)
+    for middleware in edge:
+        app.add_middleware(middleware)
+    install_metrics(app, metric_families, metric_sample)
 
     @app.get("/health", tags=["health"], summary="Liveness of this process")
     async def health() -> dict[str, str]:

@@ -30,6 +30,7 @@ from webbscope.jobs.queue import JobQueue
 from webbscope.jobs.worker import JobContext
 from webbscope.library.ingest import add_file
 from webbscope.mast import ArchiveClient, ArchiveProduct, DownloadInterrupted
+from webbscope.services.common.metrics import IMPORT_BYTES
 from webbscope.services.mast.cache import ArchiveFiles, evict
 from webbscope.storage import MAST_PREFIX
 
@@ -109,6 +110,7 @@ async def _download(
                 async for chunk in client.adownload_range(product.download_url, have, None):
                     out.write(chunk)
                     have += len(chunk)
+                    IMPORT_BYTES.inc(len(chunk))
                     await transfer.report(product.filename, have)  # throttled by the context
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
