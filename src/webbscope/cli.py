@@ -171,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="file to write (default: standard output)")
     p.set_defaults(func=_openapi)
 
+    from webbscope.backup.cli import add_parser as add_backup_parser
+
+    add_backup_parser(sub)
+
     p = sub.add_parser("admin", help="manage administrators")
     admin_sub = p.add_subparsers(dest="admin_command", required=True)
     a = admin_sub.add_parser("create", help="create an administrator account")

@@ -57,6 +57,7 @@ def start_stack(
     full_env = {k: v for k, v in os.environ.items() if k != "MONGODB_URI"}
     full_env.update({"WEBBSCOPE_ENV": "test", "LOG_LEVEL": "INFO"})
     full_env.update(env or {})
+    (data_dir / "up.log").unlink(missing_ok=True)  # a restart must not find the last "ready"
     proc = ManagedProcess(
         "webbscope up",
         [
