@@ -178,6 +178,8 @@ fi
 # --- the data root (owned by the containers' uid) ---------------------------------------------
 log "preparing $DIR/data"
 run install -d -m 0750 -o "$CONTAINER_UID" -g "$CONTAINER_UID" "$DIR/data"
+# Backups (scripts/staging.sh backup) are written by the same uid.
+run install -d -m 0750 -o "$CONTAINER_UID" -g "$CONTAINER_UID" "$DIR/backups"
 
 # --- firewall ----------------------------------------------------------------------------------
 # Docker publishes ports through its own iptables rules, past ufw: what the compose overlay

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Operate the staging host over SSH: status, deploy, ssh, stop, start, promote.
+# Operate the staging host over SSH: status, deploy, ssh, stop, start, promote, backup.
 set -euo pipefail
 
 usage() {
@@ -18,6 +18,10 @@ commands:
   promote [--push]
                   tag the deployed images `production` and `prod-<commit>` on the host, and tag
                   the commit `production-<UTC date>` in this checkout (--push: push the tag)
+  backup [--keep N]
+                  `webbscope backup create` in a one-off backend container on the host: the
+                  database and the stored files into $STAGING_DIR/backups, keeping the N newest
+                  (default 14); see docs/operations.md for restoring one
 
 environment:
   STAGING_HOST    user@host to reach over SSH (required), e.g. webbscope@203.0.113.10
@@ -52,7 +56,7 @@ read -r -a SSH_OPTS <<< "${STAGING_SSH_OPTS:-}"
 SSH=(ssh -o BatchMode=yes -o ConnectTimeout=10 "${SSH_OPTS[@]}")
 
 case "$COMMAND" in
-  status|deploy|ssh|stop|start|promote) ;;
+  status|deploy|ssh|stop|start|promote|backup) ;;
   *) echo "staging: unknown command $COMMAND" >&2; usage >&2; exit 2 ;;
 esac
 [ -n "$HOST" ] || die "set STAGING_HOST (user@host), e.g. export STAGING_HOST=webbscope@203.0.113.10"
@@ -132,6 +136,21 @@ EOF
     remote <<'EOF'
 compose up -d --no-build --wait
 compose ps --format 'table {{.Service}}\t{{.Status}}'
+EOF
+    ;;
+
+  backup)
+    KEEP=14
+    if [ "${1:-}" = "--keep" ]; then
+      KEEP="${2:-}"
+      [[ "$KEEP" =~ ^[0-9]+$ ]] || die "--keep needs a number"
+    fi
+    remote <<EOF
+keep=$KEEP
+mkdir -p backups
+compose run --rm --no-deps -T -v "\$PWD/backups:/backups" backend \\
+  webbscope backup create --out /backups --keep "\$keep"
+ls -1 backups | tail -n 3
 EOF
     ;;
 

@@ -153,6 +153,8 @@ def test_staging_requires_host() -> None:
         (["start"], "compose up -d --no-build --wait"),
         (["promote"], "git tag -a production-"),
         (["ssh", "docker", "ps"], "-t ops@staging.invalid"),
+        (["backup"], 'webbscope backup create --out /backups --keep "$keep"'),
+        (["backup", "--keep", "3"], "keep=3"),
     ],
 )
 def test_staging_dry_run(command: list[str], expected: str) -> None:
@@ -162,6 +164,8 @@ def test_staging_dry_run(command: list[str], expected: str) -> None:
     assert expected in result.stdout
     assert "ssh -o BatchMode=yes" in result.stdout
     assert "/srv/webbscope" in result.stdout
+    if command[0] == "backup":
+        assert 'compose run --rm --no-deps -T -v "$PWD/backups:/backups" backend' in result.stdout
     if command[0] not in ("ssh", "promote"):
         assert "docker compose -f docker-compose.yml -f docker-compose.staging.yml" in result.stdout
 
