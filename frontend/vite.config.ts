@@ -1,24 +1,23 @@
 /// <reference types="vitest/config" />
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, URL } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
 const backend = process.env.WEBBSCOPE_BACKEND_URL || 'http://127.0.0.1:5001';
 
-/** The production Content-Security-Policy (nginx sends the same); `vite preview` sends it so the
- *  end-to-end run proves the bundle works under it. The dev server cannot: React's refresh
- *  preamble is an inline script. */
-export const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' blob: data: https:",
-  "connect-src 'self' ws: wss:",
-  "worker-src 'self' blob:",
-  "frame-ancestors 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-].join('; ');
+/** The production Content-Security-Policy, read from nginx's own snippet (one source: nginx, the
+ *  `webbscope up` front door and this preview send the same policy); `vite preview` sends it so a
+ *  run against it proves the bundle works under it. Its WebSocket source is filled in as nginx
+ *  would for a plain-HTTP page. The dev server cannot: React's refresh preamble is an inline script. */
+const SNIPPET = fileURLToPath(new URL('../deploy/nginx/snippets/security-headers.conf', import.meta.url));
+
+export function productionCsp(host = '127.0.0.1:3000'): string {
+  const snippet = readFileSync(SNIPPET, 'utf8');
+  const line = snippet.match(/add_header\s+Content-Security-Policy\s+"([^"]+)"/);
+  if (!line) throw new Error('deploy/nginx/snippets/security-headers.conf has no Content-Security-Policy');
+  return line[1].replaceAll('$ws_scheme', 'ws').replaceAll('$host', host);
+}
 
 const proxy = {
   '/api': { target: backend, changeOrigin: false },
@@ -34,7 +33,8 @@ export default defineConfig({
     port: 3000,
     strictPort: true,
     proxy,
-    headers: { 'Content-Security-Policy': CSP },
+    // The development container mounts only frontend/: no nginx snippet there, and no preview.
+    headers: existsSync(SNIPPET) ? { 'Content-Security-Policy': productionCsp() } : {},
   },
   build: {
     outDir: 'dist',

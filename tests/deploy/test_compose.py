@@ -279,6 +279,8 @@ def test_dependencies_wait_for_health(overlay: str) -> None:
             assert how["condition"] == "service_healthy", f"{name} -> {dep}"
     assert set(cfg["services"]["backend"]["depends_on"]) >= {"mongodb", "engine", "mast"}
     assert "backend" in cfg["services"]["frontend"]["depends_on"]
+    # nginx serves the docs site at /docs/ (deploy/nginx/snippets/app.conf) in every overlay.
+    assert "docs" in cfg["services"]["frontend"]["depends_on"]
 
 
 @pytest.mark.parametrize("overlay", ["dev", "staging", "prod"])

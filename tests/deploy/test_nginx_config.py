@@ -210,9 +210,10 @@ def _prepare(tmp: Path, name: str, upstream: int) -> Nginx:
         s = s.replace("/etc/nginx/certs/", f"{prefix}/certs/")
         snippet.write_text(s)
     ups = snippets / "upstreams.conf"
-    ups.write_text(
-        _sub(ups.read_text(), r"server backend:5000;", f"server 127.0.0.1:{upstream};", "backend")
+    text = _sub(
+        ups.read_text(), r"server backend:5000;", f"server 127.0.0.1:{upstream};", "backend"
     )
+    ups.write_text(_sub(text, r"server docs:8001;", f"server 127.0.0.1:{upstream};", "docs"))
     if https_port is not None:
         _make_cert(prefix / "certs")
     return Nginx(conf=conf, prefix=prefix, http_port=http_port, https_port=https_port)
@@ -506,3 +507,67 @@ def test_prod_nginx_log_has_request_ids(prod: Nginx) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("request id missing from the access log")
+
+
+# ----------------------------------------------------------------------------- docs, CSP source
+
+
+@pytest.mark.parametrize("name", ["staging", "prod"])
+def test_docs_site_is_served_under_docs(name: str, request: pytest.FixtureRequest) -> None:
+    ng: Nginx = request.getfixturevalue(name)
+    port, tls = (ng.https_port, True) if ng.https_port else (ng.http_port, False)
+    assert port is not None
+    moved = _request(port, "/docs", tls=tls)
+    assert moved.status == 301 and moved.headers["Location"].endswith("/docs/")
+    page = _request(port, "/docs/operations/?q=1", tls=tls)
+    assert page.status == 200
+    seen = page.json()  # the stand-in docs server echoes what it was asked
+    assert seen["path"] == "/operations/" and seen["query"] == "q=1"
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'unsafe-inline'" in csp and "frame-ancestors 'none'" in csp
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    if tls:
+        assert page.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    # Only the docs get inline scripts: the app keeps the strict policy.
+    app = _request(port, "/", tls=tls).headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in app
+
+
+def test_metrics_are_not_reachable_through_nginx(staging: Nginx) -> None:
+    for path in ("/metrics", "/api/../metrics", "/hubs/../metrics"):
+        reply = _request(staging.http_port, path)
+        assert INDEX_MARKER in reply.body.decode(), path  # the SPA shell, never proxied
+    # /api/metrics is proxied (the stand-in echoes it); the backend has no such route (its
+    # /metrics is at the root), which tests/integration/test_metrics_prometheus.py checks.
+
+
+def test_csp_follows_the_scheme_a_tls_proxy_reports(staging: Nginx) -> None:
+    behind_tls = _request(staging.http_port, "/", headers={"X-Forwarded-Proto": "https"})
+    assert "connect-src 'self' wss://127.0.0.1" in behind_tls.headers["Content-Security-Policy"]
+    plain = _request(staging.http_port, "/")
+    assert "connect-src 'self' ws://127.0.0.1" in plain.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("name", ["staging", "prod"])
+def test_front_door_sends_the_same_security_headers_as_nginx(
+    name: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """`webbscope up`'s front door reads nginx's snippet: the same CSP, HSTS and companions."""
+    from starlette.testclient import TestClient
+
+    from webbscope.devstack.frontdoor import create_frontdoor
+
+    ng: Nginx = request.getfixturevalue(name)
+    tls = ng.https_port is not None
+    port = ng.https_port if tls else ng.http_port
+    assert port is not None
+    from_nginx = _request(port, "/", tls=tls).headers
+    (tmp_path / "index.html").write_text("<!doctype html><div id=root></div>")
+    base = f"{'https' if tls else 'http'}://127.0.0.1"
+    with TestClient(create_frontdoor(tmp_path, "http://127.0.0.1:9"), base_url=base) as door:
+        from_door = door.get("/").headers
+    for header in ("Content-Security-Policy", "Strict-Transport-Security", "X-Content-Type-Options",
+                   "X-Frame-Options", "Referrer-Policy", "Permissions-Policy",
+                   "Cross-Origin-Opener-Policy"):  # fmt: skip
+        assert from_door.get(header) == from_nginx.get(header), header
+    assert ("Strict-Transport-Security" in from_door) == tls

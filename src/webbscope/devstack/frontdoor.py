@@ -1,6 +1,7 @@
 """The front door of `webbscope up`: the built frontend (`frontend/dist`) with an SPA fallback,
 and `/api` and `/hubs` (WebSocket included) proxied to the backend — what nginx does in
-staging and production, with the same security headers."""
+staging and production, with the same security headers (read from nginx's snippet, see
+`webbscope.devstack.headers`)."""
 
 from __future__ import annotations
 
@@ -18,19 +19,9 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from webbscope.devstack.headers import security_headers
 from webbscope.services.common.client import cookieless
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' blob: data: https:; connect-src 'self' ws: wss:; worker-src 'self' blob:; "
-    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-}
 _HOP = {
     "connection",
     "keep-alive",
@@ -121,6 +112,7 @@ def create_frontdoor(dist: Path, backend: str) -> Starlette:
             await ws.close(code=close_code)
 
     async def static(request: Request) -> Response:
+        headers = security_headers(request.url.scheme, request.headers.get("host", ""))
         rel = request.path_params.get("path", "")
         target = (dist / rel).resolve()
         if rel and target.is_file() and target.is_relative_to(dist):
@@ -129,7 +121,7 @@ def create_frontdoor(dist: Path, backend: str) -> Starlette:
                 "public, max-age=31536000, immutable" if rel.startswith("assets/") else "no-cache"
             )
             return FileResponse(
-                target, media_type=media, headers={**SECURITY_HEADERS, "Cache-Control": cache}
+                target, media_type=media, headers={**headers, "Cache-Control": cache}
             )
         index = dist / "index.html"
         if not index.is_file():
@@ -139,7 +131,7 @@ def create_frontdoor(dist: Path, backend: str) -> Starlette:
                 media_type="text/plain",
             )
         return FileResponse(
-            index, media_type="text/html", headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"}
+            index, media_type="text/html", headers={**headers, "Cache-Control": "no-cache"}
         )
 
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
