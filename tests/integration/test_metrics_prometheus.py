@@ -141,3 +141,30 @@ def test_prometheus_scrapes_every_service_and_queries_answer(
     lag = _value(prometheus, 'webbscope_library_index_lag_seconds{job="backend"}')
     assert lag and lag[0][1] >= 0
     assert _value(prometheus, 'webbscope_library_index_lag_events{job="backend"}')
+
+
+def test_every_dashboard_query_runs_on_series_that_exist(prometheus: Prometheus) -> None:
+    """deploy/grafana's dashboard: each query is valid PromQL and names only scraped metrics."""
+    import re
+
+    dashboard = json.loads(
+        (
+            Path(__file__).resolve().parents[2] / "deploy/grafana/webbscope-dashboard.json"
+        ).read_text()
+    )
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    assert len(exprs) >= 15
+    names = eventually(
+        lambda: set(
+            httpx.get(f"{prometheus.url}/api/v1/label/__name__/values", timeout=10).json()["data"]
+        ),
+        lambda n: "webbscope_hub_clients" in n and "webbscope_render_gate_running" in n,
+        60,
+    )
+    for expr in exprs:
+        query = expr.replace("$backend", "backend")
+        prometheus.query(query)  # raises unless Prometheus accepts it
+        used = {m for m in re.findall(r"\b(webbscope_[a-z_]+|process_[a-z_]+)\b", query)}
+        used = {re.sub(r"_(bucket|count|sum)$", "", m) if m not in names else m for m in used}
+        missing = {m for m in used if m not in names and f"{m}_bucket" not in names}
+        assert not missing, f"{expr}: {missing}"
