@@ -14,9 +14,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import os
 import re
-import shutil
 import socket
 import ssl
 import subprocess
@@ -29,36 +27,21 @@ from typing import Any
 
 import pytest
 
+from tests.support.nginx import Nginx, NginxMissing, check, nginx_binary, prepare, running
+from tests.support.nginx import free_port as _free_port
+from tests.support.nginx import wait_port as _wait_port
+
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
-NGINX_DIR = REPO / "deploy" / "nginx"
 INDEX_MARKER = "<!-- webbscope-spa-shell -->"
 ASSET_NAME = "index-3f9a1c2b.js"
 
 
 def _nginx_binary() -> str:
-    found = shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
-    )
-    if not found:
-        pytest.fail("nginx is not installed (Debian: apt-get install -y nginx)")
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on 127.0.0.1:{port}")
+    try:
+        return nginx_binary()
+    except NginxMissing as exc:
+        pytest.fail(str(exc))
 
 
 # ----------------------------------------------------------------------------- upstream
@@ -125,141 +108,25 @@ def upstream_port() -> Iterator[int]:
 # ----------------------------------------------------------------------------- nginx
 
 
-@dataclass
-class Nginx:
-    conf: Path
-    prefix: Path
-    http_port: int
-    https_port: int | None
-
-
-def _make_cert(certs: Path) -> None:
-    certs.mkdir()
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-nodes", "-newkey", "ec",
-            "-pkeyopt", "ec_paramgen_curve:prime256v1", "-days", "2",
-            "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-            "-keyout", str(certs / "privkey.pem"), "-out", str(certs / "fullchain.pem"),
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    shutil.copy(certs / "fullchain.pem", certs / "chain.pem")
-
-
-def _sub(text: str, pattern: str, replacement: str, what: str) -> str:
-    """Rewrite one thing the test must change; fail if the config no longer contains it."""
-    new, count = re.subn(pattern, replacement, text)
-    assert count, f"config drift: expected to find {what} ({pattern!r})"
-    return new
-
-
 def _prepare(tmp: Path, name: str, upstream: int) -> Nginx:
-    prefix = tmp / name
-    conf_dir = prefix / "conf"
-    shutil.copytree(NGINX_DIR, conf_dir)
-    for sub in ("logs", "html/assets", "acme", "temp"):
-        (prefix / sub).mkdir(parents=True, exist_ok=True)
-    mime = Path("/etc/nginx/mime.types")
-    if mime.exists():
-        shutil.copy(mime, conf_dir / "mime.types")
-    else:
-        (conf_dir / "mime.types").write_text(
-            "types { text/html html; text/css css; application/javascript js; "
-            "application/json json; image/svg+xml svg; }\n"
-        )
-    html = prefix / "html"
+    ng = prepare(tmp, name, [f"127.0.0.1:{upstream}"], f"127.0.0.1:{upstream}")
+    html = ng.prefix / "html"
     (html / "index.html").write_text(
         f"<!doctype html><html><head><title>Webbscope</title></head>"
         f"<body>{INDEX_MARKER}<div id=root></div></body></html>\n"
     )
     (html / "assets" / ASSET_NAME).write_text("console.log('webbscope');\n" * 400)
-
-    conf = conf_dir / f"{name}.conf"
-    text = conf.read_text()
-    user = "user root;" if os.geteuid() == 0 else ""
-    text = _sub(text, r"(?m)^user nginx;", user, "the worker user")
-    text = _sub(text, r"/var/run/nginx\.pid", str(prefix / "nginx.pid"), "the pid path")
-    text = _sub(text, r"/var/log/nginx/", f"{prefix}/logs/", "the error log")
-    temp = prefix / "temp"
-    text = _sub(
-        text,
-        r"(?m)^http \{",
-        "http {\n"
-        + "".join(
-            f"    {kind}_temp_path {temp}/{kind};\n"
-            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-        ),
-        "the http block",
-    )
-    http_port = _free_port()
-    text = _sub(text, r"listen 3000 ", f"listen 127.0.0.1:{http_port} ", "listen 3000")
-    https_port = None
-    if "listen 443" in text:
-        https_port = _free_port()
-        text = _sub(text, r"listen 443 ", f"listen 127.0.0.1:{https_port} ", "listen 443")
-        text = _sub(text, r"/var/www/acme", str(prefix / "acme"), "the ACME webroot")
-    conf.write_text(text)
-
-    snippets = conf_dir / "snippets"
-    for snippet in snippets.glob("*.conf"):
-        s = snippet.read_text()
-        s = s.replace("/var/log/nginx/", f"{prefix}/logs/")
-        s = s.replace("/usr/share/nginx/html", str(html))
-        s = s.replace("/etc/nginx/certs/", f"{prefix}/certs/")
-        snippet.write_text(s)
-    ups = snippets / "upstreams.conf"
-    text = _sub(
-        ups.read_text(), r"server backend:5000;", f"server 127.0.0.1:{upstream};", "backend"
-    )
-    ups.write_text(_sub(text, r"server docs:8001;", f"server 127.0.0.1:{upstream};", "docs"))
-    if https_port is not None:
-        _make_cert(prefix / "certs")
-    return Nginx(conf=conf, prefix=prefix, http_port=http_port, https_port=https_port)
+    return ng
 
 
 def _nginx_test(ng: Nginx) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            _nginx_binary(), "-t", "-c", str(ng.conf), "-p", str(ng.prefix),
-            "-e", str(ng.prefix / "logs" / "startup.log"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )  # fmt: skip
+    _nginx_binary()
+    return check(ng)
 
 
-@contextlib.contextmanager
-def _running(ng: Nginx) -> Iterator[Nginx]:
-    checked = _nginx_test(ng)
-    assert checked.returncode == 0, checked.stderr
-    proc = subprocess.Popen(
-        [
-            _nginx_binary(), "-c", str(ng.conf), "-p", str(ng.prefix),
-            "-e", str(ng.prefix / "logs" / "startup.log"), "-g", "daemon off;",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        for port in (ng.http_port, ng.https_port):
-            if port is not None:
-                try:
-                    _wait_port(port)
-                except TimeoutError:
-                    proc.kill()
-                    _, err = proc.communicate(timeout=5)
-                    raise AssertionError(f"nginx did not start: {err.decode()}") from None
-        yield ng
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+def _running(ng: Nginx) -> contextlib.AbstractContextManager[Nginx]:
+    _nginx_binary()
+    return running(ng)
 
 
 @pytest.fixture(scope="module")
