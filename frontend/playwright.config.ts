@@ -12,6 +12,15 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+/**
+ * Two projects. `front-door`: every spec against `webbscope up`'s front door (plain HTTP, the
+ * production CSP read from nginx's snippet). `tls`: the journey again, through the real nginx with
+ * the production configuration (deploy/nginx/prod.conf: TLS with a self-signed certificate, HSTS,
+ * the CSP, the WebSocket upgrade), started by global-setup.ts. A run against an already running
+ * stack (E2E_BASE_URL) has the TLS project only when E2E_TLS_BASE_URL is given too.
+ */
+const tlsProject = !process.env.E2E_BASE_URL || process.env.E2E_TLS_BASE_URL;
+
 export default defineConfig({
   testDir: './e2e',
   testMatch: /.*\.spec\.ts/,
@@ -23,6 +32,12 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   reporter: [['list']],
   outputDir: '../test-artifacts/playwright',
+  projects: [
+    { name: 'front-door', testMatch: /.*\.spec\.ts/ },
+    ...(tlsProject
+      ? [{ name: 'tls', testMatch: /journey\.spec\.ts/, use: { baseURL: process.env.E2E_TLS_BASE_URL, ignoreHTTPSErrors: true } }]
+      : []),
+  ],
   use: {
     baseURL: process.env.E2E_BASE_URL,
     headless: true,

@@ -148,3 +148,31 @@ export async function startStack(): Promise<Stack> {
     throw err;
   }
 }
+
+/**
+ * The production front door: the real nginx with deploy/nginx/prod.conf (TLS on a self-signed
+ * certificate, HSTS, the production CSP, the WebSocket upgrade) serving frontend/dist and proxying
+ * to the stack's backend. Run by tests/support/nginx.py, the same code the nginx tests use.
+ */
+export async function startTlsFrontDoor(backendUrl: string): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
+  const root = mkdtempSync(join(tmpdir(), 'webbscope-e2e-nginx-'));
+  const python = process.env.WEBBSCOPE_PYTHON || join(REPO_DIR, '.venv/bin/python');
+  const args = ['-m', 'tests.support.nginx', '--conf', 'prod', '--root', root, '--html', join(FRONTEND_DIR, 'dist'), '--backend', new URL(backendUrl).host];
+  const proc = spawn(python, args, { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stopIt = async () => {
+    await stop(proc, 'SIGTERM');
+    rmSync(root, { recursive: true, force: true });
+  };
+  try {
+    let out = '';
+    proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+    await waitForLine(proc, 'ready', 60_000, 'nginx (prod.conf)');
+    await new Promise((r) => setTimeout(r, 50));
+    const https = out.match(/https=(\d+)/);
+    if (!https) throw new Error(`nginx helper did not report its TLS port: ${out}`);
+    return { baseUrl: `https://127.0.0.1:${https[1]}`, stop: stopIt };
+  } catch (err) {
+    await stopIt();
+    throw err;
+  }
+}
