@@ -38,7 +38,7 @@ PENDING_SETTINGS = {"DASK_SCHEDULER_ADDRESS"}
 
 @functools.cache
 def _kustomize() -> str:
-    venv = Path(os.environ.get("VENV", REPO / ".venv"))
+    venv = REPO / os.environ.get("VENV", ".venv")  # an absolute VENV stays as it is
     result = subprocess.run(
         ["bash", "scripts/build-go-tool.sh", "kustomize"],
         cwd=REPO,

@@ -173,6 +173,7 @@ def install_metrics(
         "/metrics",
         summary="Prometheus metrics (internal: Bearer METRICS_TOKEN; never proxied)",
         response_class=Response,
+        include_in_schema=False,  # not part of the public API (nor of its typed client)
     )
     async def metrics(request: Request) -> Response:
         _authorised(request)
