@@ -44,7 +44,11 @@ def admin(api_stack: RunningStack) -> ApiUser:
     user = register(api_stack.url("backend"), "admin", login=False)
     subprocess.run(
         [sys.executable, "-m", "webbscope", "admin", "promote", user.username],
-        env={"MONGODB_URI": api_stack.mongodb_uri, "PATH": "/usr/bin:/bin", "WEBBSCOPE_ENV": "test"},
+        env={
+            "MONGODB_URI": api_stack.mongodb_uri,
+            "PATH": "/usr/bin:/bin",
+            "WEBBSCOPE_ENV": "test",
+        },
         check=True,
         capture_output=True,
     )
