@@ -163,3 +163,31 @@ def test_a_finished_job_s_records_are_listed_at_once(
     asyncio.run(
         _thumbnail_then_list(api_stack, alice, demo_dir / "jw02731-o002_t017_miri_f770w_i2d.fits")
     )
+
+
+def test_every_path_that_adds_jobs_is_refused_at_the_active_limit(
+    alice: ApiUser, api_stack: RunningStack, i2d: Path
+) -> None:
+    """Uploads (which queue a thumbnail per record) and retries used to bypass the limit."""
+    # 50 jobs (JOBS_MAX_ACTIVE_PER_USER) of a type no worker serves: they stay queued.
+    jobs = [asyncio.run(enqueue(api_stack, alice, "test.idle", {})) for _ in range(50)]
+    try:
+        r = alice.upload(i2d)
+        assert r.status_code == 429, r.text
+        error = r.json()["error"]
+        assert error["code"] == "job_limit"
+        assert error["details"]["setting"] == "JOBS_MAX_ACTIVE_PER_USER"
+        assert "JOBS_MAX_ACTIVE_PER_USER" in error["message"] and r.headers["retry-after"]
+        assert alice.get("/api/records", params={"owner": "me"}).json()["total"] == 0
+        # A retry makes a finished job active again: refused the same way.
+        assert alice.post(f"/api/jobs/{jobs[0].id}/cancel").status_code == 200
+        asyncio.run(enqueue(api_stack, alice, "test.idle", {}))
+        retried = alice.post(f"/api/jobs/{jobs[0].id}/retry")
+        assert retried.status_code == 429
+        assert retried.json()["error"]["details"]["setting"] == "JOBS_MAX_ACTIVE_PER_USER"
+    finally:
+        for job in alice.get("/api/jobs", params={"status": "queued", "limit": 200}).json()[
+            "items"
+        ]:
+            alice.post(f"/api/jobs/{job['id']}/cancel")
+    assert alice.upload(i2d).status_code == 201  # under the limit again
