@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from bson import ObjectId
 
+from tests.support.faults import CuttingProxy
 from webbscope.db import Database
 from webbscope.db.events import EventLog, EventReader
 from webbscope.devstack.wiredb import WireDB
 from webbscope.domain.jobs import JobError, JobStatus, Progress
 from webbscope.errors import Conflict, TooManyRequests
 from webbscope.jobs import JobLimits, JobQueue
+from webbscope.jobs.worker import JobContext
+from webbscope.settings import load_settings
+from webbscope.storage import make_storage
 
 pytestmark = pytest.mark.integration
 
@@ -340,3 +345,31 @@ async def test_a_missed_heartbeat_shows_the_job_waiting_for_a_worker(
     await expire(queue, job.id)
     [reaped] = await queue.reap()
     assert reaped.status is JobStatus.queued and not reaped.waiting_for_worker
+
+
+async def test_a_progress_write_rides_out_a_dropped_connection(
+    wiredb: WireDB, tmp_path: Path
+) -> None:
+    """A progress write that lost its connection (AutoReconnect) used to fail the attempt."""
+    proxy = CuttingProxy(wiredb.host, wiredb.port)
+    port = await proxy.start()
+    name = f"blip_{ObjectId()}"
+    db = Database(f"mongodb://127.0.0.1:{port}", name)
+    try:
+        queue = JobQueue(db)
+        job = await queue.enqueue("a", "u1")
+        claimed = await queue.claim("w1", ["a"], 30)
+        assert claimed is not None
+        settings = load_settings(environment="test", DATA_DIR=str(tmp_path))
+        ctx = JobContext(claimed, queue, "w1", db, make_storage(settings), settings)
+        await ctx.progress(fraction=0.1, stage="starting")
+        proxy.cut_next(b"findAndModify")  # the next write is lost in flight
+        await ctx.progress(fraction=0.5, stage="halfway")
+        assert proxy.cuts == 1
+        written = await queue.get(job.id)
+        assert written.progress.fraction == 0.5 and written.progress.stage == "halfway"
+        assert written.status is JobStatus.running
+    finally:
+        await db.client.drop_database(name)
+        await db.close()
+        await proxy.close()
