@@ -21,13 +21,15 @@ import socket
 import ssl
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.wait import eventually
+from webbscope.devstack.process import free_port, port_open
 
 pytestmark = pytest.mark.integration
 
@@ -46,19 +48,8 @@ def _nginx_binary() -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on 127.0.0.1:{port}")
+def _wait_port(port: int) -> None:
+    eventually(lambda: port_open("127.0.0.1", port), bool)
 
 
 # ----------------------------------------------------------------------------- upstream
@@ -107,7 +98,7 @@ async def _echo_app(scope, receive, send):  # type: ignore[no-untyped-def]
 def upstream_port() -> Iterator[int]:
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         _echo_app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
     )
@@ -193,11 +184,11 @@ def _prepare(tmp: Path, name: str, upstream: int) -> Nginx:
         ),
         "the http block",
     )
-    http_port = _free_port()
+    http_port = free_port()
     text = _sub(text, r"listen 3000 ", f"listen 127.0.0.1:{http_port} ", "listen 3000")
     https_port = None
     if "listen 443" in text:
-        https_port = _free_port()
+        https_port = free_port()
         text = _sub(text, r"listen 443 ", f"listen 127.0.0.1:{https_port} ", "listen 443")
         text = _sub(text, r"/var/www/acme", str(prefix / "acme"), "the ACME webroot")
     conf.write_text(text)
@@ -499,10 +490,7 @@ def test_prod_websocket_upgrade_on_hubs(prod: Nginx) -> None:
 
 def test_prod_nginx_log_has_request_ids(prod: Nginx) -> None:
     _request(prod.http_port, "/x", headers={"X-Request-ID": "trace-me-7"})
-    deadline = time.monotonic() + 3
     log = prod.prefix / "logs" / "access.log"
-    while time.monotonic() < deadline:
-        if log.exists() and "id=trace-me-7" in log.read_text():
-            return
-        time.sleep(0.05)
-    raise AssertionError("request id missing from the access log")
+    eventually(
+        lambda: log.read_text() if log.exists() else "", lambda text: "id=trace-me-7" in text
+    )

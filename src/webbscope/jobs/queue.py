@@ -313,9 +313,10 @@ class JobQueue:
                     continue
                 job = await self._take(entry, type_, worker, lease_s)
                 if job is not None:
-                    await self.owners.update_one(
-                        {"_id": owner}, {"$set": {"served_at": _now()}}, upsert=True
-                    )
+                    if len(owners) > 1 or owner not in served:  # alone, no turn to record
+                        await self.owners.update_one(
+                            {"_id": owner}, {"$set": {"served_at": _now()}}, upsert=True
+                        )
                     return job
         return None
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +13,7 @@ import httpx
 import psutil
 import pytest
 
+from tests.support.wait import eventually_async
 from webbscope.db import Database
 from webbscope.db.events import EventReader
 from webbscope.devstack.process import ManagedProcess, free_port
@@ -73,13 +72,7 @@ def start_worker(wiredb: WireDB, dbname: str, tmp_path: Path) -> Iterator:  # ty
 
 
 async def _wait(queue: JobQueue, job_id: str, pred, limit_s: float = 30) -> Job:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        job = await queue.get(job_id)
-        if pred(job):
-            return job
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"job {job_id} never reached the state: {await queue.get(job_id)}")
+    return await eventually_async(lambda: queue.get(job_id), pred, within=limit_s)
 
 
 @pytest.fixture
