@@ -12,8 +12,10 @@ Four collections:
   stalled, and cancel flag. Who holds a job is decided here, by conditional updates on this
   small collection: only the holder can renew, finish or give back a job, and the reaper takes
   over an expired lease by deleting its entry.
-- `job_owners`: when each owner last had a job claimed. Claims serve owners round-robin (the
-  least recently served first), so one user's long queue never starves another's.
+- `job_lanes`: one small document per job type and owner with queued jobs of that type, and
+  when that lane was last served. Claims read the lanes (never the whole queue) and serve
+  owners round-robin (the least recently served first), so one user's long queue never starves
+  another's.
 
 Limits: `JOBS_MAX_ACTIVE_PER_USER` refuses (429 `job_limit`) a request that would add a job;
 `JOBS_MAX_RUNNING_PER_USER` and `JOBS_MAX_COMPUTE` make jobs wait in the queue. Jobs the system
@@ -58,7 +60,7 @@ class JobLimits:
 #: worker until the lease runs out and the reaper queues it again.
 STALE_FRACTION = 0.5
 
-_NEVER = datetime.min.replace(tzinfo=UTC)
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _now() -> datetime:
@@ -81,7 +83,7 @@ class JobQueue:
         self.db = db
         self.coll = db.collection("jobs")
         self.running = db.collection("job_running")
-        self.owners = db.collection("job_owners")
+        self.lanes = db.collection("job_lanes")
         self.events = EventLog(db, "job")
         self.limits = limits or JobLimits()
 
@@ -121,9 +123,25 @@ class JobQueue:
         return doc
 
     async def _add_entry(self, doc: Document) -> None:
+        """Queue a job: its entry first, then its owner's lane (see `_close_lane`)."""
         entry = {k: doc[k] for k in ("owner_id", "compute", "created_at")}
         with contextlib.suppress(DuplicateKeyError):  # already queued (a sweep raced us)
             await self.entries(doc["type"]).insert_one({"_id": doc["_id"], **entry})
+        await self._open_lane(doc["type"], doc["owner_id"])
+
+    async def _open_lane(self, type_: str, owner_id: str) -> None:
+        await self.lanes.update_one(
+            {"_id": _lane_id(type_, owner_id)},
+            {"$setOnInsert": {"type": type_, "owner_id": owner_id, "served_at": _NEVER}},
+            upsert=True,
+        )
+
+    async def _close_lane(self, lane: Document) -> None:
+        """Remove a lane found empty. An entry queued meanwhile is seen by the check after the
+        delete (a queue writes its entry before its lane), and reopens it."""
+        await self.lanes.delete_one({"_id": lane["_id"]})
+        if await self.entries(lane["type"]).find_one({"owner_id": lane["owner_id"]}) is not None:
+            await self._open_lane(lane["type"], lane["owner_id"])
 
     # -- the API side ----------------------------------------------------------------------
 
@@ -289,33 +307,30 @@ class JobQueue:
         async for r in self.running.find({}):
             per_owner[r["owner_id"]] = per_owner.get(r["owner_id"], 0) + 1
             compute += 1 if r.get("compute") else 0
-        waiting: set[str] = set()
-        for t in types:
-            waiting.update(await self.entries(t).distinct("owner_id"))
-        owners = [o for o in waiting if per_owner.get(o, 0) < self.limits.max_running_per_user]
-        if not owners:
-            return None
-        served = {
-            d["_id"]: d["served_at"] async for d in self.owners.find({"_id": {"$in": owners}})
-        }
-        owners.sort(key=lambda o: (served.get(o, _NEVER), o))
+        lanes: dict[str, list[Document]] = {}
+        async for lane in self.lanes.find({"type": {"$in": types}}):
+            if per_owner.get(lane["owner_id"], 0) < self.limits.max_running_per_user:
+                lanes.setdefault(lane["owner_id"], []).append(lane)
+        owners = sorted(lanes, key=lambda o: (max(ln["served_at"] for ln in lanes[o]), o))
         for owner in owners:
-            heads: list[tuple[Document, str]] = []
-            for t in types:
+            heads: list[tuple[Document, Document]] = []
+            for lane in lanes[owner]:
                 # The owner's entries in insertion order (the `owner` index keeps it on
                 # MongoDB): their oldest queued job of this type.
-                head = await self.entries(t).find_one({"owner_id": owner})
-                if head is not None:
-                    heads.append((head, t))
+                head = await self.entries(lane["type"]).find_one({"owner_id": owner})
+                if head is None:
+                    await self._close_lane(lane)
+                else:
+                    heads.append((head, lane))
             heads.sort(key=lambda h: (h[0]["created_at"], h[0]["_id"]))
-            for entry, type_ in heads:
+            for entry, lane in heads:
                 if entry.get("compute") and compute >= self.limits.max_compute:
                     continue
-                job = await self._take(entry, type_, worker, lease_s)
+                job = await self._take(entry, lane["type"], worker, lease_s)
                 if job is not None:
-                    if len(owners) > 1 or owner not in served:  # alone, no turn to record
-                        await self.owners.update_one(
-                            {"_id": owner}, {"$set": {"served_at": _now()}}, upsert=True
+                    if len(owners) > 1 or lane["served_at"] == _NEVER:  # alone: no turn to keep
+                        await self.lanes.update_one(
+                            {"_id": lane["_id"]}, {"$set": {"served_at": _now()}}
                         )
                     return job
         return None
@@ -584,10 +599,18 @@ class JobQueue:
         return int(gone.deleted_count)
 
     async def _in_place(self, doc: Document) -> bool:
-        """Whether an active job has the entry its status needs."""
+        """Whether an active job has the entries its status needs."""
         if doc["status"] == JobStatus.queued.value:
-            return await self.entries(doc["type"]).find_one({"_id": doc["_id"]}) is not None
+            lane = _lane_id(doc["type"], doc["owner_id"])
+            return (
+                await self.entries(doc["type"]).find_one({"_id": doc["_id"]}) is not None
+                and await self.lanes.find_one({"_id": lane}) is not None
+            )
         return await self.running.find_one({"_id": doc["_id"]}) is not None
+
+
+def _lane_id(type_: str, owner_id: str) -> str:
+    return f"{type_}|{owner_id}"
 
 
 async def _pause() -> None:

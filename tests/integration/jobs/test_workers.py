@@ -13,7 +13,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.support.wait import eventually_async
+from tests.support.wait import eventually, eventually_async
 from webbscope.db import Database
 from webbscope.db.events import EventReader
 from webbscope.devstack.process import ManagedProcess, free_port
@@ -177,9 +177,10 @@ async def test_a_dead_worker_s_job_shows_waiting_for_a_worker(
     """It used to show `running` with frozen progress until the lease ran out."""
     reader = await EventReader.at_head(queue.events)
     job = await queue.enqueue("diagnostic.sleep", "u1", {"seconds": 60, "steps": 60})
-    first = start_worker(types="diagnostic.sleep", lease=8)
+    first = start_worker(types="diagnostic.sleep", lease=12)
     await _wait(queue, job.id, lambda j: j.status is JobStatus.running and j.progress.fraction > 0)
-    start_worker(types="diagnostic.cpu", lease=8)  # its reaper watches; it never takes this job
+    watcher = start_worker(types="diagnostic.cpu", lease=12)  # reaps; never takes this job
+    eventually(watcher.log_tail, lambda log: "serving" in log, timeout=60)
     first.kill()
     waiting = await _wait(queue, job.id, lambda j: j.waiting_for_worker, limit_s=30)
     assert waiting.status is JobStatus.running  # the lease has not run out yet
