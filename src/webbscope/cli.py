@@ -103,7 +103,9 @@ def _openapi(args: argparse.Namespace) -> int:
     import json
 
     module, _, factory = SERVICES[args.service][0].partition(":")
-    app = getattr(importlib.import_module(module), factory)()
+    # The document depends on no setting or secret: build it wherever the command runs (a
+    # checkout without WEBBSCOPE_ENV would otherwise be refused as a production without secrets).
+    app = getattr(importlib.import_module(module), factory)(load_settings(environment="test"))
     text = json.dumps(app.openapi(), indent=2, sort_keys=True) + "\n"
     if args.out:
         Path(args.out).write_text(text)

@@ -1,7 +1,9 @@
 """The one settings object, read from the environment and an optional `.env` file.
 
-Every variable is documented in `.env.example`. Outside development the services refuse to
-start while a secret is missing or still has its development default.
+Every variable is documented in `.env.example`. `WEBBSCOPE_ENV` defaults to `production`, so a
+deployment that forgets it fails closed: outside development and test the services refuse to
+start while a secret is missing or still has its development default. Only `webbscope up` and the
+development compose overlay set `development`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 if TYPE_CHECKING:
     from webbscope.jobs.queue import JobLimits
 
-#: Development defaults. They make `make up` work out of the box and are refused elsewhere.
+#: Development defaults. They make `make up` work out of the box and are refused outside
+#: development and test.
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
 DEV_SERVICE_TOKEN = "dev-only-service-token-change-me-0123456789"
 _DEV_SECRETS = {DEV_JWT_SECRET, DEV_SERVICE_TOKEN}
@@ -43,7 +46,7 @@ class Settings(BaseSettings):
         populate_by_name=True,
     )
 
-    environment: Environment = Field(Environment.development, alias="WEBBSCOPE_ENV")
+    environment: Environment = Field(Environment.production, alias="WEBBSCOPE_ENV")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="LOG_LEVEL")
 
     # Secrets
@@ -148,6 +151,11 @@ class Settings(BaseSettings):
                         f"{name} must be set to a non-default secret when "
                         f"WEBBSCOPE_ENV={self.environment.value}"
                     )
+            if problems and "environment" not in self.model_fields_set:
+                problems.append(
+                    "WEBBSCOPE_ENV is not set, so production rules apply (a local development "
+                    "run sets WEBBSCOPE_ENV=development; `webbscope up` does it for you)"
+                )
         if len(self.jwt_secret.get_secret_value().encode()) < 32:
             problems.append("JWT_SECRET must be at least 32 bytes")
         if len(self.service_token.get_secret_value().encode()) < 32:

@@ -196,7 +196,7 @@ def test_e2e_publishes_only_the_frontend_on_loopback() -> None:
     assert published(resolved("e2e")) == {("frontend", "127.0.0.1", "3000", 3000)}
 
 
-def test_base_publishes_nothing() -> None:
+def _base_alone() -> dict[str, Any]:
     result = subprocess.run(
         [_compose_binary(), "--project-directory", str(REPO), "--env-file", "/dev/null",
          "-f", str(REPO / BASE), "--profile", "s3", "config", "--format", "json"],
@@ -204,7 +204,19 @@ def test_base_publishes_nothing() -> None:
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(_env_dir())},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert published(json.loads(result.stdout)) == set()
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_base_publishes_nothing() -> None:
+    assert published(_base_alone()) == set()
+
+
+def test_base_leaves_the_environment_to_the_services_default_production() -> None:
+    """Only the development overlay chooses development: the base file alone (a deployment that
+    forgets its overlay) runs with the services' default, production, which needs real secrets."""
+    cfg = _base_alone()
+    for name in PYTHON_SERVICES:
+        assert "WEBBSCOPE_ENV" not in (cfg["services"][name].get("environment") or {})
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ import pytest
 from tests.support.nginx import Nginx, NginxMissing, check, nginx_binary, prepare, running
 from tests.support.nginx import free_port as _free_port
 from tests.support.nginx import wait_port as _wait_port
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -367,13 +368,10 @@ def test_prod_websocket_upgrade_on_hubs(prod: Nginx) -> None:
 
 def test_prod_nginx_log_has_request_ids(prod: Nginx) -> None:
     _request(prod.http_port, "/x", headers={"X-Request-ID": "trace-me-7"})
-    deadline = time.monotonic() + 3
     log = prod.prefix / "logs" / "access.log"
-    while time.monotonic() < deadline:
-        if log.exists() and "id=trace-me-7" in log.read_text():
-            return
-        time.sleep(0.05)
-    raise AssertionError("request id missing from the access log")
+    eventually(
+        lambda: log.read_text() if log.exists() else "", lambda text: "id=trace-me-7" in text
+    )
 
 
 # ----------------------------------------------------------------------------- docs, CSP source

@@ -3,8 +3,6 @@ API tests of a session."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,12 +40,8 @@ def bob(api_stack: RunningStack) -> ApiUser:
 @pytest.fixture
 def admin(api_stack: RunningStack) -> ApiUser:
     user = register(api_stack.url("backend"), "admin", login=False)
-    subprocess.run(
-        [sys.executable, "-m", "webbscope", "admin", "promote", user.username],
-        env={"MONGODB_URI": api_stack.mongodb_uri, "PATH": "/usr/bin:/bin"},
-        check=True,
-        capture_output=True,
-    )
+    promoted = api_stack.run_admin("promote", user.username)
+    assert promoted.returncode == 0, promoted.stderr
     from tests.support.api import sign_in
 
     sign_in(user)

@@ -131,6 +131,25 @@ def test_production_refuses_default_secrets() -> None:
     assert "JWT_SECRET must be set to a non-default secret" in r.stderr
 
 
+def test_a_service_without_environment_or_secrets_refuses_to_start(tmp_path: Path) -> None:
+    """A deployment that forgets WEBBSCOPE_ENV fails closed: production rules, no secrets."""
+    unset = ("WEBBSCOPE_ENV", "JWT_SECRET", "INTERNAL_SERVICE_TOKEN")
+    r = subprocess.run(
+        [sys.executable, "-m", "webbscope", "serve", "backend", "--port", str(free_port())],
+        env={k: v for k, v in os.environ.items() if k not in unset},
+        cwd=tmp_path,  # no .env here
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2, r.stderr
+    assert "JWT_SECRET must be set to a non-default secret when WEBBSCOPE_ENV=production" in (
+        r.stderr
+    )
+    assert "INTERNAL_SERVICE_TOKEN must be set" in r.stderr
+    assert "WEBBSCOPE_ENV is not set, so production rules apply" in r.stderr
+
+
 def test_unreachable_database_at_start_up_is_named(tmp_path: Path) -> None:
     r = _serve(
         {

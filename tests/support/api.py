@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.wait import eventually
+
 _addresses = itertools.count(1)
 PASSWORD = "correct horse battery staple"
 
@@ -76,3 +78,18 @@ def sign_in(user: ApiUser) -> None:
     )
     assert r.status_code == 200, r.text
     user.token = r.json()["access_token"]
+
+
+FINAL = ("succeeded", "failed", "cancelled")
+
+
+def wait_job(user: ApiUser, job_id: str, final: bool = True, timeout: float = 30) -> dict[str, Any]:
+    """The job as `GET /api/jobs/{id}` shows it once it has finished (or, `final=False`, at
+    once)."""
+    job: dict[str, Any] = eventually(
+        lambda: user.get(f"/api/jobs/{job_id}").json(),
+        lambda j: not final or j["status"] in FINAL,
+        timeout=timeout,
+        every=0.1,
+    )
+    return job

@@ -46,6 +46,17 @@ class RunningStack:
     def mongodb_uri(self) -> str:
         return f"mongodb://127.0.0.1:{self.ports['database']}"
 
+    def run_admin(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`webbscope admin ...` against this stack's database, as an operator runs it."""
+        return subprocess.run(
+            [sys.executable, "-m", "webbscope", "admin", *args],
+            env={"MONGODB_URI": self.mongodb_uri, "PATH": "/usr/bin:/bin", "WEBBSCOPE_ENV": "test"},
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
 
 def start_stack(
     data_dir: Path,

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from webbscope.settings import DEV_JWT_SECRET, Environment, SettingsError, load_settings
@@ -19,6 +21,17 @@ def test_outside_development_default_secrets_are_refused(env: str) -> None:
     msg = str(info.value)
     assert "JWT_SECRET must be set to a non-default secret" in msg
     assert "INTERNAL_SERVICE_TOKEN must be set" in msg
+
+
+def test_without_an_environment_production_rules_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WEBBSCOPE_ENV", raising=False)
+    monkeypatch.chdir(Path(__file__).parent)  # no .env here
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert "WEBBSCOPE_ENV=production" in str(info.value)
+    assert "WEBBSCOPE_ENV is not set" in str(info.value)
+    s = load_settings(jwt_secret=STRONG, service_token=STRONG + "y")
+    assert s.environment is Environment.production and not s.is_development
 
 
 def test_production_with_real_secrets_loads() -> None:
@@ -50,8 +63,6 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_env_example_documents_every_variable() -> None:
-    from pathlib import Path
-
     from webbscope.settings import Settings
 
     text = (Path(__file__).parents[2] / ".env.example").read_text()

@@ -8,8 +8,9 @@ MongoDB and on the development wire-protocol server alike (which looks up only s
 ObjectId `_id`s without reading the whole collection). A reader that meets a gap (a number
 allocated but not yet written) waits for it briefly, then moves on, so a writer that died
 between the two steps cannot stall the log; it keeps looking for the skipped number for a
-while and delivers it late if it appears (events carry whole snapshots with `updated_at`, so
-a consumer can drop one older than what it has).
+while and delivers it late if it appears (job events carry whole snapshots with a `version`
+that every write of the job increments, so a consumer can drop one older than what it has;
+record events only name the record, which the consumer reads again).
 """
 
 from __future__ import annotations

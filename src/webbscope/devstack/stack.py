@@ -37,15 +37,15 @@ class StackPorts:
         return BASE_PORTS[name] + self.offset
 
 
-def _database_configured() -> bool:
-    """True when MONGODB_URI is set in the environment or in `.env`."""
-    if os.environ.get("MONGODB_URI"):
+def _configured(name: str) -> bool:
+    """True when `name` is set in the environment or in `.env`."""
+    if os.environ.get(name):
         return True
     env_file = Path(".env")
     if env_file.is_file():
         for line in env_file.read_text().splitlines():
             key, _, value = line.partition("=")
-            if key.strip() == "MONGODB_URI" and value.strip():
+            if key.strip() == name and value.strip():
                 return True
     return False
 
@@ -64,6 +64,10 @@ def _wait_http(proc: ManagedProcess, url: str, timeout: float, want: int = 200) 
 def run_stack(
     data_dir: Path, port_offset: int = 0, host: str = "127.0.0.1", offline_archive: bool = False
 ) -> int:
+    if not _configured("WEBBSCOPE_ENV"):
+        # The one place besides the development compose overlay that chooses development (its
+        # built-in secrets): everywhere else the default is production, which fails closed.
+        os.environ["WEBBSCOPE_ENV"] = "development"
     settings = load_settings()  # a bad setting stops us before anything starts
     ports = StackPorts(port_offset)
     data_dir = data_dir.resolve()
@@ -77,7 +81,7 @@ def run_stack(
     started: list[ManagedProcess] = []
     try:
         wanted = ["backend", "engine", "mast"]
-        if not _database_configured():
+        if not _configured("MONGODB_URI"):
             wanted.append("database")
         frontend = (DIST / "index.html").is_file()
         if frontend:

@@ -59,7 +59,13 @@ class Job(BaseModel):
     max_attempts: int = 3
     lease: Lease | None = None
     cancel_requested: bool = False
+    #: Running, but its worker stopped renewing the lease (it probably died): the job waits for
+    #: another worker, which takes it over once the lease runs out.
+    waiting_for_worker: bool = False
     compute: bool = False
+    #: Incremented by every write of the job, in the same atomic update: the order of its states
+    #: (timestamps are not, when two writes fall in the same millisecond or render differently).
+    version: int = 0
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None

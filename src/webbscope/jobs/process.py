@@ -4,12 +4,19 @@
 fork server (numpy and astropy preloaded, so a start costs milliseconds). `report(fraction,
 message)` inside the child sends progress back. Cancelling the awaiting task terminates the
 child (SIGTERM, then SIGKILL after a second): a loop that never checks a flag still stops.
+
+The fork server and its children live in a process group of their own (`_forkserver`), so a
+signal sent to the worker's group stops the worker, which then ends its children itself; a child
+is killed when the fork server exits, which it does when the worker does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import multiprocessing as mp
+import signal
+import sys
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -25,11 +32,22 @@ def _context() -> Any:
     global _CTX
     if _CTX is None:
         _CTX = mp.get_context("forkserver")
-        _CTX.set_forkserver_preload(["numpy", "astropy.io.fits", "webbscope.errors"])
+        _CTX.set_forkserver_preload(
+            ["webbscope.jobs._forkserver", "numpy", "astropy.io.fits", "webbscope.errors"]
+        )
     return _CTX
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent (the fork server) exits."""
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL))
+
+
 def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    _die_with_parent()
+
     def report(fraction: float, message: str | None = None) -> None:
         conn.send(("progress", float(fraction), message))
 

@@ -1,16 +1,26 @@
 """The job queue: enqueue, claim with a lease, heartbeat, progress, finish, cancel, retry and
 reap — every state change an atomic single-document operation, published to the event log.
 
-Three collections:
+Four collections:
 
 - `jobs` holds every job and is the source of truth for what a user sees. It is only ever
-  updated by `_id` (cheap everywhere, whatever its size).
+  updated by `_id` (cheap everywhere, whatever its size), and every update increments the
+  job's `version` in the same operation, so the states of a job are totally ordered.
 - `job_queue.<type>`: one entry per queued job of that type. Claiming deletes an entry; the
   delete is atomic, so exactly one worker wins a job.
-- `job_running`: one entry per running job — its worker, lease expiry and cancel flag. Who
-  holds a job is decided here, by conditional updates on this small collection: only the
-  holder can renew, finish or give back a job, and the reaper takes over an expired lease by
-  deleting its entry.
+- `job_running`: one entry per running job — its worker, lease expiry, when it counts as
+  stalled, and cancel flag. Who holds a job is decided here, by conditional updates on this
+  small collection: only the holder can renew, finish or give back a job, and the reaper takes
+  over an expired lease by deleting its entry.
+- `job_lanes`: one small document per job type and owner with queued jobs of that type, and
+  when that lane was last served. Claims read the lanes (never the whole queue) and serve
+  owners round-robin (the least recently served first), so one user's long queue never starves
+  another's.
+
+Limits: `JOBS_MAX_ACTIVE_PER_USER` refuses (429 `job_limit`) a request that would add a job;
+`JOBS_MAX_RUNNING_PER_USER` and `JOBS_MAX_COMPUTE` make jobs wait in the queue. Jobs the system
+queues for work it already admitted (the thumbnails of an import's records) are counted, never
+refused: refusing them would leave a record without its thumbnail.
 
 A periodic sweep repairs what a crash between two steps can leave (a queued job without an
 entry, a running job without a lease entry).
@@ -25,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo import DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -45,6 +55,14 @@ class JobLimits:
     max_attempts: int = 3
 
 
+#: A running job whose lease was not renewed for this fraction of the lease counts as stalled
+#: (its worker renews every third of the lease, so it missed a beat): it shows as waiting for a
+#: worker until the lease runs out and the reaper queues it again.
+STALE_FRACTION = 0.5
+
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -61,13 +79,11 @@ def snapshot(doc: Document) -> Document:
 
 
 class JobQueue:
-    #: Entries read from the head of each queue per claim.
-    WINDOW = 20
-
     def __init__(self, db: Database, limits: JobLimits | None = None) -> None:
         self.db = db
         self.coll = db.collection("jobs")
         self.running = db.collection("job_running")
+        self.lanes = db.collection("job_lanes")
         self.events = EventLog(db, "job")
         self.limits = limits or JobLimits()
 
@@ -75,13 +91,23 @@ class JobQueue:
         """The queue of one job type: an entry per queued job."""
         return self.db.collection(f"job_queue.{type_}")
 
+    async def ensure_indexes(self, types: list[str]) -> None:
+        """The index a claim uses to find each owner's next entry (workers call it at start)."""
+        for t in types:
+            await self.entries(t).create_index([("owner_id", ASCENDING)], name="owner")
+
     # -- helpers ---------------------------------------------------------------------------
 
     async def _set(self, oid: ObjectId, fields: Document, inc: Document | None = None) -> Job:
-        """Update a job by `_id` (the caller has the right to), publish and return it."""
-        update: Document = {"$set": {**fields, "updated_at": _now()}}
-        if inc:
-            update["$inc"] = inc
+        """Update a job by `_id` (the caller has the right to), publish and return it. The
+        version is incremented in the same update; a change of status ends any wait for a
+        worker."""
+        if "status" in fields:
+            fields = {"waiting_for_worker": False, **fields}
+        update: Document = {
+            "$set": {**fields, "updated_at": _now()},
+            "$inc": {"version": 1, **(inc or {})},
+        }
         doc = await self.coll.find_one_and_update(
             {"_id": oid}, update, return_document=ReturnDocument.AFTER
         )
@@ -97,11 +123,44 @@ class JobQueue:
         return doc
 
     async def _add_entry(self, doc: Document) -> None:
+        """Queue a job: its entry first, then its owner's lane (see `_close_lane`)."""
         entry = {k: doc[k] for k in ("owner_id", "compute", "created_at")}
         with contextlib.suppress(DuplicateKeyError):  # already queued (a sweep raced us)
             await self.entries(doc["type"]).insert_one({"_id": doc["_id"], **entry})
+        await self._open_lane(doc["type"], doc["owner_id"])
+
+    async def _open_lane(self, type_: str, owner_id: str) -> None:
+        await self.lanes.update_one(
+            {"_id": _lane_id(type_, owner_id)},
+            {"$setOnInsert": {"type": type_, "owner_id": owner_id, "served_at": _NEVER}},
+            upsert=True,
+        )
+
+    async def _close_lane(self, lane: Document) -> None:
+        """Remove a lane found empty. An entry queued meanwhile is seen by the check after the
+        delete (a queue writes its entry before its lane), and reopens it."""
+        await self.lanes.delete_one({"_id": lane["_id"]})
+        if await self.entries(lane["type"]).find_one({"owner_id": lane["owner_id"]}) is not None:
+            await self._open_lane(lane["type"], lane["owner_id"])
 
     # -- the API side ----------------------------------------------------------------------
+
+    async def check_active(self, owner_id: str) -> None:
+        """Refuse (429 `job_limit`, naming the setting) a request that would add a job for an
+        owner who already has JOBS_MAX_ACTIVE_PER_USER queued or running."""
+        active = await self.coll.count_documents(
+            {"owner_id": owner_id, "status": {"$in": list(ACTIVE)}}
+        )
+        limit = self.limits.max_active_per_user
+        if active >= limit:
+            err = TooManyRequests(
+                f"you have {active} queued or running jobs; the limit is {limit} "
+                "(JOBS_MAX_ACTIVE_PER_USER): wait for some to finish or cancel them",
+                code="job_limit",
+                details={"limit": limit, "setting": "JOBS_MAX_ACTIVE_PER_USER"},
+            )
+            err.headers = {"Retry-After": "10"}
+            raise err
 
     async def enqueue(
         self,
@@ -113,20 +172,13 @@ class JobQueue:
         max_attempts: int | None = None,
         check_limits: bool = True,
     ) -> Job:
+        """Queue a job. `check_limits=False` is for jobs the system queues as part of work it
+        already admitted (a thumbnail for a record an import just made): they count towards the
+        owner's active jobs but are never refused, and they wait for the running and compute
+        limits like every job. A request that makes such jobs checks the limit itself first
+        (`check_active`), as uploads do."""
         if check_limits:
-            active = await self.coll.count_documents(
-                {"owner_id": owner_id, "status": {"$in": list(ACTIVE)}}
-            )
-            limit = self.limits.max_active_per_user
-            if active >= limit:
-                err = TooManyRequests(
-                    f"you have {active} queued or running jobs; the limit is {limit} "
-                    "(JOBS_MAX_ACTIVE_PER_USER): wait for some to finish or cancel them",
-                    code="job_limit",
-                    details={"limit": limit, "setting": "JOBS_MAX_ACTIVE_PER_USER"},
-                )
-                err.headers = {"Retry-After": "10"}
-                raise err
+            await self.check_active(owner_id)
         now = _now()
         doc: Document = {
             "_id": ObjectId(),
@@ -141,7 +193,9 @@ class JobQueue:
             "max_attempts": max_attempts or self.limits.max_attempts,
             "lease": None,
             "cancel_requested": False,
+            "waiting_for_worker": False,
             "compute": compute,
+            "version": 1,
             "created_at": now,
             "started_at": None,
             "finished_at": None,
@@ -214,7 +268,8 @@ class JobQueue:
         raise Conflict("the job is changing state; try again", code="job_busy")
 
     async def retry(self, job_id: str) -> Job:
-        """Queue a failed or cancelled job again (its handler resumes from what it kept)."""
+        """Queue a failed or cancelled job again (its handler resumes from what it kept). It
+        becomes active again, so it is refused like a new job at the active limit."""
         oid = parse_id(job_id, "job id")
         doc = await self._raw(oid)
         if doc["status"] not in (JobStatus.failed.value, JobStatus.cancelled.value):
@@ -222,6 +277,7 @@ class JobQueue:
                 f"only failed or cancelled jobs can be retried; this one is {doc['status']}",
                 code="job_not_retryable",
             )
+        await self.check_active(doc["owner_id"])
         job = await self._set(
             oid,
             {
@@ -241,70 +297,102 @@ class JobQueue:
     # -- the worker side -------------------------------------------------------------------
 
     async def claim(self, worker: str, types: list[str], lease_s: float) -> Job | None:
-        """Take the oldest queued job of `types` whose owner is under the running limit (and,
-        for compute jobs, while compute slots are free). The limits are checked against the
-        running set just read, so concurrent claims can exceed them by a job or two."""
+        """Take the next job of `types`, serving owners round-robin: the owner least recently
+        served whose running jobs are under JOBS_MAX_RUNNING_PER_USER goes first, with their
+        oldest entry (compute jobs only while JOBS_MAX_COMPUTE slots are free). The limits are
+        checked against the running set just read, so concurrent claims can exceed them by a
+        job or two; each entry is still taken by exactly one claim (an atomic delete)."""
         per_owner: dict[str, int] = {}
         compute = 0
         async for r in self.running.find({}):
             per_owner[r["owner_id"]] = per_owner.get(r["owner_id"], 0) + 1
             compute += 1 if r.get("compute") else 0
-        candidates: list[tuple[Document, str]] = []
-        for t in types:
-            # Natural order is insertion order: the head of the queue without a sort, which
-            # keeps the read to WINDOW entries on every server.
-            async for e in self.entries(t).find({}).limit(self.WINDOW):
-                candidates.append((e, t))
-        candidates.sort(key=lambda c: (c[0]["created_at"], c[0]["_id"]))
-        for entry, type_ in candidates:
-            if per_owner.get(entry["owner_id"], 0) >= self.limits.max_running_per_user:
-                continue
-            if entry.get("compute") and compute >= self.limits.max_compute:
-                continue
-            taken = await self.entries(type_).delete_one({"_id": entry["_id"]})
-            if taken.deleted_count != 1:
-                continue  # another worker won it
-            now = _now()
-            expires = now + timedelta(seconds=lease_s)
-            # The lease first: if this worker dies before the job is marked running, the
-            # reaper still finds the lease when it runs out and queues the job again.
-            await self.running.insert_one(
-                {
-                    "_id": entry["_id"],
-                    "worker": worker,
-                    "owner_id": entry["owner_id"],
-                    "compute": entry.get("compute", False),
-                    "type": type_,
-                    "expires_at": expires,
-                    "cancel": False,
-                }
-            )
-            job = await self._set(
-                entry["_id"],
-                {
-                    "status": JobStatus.running.value,
-                    "lease": {"worker": worker, "expires_at": expires},
-                    "started_at": now,
-                    "error": None,
-                    "cancel_requested": False,
-                },
-                inc={"attempts": 1},
-            )
-            return job
+        lanes: dict[str, list[Document]] = {}
+        async for lane in self.lanes.find({"type": {"$in": types}}):
+            if per_owner.get(lane["owner_id"], 0) < self.limits.max_running_per_user:
+                lanes.setdefault(lane["owner_id"], []).append(lane)
+        owners = sorted(lanes, key=lambda o: (max(ln["served_at"] for ln in lanes[o]), o))
+        for owner in owners:
+            heads: list[tuple[Document, Document]] = []
+            for lane in lanes[owner]:
+                # The owner's entries in insertion order (the `owner` index keeps it on
+                # MongoDB): their oldest queued job of this type.
+                head = await self.entries(lane["type"]).find_one({"owner_id": owner})
+                if head is None:
+                    await self._close_lane(lane)
+                else:
+                    heads.append((head, lane))
+            heads.sort(key=lambda h: (h[0]["created_at"], h[0]["_id"]))
+            for entry, lane in heads:
+                if entry.get("compute") and compute >= self.limits.max_compute:
+                    continue
+                job = await self._take(entry, lane["type"], worker, lease_s)
+                if job is not None:
+                    if len(owners) > 1 or lane["served_at"] == _NEVER:  # alone: no turn to keep
+                        await self.lanes.update_one(
+                            {"_id": lane["_id"]}, {"$set": {"served_at": _now()}}
+                        )
+                    return job
         return None
+
+    async def _take(self, entry: Document, type_: str, worker: str, lease_s: float) -> Job | None:
+        taken = await self.entries(type_).delete_one({"_id": entry["_id"]})
+        if taken.deleted_count != 1:
+            return None  # another worker won it
+        now = _now()
+        expires = now + timedelta(seconds=lease_s)
+        # The lease first: if this worker dies before the job is marked running, the
+        # reaper still finds the lease when it runs out and queues the job again.
+        await self.running.insert_one(
+            {
+                "_id": entry["_id"],
+                "worker": worker,
+                "owner_id": entry["owner_id"],
+                "compute": entry.get("compute", False),
+                "type": type_,
+                "expires_at": expires,
+                "stale_at": now + timedelta(seconds=lease_s * STALE_FRACTION),
+                "stalled": False,
+                "cancel": False,
+            }
+        )
+        return await self._set(
+            entry["_id"],
+            {
+                "status": JobStatus.running.value,
+                "lease": {"worker": worker, "expires_at": expires},
+                "started_at": now,
+                "error": None,
+                "cancel_requested": False,
+            },
+            inc={"attempts": 1},
+        )
 
     async def heartbeat(self, job_id: str, worker: str, lease_s: float) -> Document | None:
         """Renew the lease; None means the job is no longer this worker's (reaped). The
-        entry's `cancel` says whether a cancel was requested."""
-        expires = _now() + timedelta(seconds=lease_s)
+        entry's `cancel` says whether a cancel was requested. A job shown as waiting for a
+        worker (this one was late) is shown as running again."""
+        oid = ObjectId(job_id)
+        now = _now()
+        expires = now + timedelta(seconds=lease_s)
         entry = await self.running.find_one_and_update(
-            {"_id": ObjectId(job_id), "worker": worker},
-            {"$set": {"expires_at": expires}},
-            return_document=ReturnDocument.AFTER,
+            {"_id": oid, "worker": worker},
+            {
+                "$set": {
+                    "expires_at": expires,
+                    "stale_at": now + timedelta(seconds=lease_s * STALE_FRACTION),
+                    "stalled": False,
+                }
+            },
+            return_document=ReturnDocument.BEFORE,
         )
-        if entry is not None:
+        if entry is None:
+            return None
+        if entry.get("stalled"):
+            await self._set(oid, {"lease.expires_at": expires, "waiting_for_worker": False})
+        else:
             await self.coll.update_one(
-                {"_id": ObjectId(job_id)}, {"$set": {"lease.expires_at": expires}}
+                {"_id": oid}, {"$set": {"lease.expires_at": expires}, "$inc": {"version": 1}}
             )
         return entry
 
@@ -416,6 +504,33 @@ class JobQueue:
             },
         )
 
+    async def mark_stalled(self) -> list[Job]:
+        """Running jobs whose worker missed a heartbeat (it probably died): shown as waiting for
+        a worker until their lease runs out and `reap` queues them again. A late heartbeat that
+        races this wins: the job is flagged only while its lease is the one read here."""
+        now = _now()
+        out: list[Job] = []
+        async for r in self.running.find({"stale_at": {"$lt": now}, "stalled": {"$ne": True}}):
+            flagged = await self.running.update_one(
+                {"_id": r["_id"], "worker": r["worker"], "stale_at": r["stale_at"]},
+                {"$set": {"stalled": True}},
+            )
+            if flagged.modified_count != 1:
+                continue  # renewed or finished meanwhile
+            doc = await self.coll.find_one_and_update(
+                {
+                    "_id": r["_id"],
+                    "status": JobStatus.running.value,
+                    "lease.expires_at": r["expires_at"],
+                },
+                {"$set": {"waiting_for_worker": True, "updated_at": now}, "$inc": {"version": 1}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if doc is not None:
+                await self.events.publish(doc["owner_id"], snapshot(doc))
+                out.append(to_job(doc))
+        return out
+
     async def reap(self) -> list[Job]:
         """Jobs whose worker stopped renewing its lease: queued again, or failed with
         `worker_lost` after the last attempt. Reads only the running set."""
@@ -484,10 +599,18 @@ class JobQueue:
         return int(gone.deleted_count)
 
     async def _in_place(self, doc: Document) -> bool:
-        """Whether an active job has the entry its status needs."""
+        """Whether an active job has the entries its status needs."""
         if doc["status"] == JobStatus.queued.value:
-            return await self.entries(doc["type"]).find_one({"_id": doc["_id"]}) is not None
+            lane = _lane_id(doc["type"], doc["owner_id"])
+            return (
+                await self.entries(doc["type"]).find_one({"_id": doc["_id"]}) is not None
+                and await self.lanes.find_one({"_id": lane}) is not None
+            )
         return await self.running.find_one({"_id": doc["_id"]}) is not None
+
+
+def _lane_id(type_: str, owner_id: str) -> str:
+    return f"{type_}|{owner_id}"
 
 
 async def _pause() -> None:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from pymongo.errors import ConnectionFailure
+
 from webbscope.db import Database
 from webbscope.db.events import EventLog
 from webbscope.domain.jobs import Job, JobError, Progress
@@ -34,6 +36,11 @@ TRANSIENT = (UpstreamError, UpstreamTimeout, ServiceUnavailable, ChildCrashed, C
 
 #: How often a worker sweeps for jobs left inconsistent by a crash (seconds).
 SWEEP_EVERY_S = 300.0
+
+#: Pauses between the attempts of a progress write that met a database blip (a dropped
+#: connection, a failover: pymongo's AutoReconnect family). After the last, the write is left
+#: for the next one, as a missed heartbeat is: progress is never worth failing a job for.
+PROGRESS_RETRY_S = (0.1, 0.3, 1.0, 2.0)
 
 
 class JobCancelled(Exception):
@@ -88,10 +95,22 @@ class JobContext:
         now = time.monotonic()
         if force or stage_changed or now - self._last_write >= self.min_interval_s:
             self._last_write = now
-            self._pending = False
-            await self.queue.progress(self.job.id, self.worker, self._progress)
+            self._pending = not await self._write()
         else:
             self._pending = True
+
+    async def _write(self) -> bool:
+        """Write the current progress, retrying briefly through a database blip."""
+        for pause in (*PROGRESS_RETRY_S, None):
+            try:
+                await self.queue.progress(self.job.id, self.worker, self._progress)
+                return True
+            except ConnectionFailure as exc:
+                if pause is None:
+                    log.warning("progress of job %s not written: %s", self.job.id, exc)
+                    return False
+                await asyncio.sleep(pause)
+        return False  # not reached
 
     async def flush(self) -> None:
         if self._pending:
@@ -143,6 +162,10 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("worker %s serving %s", self.id, sorted(self.handlers))
+        try:
+            await self.queue.ensure_indexes(list(self.handlers))
+        except Exception:
+            log.exception("creating the queue indexes failed (claims still work, slower)")
         reaper = asyncio.create_task(self._reap_loop(stop))
         try:
             while not stop.is_set():
@@ -179,6 +202,8 @@ class Worker:
             try:
                 for job in await self.queue.reap():
                     log.warning("reaped job %s (%s): now %s", job.id, job.type, job.status)
+                for job in await self.queue.mark_stalled():
+                    log.warning("job %s (%s) missed a heartbeat", job.id, job.type)
                 if time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + SWEEP_EVERY_S * random.uniform(0.8, 1.2)
                     if repaired := await self.queue.sweep():

@@ -4,7 +4,6 @@ MAST-protocol server (`webbscope up --offline-archive`) with faults injected on 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import httpx
 import pytest
 
 from tests.support.api import ApiUser, new_client
+from tests.support.api import wait_job as finished
 from tests.support.stack import RunningStack
 from tests.support.wait import eventually
 
@@ -130,12 +130,17 @@ def test_a_slow_archive_affects_nothing_else(alice: ApiUser, archive: httpx.Clie
         )
     )
     slow.start()
-    time.sleep(0.3)
-    for _ in range(5):
+    # Once the search is waiting on the archive, other requests are answered meanwhile.
+    eventually(
+        lambda: archive.get("/_faults").json()["rules"], lambda rules: rules[0]["fired"] >= 1
+    )
+    answered_meanwhile = 0
+    while slow.is_alive():
         assert alice.get("/api/records").status_code == 200
         assert alice.get("/api/health").status_code == 200
-    assert slow.is_alive()  # the search is still waiting on the archive meanwhile
+        answered_meanwhile += slow.is_alive()
     slow.join()
+    assert answered_meanwhile >= 1 and results == [200]
 
 
 def test_anonymous_search_is_allowed_at_a_lower_rate(api_stack: RunningStack) -> None:
@@ -155,18 +160,10 @@ def test_anonymous_search_is_allowed_at_a_lower_rate(api_stack: RunningStack) ->
 def wait_job(user: ApiUser, job_id: str, timeout: float = 90) -> dict[str, Any]:
     """The finished job; for a successful import, once its records are listed too (the mast
     worker writes them; the backend's library index learns of them from the event log)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = user.get(f"/api/jobs/{job_id}").json()
-        if job["status"] in ("succeeded", "failed", "cancelled"):
-            imported = {i["record_id"] for i in (job.get("result") or {}).get("imported", [])}
-            eventually(
-                lambda: {r["id"] for r in mast_records(user)},
-                lambda listed, wanted=imported: wanted <= listed,  # type: ignore[misc]
-            )
-            return job  # type: ignore[no-any-return]
-        time.sleep(0.2)
-    raise AssertionError(f"import {job_id} did not finish: {job}")
+    job = finished(user, job_id, timeout=timeout)
+    imported = {i["record_id"] for i in (job.get("result") or {}).get("imported", [])}
+    eventually(lambda: {r["id"] for r in mast_records(user)}, lambda listed: imported <= listed)
+    return job
 
 
 def observation(user: ApiUser, obs_id: str) -> dict[str, Any]:
@@ -254,10 +251,11 @@ def test_cancel_then_retry_resumes(
     obs = observation(alice, "jw02731-o002_t017_miri_f770w")
     archive.post("/_faults", json={"paths": ["/api/v0.1/Download"], "throttle_total_bps": 30_000})
     job = start_import(alice, obs)
-    deadline = time.monotonic() + 30
-    while alice.get(f"/api/jobs/{job['id']}").json()["progress"].get("bytes_done") in (None, 0):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    eventually(
+        lambda: alice.get(f"/api/jobs/{job['id']}").json()["progress"].get("bytes_done"),
+        lambda done: bool(done),
+        timeout=30,
+    )
     assert alice.post(f"/api/jobs/{job['id']}/cancel").status_code == 200
     assert wait_job(alice, job["id"])["status"] == "cancelled"
     assert partial_files(api_stack), "the partial download is kept for a retry"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 import time
+import uuid
+from collections.abc import Iterator
 
 import httpx
 import jwt
 import pytest
 
 from tests.support.api import PASSWORD, ApiUser, new_client, register, sign_in
+from tests.support.cluster import start_cluster
 from tests.support.stack import RunningStack
 from webbscope.settings import DEV_JWT_SECRET
 
@@ -98,6 +102,7 @@ def test_login_by_username_or_email_sets_a_strict_refresh_cookie(alice: ApiUser)
         assert "webbscope_refresh=" in cookie
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
         assert "Path=/api/auth" in cookie
+        assert "secure" not in cookie.lower()  # a test stack (see the production one below)
     me = alice.get("/api/auth/me")
     assert me.status_code == 200 and me.json()["username"] == alice.username
 
@@ -147,6 +152,84 @@ def test_login_is_rate_limited_per_address(api_stack: RunningStack) -> None:
         other.post("/api/auth/login", json={"username": "g", "password": "x" * 12}).status_code
         == 401
     )
+
+
+def test_registration_is_rate_limited_per_address(api_stack: RunningStack) -> None:
+    c = new_client(api_stack.url("backend"))
+
+    def attempt(n: int) -> httpx.Response:  # refused by the password policy, after the limiter
+        name = f"flood{uuid.uuid4().hex[:8]}{n}"
+        body = {"username": name, "email": f"{name}@example.org", "password": "password1"}
+        return c.post("/api/auth/register", json=body)
+
+    codes: list[int] = []
+    while 429 not in codes and len(codes) < 62:  # two windows at most (see the login test)
+        codes.append(attempt(len(codes)).status_code)
+    assert 429 in codes
+    first = codes.index(429)
+    assert first >= 30 and set(codes[:first]) == {422}
+    r = attempt(99)
+    assert r.status_code == 429
+    assert err(r)["code"] == "rate_limited" and int(r.headers["retry-after"]) >= 1
+    # Sign-in has a budget of its own, and another address is not affected.
+    login = c.post("/api/auth/login", json={"username": "ghost", "password": "x" * 12})
+    assert login.status_code == 401
+    assert register(api_stack.url("backend"), "after").id
+
+
+def test_admin_create_makes_a_first_administrator(api_stack: RunningStack) -> None:
+    name = f"root{uuid.uuid4().hex[:8]}"
+    args = ("create", "--username", name, "--email", f"{name}@example.org", "--password-stdin")
+    made = api_stack.run_admin(*args, stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    assert f"administrator {name} created" in made.stdout
+    c = new_client(api_stack.url("backend"))
+    r = c.post("/api/auth/login", json={"username": name, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    assert c.get("/api/auth/me", headers=headers).json()["role"] == "admin"
+    assert c.get("/api/users", headers=headers).status_code == 200
+    # A taken name and a weak password are refused with a message and exit code 1.
+    again = api_stack.run_admin(*args, stdin=PASSWORD + "\n")
+    assert again.returncode == 1 and "webbscope admin: that username is already" in again.stderr
+    weak_name = f"weak{uuid.uuid4().hex[:8]}"
+    weak = api_stack.run_admin(
+        "create", "--username", weak_name, "--email", f"{weak_name}@example.org",
+        "--password-stdin", stdin="password1\n",
+    )  # fmt: skip
+    assert weak.returncode == 1 and "webbscope admin:" in weak.stderr
+    r = c.post("/api/auth/login", json={"username": weak_name, "password": "password1"})
+    assert r.status_code == 401
+
+
+@pytest.fixture(scope="module")
+def production_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A backend as production runs it: WEBBSCOPE_ENV=production with real secrets."""
+    cluster = start_cluster(tmp_path_factory.mktemp("production"))
+    try:
+        port = cluster.add_backend(
+            WEBBSCOPE_ENV="production",
+            JWT_SECRET=secrets.token_hex(32),
+            INTERNAL_SERVICE_TOKEN=secrets.token_hex(32),
+        )
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        cluster.stop()
+
+
+def test_the_refresh_cookie_is_secure_outside_development(production_backend: str) -> None:
+    user = register(production_backend, "prod", login=False)
+    r = user.client.post(
+        "/api/auth/login", json={"username": user.username, "password": user.password}
+    )
+    assert r.status_code == 200, r.text
+    cookie = r.headers["set-cookie"]
+    assert "webbscope_refresh=" in cookie and "HttpOnly" in cookie
+    assert "; secure" in cookie.lower()
+    # Clearing it on sign-out carries the same attributes.
+    token = r.json()["access_token"]
+    out = user.client.post("/api/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    assert "; secure" in out.headers.get("set-cookie", "").lower()
 
 
 def _token(sub: str, **over: object) -> str:

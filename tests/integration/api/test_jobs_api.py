@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 import websockets
 
-from tests.support.api import ApiUser
+from tests.support.api import ApiUser, wait_job
 from tests.support.stack import RunningStack
+from tests.support.wait import eventually
 from webbscope.db import Database
 from webbscope.domain.jobs import Job
 from webbscope.jobs import JobQueue
@@ -26,16 +26,6 @@ async def enqueue(stack: RunningStack, owner: ApiUser, type_: str, params: dict,
         return await JobQueue(db).enqueue(type_, owner.id, params, **kw)
     finally:
         await db.close()
-
-
-def wait_job(user: ApiUser, job_id: str, final: bool = True, timeout: float = 30) -> dict:  # type: ignore[type-arg]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = user.get(f"/api/jobs/{job_id}").json()
-        if not final or job["status"] in ("succeeded", "failed", "cancelled"):
-            return job  # type: ignore[no-any-return]
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not finish")
 
 
 def test_upload_produces_a_thumbnail_through_a_job(alice: ApiUser, i2d: Path) -> None:
@@ -163,3 +153,61 @@ def test_a_finished_job_s_records_are_listed_at_once(
     asyncio.run(
         _thumbnail_then_list(api_stack, alice, demo_dir / "jw02731-o002_t017_miri_f770w_i2d.fits")
     )
+
+
+def test_every_path_that_adds_jobs_is_refused_at_the_active_limit(
+    alice: ApiUser, api_stack: RunningStack, i2d: Path
+) -> None:
+    """Uploads (which queue a thumbnail per record) and retries used to bypass the limit."""
+    # 50 jobs (JOBS_MAX_ACTIVE_PER_USER) of a type no worker serves: they stay queued.
+    jobs = [asyncio.run(enqueue(api_stack, alice, "test.idle", {})) for _ in range(50)]
+    try:
+        r = alice.upload(i2d)
+        assert r.status_code == 429, r.text
+        error = r.json()["error"]
+        assert error["code"] == "job_limit"
+        assert error["details"]["setting"] == "JOBS_MAX_ACTIVE_PER_USER"
+        assert "JOBS_MAX_ACTIVE_PER_USER" in error["message"] and r.headers["retry-after"]
+        assert alice.get("/api/records", params={"owner": "me"}).json()["total"] == 0
+        # A retry makes a finished job active again: refused the same way.
+        assert alice.post(f"/api/jobs/{jobs[0].id}/cancel").status_code == 200
+        asyncio.run(enqueue(api_stack, alice, "test.idle", {}))
+        retried = alice.post(f"/api/jobs/{jobs[0].id}/retry")
+        assert retried.status_code == 429
+        assert retried.json()["error"]["details"]["setting"] == "JOBS_MAX_ACTIVE_PER_USER"
+    finally:
+        for job in alice.get("/api/jobs", params={"status": "queued", "limit": 200}).json()[
+            "items"
+        ]:
+            alice.post(f"/api/jobs/{job['id']}/cancel")
+    assert alice.upload(i2d).status_code == 201  # under the limit again
+
+
+def test_a_thumbnail_waits_for_a_compute_slot(
+    alice: ApiUser, api_stack: RunningStack, i2d: Path
+) -> None:
+    """JOBS_MAX_COMPUTE queues: with both compute slots (and the engine's two worker slots)
+    busy, an upload's thumbnail waits, and the record says its thumbnail is not ready yet."""
+    busy = [
+        asyncio.run(enqueue(api_stack, alice, "diagnostic.cpu", {"seconds": 120}, compute=True))
+        for _ in range(2)
+    ]
+    try:
+        for job in busy:
+            eventually(
+                lambda job=job: alice.get(f"/api/jobs/{job.id}").json()["status"],
+                lambda status: status == "running",
+                timeout=30,
+            )
+        record = alice.upload(i2d).json()["items"][0]["record"]
+        thumbs = alice.get("/api/jobs", params={"type": "thumbnail"}).json()["items"]
+        thumb = next(j for j in thumbs if j["params"]["record_id"] == record["id"])
+        assert alice.get(f"/api/jobs/{thumb['id']}").json()["status"] == "queued"
+        waiting = alice.get(f"/api/records/{record['id']}/thumbnail")
+        assert waiting.status_code == 404
+        assert waiting.json()["error"]["code"] == "thumbnail_not_ready"
+    finally:
+        for job in busy:
+            alice.post(f"/api/jobs/{job.id}/cancel")
+    assert wait_job(alice, thumb["id"], timeout=60)["status"] == "succeeded"
+    assert alice.get(f"/api/records/{record['id']}/thumbnail").status_code == 200

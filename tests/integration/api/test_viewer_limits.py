@@ -17,6 +17,7 @@ from tests.support.api import ApiUser, register
 from tests.support.fits_files import sky_header, write_image, write_sparse
 from tests.support.records import add_local_record
 from tests.support.stack import RunningStack, start_stack, stop_stack
+from tests.support.wait import eventually
 from webbscope.devstack.wiredb import WireDB
 from webbscope.settings import load_settings
 
@@ -135,11 +136,7 @@ def test_slow_enough_tiles_and_image_info_are_kept_in_storage(
     assert r.status_code == 200
     sha = user.get(f"/api/records/{image}").json()["sha256"]
     stored = tight.data_dir / "tiles" / sha
-    for _ in range(50):  # the write happens after the answer
-        if list(stored.glob("*.webp")):
-            break
-        asyncio.run(asyncio.sleep(0.05))
-    assert list(stored.glob("*.webp"))
+    eventually(lambda: list(stored.glob("*.webp")), bool)  # written after the answer
     assert user.get(f"/api/records/{image}/image-info").status_code == 200
     assert (stored / "info.json").is_file()
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from bson import ObjectId
 
+from tests.support.faults import CuttingProxy
+from tests.support.wait import eventually_async
 from webbscope.db import Database
 from webbscope.db.events import EventLog, EventReader
+from webbscope.devstack.wiredb import WireDB
 from webbscope.domain.jobs import JobError, JobStatus, Progress
 from webbscope.errors import Conflict, TooManyRequests
 from webbscope.jobs import JobLimits, JobQueue
+from webbscope.jobs.worker import JobContext
+from webbscope.settings import load_settings
+from webbscope.storage import make_storage
 
 pytestmark = pytest.mark.integration
 
@@ -153,10 +161,8 @@ async def test_a_gap_left_by_a_dead_writer_is_skipped(database: Database) -> Non
     await log.counters.update_one({"_id": "job_events"}, {"$inc": {"seq": 1}}, upsert=True)
     seq = await log.publish("u1", {"id": "x", "status": "queued"})
     assert await reader.poll() == []  # waits for the missing one first
-    import asyncio
-
-    await asyncio.sleep(5.1)
-    events = await reader.poll()
+    # After GAP_TIMEOUT_S the reader moves past the gap.
+    events = await eventually_async(reader.poll, bool, within=30, every=0.5)
     assert [e.seq for e in events] == [seq]
     # The skipped number, written late after all, is still delivered.
     from webbscope.db.events import event_id
@@ -218,3 +224,153 @@ async def test_a_worker_dying_mid_claim_leaves_a_lease_the_reaper_finds(queue: J
     await queue.reap()
     claimed = await queue.claim("w2", ["a"], 30)
     assert claimed is not None and claimed.id == job.id
+
+
+async def test_every_write_increments_the_version(queue: JobQueue, database: Database) -> None:
+    reader = await EventReader.at_head(EventLog(database, "job"))
+    job = await queue.enqueue("a", "u1")
+    assert job.version == 1
+    await queue.claim("w1", ["a"], 30)
+    await queue.heartbeat(job.id, "w1", 30)  # a write too, though not an event
+    await queue.progress(job.id, "w1", Progress(fraction=0.3))
+    done = await queue.complete(job.id, "w1", {}, Progress())
+    assert done is not None and done.version == 5
+    versions = [e.data["version"] for e in await reader.poll()]
+    assert versions == [1, 2, 4, 5]
+
+
+async def test_one_owners_long_queue_does_not_starve_another(database: Database) -> None:
+    """A claim used to read only the first 20 entries: a user at the running limit with 50
+    queued jobs hid everyone queued behind them."""
+    await database.ensure_indexes()
+    queue = JobQueue(database, JobLimits(max_active_per_user=100, max_running_per_user=2))
+    flood = [await queue.enqueue("a", "flood") for _ in range(50)]
+    late = await queue.enqueue("a", "late")
+    first = await queue.claim("w1", ["a"], 30)
+    second = await queue.claim("w1", ["a"], 30)
+    assert first is not None and second is not None
+    assert {first.owner_id, second.owner_id} == {"flood", "late"}  # round-robin, not FIFO
+    assert late.id in {first.id, second.id} and first.id in {flood[0].id, late.id}
+    third = await queue.claim("w1", ["a"], 30)
+    assert third is not None and third.id == flood[1].id
+    # "flood" is now at its running limit (2): others are still served at once.
+    again = await queue.enqueue("a", "late")
+    assert (nxt := await queue.claim("w2", ["a"], 30)) is not None and nxt.id == again.id
+    assert await queue.claim("w2", ["a"], 30) is None  # only "flood" waits, for its limit
+
+
+async def test_owners_are_served_in_turn(database: Database) -> None:
+    await database.ensure_indexes()
+    queue = JobQueue(database, JobLimits(max_running_per_user=100, max_active_per_user=100))
+    for owner in ("x", "y", "z"):
+        for _ in range(4):
+            await queue.enqueue("a", owner)
+    order = []
+    while (job := await queue.claim("w", ["a"], 30)) is not None:
+        order.append(job.owner_id)
+    assert len(order) == 12
+    for turn in range(4):  # every owner once per turn
+        assert sorted(order[3 * turn : 3 * turn + 3]) == ["x", "y", "z"], order
+
+
+async def test_concurrent_claims_take_each_job_exactly_once(wiredb: WireDB) -> None:
+    name = f"claims_{ObjectId()}"
+    limits = JobLimits(max_active_per_user=1000, max_running_per_user=1000)
+    dbs = [Database(wiredb.uri, name) for _ in range(4)]  # a connection pool per worker
+    try:
+        await dbs[0].ensure_indexes()
+        setup = JobQueue(dbs[0], limits)
+        ids = set()
+        for i in range(60):
+            job = await setup.enqueue("a" if i % 3 else "b", f"owner{i % 5}")
+            ids.add(job.id)
+
+        async def worker(n: int) -> list[str]:
+            queue = JobQueue(dbs[n], limits)
+            taken: list[str] = []
+            while (job := await queue.claim(f"w{n}", ["a", "b"], 30)) is not None:
+                taken.append(job.id)
+            return taken
+
+        results = await asyncio.gather(*(worker(n) for n in range(4)))
+        claimed = [j for r in results for j in r]
+        assert len(claimed) == len(set(claimed)) == 60 and set(claimed) == ids
+        running = await setup.running.count_documents({})
+        assert running == 60  # one lease per job, none lost, none doubled
+    finally:
+        await dbs[0].client.drop_database(name)
+        for db in dbs:
+            await db.close()
+
+
+async def test_retry_is_refused_at_the_active_limit(queue: JobQueue) -> None:
+    failed = await queue.enqueue("a", "u6")
+    await queue.cancel(failed.id)
+    for _ in range(5):
+        await queue.enqueue("a", "u6")
+    with pytest.raises(TooManyRequests) as info:
+        await queue.retry(failed.id)
+    assert info.value.details == {"limit": 5, "setting": "JOBS_MAX_ACTIVE_PER_USER"}
+    assert (await queue.get(failed.id)).status is JobStatus.cancelled  # unchanged
+
+
+async def test_system_jobs_count_but_are_not_refused(queue: JobQueue) -> None:
+    for _ in range(5):
+        await queue.enqueue("a", "u7")
+    thumb = await queue.enqueue("thumbnail", "u7", compute=True, check_limits=False)
+    assert thumb.status is JobStatus.queued
+    with pytest.raises(TooManyRequests):
+        await queue.check_active("u7")  # what an upload asks before it starts
+
+
+async def test_a_missed_heartbeat_shows_the_job_waiting_for_a_worker(
+    queue: JobQueue, database: Database
+) -> None:
+    reader = await EventReader.at_head(EventLog(database, "job"))
+    job = await queue.enqueue("a", "u1")
+    await queue.claim("w1", ["a"], 30)
+    assert await queue.mark_stalled() == []  # its worker is on time
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    await queue.running.update_one({"_id": ObjectId(job.id)}, {"$set": {"stale_at": past}})
+    [stalled] = await queue.mark_stalled()
+    assert stalled.status is JobStatus.running and stalled.waiting_for_worker
+    assert await queue.mark_stalled() == []  # flagged once
+    events = await reader.poll()
+    assert events[-1].data["waiting_for_worker"] is True  # the hub carries it
+    # A late heartbeat after all: running again.
+    await queue.heartbeat(job.id, "w1", 30)
+    assert not (await queue.get(job.id)).waiting_for_worker
+    # Missed again, then the lease runs out: queued again, no longer waiting on that worker.
+    await queue.running.update_one({"_id": ObjectId(job.id)}, {"$set": {"stale_at": past}})
+    await queue.mark_stalled()
+    await expire(queue, job.id)
+    [reaped] = await queue.reap()
+    assert reaped.status is JobStatus.queued and not reaped.waiting_for_worker
+
+
+async def test_a_progress_write_rides_out_a_dropped_connection(
+    wiredb: WireDB, tmp_path: Path
+) -> None:
+    """A progress write that lost its connection (AutoReconnect) used to fail the attempt."""
+    proxy = CuttingProxy(wiredb.host, wiredb.port)
+    port = await proxy.start()
+    name = f"blip_{ObjectId()}"
+    db = Database(f"mongodb://127.0.0.1:{port}", name)
+    try:
+        queue = JobQueue(db)
+        job = await queue.enqueue("a", "u1")
+        claimed = await queue.claim("w1", ["a"], 30)
+        assert claimed is not None
+        settings = load_settings(environment="test", DATA_DIR=str(tmp_path))
+        ctx = JobContext(claimed, queue, "w1", db, make_storage(settings), settings)
+        await ctx.progress(fraction=0.1, stage="starting")
+        proxy.cut_next(b"findAndModify")  # the next write is lost in flight
+        await ctx.progress(fraction=0.5, stage="halfway")
+        assert proxy.cuts == 1
+        written = await queue.get(job.id)
+        assert written.progress.fraction == 0.5 and written.progress.stage == "halfway"
+        assert written.status is JobStatus.running
+    finally:
+        await db.client.drop_database(name)
+        await db.close()
+        await proxy.close()

@@ -3,8 +3,6 @@ timeout, resolver failures; fault rules are scoped and counted."""
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
@@ -25,12 +23,11 @@ def test_executing_then_complete(client: ArchiveClient, mast_server: MastServer)
 
 
 def test_executing_forever_times_out(mast_server: MastServer) -> None:
+    """How soon it gives up, against the deadline: bench/archive_bench.py."""
     mast_server.add_fault({"paths": ["/api/v0/invoke"], "executing": 1_000_000_000})
-    with ArchiveClient(mast_server.url, timeout_s=2.0, deadline_s=1.0, cache_ttl_s=0) as c:
-        start = time.monotonic()
-        with pytest.raises(UpstreamTimeout) as caught:
-            c.search_program("2731")
-    assert time.monotonic() - start < 5.0
+    client = ArchiveClient(mast_server.url, timeout_s=2.0, deadline_s=1.0, cache_ttl_s=0)
+    with client as c, pytest.raises(UpstreamTimeout) as caught:
+        c.search_program("2731")
     assert caught.value.code == "archive_timeout" and caught.value.status == 504
     assert mast_server.url in caught.value.message
 
@@ -74,18 +71,16 @@ def test_failure_rate(mast_server: MastServer) -> None:
 def test_latency_beyond_the_timeout(mast_server: MastServer) -> None:
     mast_server.add_fault({"paths": ["/api/v0/invoke"], "latency_ms": 2500, "count": 1})
     with ArchiveClient(mast_server.url, timeout_s=1.0, cache_ttl_s=0) as c:
-        start = time.monotonic()
         with pytest.raises(UpstreamTimeout) as caught:
             c.search_program("2732")
-        assert time.monotonic() - start < 2.4
-        assert caught.value.details["retryable"]
+        assert caught.value.code == "archive_timeout" and caught.value.details["retryable"]
+    assert mast_server.faults()[0]["fired"] == 1  # the slow answer, not another fault
 
 
 def test_latency_within_the_timeout(client: ArchiveClient, mast_server: MastServer) -> None:
     mast_server.add_fault({"paths": ["/api/v0/invoke"], "latency_ms": 300, "count": 1})
-    start = time.monotonic()
     assert client.search_program("2732", page_size=500).total > 0
-    assert time.monotonic() - start >= 0.3
+    assert mast_server.faults()[0]["fired"] == 1  # the slow answer was waited for
 
 
 def test_resolver_failures(client: ArchiveClient, mast_server: MastServer) -> None:

@@ -7,8 +7,16 @@ import threading
 
 import pytest
 
+from tests.support.wait import eventually_async
 from webbscope.errors import TooManyRequests
 from webbscope.services.engine.gate import RenderGate
+
+
+async def _until(gate: RenderGate, running: int, waiting: int = 0) -> None:
+    async def state() -> tuple[int, int]:
+        return gate.running, gate.waiting
+
+    await eventually_async(state, lambda s: s == (running, waiting))
 
 
 async def test_runs_the_function_in_a_thread() -> None:
@@ -24,8 +32,7 @@ async def test_full_gate_answers_429_with_retry_after() -> None:
     release = threading.Event()
     first = asyncio.ensure_future(gate.run(release.wait, 5))
     second = asyncio.ensure_future(gate.run(lambda: "queued"))
-    await asyncio.sleep(0.05)
-    assert gate.running == 1 and gate.waiting == 1
+    await _until(gate, running=1, waiting=1)
     with pytest.raises(TooManyRequests) as info:
         await gate.run(lambda: None)
     assert info.value.status == 429
@@ -59,16 +66,14 @@ async def test_a_slot_is_held_until_the_thread_finishes_even_if_the_caller_leave
     gate = RenderGate(1, 0)
     release = threading.Event()
     task = asyncio.ensure_future(gate.run(release.wait, 5))
-    await asyncio.sleep(0.05)
+    await _until(gate, running=1)
     task.cancel()
-    await asyncio.sleep(0.01)
+    with pytest.raises(asyncio.CancelledError):
+        await task
     with pytest.raises(TooManyRequests):
         await gate.run(lambda: None)  # the abandoned render still runs
     release.set()
-    for _ in range(100):
-        if gate.running == 0:
-            break
-        await asyncio.sleep(0.01)
+    await _until(gate, running=0)
     assert await gate.run(lambda: 1) == 1
 
 

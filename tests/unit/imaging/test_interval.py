@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from astropy import visualization as av
@@ -177,9 +175,3 @@ def test_demo_mosaic_limits(demo_dir) -> None:
         assert np.isnan(data).any()
         ours = display_limits(data, Interval.percentile(99.5))
         assert ours == pytest.approx(av.PercentileInterval(99.5).get_limits(data))
-
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from astropy import visualization as av
@@ -183,9 +181,3 @@ def test_params_validate_and_have_a_stable_key() -> None:
     assert a.cache_key() != RenderParams(stretch="log").cache_key()
     assert RenderParams(stretch="log").stretch_a == 1000.0
     assert RenderParams(stretch="linear").stretch_a is None
-
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from astropy import visualization as av
@@ -156,9 +154,3 @@ def test_nan_propagates_like_astropy() -> None:
 def test_bad_parameters_are_rejected(call, message) -> None:
     with pytest.raises(ValueError, match=message):
         call()
-
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start

@@ -1093,6 +1093,16 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Version
+             * @default 0
+             */
+            version: number;
+            /**
+             * Waiting For Worker
+             * @default false
+             */
+            waiting_for_worker: boolean;
         };
         /** JobError */
         JobError: {

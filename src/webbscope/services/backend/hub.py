@@ -73,15 +73,17 @@ class JobHub:
         self.app = app
         self.clients: set[Client] = set()
         self._task: asyncio.Task[None] | None = None
-        self._seen: OrderedDict[str, str] = OrderedDict()
+        self._seen: OrderedDict[str, int] = OrderedDict()
 
     def _newest(self, job: dict[str, Any]) -> bool:
-        """True unless a newer state of this job was already delivered."""
-        job_id, updated = str(job["id"]), str(job["updated_at"])
+        """True unless a newer state of this job was already delivered. States are ordered by
+        the job's version, which every write increments (not by timestamps: their ISO strings
+        do not sort as times, `…:00Z` after `…:00.300000Z`)."""
+        job_id, version = str(job["id"]), int(job.get("version") or 0)
         last = self._seen.get(job_id)
-        if last is not None and last > updated:
+        if last is not None and last > version:
             return False
-        self._seen[job_id] = updated
+        self._seen[job_id] = version
         self._seen.move_to_end(job_id)
         while len(self._seen) > 50_000:
             self._seen.popitem(last=False)

@@ -26,6 +26,10 @@ export interface Job {
   result: unknown;
   error: { code: string; message: string } | null;
   attempts: number;
+  /** Running, but its worker missed a heartbeat: waiting for another worker to take it over. */
+  waiting_for_worker?: boolean;
+  /** Incremented by every write of the job: the order of its states. */
+  version?: number;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;

@@ -2,7 +2,7 @@ import { ProgressBar } from '@/components/ProgressBar';
 import { formatDate, formatPercent } from '@/lib/format';
 import { isTerminal, type Job } from '../api/jobs';
 import { useJobAction } from '../hooks/useJobs';
-import { describeProgress, jobFraction, jobTitle } from '../hooks/jobsCache';
+import { describeProgress, jobFraction, jobState, jobTitle } from '../hooks/jobsCache';
 
 export function JobItem({ job, focused }: { job: Job; focused: boolean }) {
   const cancel = useJobAction('cancel');
@@ -13,7 +13,7 @@ export function JobItem({ job, focused }: { job: Job; focused: boolean }) {
     <li className={`job job--${job.status}${focused ? ' is-focused' : ''}`} data-job-id={job.id} data-status={job.status}>
       <div className="job__head">
         <span className="job__title">{title}</span>
-        <span className={`badge badge--${job.status}`}>{job.status}</span>
+        <span className={`badge badge--${job.status}`}>{jobState(job)}</span>
       </div>
       {!isTerminal(job.status) && <ProgressBar value={fraction} label={`Progress of ${title}`} />}
       <p className="job__detail" aria-live={focused ? 'polite' : undefined}>

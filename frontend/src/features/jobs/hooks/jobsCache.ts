@@ -6,8 +6,10 @@ export function mergeJob(page: JobPage | undefined, job: Job): JobPage {
   const i = page.items.findIndex((j) => j.id === job.id);
   if (i >= 0) {
     const old = page.items[i];
-    // Messages may arrive out of order across a reconnect: keep the newer state.
-    if (old.updated_at && job.updated_at && old.updated_at > job.updated_at) return page;
+    // Messages may arrive out of order across a reconnect: keep the newer state. States are
+    // ordered by the job's version (every write increments it), never by timestamp strings:
+    // `…:00Z` sorts after `…:00.300000Z`.
+    if ((old.version ?? 0) > (job.version ?? 0)) return page;
     const items = page.items.slice();
     items[i] = job;
     return { ...page, items };
@@ -22,6 +24,7 @@ export function describeProgress(job: Job): string {
   if (job.status === 'cancelled') return 'Cancelled';
   if (job.status === 'succeeded') return 'Done';
   if (job.status === 'queued') return 'Waiting to start';
+  if (job.waiting_for_worker) return 'Waiting for a worker (the last one stopped responding)';
   if (!p) return 'Running';
   const parts: string[] = [];
   if (p.stage) parts.push(p.stage);
@@ -29,6 +32,11 @@ export function describeProgress(job: Job): string {
   if (p.items_total) parts.push(`${p.items_done ?? 0}/${p.items_total} files`);
   if (p.bytes_total) parts.push(`${Math.round((p.bytes_done ?? 0) / 1048576)}/${Math.round(p.bytes_total / 1048576)} MB`);
   return parts.join(' · ') || 'Running';
+}
+
+/** The state shown on a job's badge: a running job whose worker went quiet shows as waiting. */
+export function jobState(job: Job): string {
+  return job.status === 'running' && job.waiting_for_worker ? 'waiting for a worker' : job.status;
 }
 
 export function jobFraction(job: Job): number | null {

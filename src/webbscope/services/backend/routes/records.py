@@ -192,6 +192,10 @@ async def upload(
     storage: StorageDep,
     settings: SettingsDep,
 ) -> JSONResponse:
+    queue = JobQueue(db, settings.job_limits)
+    # Every new record gets a thumbnail job: like any request that adds jobs, an upload is
+    # refused at JOBS_MAX_ACTIVE_PER_USER, before anything is stored.
+    await queue.check_active(caller.id)
     staging = settings.data_dir / ".staging"
     staged = await receive_files(request, staging, settings.max_upload_bytes)
     limits = FitsLimits.from_settings(settings)
@@ -223,8 +227,8 @@ async def upload(
     finally:
         discard(staged)
     await request.app.state.library.refresh(*created_ids)
-    queue = JobQueue(db, settings.job_limits)
     for rid in created_ids:  # thumbnails are produced by the engine's workers
+        # Checked above: a thumbnail of an accepted file is counted, never refused.
         await queue.enqueue(
             "thumbnail", caller.id, {"record_id": rid}, compute=True, check_limits=False
         )
