@@ -155,7 +155,21 @@ def _sub(text: str, pattern: str, replacement: str, what: str) -> str:
     return new
 
 
-def _prepare(tmp: Path, name: str, upstream: int) -> Nginx:
+def _render_templates(conf_dir: Path, env: dict[str, str]) -> None:
+    """What the nginx image's entrypoint does at start: envsubst templates/*.template into
+    conf.d/ (only variables set in the environment are replaced)."""
+    out = conf_dir / "conf.d"
+    out.mkdir(exist_ok=True)
+    for template in (conf_dir / "templates").glob("*.template"):
+        text = template.read_text()
+        for key, value in env.items():
+            text = text.replace("${" + key + "}", value)
+        (out / template.name.removesuffix(".template")).write_text(text)
+
+
+def _prepare(tmp: Path, name: str, upstream: int, public_https_port: int | None = None) -> Nginx:
+    """`public_https_port`: the HTTPS_PORT the container is given (default: the port nginx
+    really listens on for TLS, as when the host publishes it unchanged)."""
     prefix = tmp / name
     conf_dir = prefix / "conf"
     shutil.copytree(NGINX_DIR, conf_dir)
@@ -176,7 +190,7 @@ def _prepare(tmp: Path, name: str, upstream: int) -> Nginx:
     )
     (html / "assets" / ASSET_NAME).write_text("console.log('webbscope');\n" * 400)
 
-    conf = conf_dir / f"{name}.conf"
+    conf = conf_dir / f"{name.split('-')[0]}.conf"
     text = conf.read_text()
     user = "user root;" if os.geteuid() == 0 else ""
     text = _sub(text, r"(?m)^user nginx;", user, "the worker user")
@@ -200,6 +214,8 @@ def _prepare(tmp: Path, name: str, upstream: int) -> Nginx:
         https_port = _free_port()
         text = _sub(text, r"listen 443 ", f"listen 127.0.0.1:{https_port} ", "listen 443")
         text = _sub(text, r"/var/www/acme", str(prefix / "acme"), "the ACME webroot")
+        port = public_https_port if public_https_port is not None else https_port
+        _render_templates(conf_dir, {"HTTPS_PORT": str(port)})
     conf.write_text(text)
 
     snippets = conf_dir / "snippets"
@@ -276,6 +292,13 @@ def staging(nginx_tmp: Path, upstream_port: int) -> Iterator[Nginx]:
 @pytest.fixture(scope="module")
 def prod(nginx_tmp: Path, upstream_port: int) -> Iterator[Nginx]:
     with _running(_prepare(nginx_tmp, "prod", upstream_port)) as ng:
+        yield ng
+
+
+@pytest.fixture(scope="module")
+def prod_on_443(nginx_tmp: Path, upstream_port: int) -> Iterator[Nginx]:
+    """Production as usually published: HTTPS_PORT=443 (nginx itself listens elsewhere here)."""
+    with _running(_prepare(nginx_tmp, "prod-443", upstream_port, public_https_port=443)) as ng:
         yield ng
 
 
@@ -386,15 +409,31 @@ def test_staging_spa_fallback_and_caching(staging: Nginx) -> None:
     assert missing.status == 404
 
 
+def _connect_src(reply: Reply) -> list[str]:
+    csp = reply.headers["Content-Security-Policy"]
+    directive = next(d.strip() for d in csp.split(";") if d.strip().startswith("connect-src"))
+    return directive.split()[1:]
+
+
 def test_staging_security_headers_without_hsts(staging: Nginx) -> None:
     reply = _request(staging.http_port, "/")
     csp = reply.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
-    assert "ws://127.0.0.1" in csp
+    assert _connect_src(reply) == ["'self'", f"ws://127.0.0.1:{staging.http_port}"]
     assert reply.headers["X-Content-Type-Options"] == "nosniff"
     assert reply.headers["X-Frame-Options"] == "DENY"
     assert "Strict-Transport-Security" not in reply.headers
     assert "nginx/" not in reply.headers.get("Server", "")
+
+
+def test_csp_connect_src_keeps_the_port_the_browser_used(staging: Nginx) -> None:
+    """The hub is reached on the page's own host and port; a port other than 80 must stay."""
+    on_8080 = _request(staging.http_port, "/", headers={"Host": "webbscope.example.org:8080"})
+    assert _connect_src(on_8080) == ["'self'", "ws://webbscope.example.org:8080"]
+    on_80 = _request(staging.http_port, "/", headers={"Host": "webbscope.example.org"})
+    assert _connect_src(on_80) == ["'self'", "ws://webbscope.example.org"]
+    v6 = _request(staging.http_port, "/", headers={"Host": "[::1]:8080"})
+    assert _connect_src(v6) == ["'self'", "ws://[::1]:8080"]
 
 
 def test_staging_gzip(staging: Nginx) -> None:
@@ -425,13 +464,22 @@ def test_staging_websocket_upgrade_on_hubs(staging: Nginx) -> None:
 # ----------------------------------------------------------------------------- production
 
 
-def test_prod_redirects_http_to_https(prod: Nginx) -> None:
+def test_prod_redirects_http_to_https_on_its_port(prod: Nginx) -> None:
     reply = _request(prod.http_port, "/library?page=2")
     assert reply.status == 301
-    assert reply.headers["Location"] == "https://127.0.0.1/library?page=2"
-    api = _request(prod.http_port, "/api/health")
+    assert reply.headers["Location"] == f"https://127.0.0.1:{prod.https_port}/library?page=2"
+    api = _request(prod.http_port, "/api/health", headers={"Host": "webbscope.example.org:8080"})
     assert api.status == 301
+    assert api.headers["Location"] == f"https://webbscope.example.org:{prod.https_port}/api/health"
     assert _request(prod.http_port, "/healthz").status == 200
+
+
+def test_prod_redirect_to_443_names_no_port(prod_on_443: Nginx) -> None:
+    reply = _request(prod_on_443.http_port, "/library?page=2")
+    assert reply.status == 301
+    assert reply.headers["Location"] == "https://127.0.0.1/library?page=2"
+    named = _request(prod_on_443.http_port, "/", headers={"Host": "webbscope.example.org"})
+    assert named.headers["Location"] == "https://webbscope.example.org/"
 
 
 def test_prod_serves_acme_challenges_over_http(prod: Nginx) -> None:
@@ -449,8 +497,9 @@ def test_prod_tls_with_hsts_and_csp(prod: Nginx) -> None:
     assert reply.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     csp = reply.headers["Content-Security-Policy"]
     for directive in ("default-src 'self'", "script-src 'self'", "object-src 'none'",
-                      "frame-ancestors 'none'", "wss://127.0.0.1"):  # fmt: skip
+                      "frame-ancestors 'none'"):  # fmt: skip
         assert directive in csp
+    assert _connect_src(reply) == ["'self'", f"wss://127.0.0.1:{prod.https_port}"]
     # Headers are inherited by every location, including assets and proxied responses.
     asset = _request(prod.https_port, f"/assets/{ASSET_NAME}", tls=True)
     assert asset.headers["Strict-Transport-Security"].startswith("max-age=31536000")

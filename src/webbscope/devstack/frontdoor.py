@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import mimetypes
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -22,15 +23,28 @@ from webbscope.services.common.client import cookieless
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' blob: data: https:; connect-src 'self' ws: wss:; worker-src 'self' blob:; "
+    "img-src 'self' blob: data: https:; connect-src 'self' {ws}; worker-src 'self' blob:; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 SECURITY_HEADERS = {
-    "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+# A Host header that is a plain name or address with an optional port (as nginx's map checks).
+_AUTHORITY = re.compile(r"([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
+
+
+def security_headers(request: Request) -> dict[str, str]:
+    """The headers of every page, with the CSP's connect-src naming this page's own WebSocket
+    origin, host and port as the browser sent them (as deploy/nginx does)."""
+    host = request.headers.get("host", "")
+    if not _AUTHORITY.fullmatch(host):
+        host = request.url.hostname or "localhost"
+    scheme = "wss" if request.url.scheme == "https" else "ws"
+    return {**SECURITY_HEADERS, "Content-Security-Policy": CSP.format(ws=f"{scheme}://{host}")}
+
+
 _HOP = {
     "connection",
     "keep-alive",
@@ -129,7 +143,9 @@ def create_frontdoor(dist: Path, backend: str) -> Starlette:
                 "public, max-age=31536000, immutable" if rel.startswith("assets/") else "no-cache"
             )
             return FileResponse(
-                target, media_type=media, headers={**SECURITY_HEADERS, "Cache-Control": cache}
+                target,
+                media_type=media,
+                headers={**security_headers(request), "Cache-Control": cache},
             )
         index = dist / "index.html"
         if not index.is_file():
@@ -139,7 +155,9 @@ def create_frontdoor(dist: Path, backend: str) -> Starlette:
                 media_type="text/plain",
             )
         return FileResponse(
-            index, media_type="text/html", headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"}
+            index,
+            media_type="text/html",
+            headers={**security_headers(request), "Cache-Control": "no-cache"},
         )
 
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
