@@ -53,5 +53,6 @@ export default defineConfig({
     css: false,
     pool: 'threads',
     maxWorkers: 2,
+    testTimeout: 30_000,
   },
 });

@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { APIRequestContext, Page, TestInfo } from '@playwright/test';
+import { expect, type APIRequestContext, type Page, type TestInfo } from '@playwright/test';
 import { REPO_DIR } from './stack';
 
 export const SHOTS = join(REPO_DIR, 'test-artifacts/screenshots');
@@ -60,4 +61,23 @@ export function watchPage(page: Page): string[] {
     if (/Content Security Policy|Refused to (apply|execute|load)/i.test(t)) problems.push(`csp: ${t}`);
   });
   return problems;
+}
+
+/** Make a user an administrator with `webbscope admin promote` (the stack's database). */
+export function promote(username: string): void {
+  const res = spawnSync(join(REPO_DIR, '.venv/bin/webbscope'), ['admin', 'promote', username], {
+    cwd: REPO_DIR,
+    encoding: 'utf8',
+    env: { ...process.env, MONGODB_URI: process.env.E2E_MONGODB_URI },
+  });
+  if (res.status !== 0) throw new Error(`could not promote ${username}: ${res.stderr.trim().slice(0, 300)}`);
+}
+
+/** Sign in through the sign-in page and land on the library. */
+export async function signIn(page: Page, username: string, password = PASSWORD): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Username or email').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/library/);
 }

@@ -167,7 +167,7 @@ test('journey: register → archive → import → viewer → upload → tag →
     await page.getByRole('checkbox', { name: `Select ${uploadName}` }).check();
     await page.getByLabel('Tags (comma separated)').fill('pillars, journey');
     await page.getByRole('button', { name: 'Add tags' }).click();
-    await expect(page.getByText('Tagged 1 record')).toBeVisible();
+    await expect(page.locator('.toaster').getByText('Tagged 1 record')).toBeVisible();
     const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: uploadName, exact: true }) });
     await expect(row.getByRole('list', { name: 'Tags' })).toContainText('pillars');
     await page.getByRole('textbox', { name: 'Tags', exact: true }).fill('pillars');

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 export const FRONTEND_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_DIR = resolve(FRONTEND_DIR, '..');
 const WEBBSCOPE = process.env.WEBBSCOPE_BIN || join(REPO_DIR, '.venv/bin/webbscope');
-const BASE_PORTS = { frontend: 3000, backend: 5001, engine: 8000, mast: 8002, database: 27017 };
+const BASE_PORTS = { frontend: 3000, backend: 5001, engine: 8000, mast: 8002, archive: 8003, database: 27017 }; // as devstack/stack.py
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((res) => {
@@ -26,7 +26,9 @@ function portFree(port: number): Promise<boolean> {
 
 async function freeOffset(): Promise<number> {
   const start = Number(process.env.E2E_PORT_OFFSET || 0);
-  const candidates = start ? [start] : Array.from({ length: 40 }, (_, i) => 400 + i * 7 + Math.floor(Math.random() * 5));
+  // Random candidates, so that stacks started at the same moment on a shared machine rarely pick
+  // the same offset (startStack retries when one does).
+  const candidates = start ? [start] : Array.from({ length: 40 }, () => 400 + Math.floor(Math.random() * 600));
   for (const o of candidates) {
     const ok = await Promise.all(Object.values(BASE_PORTS).map((p) => portFree(p + o)));
     if (ok.every(Boolean)) return o;
@@ -105,7 +107,19 @@ export interface Stack {
 export async function startStack(): Promise<Stack> {
   if (!existsSync(WEBBSCOPE)) throw new Error(`${WEBBSCOPE} not found: run \`make bootstrap\` first`);
   if (!existsSync(join(FRONTEND_DIR, 'dist/index.html'))) throw new Error('frontend/dist is missing: run `npm run build` first');
-  const offset = await freeOffset();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startAt(await freeOffset());
+    } catch (err) {
+      // Another stack took one of the ports between our check and its use: try another offset.
+      const taken = /already in use/.test(String(err));
+      if (!taken || attempt >= 4 || process.env.E2E_PORT_OFFSET) throw err;
+      console.log(`e2e stack: a port was taken meanwhile (attempt ${attempt}); trying another offset`);
+    }
+  }
+}
+
+async function startAt(offset: number): Promise<Stack> {
   const root = mkdtempSync(join(tmpdir(), 'webbscope-e2e-'));
   const dataDir = join(root, 'data');
   const demoDir = join(root, 'demo');

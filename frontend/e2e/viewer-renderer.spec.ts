@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import * as syn from './fixtures/synthetic';
-import { apiRegister, ARTIFACTS, PASSWORD, shot, uniqueUser, watchPage } from './helpers';
+import { apiRegister, ARTIFACTS, shot, signIn, uniqueUser, watchPage } from './helpers';
 
 const RECORD = 'synthetic-0001';
 const metrics: Record<string, unknown> = {};
@@ -35,14 +35,10 @@ async function serveSynthetic(page: Page, requests: string[]) {
   });
 }
 
-async function signIn(page: Page) {
+async function signInNewUser(page: Page) {
   const u = uniqueUser('viewer');
   await apiRegister(page.request, u);
-  await page.goto('/login');
-  await page.getByLabel('Username or email').fill(u.username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/library/);
+  await signIn(page, u.username);
 }
 
 /**
@@ -83,7 +79,7 @@ test.describe('viewer renderers (synthetic record)', () => {
   test('WebGL: float tiles, shader stretch and colour map in one frame, readout, pan and zoom', async ({ page }) => {
     const problems = watchPage(page);
     const requests: string[] = [];
-    await signIn(page);
+    await signInNewUser(page);
     await serveSynthetic(page, requests);
     await page.goto(`/viewer/${RECORD}`);
     const canvas = page.getByTestId('viewer-image');
@@ -146,7 +142,7 @@ test.describe('viewer renderers (synthetic record)', () => {
   test('2-D fallback: server-rendered image tiles, re-requested on a change', async ({ page }) => {
     const problems = watchPage(page);
     const requests: string[] = [];
-    await signIn(page);
+    await signInNewUser(page);
     await serveSynthetic(page, requests);
     await page.goto(`/viewer/${RECORD}?renderer=2d`);
     const canvas = page.getByTestId('viewer-image');

@@ -186,10 +186,13 @@ def test_staging_publishes_only_http_80() -> None:
 
 
 def test_prod_publishes_only_80_and_443() -> None:
-    assert published(resolved("prod")) == {
+    config = resolved("prod")
+    assert published(config) == {
         ("frontend", "", "80", 3000),
         ("frontend", "", "443", 443),
     }
+    # nginx learns the public HTTPS port for its redirect (deploy/nginx/templates).
+    assert config["services"]["frontend"]["environment"]["HTTPS_PORT"] == "443"
 
 
 def test_e2e_publishes_only_the_frontend_on_loopback() -> None:

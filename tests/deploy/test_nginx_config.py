@@ -19,7 +19,6 @@ import socket
 import ssl
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,8 +108,14 @@ def upstream_port() -> Iterator[int]:
 # ----------------------------------------------------------------------------- nginx
 
 
-def _prepare(tmp: Path, name: str, upstream: int) -> Nginx:
-    ng = prepare(tmp, name, [f"127.0.0.1:{upstream}"], f"127.0.0.1:{upstream}")
+def _prepare(tmp: Path, name: str, upstream: int, public_https_port: int | None = None) -> Nginx:
+    ng = prepare(
+        tmp,
+        name,
+        [f"127.0.0.1:{upstream}"],
+        f"127.0.0.1:{upstream}",
+        public_https_port=public_https_port,
+    )
     html = ng.prefix / "html"
     (html / "index.html").write_text(
         f"<!doctype html><html><head><title>Webbscope</title></head>"
@@ -145,6 +150,13 @@ def staging(nginx_tmp: Path, upstream_port: int) -> Iterator[Nginx]:
 @pytest.fixture(scope="module")
 def prod(nginx_tmp: Path, upstream_port: int) -> Iterator[Nginx]:
     with _running(_prepare(nginx_tmp, "prod", upstream_port)) as ng:
+        yield ng
+
+
+@pytest.fixture(scope="module")
+def prod_on_443(nginx_tmp: Path, upstream_port: int) -> Iterator[Nginx]:
+    """Production as usually published: HTTPS_PORT=443 (nginx itself listens elsewhere here)."""
+    with _running(_prepare(nginx_tmp, "prod-443", upstream_port, public_https_port=443)) as ng:
         yield ng
 
 
@@ -255,15 +267,31 @@ def test_staging_spa_fallback_and_caching(staging: Nginx) -> None:
     assert missing.status == 404
 
 
+def _connect_src(reply: Reply) -> list[str]:
+    csp = reply.headers["Content-Security-Policy"]
+    directive = next(d.strip() for d in csp.split(";") if d.strip().startswith("connect-src"))
+    return directive.split()[1:]
+
+
 def test_staging_security_headers_without_hsts(staging: Nginx) -> None:
     reply = _request(staging.http_port, "/")
     csp = reply.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
-    assert "ws://127.0.0.1" in csp
+    assert _connect_src(reply) == ["'self'", f"ws://127.0.0.1:{staging.http_port}"]
     assert reply.headers["X-Content-Type-Options"] == "nosniff"
     assert reply.headers["X-Frame-Options"] == "DENY"
     assert "Strict-Transport-Security" not in reply.headers
     assert "nginx/" not in reply.headers.get("Server", "")
+
+
+def test_csp_connect_src_keeps_the_port_the_browser_used(staging: Nginx) -> None:
+    """The hub is reached on the page's own host and port; a port other than 80 must stay."""
+    on_8080 = _request(staging.http_port, "/", headers={"Host": "webbscope.example.org:8080"})
+    assert _connect_src(on_8080) == ["'self'", "ws://webbscope.example.org:8080"]
+    on_80 = _request(staging.http_port, "/", headers={"Host": "webbscope.example.org"})
+    assert _connect_src(on_80) == ["'self'", "ws://webbscope.example.org"]
+    v6 = _request(staging.http_port, "/", headers={"Host": "[::1]:8080"})
+    assert _connect_src(v6) == ["'self'", "ws://[::1]:8080"]
 
 
 def test_staging_gzip(staging: Nginx) -> None:
@@ -294,13 +322,22 @@ def test_staging_websocket_upgrade_on_hubs(staging: Nginx) -> None:
 # ----------------------------------------------------------------------------- production
 
 
-def test_prod_redirects_http_to_https(prod: Nginx) -> None:
+def test_prod_redirects_http_to_https_on_its_port(prod: Nginx) -> None:
     reply = _request(prod.http_port, "/library?page=2")
     assert reply.status == 301
-    assert reply.headers["Location"] == "https://127.0.0.1/library?page=2"
-    api = _request(prod.http_port, "/api/health")
+    assert reply.headers["Location"] == f"https://127.0.0.1:{prod.https_port}/library?page=2"
+    api = _request(prod.http_port, "/api/health", headers={"Host": "webbscope.example.org:8080"})
     assert api.status == 301
+    assert api.headers["Location"] == f"https://webbscope.example.org:{prod.https_port}/api/health"
     assert _request(prod.http_port, "/healthz").status == 200
+
+
+def test_prod_redirect_to_443_names_no_port(prod_on_443: Nginx) -> None:
+    reply = _request(prod_on_443.http_port, "/library?page=2")
+    assert reply.status == 301
+    assert reply.headers["Location"] == "https://127.0.0.1/library?page=2"
+    named = _request(prod_on_443.http_port, "/", headers={"Host": "webbscope.example.org"})
+    assert named.headers["Location"] == "https://webbscope.example.org/"
 
 
 def test_prod_serves_acme_challenges_over_http(prod: Nginx) -> None:
@@ -318,8 +355,9 @@ def test_prod_tls_with_hsts_and_csp(prod: Nginx) -> None:
     assert reply.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     csp = reply.headers["Content-Security-Policy"]
     for directive in ("default-src 'self'", "script-src 'self'", "object-src 'none'",
-                      "frame-ancestors 'none'", "wss://127.0.0.1"):  # fmt: skip
+                      "frame-ancestors 'none'"):  # fmt: skip
         assert directive in csp
+    assert _connect_src(reply) == ["'self'", f"wss://127.0.0.1:{prod.https_port}"]
     # Headers are inherited by every location, including assets and proxied responses.
     asset = _request(prod.https_port, f"/assets/{ASSET_NAME}", tls=True)
     assert asset.headers["Strict-Transport-Security"].startswith("max-age=31536000")

@@ -86,7 +86,17 @@ def test_cookies_reach_their_owner_only(door: str) -> None:
 def test_spa_fallback_assets_and_security_headers(door: str) -> None:
     page = httpx.get(door + "/library/anything")
     assert page.status_code == 200 and "<title>Webbscope" in page.text
-    assert "script-src 'self'" in page.headers["content-security-policy"]
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp
+    port = door.rsplit(":", 1)[1]
+    # The hub on this page's own host and port, nothing wider (no bare ws:/wss: schemes).
+    assert f"connect-src 'self' ws://127.0.0.1:{port};" in csp
+    named = httpx.get(door + "/", headers={"Host": "webbscope.test:8080"})
+    assert (
+        "connect-src 'self' ws://webbscope.test:8080;" in named.headers["content-security-policy"]
+    )
+    junk = httpx.get(door + "/", headers={"Host": "x; script-src *"})
+    assert "script-src *" not in junk.headers["content-security-policy"]
     assert page.headers["cache-control"] == "no-cache"
     asset = httpx.get(door + "/assets/app-1234.js")
     assert "immutable" in asset.headers["cache-control"]

@@ -90,6 +90,18 @@ def _sub(text: str, pattern: str, replacement: str, what: str) -> str:
     return new
 
 
+def render_templates(conf_dir: Path, env: dict[str, str]) -> None:
+    """What the nginx image's entrypoint does at start: envsubst templates/*.template into
+    conf.d/ (only variables set in the environment are replaced)."""
+    out = conf_dir / "conf.d"
+    out.mkdir(exist_ok=True)
+    for template in (conf_dir / "templates").glob("*.template"):
+        text = template.read_text()
+        for key, value in env.items():
+            text = text.replace("${" + key + "}", value)
+        (out / template.name.removesuffix(".template")).write_text(text)
+
+
 def prepare(
     tmp: Path,
     name: str,
@@ -97,11 +109,14 @@ def prepare(
     docs: str,
     html: Path | None = None,
     extra_http: str = "",
+    public_https_port: int | None = None,
 ) -> Nginx:
-    """Copy `deploy/nginx/<name>.conf` and its snippets under `tmp/name`, pointed at the given
-    backend addresses (`host:port`, several for replicas) and docs address. `html` is the site
-    root (default: an empty directory the caller fills); `extra_http` is appended to the http
-    block (a test's own server blocks)."""
+    """Copy `deploy/nginx/<conf>.conf` (`name` up to its first `-`) and its snippets under
+    `tmp/name`, pointed at the given backend addresses (`host:port`, several for replicas) and
+    docs address. `html` is the site root (default: an empty directory the caller fills);
+    `extra_http` is appended to the http block (a test's own server blocks);
+    `public_https_port` is the HTTPS_PORT the container is given (default: the port nginx really
+    listens on for TLS, as when the host publishes it unchanged)."""
     prefix = tmp / name
     conf_dir = prefix / "conf"
     shutil.copytree(NGINX_DIR, conf_dir)
@@ -117,7 +132,7 @@ def prepare(
         )
     root = html.resolve() if html is not None else prefix / "html"
 
-    conf = conf_dir / f"{name}.conf"
+    conf = conf_dir / f"{name.split('-')[0]}.conf"
     text = conf.read_text()
     user = "user root;" if os.geteuid() == 0 else ""
     text = _sub(text, r"(?m)^user nginx;", user, "the worker user")
@@ -143,6 +158,8 @@ def prepare(
         https_port = free_port()
         text = _sub(text, r"listen 443 ", f"listen 127.0.0.1:{https_port} ", "listen 443")
         text = _sub(text, r"/var/www/acme", str(prefix / "acme"), "the ACME webroot")
+        port = public_https_port if public_https_port is not None else https_port
+        render_templates(conf_dir, {"HTTPS_PORT": str(port)})
     conf.write_text(text)
 
     snippets = conf_dir / "snippets"

@@ -1,6 +1,7 @@
 import { QueryClientProvider } from '@tanstack/react-query';
 import { useState } from 'react';
 import { RouterProvider } from 'react-router';
+import { Announcer } from '@/components/Announcer';
 import { Toaster } from '@/components/Toaster';
 import { AuthProvider } from '@/features/auth';
 import { createQueryClient } from '@/lib/queryClient';
@@ -14,6 +15,7 @@ export function App() {
       <AuthProvider>
         <RouterProvider router={router} />
         <Toaster />
+        <Announcer />
       </AuthProvider>
     </QueryClientProvider>
   );

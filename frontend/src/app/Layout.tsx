@@ -32,6 +32,9 @@ export function Layout() {
             <span className="topbar__user" title={user?.email}>
               {user?.display_name || user?.username}
             </span>
+            <NavLink to="/account" className="btn btn--ghost">
+              Account
+            </NavLink>
             <button type="button" className="btn btn--ghost" onClick={() => void signOut()}>
               Sign out
             </button>

@@ -26,6 +26,7 @@ export function createAppRouter() {
             { path: 'records/:id', lazy: async () => ({ Component: (await import('@/features/record')).RecordPage }) },
             { path: 'viewer/:id', lazy: async () => ({ Component: (await import('@/features/viewer')).ViewerPage }) },
             { path: 'archive', lazy: async () => ({ Component: (await import('@/features/archive')).ArchivePage }) },
+            { path: 'account', lazy: async () => ({ Component: (await import('@/features/account')).AccountPage }) },
           ],
         },
         {

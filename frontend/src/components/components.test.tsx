@@ -1,19 +1,40 @@
 import { act, fireEvent, render, screen } from '@testing-library/react';
+import { announce } from '@/lib/announce';
 import { toast, toastStore } from '@/stores/toasts';
+import { Announcer } from './Announcer';
 import { Pagination } from './Pagination';
 import { Tabs } from './Tabs';
 import { Toaster } from './Toaster';
 
 describe('shared components', () => {
-  it('announces failures as alerts and lets them be dismissed', () => {
+  it('shows toasts, says them through the announcer (failures assertively) and lets them be dismissed', () => {
     toastStore.set([]);
-    render(<Toaster />);
+    const { container } = render(
+      <>
+        <Toaster />
+        <Announcer />
+      </>,
+    );
     act(() => {
       toast.error('the archive is unreachable');
+      toast.success('Saved');
     });
     expect(screen.getByRole('alert')).toHaveTextContent('the archive is unreachable');
-    fireEvent.click(screen.getByRole('button', { name: 'Dismiss notification' }));
-    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.getByRole('status')).toHaveTextContent('Saved');
+    expect(container.querySelectorAll('.toast')).toHaveLength(2);
+    fireEvent.click(screen.getAllByRole('button', { name: 'Dismiss notification' })[0]);
+    expect(container.querySelectorAll('.toast')).toHaveLength(1);
+  });
+
+  it('says each announcement, also one that repeats', () => {
+    render(<Announcer />);
+    act(() => announce('Library page'));
+    const first = screen.getByRole('status').firstElementChild;
+    act(() => announce('Library page'));
+    expect(screen.getByRole('status')).toHaveTextContent('Library page');
+    expect(screen.getByRole('status').firstElementChild).not.toBe(first);
+    act(() => announce('upload failed', 'assertive'));
+    expect(screen.getByRole('alert')).toHaveTextContent('upload failed');
   });
 
   it('pages', () => {

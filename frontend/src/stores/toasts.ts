@@ -1,3 +1,4 @@
+import { announce } from '@/lib/announce';
 import { createStore } from './createStore';
 
 export type ToastKind = 'info' | 'success' | 'error';
@@ -16,6 +17,7 @@ function push(kind: ToastKind, message: string): number {
   const id = nextId++;
   toastStore.set((list) => [...list.filter((t) => t.message !== message), { id, kind, message }].slice(-5));
   setTimeout(() => dismiss(id), LIFETIME_MS[kind]);
+  announce(message, kind === 'error' ? 'assertive' : 'polite');
   return id;
 }
 

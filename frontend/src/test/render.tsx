@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router';
+import { Announcer } from '@/components/Announcer';
 import { AuthContext, type AuthContextValue } from '@/features/auth/hooks/authContext';
 
 export function fakeAuth(over: Partial<AuthContextValue> = {}): AuthContextValue {
@@ -14,8 +15,12 @@ export function fakeAuth(over: Partial<AuthContextValue> = {}): AuthContextValue
   };
 }
 
-/** Render inside a query client, a router at `path`, and a given auth state. */
-export function renderWith(ui: React.ReactNode, opts: { path?: string; auth?: AuthContextValue; routes?: Record<string, React.ReactNode> } = {}) {
+/** Render inside a query client, a router at `path`, and a given auth state; `announcer` adds the
+ *  app's live regions (to check what is said). */
+export function renderWith(
+  ui: React.ReactNode,
+  opts: { path?: string; auth?: AuthContextValue; routes?: Record<string, React.ReactNode>; announcer?: boolean } = {},
+) {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   return render(
     <QueryClientProvider client={qc}>
@@ -28,6 +33,7 @@ export function renderWith(ui: React.ReactNode, opts: { path?: string; auth?: Au
             ))}
           </Routes>
         </MemoryRouter>
+        {opts.announcer && <Announcer />}
       </AuthContext.Provider>
     </QueryClientProvider>,
   );

@@ -1,5 +1,13 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach } from 'vitest';
+import { clearAnnouncements } from '@/lib/announce';
 
-afterEach(() => cleanup());
+// Generous waits: on a loaded shared machine a first render can take seconds (waits end as soon
+// as their condition holds, so a quick run stays quick).
+configure({ asyncUtilTimeout: 10_000 });
+
+afterEach(() => {
+  cleanup();
+  clearAnnouncements();
+});

@@ -3,7 +3,8 @@
 `webbscope up` and the browser tests run the app under exactly what staging and production send.
 
 nginx variables in the values are filled in per request as nginx fills them: `$ws_scheme` (ws
-or wss, after the page's scheme), `$host`, and `$hsts_header` (HSTS on HTTPS only; a header whose
+or wss, after the page's scheme), `$host`, `$ws_authority` (the Host the browser sent, port
+included, when it is a plain name or address with an optional port; else the host name), and `$hsts_header` (HSTS on HTTPS only; a header whose
 value is empty is not sent). `$req_id` (X-Request-ID) is the backend's business here.
 """
 
@@ -20,6 +21,8 @@ _ADD_HEADER = re.compile(
     r'^\s*add_header\s+(\S+)\s+("(?:[^"\\]|\\.)*"|\S+)(?:\s+always)?\s*;', re.M
 )
 _HSTS = "max-age=31536000; includeSubDomains"
+# A Host header that is a plain name or address with an optional port (as nginx's map checks).
+_AUTHORITY = re.compile(r"([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
 
 
 @cache
@@ -38,10 +41,14 @@ def nginx_headers(snippet: Path = SNIPPET) -> tuple[tuple[str, str], ...]:
 
 
 def security_headers(scheme: str, host: str, snippet: Path = SNIPPET) -> dict[str, str]:
-    """The headers nginx would send on a response to `scheme://host/`."""
+    """The headers nginx would send on a response to `scheme://host/` (`host` as the Host header
+    gave it, port included)."""
+    match = _AUTHORITY.fullmatch(host)
+    name = match.group(1) if match else "localhost"
     values = {
         "$ws_scheme": "wss" if scheme == "https" else "ws",
-        "$host": host,
+        "$ws_authority": host if match else name,
+        "$host": name,
         "$hsts_header": _HSTS if scheme == "https" else "",
     }
     out: dict[str, str] = {}

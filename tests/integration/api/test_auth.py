@@ -303,11 +303,23 @@ def test_refresh_rotates_and_reuse_revokes_the_family(alice: ApiUser) -> None:
 
 
 def test_logout_revokes_the_refresh_token(alice: ApiUser) -> None:
+    cookie = alice.client.cookies.get("webbscope_refresh", path="/api/auth")
+    assert cookie
     r = alice.client.post("/api/auth/logout")
     assert r.status_code == 204
     assert "webbscope_refresh=" in r.headers.get("set-cookie", "")
     kept = httpx.Client(base_url=alice.client.base_url, headers=dict(alice.client.headers))
-    assert kept.post("/api/auth/refresh").status_code == 401
+    kept.cookies.set("webbscope_refresh", str(cookie), path="/api/auth")
+    refused = kept.post("/api/auth/refresh")
+    assert refused.status_code == 401 and err(refused)["code"] == "refresh_token_revoked"
+
+
+def test_refresh_without_a_cookie_is_no_session_not_an_error(api_stack: RunningStack) -> None:
+    """The app asks on every first load; a signed-out visitor must not see a failed request."""
+    r = new_client(api_stack.url("backend")).post("/api/auth/refresh")
+    assert r.status_code == 204
+    assert r.content == b""
+    assert "set-cookie" not in r.headers
 
 
 def test_password_change_ends_other_sessions(alice: ApiUser) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from astropy.io import fits
 
 from tests.support.fits_files import gradient, sky_header, write_image
@@ -91,6 +92,31 @@ def test_all_nan_image_has_empty_statistics(tmp_path: Path) -> None:
     assert info.stats.min is None and info.stats.max is None
     assert info.stats.percentiles == {} and info.stats.zscale is None
     assert info.histogram.total == 0
+    assert info.all_nan is True
+
+
+def test_all_nan_is_decided_over_every_pixel_not_the_sample(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large image whose few finite pixels the sample misses is not called all NaN."""
+    from webbscope.imaging import sample_pixels
+    from webbscope.services.engine import info as info_module
+
+    monkeypatch.setattr(info_module, "EXACT_MINMAX_BYTES", 0)  # as for a large image
+    monkeypatch.setattr(
+        info_module, "sample_pixels", lambda d: sample_pixels(d, min_samples=4, max_samples=4)
+    )
+    data = np.full((64, 64), np.nan, np.float32)
+    data[0, 0] = 3.0  # off the sample's lattice
+    info = _info(write_image(tmp_path / "sparse.fits", data))
+    assert info.stats.samples == 0 and not info.stats.exact_minmax
+    assert info.all_nan is False
+    data[0, 0] = np.inf
+    assert _info(write_image(tmp_path / "inf.fits", data)).all_nan is True
+
+
+def test_an_ordinary_image_is_not_all_nan(i2d: Path) -> None:
+    assert _info(i2d).all_nan is False
 
 
 def test_info_cache_memory_then_storage(i2d: Path, tmp_path: Path) -> None:

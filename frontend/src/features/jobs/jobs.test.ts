@@ -11,6 +11,10 @@ const job = (over: Partial<Job>): Job => ({
   result: null,
   error: null,
   attempts: 1,
+  max_attempts: 3,
+  cancel_requested: false,
+  compute: false,
+  lease: null,
   created_at: '2026-01-01T00:00:00Z',
   started_at: null,
   finished_at: null,
@@ -50,7 +54,7 @@ describe('jobs cache', () => {
     expect(describeProgress(job({}))).toBe('downloading · 5/20 MB');
     expect(describeProgress(job({ status: 'failed', error: { code: 'x', message: 'archive unreachable' } }))).toBe('archive unreachable');
     expect(jobFraction(job({}))).toBe(0.25);
-    expect(jobFraction(job({ progress: { items_done: 1, items_total: 4 } }))).toBe(0.25);
+    expect(jobFraction(job({ progress: { fraction: 0, items_done: 1, items_total: 4 } }))).toBe(0.25);
     expect(jobTitle(job({}))).toBe('Archive import: jw02731-o001');
   });
 });

@@ -4,7 +4,12 @@ import { apiErrorFrom, apiErrorFromResponse } from './errors';
 import { authedFetch } from './fetch';
 import type { components, paths } from './schema';
 
-export type Schemas = components['schemas'];
+/** A shape as the client delivers it: openapi-fetch reads a fixed-length array (a tuple such
+ *  as `[x, y]`) as a plain array, so the shapes are named that way everywhere. */
+type Delivered<T> = T extends (infer E)[] ? Delivered<E>[] : T extends object ? { [K in keyof T]: Delivered<T[K]> } : T;
+
+/** The API's shapes, generated from the backend's OpenAPI document. */
+export type Schemas = { [K in keyof components['schemas']]: Delivered<components['schemas'][K]> };
 
 export const api = createClient<paths>({
   baseUrl: '',
@@ -33,31 +38,6 @@ export function toQueryString(query: Query = {}): string {
   }
   const s = params.toString();
   return s ? `?${s}` : '';
-}
-
-interface RequestOptions {
-  method?: string;
-  query?: Query;
-  json?: unknown;
-  signal?: AbortSignal;
-}
-
-/**
- * Calls to endpoints not yet in the generated schema (jobs, archive, viewer). Once an endpoint
- * lands, `npm run gen:api` types it and the feature can move to `api.GET(...)`.
- */
-export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (opts.json !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await authedFetch(path + toQueryString(opts.query), {
-    method: opts.method ?? (opts.json !== undefined ? 'POST' : 'GET'),
-    headers,
-    body: opts.json !== undefined ? JSON.stringify(opts.json) : undefined,
-    signal: opts.signal,
-  });
-  if (!res.ok) throw await apiErrorFromResponse(res);
-  if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
 }
 
 /** A binary resource (thumbnail, tile, download) fetched with the token. */

@@ -40,6 +40,13 @@ describe('token store and authed fetch', () => {
     off();
   });
 
+  it('reads "no refresh cookie" (204, nobody signed in) as no session', async () => {
+    tokenStore.set('old', 900);
+    vi.stubGlobal('fetch', vi.fn(async () => new Response(null, { status: 204 })));
+    expect(await refreshAccessToken()).toBeNull();
+    expect(tokenStore.get()).toBeNull();
+  });
+
   it('attaches the token and retries once after a 401 with a renewed one', async () => {
     tokenStore.set('expired', 900);
     vi.stubGlobal('fetch', vi.fn(async (req: Request) => {

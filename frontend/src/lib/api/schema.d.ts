@@ -64,7 +64,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new access token from the refresh cookie (which rotates) */
+        /**
+         * A new access token from the refresh cookie (which rotates)
+         * @description Without a refresh cookie the answer is 204 with no body: nobody is signed in in this browser, which is not an error (the app asks on every first load). A cookie that is spent, revoked or expired is a 401.
+         */
         post: operations["refresh_api_auth_refresh_post"];
         delete?: never;
         options?: never;
@@ -652,7 +655,7 @@ export interface components {
              * Collection
              * @default JWST
              */
-            collection: string;
+            collection?: string;
             /** Data Uri */
             data_uri?: string | null;
             /** Dec */
@@ -762,7 +765,7 @@ export interface components {
              * @description in the archive's Minimum Recommended Products
              * @default false
              */
-            recommended: boolean;
+            recommended?: boolean;
             /**
              * Size
              * @description bytes, as the archive reports it
@@ -912,6 +915,22 @@ export interface components {
             ra_step: number;
             scale_bar: components["schemas"]["ScaleBarOut"] | null;
         };
+        /** HduHeaderOut */
+        HduHeaderOut: {
+            /** Cards */
+            cards: components["schemas"]["HeaderCardOut"][];
+            /** Index */
+            index: number;
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @description primary, image, compressed_image, bintable, ...
+             */
+            type?: string | null;
+            /** Ver */
+            ver?: number | null;
+        };
         /** HduOut */
         HduOut: {
             /** Dtype */
@@ -933,12 +952,22 @@ export interface components {
             /** Ver */
             ver: number;
         };
+        /** HeaderCardOut */
+        HeaderCardOut: {
+            /** Comment */
+            comment: string;
+            /** Key */
+            key: string;
+            /**
+             * Value
+             * @description non-finite numbers as text, complex numbers as [real, imaginary]
+             */
+            value: string | number | boolean | number[] | null;
+        };
         /** HeadersOut */
         HeadersOut: {
             /** Hdus */
-            hdus: {
-                [key: string]: unknown;
-            }[];
+            hdus: components["schemas"]["HduHeaderOut"][];
             /** Record Id */
             record_id: string;
         };
@@ -966,7 +995,7 @@ export interface components {
              * Log
              * @default false
              */
-            log: boolean;
+            log?: boolean;
             /** Sampled */
             sampled: boolean;
             /** Total */
@@ -974,6 +1003,12 @@ export interface components {
         };
         /** ImageInfoOut */
         ImageInfoOut: {
+            /**
+             * All Nan
+             * @description no pixel has a finite value (all NaN or infinite): there is nothing to show
+             * @default false
+             */
+            all_nan?: boolean;
             /** Bunit */
             bunit: string | null;
             cube: components["schemas"]["CubeOut"] | null;
@@ -989,7 +1024,7 @@ export interface components {
              * @description tiles are north up: tile row 0 is the image's top
              * @default true
              */
-            flip_y: boolean;
+            flip_y?: boolean;
             /**
              * Formats
              * @description tile formats: png, jpg, webp, f16
@@ -1037,7 +1072,7 @@ export interface components {
              * Recommended Only
              * @default true
              */
-            recommended_only: boolean;
+            recommended_only?: boolean;
         };
         /** Job */
         Job: {
@@ -1045,17 +1080,17 @@ export interface components {
              * Attempts
              * @default 0
              */
-            attempts: number;
+            attempts?: number;
             /**
              * Cancel Requested
              * @default false
              */
-            cancel_requested: boolean;
+            cancel_requested?: boolean;
             /**
              * Compute
              * @default false
              */
-            compute: boolean;
+            compute?: boolean;
             /**
              * Created At
              * Format: date-time
@@ -1071,7 +1106,7 @@ export interface components {
              * Max Attempts
              * @default 3
              */
-            max_attempts: number;
+            max_attempts?: number;
             /** Owner Id */
             owner_id: string;
             /** Params */
@@ -1166,7 +1201,7 @@ export interface components {
              * @description related records the caller may not see
              * @default 0
              */
-            hidden: number;
+            hidden?: number;
             record: components["schemas"]["LineageNode"];
         };
         /** LineageNode */
@@ -1267,7 +1302,7 @@ export interface components {
              * Recommended Only
              * @default false
              */
-            recommended_only: boolean;
+            recommended_only?: boolean;
         };
         /** ProfileUpdate */
         ProfileUpdate: {
@@ -1288,7 +1323,7 @@ export interface components {
              * Fraction
              * @default 0
              */
-            fraction: number;
+            fraction?: number;
             /** Items Done */
             items_done?: number | null;
             /** Items Total */
@@ -1437,12 +1472,12 @@ export interface components {
              * Page
              * @default 1
              */
-            page: number;
+            page?: number;
             /**
              * Page Size
              * @default 50
              */
-            page_size: number;
+            page_size?: number;
             /** Product Type */
             product_type?: string[] | string | null;
             /** Proposal Id */
@@ -1454,7 +1489,7 @@ export interface components {
              * @description cone radius in degrees
              * @default 0.2
              */
-            radius: number;
+            radius?: number;
             /** Target */
             target?: string | null;
         };
@@ -1533,7 +1568,7 @@ export interface components {
              * Token Type
              * @default bearer
              */
-            token_type: string;
+            token_type?: string;
         };
         /** UploadItem */
         UploadItem: {
@@ -1728,6 +1763,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
+            };
+            /** @description No refresh cookie: no session to renew */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Client error */
             "4XX": {

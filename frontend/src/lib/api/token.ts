@@ -62,14 +62,20 @@ interface TokenBody {
 }
 
 /**
- * Exchange the refresh cookie for a new access token. Resolves to the token, or null when the
- * session is over (the store is then cleared, which signs the app out).
+ * Exchange the refresh cookie for a new access token. Resolves to the token, or null when there is
+ * no session (no cookie: 204) or it is over (401/403); the store is then cleared, which signs the
+ * app out.
  */
 export function refreshAccessToken(): Promise<string | null> {
   if (inflight) return inflight;
   inflight = (async () => {
     try {
       const res = await fetch(REFRESH_URL, { method: 'POST', credentials: 'same-origin' });
+      // 204: no refresh cookie, nobody is signed in here (the usual answer on a first visit).
+      if (res.status === 204) {
+        tokenStore.clear();
+        return null;
+      }
       if (!res.ok) {
         if (res.status === 401 || res.status === 403) {
           tokenStore.clear();

@@ -217,9 +217,25 @@ class BulkResult(BaseModel):
     items: list[BulkItem]
 
 
+class HeaderCardOut(BaseModel):
+    key: str
+    value: str | int | float | bool | list[float] | None = Field(
+        description="non-finite numbers as text, complex numbers as [real, imaginary]"
+    )
+    comment: str
+
+
+class HduHeaderOut(BaseModel):
+    index: int
+    name: str
+    ver: int | None = None
+    type: str | None = Field(None, description="primary, image, compressed_image, bintable, ...")
+    cards: list[HeaderCardOut]
+
+
 class HeadersOut(BaseModel):
     record_id: str
-    hdus: list[dict[str, Any]]
+    hdus: list[HduHeaderOut]
 
 
 class LineageNode(BaseModel):

@@ -84,6 +84,10 @@ class ImageInfoOut(BaseModel):
     stats: StatsOut
     histogram: HistogramOut
     flip_y: bool = Field(True, description="tiles are north up: tile row 0 is the image's top")
+    all_nan: bool = Field(
+        False,
+        description="no pixel has a finite value (all NaN or infinite): there is nothing to show",
+    )
 
 
 class PixelOut(BaseModel):

@@ -57,7 +57,7 @@ PERCENTILES = (0.05, 0.25, 0.5, 1.0, 5.0, 50.0, 95.0, 99.0, 99.5, 99.75, 99.9, 9
 EXACT_MINMAX_BYTES = 16 * 1024 * 1024
 _BLOCK_ELEMENTS = 4 * 1024 * 1024
 TILE_FORMATS = ["png", "jpg", "webp", "f16"]
-INFO_VERSION = 1
+INFO_VERSION = 2  # 2: all_nan
 
 
 def percentile_key(p: float) -> str:
@@ -169,6 +169,17 @@ def _stats(data: ImageData, values: np.ndarray[Any, Any]) -> StatsOut:
     )
 
 
+def _all_nan(data: ImageData, mapped: bool, stats: StatsOut) -> bool:
+    """No finite pixel at all. Only asked when the sample found none: the exact min/max pass
+    then decides (run here if the statistics skipped it), except for tile-compressed data,
+    where the sample does (reading all of it would decompress all of it)."""
+    if stats.samples or stats.exact_minmax:
+        return False
+    if not mapped:
+        return True
+    return exact_minmax(data) is None
+
+
 def image_info(file: OpenFile, layout: HduLayout) -> ImageInfoOut:
     """Everything the viewer needs to show HDU `layout` of `file` (see the module notes)."""
     data = file.data(layout.index)
@@ -181,6 +192,7 @@ def image_info(file: OpenFile, layout: HduLayout) -> ImageInfoOut:
     hist = histogram(values, bins=256, sample=False)
     header = file.headers[layout.index]
     bunit = header.get("BUNIT")
+    stats = _stats(data, values)
     return ImageInfoOut(
         ext=layout.name or str(layout.index),
         index=layout.index,
@@ -193,13 +205,14 @@ def image_info(file: OpenFile, layout: HduLayout) -> ImageInfoOut:
         tile_size=TILE,
         formats=TILE_FORMATS,
         cube=_cube(file, layout, data),
-        stats=_stats(data, values),
+        stats=stats,
         histogram=HistogramOut(
             counts=[int(c) for c in hist.counts],
             edges=[float(e) for e in hist.edges],
             total=hist.total,
             sampled=True,
         ),
+        all_nan=_all_nan(data, mapped, stats),
     )
 
 

@@ -70,7 +70,7 @@ export function ArchivePage() {
             offset={(search.data.page - 1) * search.data.page_size}
             limit={search.data.page_size}
             total={search.data.total}
-            onChange={(offset) => req && setReq({ ...req, page: Math.floor(offset / req.page_size) + 1 })}
+            onChange={(offset) => req && setReq({ ...req, page: Math.floor(offset / (req.page_size ?? PAGE_SIZE)) + 1 })}
             label="Result pages"
           />
         </section>

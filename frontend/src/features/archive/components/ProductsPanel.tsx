@@ -64,7 +64,7 @@ export function ProductsPanel({ obs, onClose }: { obs: Observation; onClose: () 
                     {p.filename}
                     {p.recommended && <span className="badge badge--info">recommended</span>}
                   </td>
-                  <td>{p.subgroup ?? p.type ?? '—'}</td>
+                  <td>{p.subgroup ?? p.product_type ?? '—'}</td>
                   <td>{p.calib_level ?? '—'}</td>
                   <td className="num">{formatBytes(p.size)}</td>
                 </tr>

@@ -16,7 +16,7 @@ export function ResultsList({ items, selected, onToggle, onProducts }: Props) {
         const key = String(o.obsid);
         return (
           <li key={key} className={selected.has(key) ? 'card is-selected' : 'card'} data-obs-id={o.obs_id}>
-            <Preview url={o.preview_url} alt={`Preview of ${o.obs_id}`} />
+            <Preview url={o.preview_url ?? null} alt={`Preview of ${o.obs_id}`} />
             <div className="card__body">
               <label className="card__select">
                 <input type="checkbox" checked={selected.has(key)} onChange={() => onToggle(key)} />
@@ -24,7 +24,7 @@ export function ResultsList({ items, selected, onToggle, onProducts }: Props) {
               </label>
               <p className="card__title mono">{o.obs_id}</p>
               <p className="card__meta">
-                {o.target ?? '—'} · {o.instrument ?? '—'} · {o.filters ?? '—'}
+                {o.target ?? '—'} · {o.instrument ?? '—'} · {o.filters?.join(', ') || '—'}
               </p>
               <p className="card__meta">
                 Level {o.calib_level ?? '?'} · {o.product_type ?? '—'} · {formatNumber(o.exposure_time, 5)} s

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
+import { announce } from '@/lib/announce';
 import { errorMessage } from '@/lib/api/errors';
 import { useAuth } from '../hooks/authContext';
 import { AuthLayout } from './AuthLayout';
@@ -30,7 +31,9 @@ export function LoginPage() {
       await signIn(username.trim(), password);
       navigate(next, { replace: true });
     } catch (err) {
-      setError(errorMessage(err));
+      const message = errorMessage(err);
+      setError(message);
+      announce(message, 'assertive');
       setBusy(false);
     }
   };
@@ -49,10 +52,19 @@ export function LoginPage() {
         </div>
         <div className="field">
           <label htmlFor="login-password">Password</label>
-          <input id="login-password" name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+          <input
+            id="login-password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            aria-describedby={error ? 'login-error' : undefined}
+          />
         </div>
         {error && (
-          <p className="field__error" role="alert">
+          <p className="field__error" id="login-error">
             {error}
           </p>
         )}

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
+import { announce } from '@/lib/announce';
 import { ApiError, errorMessage } from '@/lib/api/errors';
 import { useAuth } from '../hooks/authContext';
 import { AuthLayout } from './AuthLayout';
@@ -12,6 +13,13 @@ interface FieldErrors {
   password?: string;
   confirm?: string;
 }
+
+const FIELD_LABELS: Record<keyof FieldErrors, string> = {
+  username: 'Username',
+  email: 'Email',
+  password: 'Password',
+  confirm: 'Repeat the password',
+};
 
 export function validateRegistration(v: { username: string; email: string; password: string; confirm: string }): FieldErrors {
   const errors: FieldErrors = {};
@@ -36,7 +44,16 @@ export function RegisterPage() {
     e.preventDefault();
     const v = validateRegistration(form);
     setErrors(v);
-    if (Object.keys(v).length) return;
+    const wrong = (Object.keys(v) as Array<keyof FieldErrors>).filter((k) => v[k]);
+    if (wrong.length) {
+      // Start where the first problem is, and say what all of them are.
+      document.getElementById(`reg-${wrong[0]}`)?.focus();
+      announce(
+        `${wrong.length === 1 ? 'One field needs' : `${wrong.length} fields need`} attention. ${wrong.map((k) => `${FIELD_LABELS[k]}: ${v[k]}.`).join(' ')}`,
+        'assertive',
+      );
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
@@ -48,7 +65,9 @@ export function RegisterPage() {
       });
       navigate(`/login?registered=1&username=${encodeURIComponent(form.username)}`);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : errorMessage(err));
+      const message = err instanceof ApiError ? err.message : errorMessage(err);
+      setError(message);
+      announce(message, 'assertive');
       setBusy(false);
     }
   };
@@ -85,11 +104,7 @@ export function RegisterPage() {
         {field('display_name', 'Display name (optional)', 'text', 'name')}
         {field('password', 'Password', 'password', 'new-password')}
         {field('confirm', 'Repeat the password', 'password', 'new-password')}
-        {error && (
-          <p className="field__error" role="alert">
-            {error}
-          </p>
-        )}
+        {error && <p className="field__error">{error}</p>}
         <button type="submit" className="btn btn--primary btn--block" disabled={busy}>
           {busy ? 'Creating…' : 'Create account'}
         </button>

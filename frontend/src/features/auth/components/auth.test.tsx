@@ -10,7 +10,7 @@ import { RequireAuth } from './RequireAuth';
 describe('sign in', () => {
   it("shows the API's message when the sign-in is refused", async () => {
     const signIn = vi.fn().mockRejectedValue(new ApiError(401, 'invalid_credentials', 'wrong username or password'));
-    renderWith(<LoginPage />, { path: '/login', auth: fakeAuth({ signIn }) });
+    renderWith(<LoginPage />, { path: '/login', auth: fakeAuth({ signIn }), announcer: true });
     await userEvent.type(screen.getByLabelText('Username or email'), 'alice');
     await userEvent.type(screen.getByLabelText('Password'), 'nope-nope-nope');
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
@@ -44,6 +44,28 @@ describe('register', () => {
     expect(register).not.toHaveBeenCalled();
     expect(screen.getByLabelText('Email')).toHaveAttribute('aria-invalid', 'true');
     expect(screen.getByLabelText('Email')).toHaveAccessibleDescription('Enter an email address');
+  });
+
+  it("announces the form's errors and starts at the first wrong field", async () => {
+    renderWith(<RegisterPage />, { path: '/register', auth: fakeAuth({ register: vi.fn() }), announcer: true });
+    await userEvent.type(screen.getByLabelText('Username'), 'alice');
+    await userEvent.click(screen.getByRole('button', { name: 'Create account' }));
+    expect(screen.getByLabelText('Email')).toHaveFocus();
+    const said = screen.getByRole('alert');
+    expect(said).toHaveTextContent('2 fields need attention');
+    expect(said).toHaveTextContent('Email: Enter an email address.');
+    expect(said).toHaveTextContent('Password: At least 10 characters.');
+  });
+
+  it("announces the server's refusal", async () => {
+    const register = vi.fn().mockRejectedValue(new ApiError(409, 'username_taken', 'this username is taken'));
+    renderWith(<RegisterPage />, { path: '/register', auth: fakeAuth({ register }), announcer: true });
+    await userEvent.type(screen.getByLabelText('Username'), 'alice');
+    await userEvent.type(screen.getByLabelText('Email'), 'alice@example.org');
+    await userEvent.type(screen.getByLabelText('Password'), 'long enough pw');
+    await userEvent.type(screen.getByLabelText('Repeat the password'), 'long enough pw');
+    await userEvent.click(screen.getByRole('button', { name: 'Create account' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('this username is taken');
   });
 });
 

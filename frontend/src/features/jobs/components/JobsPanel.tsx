@@ -5,6 +5,7 @@ import { ApiError } from '@/lib/api/errors';
 import { closeJobsPanel, jobsPanelStore } from '@/stores/ui';
 import { useJobsHub, useJobsList } from '../hooks/useJobs';
 import { JobItem } from './JobItem';
+import { JOBS_BUTTON_ID } from './JobsButton';
 
 /** A drawer reachable from every page: the jobs, live over the hub, with cancel and retry. */
 export function JobsPanel({ enabled }: { enabled: boolean }) {
@@ -12,9 +13,25 @@ export function JobsPanel({ enabled }: { enabled: boolean }) {
   const hubStatus = useJobsHub(enabled, focusJobId);
   const jobs = useJobsList();
   const heading = useRef<HTMLHeadingElement>(null);
+  const opener = useRef<HTMLElement | null>(null);
+  const wasOpen = useRef(false);
 
+  // Focus moves into the panel when it opens, and back to what opened it (the Jobs button, the
+  // archive's import button…) when it closes, unless the user has put it somewhere else since.
   useEffect(() => {
-    if (open) heading.current?.focus();
+    if (open) {
+      const active = document.activeElement;
+      opener.current = active instanceof HTMLElement && active !== document.body ? active : null;
+      wasOpen.current = true;
+      heading.current?.focus();
+      return;
+    }
+    if (!wasOpen.current) return;
+    wasOpen.current = false;
+    const lost = !document.activeElement || document.activeElement === document.body;
+    const back = opener.current?.isConnected ? opener.current : document.getElementById(JOBS_BUTTON_ID);
+    opener.current = null;
+    if (lost) back?.focus();
   }, [open]);
 
   useEffect(() => {

@@ -2,7 +2,7 @@ import type { Job, JobPage } from '../api/jobs';
 
 /** Merge one job (from the hub) into a page of jobs, newest first, without duplicates. */
 export function mergeJob(page: JobPage | undefined, job: Job): JobPage {
-  if (!page) return { items: [job], total: 1 };
+  if (!page) return { items: [job], total: 1, offset: 0, limit: 50 };
   const i = page.items.findIndex((j) => j.id === job.id);
   if (i >= 0) {
     const old = page.items[i];
@@ -14,7 +14,7 @@ export function mergeJob(page: JobPage | undefined, job: Job): JobPage {
     items[i] = job;
     return { ...page, items };
   }
-  return { items: [job, ...page.items], total: page.total + 1 };
+  return { ...page, items: [job, ...page.items], total: page.total + 1 };
 }
 
 /** A one-line description of a job's progress. */
@@ -43,10 +43,11 @@ export function jobFraction(job: Job): number | null {
   if (job.status === 'succeeded') return 1;
   const p = job.progress;
   if (!p) return job.status === 'queued' ? 0 : null;
-  if (typeof p.fraction === 'number') return p.fraction;
+  const f = p.fraction ?? 0;
+  if (f > 0) return f;
   if (p.bytes_total) return (p.bytes_done ?? 0) / p.bytes_total;
   if (p.items_total) return (p.items_done ?? 0) / p.items_total;
-  return null;
+  return f;
 }
 
 const TYPE_NAMES: Record<string, string> = {

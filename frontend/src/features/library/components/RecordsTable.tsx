@@ -1,4 +1,5 @@
 import { Link } from 'react-router';
+import { TableScroller } from '@/components/TableScroller';
 import { TagList } from '@/components/TagList';
 import { formatBytes, formatDate } from '@/lib/format';
 import type { RecordOut } from '../api/records';
@@ -14,8 +15,8 @@ interface Props {
 export function RecordsTable({ items, selected, onToggle, onToggleAll }: Props) {
   const all = items.length > 0 && items.every((r) => selected.has(r.id));
   return (
-    <div className="table-wrap">
-      <table className="table">
+    <TableScroller label="Records table">
+      <table className="table table--records">
         <caption className="sr-only">Records in your library</caption>
         <thead>
           <tr>
@@ -45,7 +46,7 @@ export function RecordsTable({ items, selected, onToggle, onToggleAll }: Props) 
               <td className="table__name">
                 <Link to={`/records/${r.id}`}>{r.file_name}</Link>
               </td>
-              <td>{meta(r, 'target_name')}</td>
+              <td className="table__wrap">{meta(r, 'target_name')}</td>
               <td>{meta(r, 'instrument')}</td>
               <td>{meta(r, 'filter')}</td>
               <td>{r.processing_level ?? '—'}</td>
@@ -64,6 +65,6 @@ export function RecordsTable({ items, selected, onToggle, onToggleAll }: Props) 
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroller>
   );
 }

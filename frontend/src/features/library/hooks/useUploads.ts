@@ -1,5 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { announce } from '@/lib/announce';
 import { errorMessage } from '@/lib/api/errors';
 import { queryKeys } from '@/lib/queryClient';
 import { toast } from '@/stores/toasts';
@@ -67,12 +68,16 @@ export function useUploads() {
             ctrl.signal,
           );
           const first = res.items[0];
-          patch(it.key, { loaded: it.size, status: first && !first.created ? 'duplicate' : 'done', recordId: first?.record.id });
+          const duplicate = Boolean(first && !first.created);
+          patch(it.key, { loaded: it.size, status: duplicate ? 'duplicate' : 'done', recordId: first?.record.id });
+          announce(`${file.name}: ${duplicate ? 'already in the library' : 'added to the library'}`);
           void qc.invalidateQueries({ queryKey: queryKeys.records });
         } catch (err) {
           const cancelled = err instanceof DOMException && err.name === 'AbortError';
           patch(it.key, { status: cancelled ? 'cancelled' : 'error', error: errorMessage(err) });
-          if (!cancelled) toast.error(`${file.name}: ${errorMessage(err)}`);
+          // The toast is also said, assertively, through the announcer.
+          if (cancelled) announce(`${file.name}: upload cancelled`);
+          else toast.error(`${file.name}: upload failed: ${errorMessage(err)}`);
         } finally {
           controllers.current.delete(it.key);
           files.current.delete(it.key);

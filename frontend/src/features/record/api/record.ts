@@ -5,19 +5,7 @@ export type RecordOut = Schemas['RecordOut'];
 export type RecordPatch = Schemas['RecordPatch'];
 export type LineageGraph = Schemas['LineageGraph'];
 
-export interface HeaderCard {
-  key: string;
-  value: string | number | boolean | null;
-  comment: string;
-}
-
-export interface HeaderHdu {
-  index: number;
-  name: string;
-  ver?: number;
-  type?: string;
-  cards: HeaderCard[];
-}
+export type HeaderHdu = Schemas['HduHeaderOut'];
 
 export function getRecord(id: string) {
   return unwrap(api.GET('/api/records/{record_id}', { params: { path: { record_id: id } } }));
@@ -33,7 +21,7 @@ export function deleteRecord(id: string) {
 
 export async function getHeaders(id: string): Promise<HeaderHdu[]> {
   const res = await unwrap(api.GET('/api/records/{record_id}/headers', { params: { path: { record_id: id } } }));
-  return res.hdus as unknown as HeaderHdu[];
+  return res.hdus;
 }
 
 export function getLineage(id: string) {

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { ErrorNotice } from '@/components/ErrorNotice';
 import { Spinner } from '@/components/Spinner';
+import { TableScroller } from '@/components/TableScroller';
 import { useHeaders } from '../hooks/useRecord';
 
 /** Every HDU's header cards, one HDU at a time, with a keyword filter. */
@@ -37,7 +38,7 @@ export function HeadersPanel({ id }: { id: string }) {
         </div>
         <span className="muted">{cards.length} cards</span>
       </div>
-      <div className="table-wrap table-wrap--tall">
+      <TableScroller label={`Header cards of HDU ${headers.data[hdu]?.index ?? hdu}`} tall>
         <table className="table table--dense mono">
           <caption className="sr-only">Header of HDU {hdu}</caption>
           <thead>
@@ -57,7 +58,7 @@ export function HeadersPanel({ id }: { id: string }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroller>
     </div>
   );
 }

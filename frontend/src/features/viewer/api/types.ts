@@ -1,4 +1,6 @@
-/** Viewer API shapes (endpoints landing soon; from the lead's contract, parsed defensively). */
+import type { Schemas } from '@/lib/api/client';
+
+/** The viewer's display settings (its own), and its API shapes (generated). */
 
 export type Stretch = 'linear' | 'log' | 'sqrt' | 'squared' | 'asinh' | 'sinh' | 'power' | 'histeq';
 export type Interval = 'minmax' | '99' | '99.5' | '99.9' | 'zscale' | 'manual';
@@ -8,59 +10,17 @@ export const STRETCHES: Stretch[] = ['linear', 'log', 'sqrt', 'squared', 'asinh'
 export const INTERVALS: Interval[] = ['minmax', '99.9', '99.5', '99', 'zscale', 'manual'];
 export const COLORMAPS: Colormap[] = ['gray', 'viridis', 'inferno', 'magma', 'plasma', 'cividis', 'hot', 'cool', 'turbo'];
 
-export interface LevelInfo {
-  level: number;
-  width: number;
-  height: number;
-  tiles_x?: number;
-  tiles_y?: number;
-  /** Full-resolution pixels per level pixel. */
-  scale?: number;
-  downsample?: number;
-}
+/** The viewer's API shapes, generated from the backend's OpenAPI document (`npm run gen:api`). */
+export type ImageInfo = Schemas['ImageInfoOut'];
+export type LevelInfo = Schemas['LevelOut'];
+export type PixelValue = Schemas['PixelOut'];
+export type GridOut = Schemas['GridOut'];
+export type HistogramOut = Schemas['HistogramOut'];
 
-export interface ImageInfo {
-  hdus?: Array<{ index: number; name: string; type?: string; shape?: number[] | null }>;
-  /** numpy order: [..., ny, nx] */
-  shape: number[];
-  dtype?: string;
-  bunit?: string | null;
-  wcs?: Record<string, string | number> | null;
-  levels: LevelInfo[] | number;
-  tile_size: number;
-  cube?: { axis: number; size: number; values?: Array<number | string>; unit?: string } | null;
-  stats?: { min?: number; max?: number; percentiles?: Record<string, number>; zscale?: [number, number] | null } | null;
-  histogram?: { counts: number[]; edges: number[] } | null;
-  /** When false, tile rows run in array order (y up). Assumed true: north up, y=0 at the top. */
-  flip_y?: boolean;
-  ext?: string;
-}
-
-export interface PixelValue {
-  value: number | null;
-  ra: number | null;
-  dec: number | null;
-  ra_str?: string | null;
-  dec_str?: string | null;
-  x?: number;
-  y?: number;
-}
-
-export interface GridLine {
-  kind?: string;
-  value?: number;
-  points: Array<[number, number]>;
-}
-
-export interface GridLabel {
-  x: number;
-  y: number;
-  text: string;
-}
-
+/** The coordinate grid as the overlay draws it (from GridOut: polylines and labels in pixels). */
 export interface GridData {
-  lines: GridLine[];
-  labels: GridLabel[];
+  lines: Array<{ kind: string; value: number; points: Array<[number, number]> }>;
+  labels: Array<{ x: number; y: number; text: string }>;
 }
 
 export interface RenderParams {

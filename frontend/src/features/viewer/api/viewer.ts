@@ -1,40 +1,28 @@
-import { fetchArrayBuffer, fetchBlob, request, toQueryString } from '@/lib/api/client';
-import type { GridData, GridLine, ImageInfo, PixelValue, RenderParams } from './types';
+import { api, fetchArrayBuffer, fetchBlob, toQueryString, unwrap } from '@/lib/api/client';
+import type { GridData, GridOut, RenderParams } from './types';
 
 const base = (id: string) => `/api/records/${encodeURIComponent(id)}`;
+const record = (id: string) => ({ record_id: id });
 
 export const getImageInfo = (id: string, ext?: string, signal?: AbortSignal) =>
-  request<ImageInfo>(`${base(id)}/image-info`, { query: { ext }, signal });
+  unwrap(api.GET('/api/records/{record_id}/image-info', { params: { path: record(id), query: { ext } }, signal }));
 
 export const getPixel = (id: string, x: number, y: number, ext: string, slice: number, signal?: AbortSignal) =>
-  request<PixelValue>(`${base(id)}/pixel`, { query: { x, y, ext, slice }, signal });
+  unwrap(api.GET('/api/records/{record_id}/pixel', { params: { path: record(id), query: { x, y, ext, slice } }, signal }));
 
 export const getHistogram = (id: string, q: { bins?: number; min?: number; max?: number; ext?: string; slice?: number }) =>
-  request<{ counts: number[]; edges: number[] }>(`${base(id)}/histogram`, { query: q });
+  unwrap(api.GET('/api/records/{record_id}/histogram', { params: { path: record(id), query: q } }));
 
-/** The grid's points may come as [[x, y], ...] or as {x: [...], y: [...]}: normalise. */
-export function normaliseGrid(raw: unknown): GridData {
-  const r = (raw ?? {}) as Record<string, unknown>;
-  const rawLines = (r.lines ?? r.polylines ?? []) as Array<Record<string, unknown>>;
-  const lines: GridLine[] = rawLines.map((l) => {
-    const pts = l.points ?? l.pixels ?? l;
-    let points: Array<[number, number]> = [];
-    if (Array.isArray(pts)) points = (pts as Array<[number, number] | { x: number; y: number }>).map((p) => (Array.isArray(p) ? [p[0], p[1]] : [p.x, p.y]));
-    else if (pts && typeof pts === 'object' && Array.isArray((pts as { x?: unknown }).x)) {
-      const { x, y } = pts as { x: number[]; y: number[] };
-      points = x.map((xi, i) => [xi, y[i]]);
-    }
-    return { kind: (l.kind ?? l.axis ?? l.type) as string | undefined, value: l.value as number | undefined, points };
-  });
-  const labels = ((r.labels ?? []) as Array<Record<string, unknown>>).map((l) => ({
-    x: Number(l.x),
-    y: Number(l.y),
-    text: String(l.text ?? l.label ?? ''),
-  }));
-  return { lines, labels };
+/** The grid as the overlay draws it. */
+export function toGridData(g: GridOut): GridData {
+  return {
+    lines: g.lines.map((l) => ({ kind: l.kind, value: l.value, points: l.points.map(([x, y]) => [x, y] as [number, number]) })),
+    labels: g.labels.map((l) => ({ x: l.x, y: l.y, text: l.text })),
+  };
 }
 
-export const getGrid = async (id: string, ext: string) => normaliseGrid(await request<unknown>(`${base(id)}/grid`, { query: { ext } }));
+export const getGrid = async (id: string, ext: string) =>
+  toGridData(await unwrap(api.GET('/api/records/{record_id}/grid', { params: { path: record(id), query: { ext } } })));
 
 export type TileFormat = 'f16' | 'png' | 'jpg' | 'webp';
 
@@ -78,5 +66,4 @@ export function exportUrl(id: string, format: 'png' | 'jpeg' | 'tiff', width: nu
 
 export const fetchExport = (url: string) => fetchBlob(url);
 
-export const getRecordSummary = (id: string) =>
-  request<{ id: string; file_name: string; metadata: Record<string, unknown> }>(`${base(id)}`);
+export const getRecordSummary = (id: string) => unwrap(api.GET('/api/records/{record_id}', { params: { path: record(id) } }));

@@ -13,6 +13,13 @@ describe('Histogram', () => {
     fireEvent.keyDown(screen.getByRole('slider', { name: 'Black point' }), { key: 'ArrowRight' });
     expect(onChange).toHaveBeenLastCalledWith(10.5, 80, expect.any(Number));
   });
+
+  it('has a name and a description for assistive technology', () => {
+    render(<Histogram counts={[5, 3, 1, 1]} edges={[0, 25, 50, 75, 100]} vmin={10} vmax={80} unit="MJy/sr" onChange={() => undefined} />);
+    const group = screen.getByRole('group', { name: /^Histogram of pixel values/ });
+    expect(group).toHaveAccessibleDescription(/from 0 to 100 MJy\/sr.*black point \(10 MJy\/sr\).*white point \(80 MJy\/sr\).*arrow keys/);
+    expect(screen.getAllByRole('slider')).toHaveLength(2);
+  });
 });
 
 describe('render parameters', () => {

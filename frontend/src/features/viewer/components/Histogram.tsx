@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'react';
+import { useId, useMemo, useRef, useState } from 'react';
 import { formatNumber } from '@/lib/format';
 
 interface Props {
@@ -19,6 +19,7 @@ const H = 90;
  */
 export function Histogram({ counts, edges, vmin, vmax, unit, onChange }: Props) {
   const svg = useRef<SVGSVGElement>(null);
+  const descId = useId();
   const [drag, setDrag] = useState<'lo' | 'hi' | null>(null);
   const lo = edges[0];
   const hi = edges[edges.length - 1];
@@ -74,6 +75,7 @@ export function Histogram({ counts, edges, vmin, vmax, unit, onChange }: Props) 
     );
   };
 
+  const u = unit ? ` ${unit}` : '';
   return (
     <figure className="histogram">
       <svg
@@ -81,16 +83,32 @@ export function Histogram({ counts, edges, vmin, vmax, unit, onChange }: Props) 
         viewBox={`0 0 ${W} ${H}`}
         preserveAspectRatio="none"
         className="histogram__svg"
+        role="group"
+        aria-label="Histogram of pixel values, with the black and white points"
+        aria-describedby={descId}
         onPointerMove={move}
         onPointerUp={() => setDrag(null)}
         onPointerCancel={() => setDrag(null)}
       >
-        <rect x={Math.max(0, toX(vmin))} width={Math.max(0, Math.min(W, toX(vmax)) - Math.max(0, toX(vmin)))} y={0} height={H} className="histogram__window" />
-        <path d={path} className="histogram__bars" />
+        <rect
+          x={Math.max(0, toX(vmin))}
+          width={Math.max(0, Math.min(W, toX(vmax)) - Math.max(0, toX(vmin)))}
+          y={0}
+          height={H}
+          className="histogram__window"
+          aria-hidden="true"
+        />
+        <path d={path} className="histogram__bars" aria-hidden="true" />
         {handle('lo', vmin, 'Black point')}
         {handle('hi', vmax, 'White point')}
       </svg>
-      <figcaption className="histogram__caption">
+      <p id={descId} className="sr-only">
+        How many pixels have each value (counts on a log scale), from {formatNumber(lo)} to {formatNumber(hi)}
+        {u}. Pixels at or below the black point ({formatNumber(vmin)}
+        {u}) show black, at or above the white point ({formatNumber(vmax)}
+        {u}) white. Move a point with the arrow keys, or Page Up and Page Down for bigger steps, or drag it.
+      </p>
+      <figcaption className="histogram__caption" aria-hidden="true">
         <span>{formatNumber(vmin)}</span>
         <span className="muted">{unit ?? ''}</span>
         <span>{formatNumber(vmax)}</span>

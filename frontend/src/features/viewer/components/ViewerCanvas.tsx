@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef } from 'react';
 import type { GridData, ImageInfo, RenderParams } from '../api/types';
 import { attachInput } from '../engine/input';
 import type { View } from '../engine/view';
@@ -6,6 +6,9 @@ import { ViewerEngine } from '../engine/ViewerEngine';
 
 interface Props {
   recordId: string;
+  /** The image's name (its file name), and what it shows, for assistive technology. */
+  title: string;
+  description: string;
   info: ImageInfo;
   params: RenderParams;
   changedAt: React.RefObject<number | null>;
@@ -22,7 +25,9 @@ interface Props {
 
 /** The canvas pair (image + overlay) and the engine's lifetime; React is not in the draw path. */
 export function ViewerCanvas(props: Props) {
-  const { recordId, info, params, forceCanvas, grid, showGrid, pinned } = props;
+  const { recordId, title, description, info, params, forceCanvas, grid, showGrid, pinned } = props;
+  const helpId = useId();
+  const descId = useId();
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const overlay = useRef<HTMLCanvasElement>(null);
@@ -77,11 +82,27 @@ export function ViewerCanvas(props: Props) {
       tabIndex={0}
       role="application"
       aria-roledescription="image viewer"
-      aria-label="Image. Drag or use the arrow keys to pan; scroll, pinch or press plus and minus to zoom; 0 fits the image; Enter reads the pixel at the centre."
+      aria-label={`Image viewer: ${title}`}
+      aria-describedby={`${descId} ${helpId}`}
       data-testid="viewer-canvas"
     >
-      <canvas key={forceCanvas ? 'c2d' : 'gl'} ref={canvas} className="viewer-canvas__image" data-testid="viewer-image" />
+      <canvas
+        key={forceCanvas ? 'c2d' : 'gl'}
+        ref={canvas}
+        className="viewer-canvas__image"
+        role="img"
+        aria-label={title}
+        aria-describedby={descId}
+        data-testid="viewer-image"
+      />
       <canvas ref={overlay} className="viewer-canvas__overlay" aria-hidden="true" />
+      <p id={descId} className="sr-only">
+        {description}
+      </p>
+      <p id={helpId} className="sr-only">
+        Drag or use the arrow keys to pan; scroll, pinch or press plus and minus to zoom; 0 fits the image; Enter pins the pixel at the
+        centre and reads its value.
+      </p>
     </div>
   );
 }

@@ -5,7 +5,7 @@ import { ErrorNotice, NotAvailable } from '@/components/ErrorNotice';
 import { PageHeader } from '@/components/PageHeader';
 import { PageLoading } from '@/components/Spinner';
 import { ApiError } from '@/lib/api/errors';
-import type { ImageInfo } from '../api/types';
+import type { ImageInfo, RenderParams } from '../api/types';
 import { getRecordSummary } from '../api/viewer';
 import { displayToArray } from '../engine/geometry';
 import type { View } from '../engine/view';
@@ -15,6 +15,7 @@ import { useGrid, useImageInfo, usePixel } from '../hooks/useViewerData';
 import { Controls } from './Controls';
 import { ExportPanel } from './ExportPanel';
 import { Histogram } from './Histogram';
+import { ImageNotice } from './ImageNotice';
 import { Readout } from './Readout';
 import { SliceSlider } from './SliceSlider';
 import { ViewerCanvas } from './ViewerCanvas';
@@ -39,6 +40,16 @@ export function ViewerPage() {
     );
   }
   return <Viewer key={ext} id={id} info={info.data} ext={ext} onExt={setExt} title={title} forceCanvasInitially={search.get('renderer') === '2d'} />;
+}
+
+/** What the canvas shows, in words: its size and unit and how it is displayed. */
+export function describeImage(info: ImageInfo, p: RenderParams): string {
+  const nx = info.shape[info.shape.length - 1] ?? 0;
+  const ny = info.shape[info.shape.length - 2] ?? 1;
+  const slices = info.cube && info.cube.size > 1 ? `, slice ${p.slice + 1} of ${info.cube.size}` : '';
+  const unit = info.bunit ? `, values in ${info.bunit}` : '';
+  const invert = p.invert ? ', inverted' : '';
+  return `${nx} × ${ny} pixels${slices}${unit}; shown with a ${p.stretch} stretch and the ${p.cmap} colour map${invert}.`;
 }
 
 interface ViewerProps {
@@ -126,8 +137,11 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerPro
       </div>
       <div className="viewer-layout">
         <div className="viewer-stage">
+          <ImageNotice info={info} zoom={zoom} />
           <ViewerCanvas
             recordId={id}
+            title={title}
+            description={describeImage(info, params)}
             info={info}
             params={params}
             changedAt={changedAt}
@@ -155,7 +169,7 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerPro
             }}
             onReset={reset}
           />
-          {info.histogram && (
+          {info.histogram && !info.all_nan && (
             <Histogram
               counts={info.histogram.counts}
               edges={info.histogram.edges}
@@ -179,7 +193,15 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerPro
             unit={info.bunit}
             testId="readout-hover"
           />
-          <Readout label="Pinned pixel (click)" pos={pinnedPos} localValue={null} data={pinnedPixel.data} unit={info.bunit} testId="readout-pinned" />
+          <Readout
+            label="Pinned pixel (click)"
+            pos={pinnedPos}
+            localValue={null}
+            data={pinnedPixel.data}
+            unit={info.bunit}
+            testId="readout-pinned"
+            announceAs="Pinned pixel"
+          />
           <ExportPanel recordId={id} params={params} baseName={title} maxWidth={Math.max(16, info.shape[info.shape.length - 1] ?? 2048)} />
         </aside>
       </div>

@@ -5,6 +5,9 @@
  */
 import type { ImageInfo, LevelInfo } from '../api/types';
 
+/** What the pyramid is built from: image-info's shape, tile size and levels (or a level count). */
+export type PyramidSource = Pick<ImageInfo, 'shape' | 'tile_size'> & { levels: LevelInfo[] | number };
+
 export interface Level {
   level: number;
   width: number;
@@ -34,7 +37,7 @@ export function levelCountFor(width: number, height: number, tileSize: number): 
   return n;
 }
 
-export function buildPyramid(info: Pick<ImageInfo, 'shape' | 'levels' | 'tile_size'>): Pyramid {
+export function buildPyramid(info: PyramidSource): Pyramid {
   const { width, height } = imageSize(info.shape);
   const tileSize = info.tile_size || 256;
   const given: LevelInfo[] | null = Array.isArray(info.levels) ? info.levels : null;
@@ -42,7 +45,7 @@ export function buildPyramid(info: Pick<ImageInfo, 'shape' | 'levels' | 'tile_si
   const levels: Level[] = [];
   for (let l = 0; l < count; l++) {
     const g = given?.find((v) => v.level === l) ?? given?.[l];
-    const factor = g?.scale ?? g?.downsample ?? 2 ** (count - 1 - l);
+    const factor = g?.scale ?? 2 ** (count - 1 - l);
     const w = g?.width ?? Math.max(1, Math.ceil(width / factor));
     const h = g?.height ?? Math.max(1, Math.ceil(height / factor));
     levels.push({

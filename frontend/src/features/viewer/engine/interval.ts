@@ -1,6 +1,12 @@
 /** The interval (black and white points) from the image's statistics. */
 import type { ImageInfo, Interval } from '../api/types';
 
+/** What an interval is computed from: the image's statistics and histogram (any of them). */
+export interface IntervalSource {
+  stats?: Partial<ImageInfo['stats']> | null;
+  histogram?: Pick<ImageInfo['histogram'], 'counts' | 'edges'> | null;
+}
+
 const PERCENT: Record<string, [number, number]> = {
   '99': [0.5, 99.5],
   '99.5': [0.25, 99.75],
@@ -31,7 +37,7 @@ export function percentileFromHistogram(counts: number[], edges: number[], q: nu
   return edges[edges.length - 1];
 }
 
-export function resolveInterval(info: Pick<ImageInfo, 'stats' | 'histogram'>, interval: Interval): [number, number] | null {
+export function resolveInterval(info: IntervalSource, interval: Interval): [number, number] | null {
   const s = info.stats ?? {};
   const h = info.histogram;
   const lo0 = s.min ?? h?.edges[0];

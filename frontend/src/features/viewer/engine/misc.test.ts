@@ -1,4 +1,4 @@
-import { normaliseGrid } from '../api/viewer';
+import { toGridData } from '../api/viewer';
 import { colormapLut, colormapStops } from './colormaps';
 import { isTrackpadScroll, wheelZoomFactor } from './input';
 import { percentileFromHistogram, resolveInterval } from './interval';
@@ -54,12 +54,16 @@ describe('wheel and grid parsing', () => {
     expect(isTrackpadScroll({ deltaMode: 0, deltaX: 0, deltaY: 100, ctrlKey: false })).toBe(false);
     expect(isTrackpadScroll({ deltaMode: 0, deltaX: 2, deltaY: 1, ctrlKey: true })).toBe(false);
   });
-  it('normalises both point layouts of the grid', () => {
-    const g = normaliseGrid({ lines: [{ kind: 'ra', points: [[1, 2], [3, 4]] }, { axis: 'dec', points: { x: [5, 6], y: [7, 8] } }], labels: [{ x: 1, y: 2, label: '10h' }] });
-    expect(g.lines.map((l) => [l.kind, l.points])).toEqual([
-      ['ra', [[1, 2], [3, 4]]],
-      ['dec', [[5, 7], [6, 8]]],
-    ]);
+  it('turns the API grid into what the overlay draws', () => {
+    const g = toGridData({
+      ra_step: 0.01,
+      dec_step: 0.01,
+      equatorial: true,
+      scale_bar: null,
+      lines: [{ axis: 'ra', kind: 'ra', value: 159.2, label: '10h36m48s', points: [[1, 2], [3, 4]] }],
+      labels: [{ x: 1, y: 2, text: '10h', axis: 'ra' }],
+    });
+    expect(g.lines).toEqual([{ kind: 'ra', value: 159.2, points: [[1, 2], [3, 4]] }]);
     expect(g.labels).toEqual([{ x: 1, y: 2, text: '10h' }]);
   });
 });

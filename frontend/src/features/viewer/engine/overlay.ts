@@ -22,7 +22,7 @@ export function scaleBar(arcsecPerPixel: number, zoom: number, minPx = 60, maxPx
 }
 
 /** Pixel scale (arcsec/px) from celestial FITS cards (CD matrix, PC+CDELT or CDELT). */
-export function pixelScaleFromWcs(wcs: Record<string, string | number> | null | undefined): number | null {
+export function pixelScaleFromWcs(wcs: Record<string, string | number | boolean> | null | undefined): number | null {
   if (!wcs) return null;
   const n = (k: string) => (wcs[k] === undefined ? undefined : Number(wcs[k]));
   const cd11 = n('CD1_1');

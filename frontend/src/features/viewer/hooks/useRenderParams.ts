@@ -1,6 +1,6 @@
 import { useCallback, useReducer } from 'react';
 import type { ImageInfo, Interval, RenderParams } from '../api/types';
-import { resolveInterval } from '../engine/interval';
+import { resolveInterval, type IntervalSource } from '../engine/interval';
 
 export const DEFAULT_PARAMS: RenderParams = {
   ext: 'SCI',
@@ -18,9 +18,9 @@ export const DEFAULT_PARAMS: RenderParams = {
 
 type Action =
   | { type: 'set'; patch: Partial<RenderParams> }
-  | { type: 'interval'; interval: Interval; info: ImageInfo }
+  | { type: 'interval'; interval: Interval; info: IntervalSource }
   | { type: 'levels'; vmin: number; vmax: number }
-  | { type: 'reset'; info: ImageInfo };
+  | { type: 'reset'; info: IntervalSource };
 
 export function reduceParams(state: RenderParams, a: Action): RenderParams {
   switch (a.type) {
@@ -40,7 +40,7 @@ export function reduceParams(state: RenderParams, a: Action): RenderParams {
   }
 }
 
-export function initialParams(info: ImageInfo, ext = 'SCI'): RenderParams {
+export function initialParams(info: IntervalSource, ext = 'SCI'): RenderParams {
   const r = resolveInterval(info, DEFAULT_PARAMS.interval);
   return { ...DEFAULT_PARAMS, ext, ...(r ? { vmin: r[0], vmax: r[1] } : {}) };
 }

@@ -154,6 +154,12 @@ def _raise_locked(until: datetime, now: datetime) -> None:
     "/refresh",
     response_model=TokenResponse,
     summary="A new access token from the refresh cookie (which rotates)",
+    description=(
+        "Without a refresh cookie the answer is 204 with no body: nobody is signed in in this "
+        "browser, which is not an error (the app asks on every first load). A cookie that is "
+        "spent, revoked or expired is a 401."
+    ),
+    responses={204: {"description": "No refresh cookie: no session to renew"}},
 )
 async def refresh(
     request: Request,
@@ -161,10 +167,10 @@ async def refresh(
     users: Users,
     tokens: Tokens,
     settings: SettingsDep,
-) -> TokenResponse:
+) -> TokenResponse | Response:
     presented = request.cookies.get(REFRESH_COOKIE)
     if not presented:
-        raise Unauthorized("no refresh cookie: sign in again", code="not_signed_in")
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
     rotation = await tokens.rotate(presented, settings.refresh_token_ttl_s)
     user = await users.get(rotation.user_id)
     if user is None or user.disabled:

@@ -371,7 +371,7 @@ async def headers(record_id: str, caller: OptionalUser, records: Records) -> Hea
     hdus = await records.get_headers(record_id)
     if hdus is None:
         raise NotFound("no headers are stored for this record", code="headers_not_found")
-    return HeadersOut(record_id=record_id, hdus=hdus)
+    return HeadersOut.model_validate({"record_id": record_id, "hdus": hdus})
 
 
 def _node(doc: Document) -> LineageNode:
