@@ -466,7 +466,7 @@ def test_front_door_sends_the_same_security_headers_as_nginx(
     assert port is not None
     from_nginx = _request(port, "/", tls=tls).headers
     (tmp_path / "index.html").write_text("<!doctype html><div id=root></div>")
-    base = f"{'https' if tls else 'http'}://127.0.0.1"
+    base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     with TestClient(create_frontdoor(tmp_path, "http://127.0.0.1:9"), base_url=base) as door:
         from_door = door.get("/").headers
     for header in ("Content-Security-Policy", "Strict-Transport-Security", "X-Content-Type-Options",
