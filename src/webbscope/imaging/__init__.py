@@ -1,5 +1,6 @@
 """Imaging science: stretches, intervals, colour maps, rendering, tiles, encoders, WCS grid
-lines and measurements — plain functions on numpy arrays (no web, database or storage).
+lines, measurements, reprojection and reference grids — plain functions on numpy arrays (no
+web, database or storage).
 
 Pixel coordinates are 0-based FITS pixels (x along rows, y up; FITS row 0 is the bottom of
 the picture); tiles and rendered pictures are north up (row 0 at the top). See each
@@ -63,6 +64,26 @@ from webbscope.imaging._render import (
     render,
     render_index,
 )
+from webbscope.imaging._reproject import (
+    METHODS,
+    Reprojection,
+    is_plain_tan,
+    pixel_homography,
+    reproject_image,
+    warp,
+)
+from webbscope.imaging._skygrid import (
+    SkyGrid,
+    coverage_mask,
+    ensure_overlap,
+    finest_index,
+    grid_corners,
+    linear_wcs,
+    optimal_grid,
+    pixel_grid,
+    sky_grid,
+    transform_grid,
+)
 from webbscope.imaging._source import ImageData, ScaledArray, hdu_image, stored_image
 from webbscope.imaging._stretch import (
     DEFAULT_A,
@@ -106,6 +127,7 @@ __all__ = [
     "F16_MAGIC",
     "INTERVALS",
     "MEDIA_TYPES",
+    "METHODS",
     "PERCEPTUAL",
     "RGBA",
     "STRETCHES",
@@ -119,8 +141,10 @@ __all__ = [
     "ImageData",
     "Interval",
     "RenderParams",
+    "Reprojection",
     "ScaleBar",
     "ScaledArray",
+    "SkyGrid",
     "Spectrum",
     "TileGrid",
     "TileWindow",
@@ -134,6 +158,7 @@ __all__ = [
     "colormap_info",
     "colormap_lut",
     "contrast_bias",
+    "coverage_mask",
     "cutout",
     "decode_f16",
     "display_limits",
@@ -142,24 +167,32 @@ __all__ = [
     "encode_f16",
     "encode_image",
     "encode_indexed_png",
+    "ensure_overlap",
     "exact_limits",
     "export_image",
     "extract_tile",
+    "finest_index",
     "fits_to_display",
+    "grid_corners",
     "grid_lines",
     "hdu_image",
     "histeq_stretch",
     "histeq_table",
     "histogram",
     "indexed_pixels",
+    "is_plain_tan",
     "level_shape",
     "limits_of",
     "linear_stretch",
+    "linear_wcs",
     "log_stretch",
     "max_level",
     "normalise_format",
+    "optimal_grid",
     "output_mode",
     "parse_colour",
+    "pixel_grid",
+    "pixel_homography",
     "pixel_index",
     "pixel_values",
     "power_stretch",
@@ -168,9 +201,11 @@ __all__ = [
     "pyramid_levels",
     "render",
     "render_index",
+    "reproject_image",
     "sample_pixels",
     "scale_bar",
     "sinh_stretch",
+    "sky_grid",
     "spaxel_spectrum",
     "sqrt_stretch",
     "squared_stretch",
@@ -179,6 +214,8 @@ __all__ = [
     "tile_bytes",
     "tile_grid",
     "tile_source_window",
+    "transform_grid",
+    "warp",
     "wcs_cards",
     "world_coords",
 ]
