@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from webbscope.composites.recipe import SIZE_PRESETS, ChannelIn, OutputIn, RecipeIn
 from webbscope.errors import PayloadTooLarge, Unprocessable
 from webbscope.imaging import (
+    AutoStretch,
     Channel,
     ChannelStyle,
     Finish,
@@ -39,7 +40,6 @@ from webbscope.imaging import (
     pivot_um,
     psf_fwhm_arcsec,
     sample_pixels,
-    sky_stats,
     transform_grid,
 )
 
@@ -79,6 +79,10 @@ class ChannelInfo(BaseModel):
     sky: float
     noise: float
     reasons: list[str] = Field(description="why the auto-stretch chose its values")
+    auto_vmin: float
+    auto_vmax: float
+    auto_a: float
+    auto_gamma: float
     hist_counts: list[int]
     hist_edges: list[float]
 
@@ -127,11 +131,10 @@ def _hex(colour: str | float) -> str:
 
 
 def _limits(
-    ch: ChannelIn, values: np.ndarray[Any, Any]
-) -> tuple[float, float, float | None, float, list[str]]:
+    ch: ChannelIn, values: np.ndarray[Any, Any], auto: AutoStretch
+) -> tuple[float, float, float | None, float]:
     if ch.auto:
-        auto = auto_stretch(values)
-        return auto.vmin, auto.vmax, auto.a, auto.gamma, auto.reasons
+        return auto.vmin, auto.vmax, auto.a, auto.gamma
     if ch.interval == "manual":
         interval = Interval.manual(ch.vmin, ch.vmax)
     elif ch.interval == "minmax":
@@ -141,7 +144,7 @@ def _limits(
     else:
         interval = Interval.percentile(float(ch.interval))
     vmin, vmax = limits_of(values, interval)
-    return vmin, vmax, ch.a, ch.gamma, []
+    return vmin, vmax, ch.a, ch.gamma
 
 
 def _channel(
@@ -154,8 +157,9 @@ def _channel(
         samples.append(sample_pixels(plane))
     values = np.concatenate(samples) if samples else np.empty(0, np.float32)
     values = values[np.isfinite(values)]
-    vmin, vmax, a, gamma, reasons = _limits(ch, values)
-    stats = sky_stats(values)
+    auto = auto_stretch(values)
+    vmin, vmax, a, gamma = _limits(ch, values, auto)
+    stats = auto.stats
     style = ChannelStyle(
         colour=tuple(float(c) for c in channel_colour(ch.color)),  # type: ignore[arg-type]
         vmin=vmin,
@@ -170,7 +174,7 @@ def _channel(
         sky=stats.sky,
     )
     filt = filter_name(images[0].filter) if images else None
-    lo = min(vmin, float(np.percentile(values, 0.05))) if values.size else vmin
+    lo = min(vmin, auto.vmin, float(np.percentile(values, 0.05))) if values.size else vmin
     hi = max(vmax, float(np.percentile(values, 99.95))) if values.size else vmax
     hist = histogram(values, bins=128, range=(lo, hi if hi > lo else lo + 1.0), sample=False)
     info = ChannelInfo(
@@ -184,7 +188,11 @@ def _channel(
         gamma=gamma,
         sky=stats.sky,
         noise=stats.noise,
-        reasons=reasons,
+        reasons=auto.reasons,
+        auto_vmin=auto.vmin,
+        auto_vmax=auto.vmax,
+        auto_a=auto.a,
+        auto_gamma=auto.gamma,
         hist_counts=[int(c) for c in hist.counts],
         hist_edges=[float(e) for e in hist.edges],
     )

@@ -9,6 +9,7 @@ is refused (4xx) before anything is saved: the engine checks the recipe against 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
@@ -40,8 +41,9 @@ from webbscope.services.backend.composite_schemas import (
     RenderOut,
     RenderRequest,
 )
-from webbscope.services.backend.deps import CurrentUser, DbDep, Records, SettingsDep
+from webbscope.services.backend.deps import CurrentUser, DbDep, Records, SettingsDep, StorageDep
 from webbscope.services.backend.routes.records import readable_inputs
+from webbscope.services.backend.streaming import stream_object
 from webbscope.services.backend.viewer_access import ViewerCaller
 from webbscope.services.common.client import ServiceClient
 
@@ -214,8 +216,8 @@ async def delete_preset(name: str, caller: CurrentUser, db: DbDep) -> Response:
 async def get_composite(
     composite_id: CompositeId, request: Request, caller: ViewerCaller, records: Records
 ) -> CompositeOut:
-    doc, _ = await readable_composite(request, composite_id, records, caller)
-    return _out(doc, caller)
+    await readable_composite(request, composite_id, records, caller)
+    return _out(await CompositesRepo(request.app.state.parts.db).get(composite_id), caller)
 
 
 @router.get(
@@ -293,3 +295,47 @@ async def render(
         compute=True,
     )
     return RenderOut(job_id=job.id, formats=list(body.formats), bits=body.bits)
+
+
+@router.get(
+    "/{composite_id}/download.{fmt}",
+    summary="A file of the composite's last full-resolution render",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                t: {} for t in ("image/png", "image/jpeg", "image/tiff", "application/fits")
+            }
+        }
+    },
+)
+async def download(
+    composite_id: CompositeId,
+    fmt: Annotated[Literal["png", "jpeg", "tiff", "fits"], Path()],
+    request: Request,
+    caller: ViewerCaller,
+    records: Records,
+    storage: StorageDep,
+) -> Response:
+    await readable_composite(request, composite_id, records, caller)
+    fresh = await CompositesRepo(request.app.state.parts.db).get(composite_id)
+    keys = next((r["keys"] for r in reversed(fresh.get("renders", [])) if fmt in r["keys"]), None)
+    if keys is None:
+        raise NotFound(f"no {fmt} render of this composite yet", code="render_not_found")
+    key = keys[fmt]
+    size = await asyncio.to_thread(storage.size, key)
+    media = {
+        "png": "image/png",
+        "jpeg": "image/jpeg",
+        "tiff": "image/tiff",
+        "fits": "application/fits",
+    }
+    return stream_object(
+        storage,
+        key,
+        size,
+        range_header=None,
+        media_type=media[fmt],
+        etag=f"{composite_id}-{fmt}",
+        file_name=key.rsplit("/", 1)[-1],
+    )
