@@ -84,6 +84,11 @@ class ImageInfoOut(BaseModel):
     stats: StatsOut
     histogram: HistogramOut
     flip_y: bool = Field(True, description="tiles are north up: tile row 0 is the image's top")
+    rgb: bool = Field(
+        False,
+        description="a colour image (a composite's R, G, B planes): image tiles are its colours "
+        "and ignore the display parameters",
+    )
 
 
 class PixelOut(BaseModel):

@@ -169,6 +169,13 @@ def _stats(data: ImageData, values: np.ndarray[Any, Any]) -> StatsOut:
     )
 
 
+def is_rgb(file: OpenFile, layout: HduLayout) -> bool:
+    """A colour image: three planes marked ``COLORIMG = 'RGB'`` (the composite job's cubes)."""
+    shape = layout.shape or ()
+    header = file.headers[layout.index]
+    return len(shape) == 3 and shape[0] == 3 and str(header.get("COLORIMG", "")).upper() == "RGB"
+
+
 def image_info(file: OpenFile, layout: HduLayout) -> ImageInfoOut:
     """Everything the viewer needs to show HDU `layout` of `file` (see the module notes)."""
     data = file.data(layout.index)
@@ -192,7 +199,8 @@ def image_info(file: OpenFile, layout: HduLayout) -> ImageInfoOut:
         levels=_levels(shape),
         tile_size=TILE,
         formats=TILE_FORMATS,
-        cube=_cube(file, layout, data),
+        cube=None if is_rgb(file, layout) else _cube(file, layout, data),
+        rgb=is_rgb(file, layout),
         stats=_stats(data, values),
         histogram=HistogramOut(
             counts=[int(c) for c in hist.counts],

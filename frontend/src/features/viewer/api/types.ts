@@ -29,6 +29,8 @@ export interface ImageInfo {
   levels: LevelInfo[] | number;
   tile_size: number;
   cube?: { axis: number; size: number; values?: Array<number | string>; unit?: string } | null;
+  /** A colour image (a composite): image tiles carry its colours; drawn by the 2-D renderer. */
+  rgb?: boolean;
   stats?: { min?: number; max?: number; percentiles?: Record<string, number>; zscale?: [number, number] | null } | null;
   histogram?: { counts: number[]; edges: number[] } | null;
   /** When false, tile rows run in array order (y up). Assumed true: north up, y=0 at the top. */
