@@ -210,6 +210,13 @@ def test_render_job_files_record_lineage_and_byte_identity(
     assert pixels.shape == (cube[0].data.shape[1], cube[0].data.shape[2], 3)
     assert (storage / f"composite_{cid[:12]}.tif").read_bytes()[:4] == b"II*\x00"
     assert (storage / f"composite_{cid[:12]}.jpg").read_bytes()[:2] == b"\xff\xd8"
+    # the viewer shows it in colour: image tiles are its RGB planes
+    info = maker.get(f"/api/records/{rid}/image-info").json()
+    assert info["rgb"] is True and info["cube"] is None
+    tile = Image.open(io.BytesIO(maker.get(f"/api/records/{rid}/tiles/0/0/0.png").content))
+    colours = np.asarray(tile.convert("RGB")).astype(int)
+    assert np.abs(colours[..., 0] - colours[..., 2]).mean() > 5  # not grey
+    assert maker.get(f"/api/composites/{cid}/download.png").content == png
     # the same recipe renders the same bytes
     first = png
     (storage / f"composite_{cid[:12]}.png").unlink()
