@@ -179,6 +179,10 @@ def blur_nan(values: F32, sigma: float) -> F32:
 def channel_values(channel: Channel, grid: SkyGrid, finish: Finish) -> tuple[F32, F32]:
     """The channel's sources combined on `grid`, weighted by their (feathered) coverage:
     (values with NaN where none covers, alpha 0-1)."""
+    if len(channel.sources) == 1:
+        values, cover = project(channel.sources[0], grid, finish.method)
+        values = blur_nan(values, channel.blur_px)
+        return values, feather(cover, finish.feather_px)
     total: F32 | None = None
     weight: F32 | None = None
     for source in channel.sources:
@@ -220,9 +224,54 @@ def transfer(values: NDArray[Any], style: ChannelStyle) -> F32:
     return out
 
 
+#: Entries of the folded table of `transfer_linear` (16 per step of the 256-entry curve, so
+#: the curve's knots fall on entries).
+FOLDED = 255 * 16 + 1
+
+
+def _folded(style: ChannelStyle) -> F32:
+    """levels -> curve -> sRGB decoding as one table over the stretched value."""
+    y = np.linspace(0.0, 1.0, FOLDED, dtype=np.float32)
+    if style.black != 0.0 or style.white != 1.0:
+        y = np.clip(
+            (y - np.float32(style.black)) / np.float32(max(1e-6, style.white - style.black)), 0, 1
+        )
+    return srgb_to_linear(apply_lut(y.astype(np.float32), style.curve))
+
+
+def transfer_linear(values: NDArray[Any], style: ChannelStyle) -> F32:
+    """`transfer` decoded to linear light (what `mix` adds up), computed faster: the levels,
+    the tone curve and the sRGB decoding are one table lookup (agrees with decoding
+    `transfer` to about 1e-6)."""
+    span = style.vmax - style.vmin
+    x = np.subtract(values, np.float32(style.vmin), dtype=np.float32)
+    if span != 0:
+        x *= np.float32(1.0 / span)
+    np.fmax(x, np.float32(0.0), out=x)  # NaN -> 0
+    np.fmin(x, np.float32(1.0), out=x)
+    stretch = "linear" if style.stretch in ("power", "histeq") else style.stretch
+    if stretch != "linear":
+        apply_stretch(x, stretch, a=style.a, out=x)
+    if style.gamma != 1.0:
+        np.power(x, np.float32(style.gamma), out=x)
+    return apply_lut(x, _folded(style))
+
+
 def _norm(styles: Sequence[ChannelStyle]) -> NDArray[np.float32]:
     total = np.sum([np.asarray(s.colour, dtype=np.float32) for s in styles], axis=0)
     return np.where(total > 0, 1.0 / np.maximum(total, 1e-12), 0.0).astype(np.float32)
+
+
+def _accumulate(
+    planes: F32, lin: F32, alpha: F32 | None, style: ChannelStyle, norm: NDArray[np.float32]
+) -> None:
+    """Add a channel's linear intensity into planar RGB (3, ...) with its colour and weight."""
+    if alpha is not None:
+        lin *= alpha
+    for c in range(3):
+        k = np.float32(style.colour[c] * norm[c] * style.weight)
+        if k:
+            planes[c] += lin * k
 
 
 def mix(
@@ -230,18 +279,11 @@ def mix(
 ) -> F32:
     """Linear RGB (H, W, 3) from display intensities, coverage alphas and styles."""
     norm = _norm(styles)
-    shape = intensities[0].shape
-    rgb = np.zeros((*shape, 3), dtype=np.float32)
+    planes = np.zeros((3, *intensities[0].shape), dtype=np.float32)
     for x, alpha, style in zip(intensities, alphas, styles, strict=True):
-        lin = srgb_to_linear(x)
-        if alpha is not None:
-            lin *= alpha
-        lin *= np.float32(style.weight)
-        for c in range(3):
-            k = np.float32(style.colour[c] * norm[c])
-            if k:
-                rgb[..., c] += lin * k
-    return rgb
+        _accumulate(planes, srgb_to_linear(x), alpha, style, norm)
+    out: F32 = np.moveaxis(planes, 0, -1)
+    return out
 
 
 def background_rgb(styles: Sequence[ChannelStyle]) -> NDArray[np.float32]:
@@ -255,12 +297,13 @@ def neutralise(rgb: F32, background: NDArray[np.float32]) -> None:
     """Rescale each component so `background` becomes grey (its darkest component) and 1
     stays 1, in place."""
     target = float(background.min())
+    planes = np.moveaxis(rgb, -1, 0)
     for c in range(3):
         b = float(background[c])
         if b >= 1.0 or b <= target:
             continue
         scale = np.float32((1.0 - target) / (1.0 - b))
-        channel = rgb[..., c]
+        channel = planes[c]
         channel -= np.float32(b)
         channel *= scale
         channel += np.float32(target)
@@ -268,14 +311,15 @@ def neutralise(rgb: F32, background: NDArray[np.float32]) -> None:
 
 def apply_luminance(rgb: F32, lum: F32) -> None:
     """LRGB: scale each pixel so its relative luminance is `lum` (display, decoded)."""
-    y = rgb @ LUMA
+    planes = np.moveaxis(rgb, -1, 0)
+    y = planes[0] * LUMA[0] + planes[1] * LUMA[1] + planes[2] * LUMA[2]
     target = srgb_to_linear(lum)
     with np.errstate(invalid="ignore", divide="ignore"):
         k = np.where(y > 1e-6, target / y, 0.0).astype(np.float32)
-    rgb *= k[..., None]
     dark = y <= 1e-6
-    if dark.any():
-        rgb[dark] = target[dark][:, None]
+    for c in range(3):
+        planes[c] *= k
+        planes[c][dark] = target[dark]
 
 
 def _hue_matrix(deg: float) -> NDArray[np.float32]:
@@ -288,9 +332,24 @@ def _hue_matrix(deg: float) -> NDArray[np.float32]:
     return np.array(m, dtype=np.float32)
 
 
+_ENCODE: F32 | None = None
+
+
+def encode_srgb(x: F32) -> F32:
+    """`linear_to_srgb` through a 65,536-entry table (within 1e-7 of the formula), faster."""
+    global _ENCODE
+    if _ENCODE is None:
+        _ENCODE = linear_to_srgb(np.linspace(0.0, 1.0, 65536, dtype=np.float32))
+    return apply_lut(np.array(x, dtype=np.float32), _ENCODE)
+
+
 def finish_display(rgb: F32, finish: Finish) -> F32:
-    """Linear RGB -> display RGB in [0, 1] with the whole-image adjustments after mixing."""
-    out = linear_to_srgb(rgb)
+    """Linear RGB (..., 3) -> display RGB in [0, 1] with the whole-image adjustments after
+    mixing. Works plane by plane (give a view of planar memory for speed)."""
+    src = np.moveaxis(rgb, -1, 0)
+    out = np.empty(src.shape, dtype=np.float32)
+    for c in range(3):
+        out[c] = encode_srgb(src[c])
     if finish.black != 0.0 or finish.white != 1.0 or finish.midtones != 1.0:
         out -= np.float32(finish.black)
         out *= np.float32(1.0 / max(1e-6, finish.white - finish.black))
@@ -298,24 +357,32 @@ def finish_display(rgb: F32, finish: Finish) -> F32:
         if finish.midtones != 1.0:
             np.power(out, np.float32(1.0 / finish.midtones), out=out)
     if finish.saturation != 1.0 or finish.vibrance != 0.0:
-        y = (out @ LUMA)[..., None]
-        k = np.float32(finish.saturation)
+        y = out[0] * LUMA[0] + out[1] * LUMA[1] + out[2] * LUMA[2]
+        k: Any = np.float32(finish.saturation)
         if finish.vibrance != 0.0:
-            sat = out.max(axis=-1, keepdims=True) - out.min(axis=-1, keepdims=True)
+            sat = np.maximum(np.maximum(out[0], out[1]), out[2])
+            sat -= np.minimum(np.minimum(out[0], out[1]), out[2])
             k = k * (1.0 + np.float32(finish.vibrance) * (1.0 - sat))
-        out = (y + (out - y) * k).astype(np.float32)
+        for c in range(3):
+            out[c] -= y
+            out[c] *= k
+            out[c] += y
     if finish.hue % 360.0:
-        out = (out @ _hue_matrix(finish.hue).T).astype(np.float32)
+        m = _hue_matrix(finish.hue)
+        out = np.stack([m[c, 0] * out[0] + m[c, 1] * out[1] + m[c, 2] * out[2] for c in range(3)])
     np.clip(out, 0.0, 1.0, out=out)
     if finish.sharpen_amount > 0:
         from scipy.ndimage import gaussian_filter
 
-        soft = gaussian_filter(out, (finish.sharpen_radius, finish.sharpen_radius, 0))
-        detail = out - soft
-        if finish.sharpen_threshold > 0:
-            detail[np.abs(detail) < finish.sharpen_threshold] = 0.0
-        out = np.clip(out + np.float32(finish.sharpen_amount) * detail, 0.0, 1.0).astype(np.float32)
-    return out.astype(np.float32, copy=False)
+        for c in range(3):
+            soft = gaussian_filter(out[c], finish.sharpen_radius)
+            detail = out[c] - soft
+            if finish.sharpen_threshold > 0:
+                detail[np.abs(detail) < finish.sharpen_threshold] = 0.0
+            out[c] += np.float32(finish.sharpen_amount) * detail
+        np.clip(out, 0.0, 1.0, out=out)
+    result: F32 = np.moveaxis(out, 0, -1)
+    return result
 
 
 def encode_rgb(display: F32, bits: Literal[8, 16] = 8) -> NDArray[Any]:
@@ -349,12 +416,12 @@ def render_strip(
     shift = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, float(lo)], [0.0, 0.0, 1.0]])
     sub = transform_grid(grid, shift, (hi - lo, grid.nx))
     styles = [c.style for c in channels]
-    intensities, alphas = [], []
+    norm = _norm(styles)
+    planes = np.zeros((3, hi - lo, grid.nx), dtype=np.float32)
     for channel in channels:
         values, alpha = channel_values(channel, sub, finish)
-        intensities.append(transfer(values, channel.style))
-        alphas.append(alpha)
-    rgb = mix(intensities, alphas, styles)
+        _accumulate(planes, transfer_linear(values, channel.style), alpha, channel.style, norm)
+    rgb = np.moveaxis(planes, 0, -1)
     if finish.neutralise:
         neutralise(rgb, background_rgb(styles))
     if luminance is not None:

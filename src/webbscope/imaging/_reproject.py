@@ -221,8 +221,8 @@ def _sample(
         np.nan_to_num(v, copy=False)
         np.clip(u, 0.0, wid - 1.0, out=u)
         np.clip(v, 0.0, hgt - 1.0, out=v)
-    xi = u.astype(np.int32)
-    yi = v.astype(np.int32)
+    xi = u.astype(np.intp)
+    yi = v.astype(np.intp)
     if not inside or wid < 2 or hgt < 2:
         np.minimum(xi, max(0, wid - 2), out=xi)
         np.minimum(yi, max(0, hgt - 2), out=yi)

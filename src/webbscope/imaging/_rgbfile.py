@@ -25,6 +25,9 @@ from PIL import Image, PngImagePlugin
 from webbscope.imaging._encode import avm_xmp, wcs_cards
 
 SOFTWARE = "Webbscope"
+#: zlib level of composite PNGs: 1 writes a 4096^2 RGB image several times faster than 6,
+#: for files about a fifth larger.
+PNG_LEVEL = 1
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ def png_bytes(rgb: NDArray[Any], xmp: bytes | None, cards: fits.Header | None = 
         if xmp is not None:
             info.add_itxt("XML:com.adobe.xmp", xmp.decode("utf-8"))
         buffer = io.BytesIO()
-        image.save(buffer, "PNG", pnginfo=info, compress_level=6)
+        image.save(buffer, "PNG", pnginfo=info, compress_level=PNG_LEVEL)
         return buffer.getvalue()
     raw = np.empty((height, 1 + width * 6), dtype=np.uint8)
     raw[:, 0] = 0
@@ -106,7 +109,7 @@ def png_bytes(rgb: NDArray[Any], xmp: bytes | None, cards: fits.Header | None = 
         )
     if xmp is not None:
         parts.append(_chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + xmp))
-    parts.append(_chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)))
+    parts.append(_chunk(b"IDAT", zlib.compress(raw.tobytes(), PNG_LEVEL)))
     parts.append(_chunk(b"IEND", b""))
     return b"".join(parts)
 

@@ -189,8 +189,14 @@ def curve_lut(curve: str | Sequence[Sequence[float]], size: int = LUT_SIZE) -> N
 def apply_lut(x: NDArray[np.float32], lut: NDArray[np.float32]) -> NDArray[np.float32]:
     """`lut` (evenly sampled over [0, 1]) at `x` with linear interpolation, in place."""
     n = len(lut) - 1
-    pos = np.clip(x, 0.0, 1.0) * np.float32(n)
-    i = np.minimum(pos.astype(np.int32), n - 1)
-    f = pos - i
-    x[...] = lut[i] + f * (lut[i + 1] - lut[i])
+    pos = np.clip(x, 0.0, 1.0, out=x)
+    pos *= np.float32(n)
+    i = pos.astype(np.intp)
+    np.minimum(i, n - 1, out=i)
+    f = np.subtract(pos, i, dtype=np.float32)
+    step = np.diff(lut).astype(np.float32)
+    out = step.take(i)
+    out *= f
+    out += lut.take(i)
+    x[...] = out
     return x

@@ -203,3 +203,17 @@ def test_render_is_deterministic_and_strip_independent(demo_dir: Path) -> None:
     assert one[..., 2].mean() > 5 and one[..., 0].mean() > 5
     with pytest.raises(BadRequest):
         render_composite([], grid)
+
+
+def test_fast_linear_transfer_agrees_with_the_reference() -> None:
+    from webbscope.imaging._composite import transfer_linear
+
+    values = np.linspace(-2.0, 14.0, 20_001, dtype=np.float32)
+    values[::97] = np.nan
+    for curve in ("linear", "s-curve", [[0, 0], [0.2, 0.5], [1, 1]]):
+        style = ChannelStyle(
+            colour=(1, 1, 1), vmin=0.5, vmax=12.0, a=0.02, gamma=0.8, black=0.1, white=0.95,
+            curve=curve_lut(curve),
+        )  # fmt: skip
+        ref = srgb_to_linear(transfer(values, style))
+        assert np.abs(transfer_linear(values, style) - ref).max() < 2e-5
