@@ -1453,6 +1453,12 @@ export interface components {
             /** Levels */
             levels: components["schemas"]["LevelOut"][];
             /**
+             * Rgb
+             * @description a colour image (a composite's R, G, B planes): image tiles are its colours and ignore the display parameters
+             * @default false
+             */
+            rgb: boolean;
+            /**
              * Shape
              * @description numpy order: [ny, nx] or [nz, ny, nx]
              */
