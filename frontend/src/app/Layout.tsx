@@ -23,6 +23,7 @@ export function Layout() {
           <nav className="nav" aria-label="Main">
             <NavLink to="/library">Library</NavLink>
             <NavLink to="/archive">Archive</NavLink>
+            <NavLink to="/composites/new">Composites</NavLink>
             {user?.role === 'admin' && <NavLink to="/admin">Admin</NavLink>}
           </nav>
         )}

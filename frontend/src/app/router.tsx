@@ -25,6 +25,8 @@ export function createAppRouter() {
             { path: 'library', element: <LibraryPage /> },
             { path: 'records/:id', lazy: async () => ({ Component: (await import('@/features/record')).RecordPage }) },
             { path: 'viewer/:id', lazy: async () => ({ Component: (await import('@/features/viewer')).ViewerPage }) },
+            { path: 'composites/new', lazy: async () => ({ Component: (await import('@/features/composites')).CompositeBuilderPage }) },
+            { path: 'composites/:id', lazy: async () => ({ Component: (await import('@/features/composites')).CompositeBuilderPage }) },
             { path: 'archive', lazy: async () => ({ Component: (await import('@/features/archive')).ArchivePage }) },
             { path: 'account', lazy: async () => ({ Component: (await import('@/features/account')).AccountPage }) },
           ],

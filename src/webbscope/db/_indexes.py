@@ -35,6 +35,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("owner_id", ASCENDING), ("created_at", DESCENDING)], name="owner_created"),
         IndexModel([("status", ASCENDING)], name="status"),
     ],
+    "composites": [
+        IndexModel([("creators", ASCENDING), ("updated_at", DESCENDING)], name="creators")
+    ],
+    "composite_presets": [IndexModel([("owner_id", ASCENDING)], name="owner")],
     "job_running": [IndexModel([("expires_at", ASCENDING)], name="expires")],
     "job_events": [IndexModel([("at", ASCENDING)], name="at")],
 }

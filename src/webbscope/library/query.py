@@ -72,6 +72,14 @@ def may_read(doc: dict[str, Any], caller_id: str | None, is_admin: bool) -> bool
     return PUBLIC in readers or (caller_id is not None and caller_id in readers)
 
 
+def may_read_all(
+    docs: Sequence[dict[str, Any] | None], caller_id: str | None, is_admin: bool
+) -> bool:
+    """A product made from records (a composite, a mosaic) may be read only by a caller who
+    may read every one of its inputs; a missing input counts as unreadable."""
+    return bool(docs) and all(d is not None and may_read(d, caller_id, is_admin) for d in docs)
+
+
 def matches_sky(doc: dict[str, Any], ra: float, dec: float, radius: float | None) -> bool:
     """With a radius: the footprint comes within `radius` degrees of the point (its
     bounding circle does). Without: the footprint contains the point."""

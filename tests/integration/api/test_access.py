@@ -43,6 +43,13 @@ def _caller(
     return {"owner": alice, "shared-with": bob, "other": carol, "admin": admin}.get(who, anon)
 
 
+def _as(who: str, alice: ApiUser, bob: ApiUser, admin: ApiUser, stack: RunningStack):
+    from tests.support.api import register
+
+    carol = register(stack.url("backend"), "carol")
+    return _caller(who, alice, bob, carol, admin, new_client(stack.url("backend")))
+
+
 # who -> visibility -> may read?
 CAN_READ = {
     "anonymous": {"private": False, "shared": False, "public": True},
@@ -63,11 +70,7 @@ def test_access_matrix(
     admin: ApiUser,
     api_stack: RunningStack,
 ) -> None:
-    from tests.support.api import register
-
-    carol = register(api_stack.url("backend"), "carol")
-    anon = new_client(api_stack.url("backend"))
-    caller = _caller(who, alice, bob, carol, admin, anon)
+    caller = _as(who, alice, bob, admin, api_stack)
     get = caller.get
     for vis, rid in records.items():
         readable = CAN_READ[who][vis]
@@ -107,3 +110,55 @@ def test_access_matrix(
             assert bulk.status_code == 401
         elif not CAN_WRITE[who]:
             assert bulk.json()["items"][0]["ok"] is False
+
+
+# A product made from records is readable only by those who may read every input.
+COMPOSITE_INPUTS = {
+    "from-private": ["private", "public"],
+    "from-shared": ["shared", "public"],
+    "from-public": ["public"],
+}
+COMPOSITE_ROUTES = ["", "/preview.png?width=32", "/tiles/0/0/0/0.f16"]
+
+
+@pytest.mark.parametrize("who", list(CAN_READ))
+def test_composite_access_matrix(
+    who: str,
+    records: dict[str, str],
+    alice: ApiUser,
+    bob: ApiUser,
+    admin: ApiUser,
+    api_stack: RunningStack,
+) -> None:
+    caller = _as(who, alice, bob, admin, api_stack)
+    made = {}
+    for name, inputs in COMPOSITE_INPUTS.items():
+        channels = [
+            {"record_id": records[v], "color": c}
+            for v, c in zip(inputs, ("red", "cyan"), strict=False)
+        ]
+        r = alice.post("/api/composites", json={"channels": channels, "grid": {"mode": "finest"}})
+        assert r.status_code in (200, 201), r.text
+        made[name] = r.json()["id"]
+    for name, cid in made.items():
+        readable = all(CAN_READ[who][v] for v in COMPOSITE_INPUTS[name])
+        for route in COMPOSITE_ROUTES:
+            r = caller.get(f"/api/composites/{cid}{route}")
+            assert r.status_code == (200 if readable else 404), (who, name, route, r.text[:200])
+            if not readable:
+                body = r.json()["error"]
+                assert body["code"] == "composite_not_found"
+                assert not any(
+                    records[v] in r.text for v in COMPOSITE_INPUTS[name]
+                )  # names nothing
+        if who != "anonymous":
+            listed = [c["id"] for c in caller.get("/api/composites").json()["items"]]
+            assert (cid in listed) == (who == "owner")  # the list is the caller's own
+            render = caller.post(f"/api/composites/{cid}/render", json={"formats": ["png"]})
+            assert render.status_code == (202 if readable else 404)
+            if readable:
+                caller.post(f"/api/jobs/{render.json()['job_id']}/cancel")
+    # Deleting an input: the composite can no longer be read by anyone.
+    for rid in records.values():
+        assert alice.delete(f"/api/records/{rid}").status_code == 204
+    assert alice.get(f"/api/composites/{made['from-public']}").status_code == 404

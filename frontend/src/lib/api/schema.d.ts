@@ -92,6 +92,161 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/composites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The composites you made */
+        get: operations["list_composites_api_composites_get"];
+        put?: never;
+        /** Create a composite from a recipe (the same recipe answers the same id) */
+        post: operations["create_api_composites_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/composites/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Size, memory, time and ok/warn/fail */
+        post: operations["estimate_api_composites_estimate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/composites/presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Built-in looks, filter sets, yours */
+        get: operations["presets_api_composites_presets_get"];
+        /** Save (or replace) a preset of yours */
+        put: operations["save_preset_api_composites_presets_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/composites/presets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a preset of yours */
+        delete: operations["delete_preset_api_composites_presets__name__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/composites/{composite_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One composite */
+        get: operations["get_composite_api_composites__composite_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/composites/{composite_id}/download.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file of the composite's last full-resolution render */
+        get: operations["download_api_composites__composite_id__download__fmt__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/composites/{composite_id}/preview.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A preview at most `width` pixels wide */
+        get: operations["preview_api_composites__composite_id__preview__fmt__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/composites/{composite_id}/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render at full resolution (a `composite` job): PNG, JPEG, TIFF, RGB FITS */
+        post: operations["render_api_composites__composite_id__render_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/composites/{composite_id}/tiles/{channel}/{level}/{x}/{y}.f16": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A channel's float16 tile on the composite's grid, for the live preview (8-byte header 'WF16', uint16 width, height, then little-endian rows, top first) */
+        get: operations["channel_tile_api_composites__composite_id__tiles__channel___level___x___y__f16_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -644,6 +799,75 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AdjustIn */
+        AdjustIn: {
+            /**
+             * Black
+             * @default 0
+             */
+            black: number;
+            /**
+             * Feather Px
+             * @default 0
+             */
+            feather_px: number;
+            /**
+             * Hue
+             * @default 0
+             */
+            hue: number;
+            /**
+             * Match Resolution
+             * @default false
+             */
+            match_resolution: boolean;
+            /**
+             * Method
+             * @default bilinear
+             * @enum {string}
+             */
+            method: "bilinear" | "flux" | "interp" | "adaptive" | "exact";
+            /**
+             * Midtones
+             * @default 1
+             */
+            midtones: number;
+            /**
+             * Neutralise
+             * @default true
+             */
+            neutralise: boolean;
+            /**
+             * Saturation
+             * @default 1
+             */
+            saturation: number;
+            /**
+             * Sharpen Amount
+             * @default 0
+             */
+            sharpen_amount: number;
+            /**
+             * Sharpen Radius
+             * @default 1
+             */
+            sharpen_radius: number;
+            /**
+             * Sharpen Threshold
+             * @default 0
+             */
+            sharpen_threshold: number;
+            /**
+             * Vibrance
+             * @default 0
+             */
+            vibrance: number;
+            /**
+             * White
+             * @default 1
+             */
+            white: number;
+        };
         /**
          * ArchiveObservation
          * @description One archive observation (a CAOM row), normalised.
@@ -815,6 +1039,138 @@ export interface components {
             /** Succeeded */
             succeeded: number;
         };
+        /**
+         * ChannelIn
+         * @description One channel: one or more records of one filter and how the channel looks.
+         */
+        ChannelIn: {
+            /**
+             * A
+             * @description softening of log/asinh/sinh
+             */
+            a?: number | null;
+            /**
+             * Auto
+             * @description noise-aware auto-stretch (overrides the limits)
+             * @default false
+             */
+            auto: boolean;
+            /**
+             * Black
+             * @default 0
+             */
+            black: number;
+            /**
+             * Color
+             * @description any CSS colour, or a hue in degrees
+             * @default white
+             */
+            color: string | number;
+            /**
+             * Curve
+             * @default linear
+             */
+            curve: string | number[][];
+            /**
+             * Ext
+             * @default SCI
+             */
+            ext: string;
+            /** Fwhm Arcsec */
+            fwhm_arcsec?: number | null;
+            /**
+             * Gamma
+             * @default 1
+             */
+            gamma: number;
+            /**
+             * Interval
+             * @description minmax, zscale, manual or a %
+             * @default 99.5
+             */
+            interval: string;
+            /** Label */
+            label?: string | null;
+            /**
+             * Record Id
+             * @description the record (or use record_ids)
+             */
+            record_id?: string | null;
+            /** Record Ids */
+            record_ids?: string[];
+            /**
+             * Slice
+             * @description the plane of a cube (required for cubes)
+             */
+            slice?: number | null;
+            /**
+             * Stretch
+             * @default asinh
+             * @enum {string}
+             */
+            stretch: "linear" | "log" | "sqrt" | "squared" | "asinh" | "sinh";
+            /** Vmax */
+            vmax?: number | null;
+            /** Vmin */
+            vmin?: number | null;
+            /**
+             * Weight
+             * @default 1
+             */
+            weight: number;
+            /**
+             * White
+             * @default 1
+             */
+            white: number;
+        };
+        /**
+         * ChannelInfo
+         * @description What the app shows of a channel: its limits and colour, the auto-stretch's reasons
+         *     and a histogram of its pixels (for the black and white handles).
+         */
+        ChannelInfo: {
+            /** A */
+            a: number | null;
+            /** Auto A */
+            auto_a: number;
+            /** Auto Gamma */
+            auto_gamma: number;
+            /** Auto Vmax */
+            auto_vmax: number;
+            /** Auto Vmin */
+            auto_vmin: number;
+            /**
+             * Colour
+             * @description the channel's colour as #rrggbb (sRGB)
+             */
+            colour: string;
+            /** Filter */
+            filter: string | null;
+            /** Gamma */
+            gamma: number;
+            /** Hist Counts */
+            hist_counts: number[];
+            /** Hist Edges */
+            hist_edges: number[];
+            /** Label */
+            label: string;
+            /** Noise */
+            noise: number;
+            /** Pivot Um */
+            pivot_um: number | null;
+            /**
+             * Reasons
+             * @description why the auto-stretch chose its values
+             */
+            reasons: string[];
+            /** Sky */
+            sky: number;
+            /** Vmax */
+            vmax: number;
+            /** Vmin */
+            vmin: number;
+        };
         /** Check */
         Check: {
             /** Latency Ms */
@@ -826,6 +1182,61 @@ export interface components {
              * @enum {string}
              */
             status: "ok" | "error";
+        };
+        /** CompositeOut */
+        CompositeOut: {
+            /** Channels */
+            channels: components["schemas"]["ChannelInfo"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            estimate: components["schemas"]["EstimateOut"];
+            /** Height */
+            height: number;
+            /** Id */
+            id: string;
+            /** Levels */
+            levels: number;
+            /** Name */
+            name?: string | null;
+            /** Pixel Scale Arcsec */
+            pixel_scale_arcsec: number | null;
+            /**
+             * Recipe
+             * @description the canonical recipe (its hash is the id)
+             */
+            recipe: {
+                [key: string]: unknown;
+            };
+            /**
+             * Record Id
+             * @description the derived record of the last render
+             */
+            record_id?: string | null;
+            /** Renders */
+            renders?: components["schemas"]["RenderOut"][];
+            /** Tile Size */
+            tile_size: number;
+            /**
+             * Url
+             * @description the shareable link in the app
+             */
+            url: string;
+            /** Wcs */
+            wcs: {
+                [key: string]: unknown;
+            };
+            /** Width */
+            width: number;
+        };
+        /** CompositePage */
+        CompositePage: {
+            /** Items */
+            items: components["schemas"]["CompositeOut"][];
+            /** Total */
+            total: number;
         };
         /** CubeOut */
         CubeOut: {
@@ -864,6 +1275,42 @@ export interface components {
          */
         ErrorResponse: {
             error: components["schemas"]["ErrorBody"];
+        };
+        /** EstimateOut */
+        EstimateOut: {
+            /** Height */
+            height: number;
+            /** Memory Bytes */
+            memory_bytes: number;
+            /** Pixels */
+            pixels: number;
+            /** Reasons */
+            reasons?: string[];
+            /** Seconds */
+            seconds: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "warn" | "fail";
+            /** Width */
+            width: number;
+        };
+        /** GridIn */
+        GridIn: {
+            /**
+             * Mode
+             * @default union
+             * @enum {string}
+             */
+            mode: "finest" | "record" | "union" | "intersection" | "pixel";
+            /**
+             * Record Id
+             * @description the record whose grid is used (mode record)
+             */
+            record_id?: string | null;
+            /** Resolution Arcsec */
+            resolution_arcsec?: number | null;
         };
         /** GridLabelOut */
         GridLabelOut: {
@@ -1040,6 +1487,12 @@ export interface components {
             index: number;
             /** Levels */
             levels: components["schemas"]["LevelOut"][];
+            /**
+             * Rgb
+             * @description a colour image (a composite's R, G, B planes): image tiles are its colours and ignore the display parameters
+             * @default false
+             */
+            rgb: boolean;
             /**
              * Shape
              * @description numpy order: [ny, nx] or [nz, ny, nx]
@@ -1235,6 +1688,35 @@ export interface components {
              */
             username: string;
         };
+        /** OutputIn */
+        OutputIn: {
+            /**
+             * Crop
+             * @description x, y, width, height on the grid
+             */
+            crop?: number[] | null;
+            /** Height */
+            height?: number | null;
+            /**
+             * Preset
+             * @description one of hd, qhd, 4k, 5k, 8k, ultrawide, phone, tablet, square
+             */
+            preset?: string | null;
+            /**
+             * Rotate
+             * @description degrees, counter-clockwise
+             * @default 0
+             */
+            rotate: number;
+            /**
+             * Scale
+             * @description output pixels per grid pixel
+             * @default 1
+             */
+            scale: number;
+            /** Width */
+            width?: number | null;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
@@ -1286,6 +1768,49 @@ export interface components {
                 number
             ][];
         };
+        /** PresetIn */
+        PresetIn: {
+            /** Name */
+            name: string;
+            /**
+             * Preset
+             * @description channel defaults and adjustments to apply
+             */
+            preset: {
+                [key: string]: unknown;
+            };
+        };
+        /** PresetOut */
+        PresetOut: {
+            /** Builtin */
+            builtin: boolean;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Name */
+            name: string;
+            /** Preset */
+            preset: {
+                [key: string]: unknown;
+            };
+        };
+        /** PresetsOut */
+        PresetsOut: {
+            /** Filter Sets */
+            filter_sets: {
+                [key: string]: string[];
+            };
+            /** Looks */
+            looks: components["schemas"]["PresetOut"][];
+            /** Size Presets */
+            size_presets: {
+                [key: string]: number[];
+            };
+            /** User */
+            user: components["schemas"]["PresetOut"][];
+        };
         /** ProductList */
         ProductList: {
             /** Items */
@@ -1332,6 +1857,21 @@ export interface components {
             message?: string | null;
             /** Stage */
             stage?: string | null;
+        };
+        /**
+         * RecipeIn
+         * @description `POST /api/composites`: channels (1 to 8), an optional luminance channel, the grid,
+         *     whole-image adjustments and the output geometry.
+         */
+        RecipeIn: {
+            adjust?: components["schemas"]["AdjustIn"];
+            /** Channels */
+            channels: components["schemas"]["ChannelIn"][];
+            grid?: components["schemas"]["GridIn"];
+            luminance?: components["schemas"]["ChannelIn"] | null;
+            /** Name */
+            name?: string | null;
+            output?: components["schemas"]["OutputIn"];
         };
         /** RecordOut */
         RecordOut: {
@@ -1424,6 +1964,33 @@ export interface components {
             password: string;
             /** Username */
             username: string;
+        };
+        /** RenderOut */
+        RenderOut: {
+            /** Bits */
+            bits: number;
+            /** Formats */
+            formats: string[];
+            /** Job Id */
+            job_id: string;
+            /** Keys */
+            keys?: {
+                [key: string]: string;
+            };
+            /** Record Id */
+            record_id?: string | null;
+        };
+        /** RenderRequest */
+        RenderRequest: {
+            /**
+             * Bits
+             * @description PNG bit depth (TIFF is 16-bit, JPEG 8-bit)
+             * @default 8
+             * @enum {integer}
+             */
+            bits: 8 | 16;
+            /** Formats */
+            formats?: ("png" | "jpeg" | "tiff" | "fits")[];
         };
         /**
          * Role
@@ -1811,6 +2378,468 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_composites_api_composites_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompositePage"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_api_composites_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecipeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompositeOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    estimate_api_composites_estimate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecipeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EstimateOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    presets_api_composites_presets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetsOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    save_preset_api_composites_presets_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PresetIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_preset_api_composites_presets__name__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_composite_api_composites__composite_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the recipe's hash */
+                composite_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompositeOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    download_api_composites__composite_id__download__fmt__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the recipe's hash */
+                composite_id: string;
+                fmt: "png" | "jpeg" | "tiff" | "fits";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fits": unknown;
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                    "image/tiff": unknown;
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    preview_api_composites__composite_id__preview__fmt__get: {
+        parameters: {
+            query?: {
+                width?: number;
+            };
+            header?: never;
+            path: {
+                /** @description the recipe's hash */
+                composite_id: string;
+                fmt: "png" | "jpg" | "jpeg" | "webp";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                    "image/webp": unknown;
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    render_api_composites__composite_id__render_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the recipe's hash */
+                composite_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenderRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    channel_tile_api_composites__composite_id__tiles__channel___level___x___y__f16_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the recipe's hash */
+                composite_id: string;
+                channel: number;
+                level: number;
+                x: number;
+                y: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
                 };
             };
             /** @description Client error */

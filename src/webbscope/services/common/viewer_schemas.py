@@ -88,6 +88,11 @@ class ImageInfoOut(BaseModel):
         False,
         description="no pixel has a finite value (all NaN or infinite): there is nothing to show",
     )
+    rgb: bool = Field(
+        False,
+        description="a colour image (a composite's R, G, B planes): image tiles are its colours "
+        "and ignore the display parameters",
+    )
 
 
 class PixelOut(BaseModel):

@@ -57,7 +57,7 @@ PERCENTILES = (0.05, 0.25, 0.5, 1.0, 5.0, 50.0, 95.0, 99.0, 99.5, 99.75, 99.9, 9
 EXACT_MINMAX_BYTES = 16 * 1024 * 1024
 _BLOCK_ELEMENTS = 4 * 1024 * 1024
 TILE_FORMATS = ["png", "jpg", "webp", "f16"]
-INFO_VERSION = 2  # 2: all_nan
+INFO_VERSION = 3  # 2: all_nan; 3: rgb
 
 
 def percentile_key(p: float) -> str:
@@ -180,6 +180,13 @@ def _all_nan(data: ImageData, mapped: bool, stats: StatsOut) -> bool:
     return exact_minmax(data) is None
 
 
+def is_rgb(file: OpenFile, layout: HduLayout) -> bool:
+    """A colour image: three planes marked ``COLORIMG = 'RGB'`` (the composite job's cubes)."""
+    shape = layout.shape or ()
+    header = file.headers[layout.index]
+    return len(shape) == 3 and shape[0] == 3 and str(header.get("COLORIMG", "")).upper() == "RGB"
+
+
 def image_info(file: OpenFile, layout: HduLayout) -> ImageInfoOut:
     """Everything the viewer needs to show HDU `layout` of `file` (see the module notes)."""
     data = file.data(layout.index)
@@ -193,6 +200,7 @@ def image_info(file: OpenFile, layout: HduLayout) -> ImageInfoOut:
     header = file.headers[layout.index]
     bunit = header.get("BUNIT")
     stats = _stats(data, values)
+    rgb = is_rgb(file, layout)
     return ImageInfoOut(
         ext=layout.name or str(layout.index),
         index=layout.index,
@@ -204,7 +212,8 @@ def image_info(file: OpenFile, layout: HduLayout) -> ImageInfoOut:
         levels=_levels(shape),
         tile_size=TILE,
         formats=TILE_FORMATS,
-        cube=_cube(file, layout, data),
+        cube=None if rgb else _cube(file, layout, data),
+        rgb=rgb,
         stats=stats,
         histogram=HistogramOut(
             counts=[int(c) for c in hist.counts],

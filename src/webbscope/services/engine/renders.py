@@ -13,17 +13,21 @@ import warnings
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 
 from webbscope.errors import PayloadTooLarge, Unprocessable
+from webbscope.fits import HduLayout
 from webbscope.imaging import (
     RenderParams,
     cutout,
     downsampled_wcs,
+    encode_image,
     export_image,
+    extract_tile,
     output_mode,
     preview_bytes,
     render,
@@ -32,6 +36,7 @@ from webbscope.imaging import (
     tile_source_window,
 )
 from webbscope.services.engine.files import OpenFile, ViewCache
+from webbscope.services.engine.info import is_rgb
 from webbscope.services.engine.params import Plane
 
 #: Header cards not copied from the image into a cutout (structure, scaling, WCS: the
@@ -95,9 +100,20 @@ def tile(
     """A tile's bytes and the milliseconds spent (limits from the cached view)."""
     start = time.perf_counter()
     layout = file.find(plane.ext)
+    if fmt != "f16" and is_rgb(file, layout):
+        return rgb_tile(file, layout, level, x, y, fmt), _ms(start)
     data = file.plane(layout, plane.slice)
     view = None if fmt == "f16" else views.view(file, layout.index, plane.slice, params)
     return tile_bytes(data, level, x, y, fmt, params, view), _ms(start)
+
+
+def rgb_tile(file: OpenFile, layout: HduLayout, level: int, x: int, y: int, fmt: str) -> bytes:
+    """A tile of a colour image: its three planes (integers, full scale = white) as RGB."""
+    planes = [extract_tile(file.plane(layout, k), level, x, y) for k in range(3)]
+    top = 255.0 if layout.dtype == "uint8" else 65535.0
+    stack = np.stack(planes, axis=-1)
+    pixels = np.clip(np.nan_to_num(stack) * np.float32(255.0 / top) + 0.5, 0, 255).astype(np.uint8)
+    return encode_image(pixels, fmt)
 
 
 def preview(

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { Link } from 'react-router';
 import { EmptyState, ErrorNotice } from '@/components/ErrorNotice';
 import { PageHeader } from '@/components/PageHeader';
 import { Pagination } from '@/components/Pagination';
@@ -55,6 +56,13 @@ export function LibraryPage() {
       </PageHeader>
       <UploadPanel items={uploads.items} onFiles={uploads.add} onCancel={uploads.cancel} onClear={uploads.clearFinished} />
       <FiltersBar filters={filters} onChange={update} />
+      {selected.size > 0 && (
+        <p className="library-compose">
+          <Link className="btn btn--small btn--primary" to={`/composites/new?records=${[...selected].join(',')}`}>
+            Make a composite of {selected.size} selected
+          </Link>
+        </p>
+      )}
       <BulkBar
         count={selected.size}
         busy={bulk.isPending}

@@ -39,7 +39,7 @@ export function ViewerPage() {
       </div>
     );
   }
-  return <Viewer key={ext} id={id} info={info.data} ext={ext} onExt={setExt} title={title} forceCanvasInitially={search.get('renderer') === '2d'} />;
+  return <Viewer key={ext} id={id} info={info.data} ext={ext} onExt={setExt} title={title} forceCanvasInitially={search.get('renderer') === '2d' || !!info.data.rgb} />;
 }
 
 /** What the canvas shows, in words: its size and unit and how it is displayed. */

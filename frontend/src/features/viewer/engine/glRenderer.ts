@@ -3,6 +3,7 @@
  * uniforms and lookup textures, so a change of either is one redraw of textures already on the GPU.
  */
 import type { RenderParams } from '../api/types';
+import { linkProgram } from '@/lib/webgl';
 import { colormapLut } from './colormaps';
 import { FRAGMENT, VERTEX } from './shaders';
 import { STRETCH_ID } from './stretch';
@@ -19,15 +20,6 @@ export interface DrawItem {
   v0?: number;
   du?: number;
   dv?: number;
-}
-
-function compile(gl: WebGL2RenderingContext, type: number, src: string): WebGLShader {
-  const s = gl.createShader(type);
-  if (!s) throw new Error('cannot create shader');
-  gl.shaderSource(s, src);
-  gl.compileShader(s);
-  if (!gl.getShaderParameter(s, gl.COMPILE_STATUS)) throw new Error(`shader: ${gl.getShaderInfoLog(s)}`);
-  return s;
 }
 
 export class GlRenderer {
@@ -52,12 +44,7 @@ export class GlRenderer {
 
   private constructor(gl: WebGL2RenderingContext) {
     this.gl = gl;
-    const p = gl.createProgram();
-    if (!p) throw new Error('cannot create program');
-    gl.attachShader(p, compile(gl, gl.VERTEX_SHADER, VERTEX));
-    gl.attachShader(p, compile(gl, gl.FRAGMENT_SHADER, FRAGMENT));
-    gl.linkProgram(p);
-    if (!gl.getProgramParameter(p, gl.LINK_STATUS)) throw new Error(`link: ${gl.getProgramInfoLog(p)}`);
+    const p = linkProgram(gl, VERTEX, FRAGMENT);
     this.program = p;
     gl.useProgram(p);
     for (const name of ['u_rect', 'u_viewport', 'u_tex', 'u_tile', 'u_cmap', 'u_histeq', 'u_vmin', 'u_vmax', 'u_stretch', 'u_contrast', 'u_bias', 'u_gamma', 'u_invert']) {

@@ -1,7 +1,7 @@
-"""The engine's internal viewer routes (service credential required)."""
+"""The engine's internal routes: viewer and composites (service credential required)."""
 
-from webbscope.services.engine.routes import measure, render
+from webbscope.services.engine.routes import composites, measure, render
 
-ROUTERS = [measure.router, render.router]
+ROUTERS = [measure.router, render.router, composites.router]
 
 __all__ = ["ROUTERS"]

@@ -1,0 +1,62 @@
+import { api, fetchArrayBuffer, request, unwrap, type Schemas } from '@/lib/api/client';
+
+export type Composite = Schemas['CompositeOut'];
+export type ChannelInfo = Schemas['ChannelInfo'];
+type Body = Schemas['RecipeIn'];
+/** Recipes as the app edits them: every field with a default may be left out. */
+export type ChannelRecipe = Partial<Schemas['ChannelIn']>;
+export type Adjust = Partial<Schemas['AdjustIn']>;
+export type OutputOptions = Partial<Schemas['OutputIn']>;
+export interface Recipe {
+  channels: ChannelRecipe[];
+  luminance?: ChannelRecipe | null;
+  grid?: Partial<Schemas['GridIn']>;
+  adjust?: Adjust;
+  output?: OutputOptions;
+  name?: string | null;
+}
+export type Estimate = Schemas['EstimateOut'];
+export type Presets = Schemas['PresetsOut'];
+export type RenderOut = Schemas['RenderOut'];
+export type RenderFormat = 'png' | 'jpeg' | 'tiff' | 'fits';
+
+const base = (id: string) => `/api/composites/${encodeURIComponent(id)}`;
+
+export const createComposite = (recipe: Recipe) => unwrap(api.POST('/api/composites', { body: recipe as unknown as Body }));
+export const estimateComposite = (recipe: Recipe) => unwrap(api.POST('/api/composites/estimate', { body: recipe as unknown as Body }));
+export const getComposite = (id: string) => unwrap(api.GET('/api/composites/{composite_id}', { params: { path: { composite_id: id } } }));
+export const listComposites = () => unwrap(api.GET('/api/composites'));
+export const getPresets = () => unwrap(api.GET('/api/composites/presets'));
+export const savePreset = (name: string, preset: Record<string, unknown>) => unwrap(api.PUT('/api/composites/presets', { body: { name, preset } }));
+export const renderComposite = (id: string, formats: RenderFormat[], bits: 8 | 16) =>
+  unwrap(api.POST('/api/composites/{composite_id}/render', { params: { path: { composite_id: id } }, body: { formats, bits } }));
+
+export const previewUrl = (id: string, width: number, fmt: 'png' | 'jpg' | 'webp' = 'png') => `${base(id)}/preview.${fmt}?width=${Math.round(width)}`;
+export const downloadUrl = (id: string, fmt: RenderFormat) => `${base(id)}/download.${fmt}`;
+
+/** A channel's f16 tile: the 8-byte header ("WF16", uint16 width, height) then the rows. */
+export async function fetchChannelTile(id: string, channel: number, level: number, x: number, y: number, signal?: AbortSignal) {
+  const buf = await fetchArrayBuffer(`${base(id)}/tiles/${channel}/${level}/${x}/${y}.f16`, signal);
+  const head = new DataView(buf, 0, 8);
+  return { width: head.getUint16(4, true), height: head.getUint16(6, true), words: new Uint16Array(buf, 8, (buf.byteLength - 8) >> 1) };
+}
+
+export interface LibraryRecord {
+  id: string;
+  file_name: string;
+  metadata: Record<string, unknown>;
+}
+
+/** Records by id, or every i2d image of a target. */
+export const getRecord = (id: string) => request<LibraryRecord>(`/api/records/${encodeURIComponent(id)}`);
+export const recordsOfTarget = (target: string) =>
+  request<{ items: LibraryRecord[] }>('/api/records', { query: { target, limit: 200, product_type: 'i2d' } });
+
+export interface Job {
+  id: string;
+  status: string;
+  progress: { fraction?: number | null; stage?: string | null };
+  result?: Record<string, unknown> | null;
+  error?: { code: string; message: string } | null;
+}
+export const getJob = (id: string) => request<Job>(`/api/jobs/${encodeURIComponent(id)}`);

@@ -1,0 +1,1 @@
+export { CompositeBuilderPage } from './components/CompositeBuilderPage';
