@@ -132,11 +132,11 @@ def find_contours(
         z=zz,
         name=name,
         line_type=contourpy.LineType.SeparateCode,
-        **({"thread_count": threads} if threads > 1 else {}),
+        thread_count=max(1, threads) if threads > 1 else 0,
     )
     lines: list[ContourLine] = []
     for level in levels:
-        segs, codes = gen.lines(float(level))
+        segs, codes = gen.lines(float(level))  # type: ignore[misc]
         for seg, code in zip(segs, codes, strict=True):
             if len(seg) < 2:
                 continue

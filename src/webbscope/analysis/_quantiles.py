@@ -32,9 +32,9 @@ def percentiles(values: NDArray[np.floating], qs: Sequence[float]) -> NDArray[np
     below = np.floor(pos).astype(np.int64)
     above = np.minimum(below + 1, n - 1)
     ranks = np.unique(np.concatenate([below, above]))
-    work = values.dtype if values.dtype in (np.float32, np.float64) else np.float64
-    scale = work.type((BINS - 1) / (float(hi) - float(lo)))
-    idx = ((values - work.type(lo)) * scale).astype(np.int32)
+    kind = values.dtype.type if values.dtype in (np.float32, np.float64) else np.float64
+    scale = kind((BINS - 1) / (float(hi) - float(lo)))
+    idx = ((values - kind(lo)) * scale).astype(np.int32)
     np.clip(idx, 0, BINS - 1, out=idx)
     counts = np.bincount(idx, minlength=BINS)
     cum = np.cumsum(counts)
@@ -55,4 +55,4 @@ def percentiles(values: NDArray[np.floating], qs: Sequence[float]) -> NDArray[np
     vb = np.array([lookup[int(r)] for r in below])
     va = np.array([lookup[int(r)] for r in above])
     frac = pos - below
-    return vb + (va - vb) * frac
+    return np.asarray(vb + (va - vb) * frac, dtype=np.float64)

@@ -109,7 +109,7 @@ def is_mjy_per_sr(bunit: str | None) -> bool:
     if not bunit:
         return False
     try:
-        return u.Unit(bunit, parse_strict="silent") == _MJY_SR
+        return bool(u.Unit(bunit, parse_strict="silent") == _MJY_SR)
     except (ValueError, TypeError):
         return False
 
