@@ -55,7 +55,10 @@ def test_ds9_round_trip(with_wcs: bool) -> None:
 
 
 def test_ds9_reads_a_file_written_by_ds9() -> None:
-    text = "# Region file format: DS9 version 4.1\nglobal color=green\nimage\ncircle(11,21,5)\nbox(31,31,10,4,15) # text={b}\n"
+    text = (
+        "# Region file format: DS9 version 4.1\nglobal color=green\nimage\n"
+        "circle(11,21,5)\nbox(31,31,10,4,15) # text={b}\n"
+    )
     got = from_ds9(text)
     assert got[0] == {"shape": "circle", "x": 10.0, "y": 20.0, "r": 5.0}
     assert got[1]["label"] == "b"
