@@ -11,17 +11,18 @@ from webbscope.jobs.worker import Handler
 #: job type -> "module:function"
 HANDLERS: dict[str, str] = {
     "thumbnail": "webbscope.services.engine.thumbnails:thumbnail_job",
+    "detect": "webbscope.services.engine.detection:detect_job",
     "import": "webbscope.services.mast.importer:import_job",
     "diagnostic.sleep": "webbscope.jobs.diagnostics:sleep_job",
     "diagnostic.cpu": "webbscope.jobs.diagnostics:cpu_job",
 }
 
 #: CPU-heavy types, bounded together by JOBS_MAX_COMPUTE.
-COMPUTE_TYPES = frozenset({"thumbnail", "diagnostic.cpu"})
+COMPUTE_TYPES = frozenset({"thumbnail", "detect", "diagnostic.cpu"})
 
 #: The types each service's built-in worker serves.
 SERVICE_TYPES: dict[str, list[str]] = {
-    "engine": ["thumbnail", "diagnostic.sleep", "diagnostic.cpu"],
+    "engine": ["thumbnail", "detect", "diagnostic.sleep", "diagnostic.cpu"],
     "mast": ["import"],
 }
 

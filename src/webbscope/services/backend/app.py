@@ -7,7 +7,17 @@ from fastapi import FastAPI
 from webbscope.services.backend import hub
 from webbscope.services.backend.clients import close_clients, open_clients
 from webbscope.services.backend.library_index import start_library, stop_library
-from webbscope.services.backend.routes import auth, health, jobs, mast, records, users, viewer
+from webbscope.services.backend.routes import (
+    analysis,
+    auth,
+    health,
+    jobs,
+    mast,
+    records,
+    users,
+    viewer,
+)
+from webbscope.services.backend.routes import annotations as annotation_routes
 from webbscope.services.backend.tile_cache import TileFastPath
 from webbscope.services.common.app import create_service_app
 from webbscope.settings import Settings, get_settings
@@ -23,6 +33,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             users.router,
             records.router,
             viewer.router,
+            analysis.router,
+            analysis.lines_router,
+            annotation_routes.router,
             jobs.router,
             mast.router,
             hub.router,
