@@ -27,12 +27,14 @@ from webbscope.services.common.analysis_schemas import (
     HeaderSearchOut,
     LineOut,
     LinesOut,
+    PixelPointsOut,
     RegionSpectrumOut,
     RegionSpectrumRequest,
     RegionStatsOut,
     Spectrum1DOut,
     StatsRequest,
     TablePageOut,
+    WorldPointsRequest,
 )
 from webbscope.services.common.client import ServiceClient
 
@@ -114,6 +116,25 @@ async def contours(
             ("on_size", str(other["size"])),
         ]
     return await forward(request, doc, "/contours", names=CONTOUR_PARAMS, extra=extra)
+
+
+@router.post(
+    "/world2pix",
+    response_model=PixelPointsOut,
+    summary="Sky positions (ra, dec degrees) to this record's 0-based pixels (for aligning "
+    "records by WCS)",
+)
+async def world2pix(
+    request: Request,
+    record_id: str,
+    caller: ViewerCaller,
+    records: Records,
+    body: WorldPointsRequest,
+) -> Response:
+    doc = await viewable(request, records, record_id, caller)
+    return await forward(
+        request, doc, "/world2pix", method="POST", json=body.model_dump(mode="json")
+    )
 
 
 @router.get("/hdus", response_model=HdusOut, summary="Every HDU: images, tables, spectra")
