@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { Link } from 'react-router';
 import { ErrorNotice } from '@/components/ErrorNotice';
 import { ProgressBar } from '@/components/ProgressBar';
 import { errorMessage } from '@/lib/api/errors';
@@ -112,7 +113,7 @@ export function DetectPanel({ id, ext, slice, region, a, selected, onSelect }: P
           {running && <ProgressBar value={j.progress.fraction} label="Detection progress" />}
           <span>
             {j.status}
-            {j.progress.message ? ` · ${j.progress.message}` : ''}
+            {running && j.progress.message ? ` · ${j.progress.message}` : ''}
             {j.status === 'succeeded' && j.result ? ` · ${String(j.result.sources)} sources (${String(j.result.method)})` : ''}
           </span>
           {j.error && <span className="error">{j.error.message}</span>}
@@ -123,7 +124,7 @@ export function DetectPanel({ id, ext, slice, region, a, selected, onSelect }: P
         <>
           <p className="small">
             {catalogue.data.count} sources on the image · saved as a catalogue record{' '}
-            <a href={`/records/${catalogueId}`}>in your library</a>
+            <Link to={`/records/${catalogueId}`}>in your library</Link>
           </p>
           <button type="button" className="btn btn--small" aria-expanded={showTable} onClick={() => setShowTable((v) => !v)}>
             {showTable ? 'Hide the catalogue table' : 'Open the catalogue table'}

@@ -18,8 +18,9 @@ export function ComparePane({ id, info, label, onEngine, onView }: Props) {
   const [params] = useState(() => initialParams(info));
   const changedAt = useRef<number | null>(null);
   const [forceCanvas, setForceCanvas] = useState(false);
+  const [zoom, setZoom] = useState(0);
   return (
-    <div className="compare__pane" data-testid="compare-pane" aria-label={label} role="group">
+    <div className="compare__pane" data-testid="compare-pane" data-zoom={zoom.toFixed(3)} aria-label={label} role="group">
       <ViewerCanvas
         recordId={id}
         info={info}
@@ -32,7 +33,10 @@ export function ComparePane({ id, info, label, onEngine, onView }: Props) {
         onHover={() => undefined}
         onPick={() => undefined}
         onEngine={onEngine}
-        onView={onView}
+        onView={(v) => {
+          setZoom(v.zoom);
+          onView(v);
+        }}
         onF16Unavailable={() => setForceCanvas(true)}
       />
       <span className="compare__label">{label}</span>
