@@ -99,6 +99,9 @@ test('analysis: region → detection → catalogue → contours → annotation �
     await dragOnCanvas(page, [-120, 120], [60, 120]);
     await expect(page.getByRole('list', { name: 'Annotations' })).toContainText(/ruler — [\d.]+″/);
     await shot(page, 'analysis-03-annotated');
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export PNG with annotations' }).click();
+    expect((await download).suggestedFilename()).toMatch(/_annotated\.png$/);
   });
 
   await test.step('the annotation shows on another record of the same field', async () => {

@@ -185,7 +185,7 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerPro
             testId="readout-hover"
           />
           <Readout label="Pinned pixel (click)" pos={pinnedPos} localValue={null} data={pinnedPixel.data} unit={info.bunit} testId="readout-pinned" />
-          <AnalysisSide id={id} info={info} ext={ext} slice={params.slice} zoom={zoom} pinned={pinnedPos} a={analysis} />
+          <AnalysisSide id={id} info={info} ext={ext} slice={params.slice} zoom={zoom} pinned={pinnedPos} a={analysis} params={params} name={title} />
           <ExportPanel recordId={id} params={params} baseName={title} maxWidth={Math.max(16, info.shape[info.shape.length - 1] ?? 2048)} />
         </aside>
       </div>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Tabs } from '@/components/Tabs';
-import type { ImageInfo } from '../../api/types';
+import type { ImageInfo, RenderParams } from '../../api/types';
 import type { AnalysisScene } from '../../hooks/useAnalysisScene';
 import { useRegions } from '../../hooks/useRegions';
 import { useRegionTool, type RegionMode } from '../../hooks/useRegionTool';
@@ -18,10 +18,12 @@ interface Props {
   zoom: number;
   pinned: [number, number] | null;
   a: AnalysisScene;
+  params: RenderParams;
+  name: string;
 }
 
 /** The analysis tools beside the image: regions, sources, contours, notes and (cubes) spectra. */
-export function AnalysisSide({ id, info, ext, slice, zoom, pinned, a }: Props) {
+export function AnalysisSide({ id, info, ext, slice, zoom, pinned, a, params, name }: Props) {
   const isCube = (info.cube?.size ?? 1) > 1;
   const tabs = [
     { id: 'regions', label: 'Regions' },
@@ -66,7 +68,7 @@ export function AnalysisSide({ id, info, ext, slice, zoom, pinned, a }: Props) {
         {tab === 'regions' && <RegionsPanel id={id} ext={ext} slice={slice} mode={mode} onMode={setMode} regions={regions} selected={selected} onSelect={select} a={a} />}
         {tab === 'sources' && <DetectPanel id={id} ext={ext} slice={slice} region={selectedRegion} a={a} selected={source} onSelect={pickSource} />}
         {tab === 'contours' && <ContoursPanel id={id} ext={ext} slice={slice} a={a} />}
-        {tab === 'notes' && <AnnotatePanel id={id} a={a} zoom={zoom} />}
+        {tab === 'notes' && <AnnotatePanel id={id} a={a} params={params} size={[info.shape.at(-1) ?? 1, info.shape.at(-2) ?? 1]} name={name} />}
         {tab === 'spectrum' && isCube && <CubeSpectrumPanel id={id} ext={ext} pinned={pinned} region={selectedRegion} />}
       </Tabs>
     </section>

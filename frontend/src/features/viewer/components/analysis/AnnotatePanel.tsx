@@ -6,7 +6,9 @@ import { createAnnotation, deleteAnnotation, listAnnotations } from '../../api/a
 import type { AnnotationType } from '../../api/analysisTypes';
 import type { AnalysisScene } from '../../hooks/useAnalysisScene';
 import { useAnnotationTool } from '../../hooks/useAnnotationTool';
+import type { RenderParams } from '../../api/types';
 import { rulerLabel } from '../../layers/annotationLayer';
+import { exportAnnotated } from './exportAnnotated';
 
 const TYPES: Array<{ id: AnnotationType; label: string }> = [
   { id: 'text', label: 'Text' },
@@ -18,7 +20,15 @@ const TYPES: Array<{ id: AnnotationType; label: string }> = [
 const COLOURS = ['#ffcf5c', '#ff5cbe', '#7cf29a', '#4fc3f7', '#ffffff'];
 
 /** Annotations: placed with the mouse, saved per record and user, shown on other records of the field. */
-export function AnnotatePanel({ id, a, zoom }: { id: string; a: AnalysisScene; zoom: number }) {
+interface Props {
+  id: string;
+  a: AnalysisScene;
+  params: RenderParams;
+  size: [number, number];
+  name: string;
+}
+
+export function AnnotatePanel({ id, a, params, size, name }: Props) {
   const qc = useQueryClient();
   const [type, setType] = useState<AnnotationType | null>(null);
   const [text, setText] = useState('');
@@ -47,7 +57,17 @@ export function AnnotatePanel({ id, a, zoom }: { id: string; a: AnalysisScene; z
     onError: (err) => toast.error(errorMessage(err)),
   });
   useAnnotationTool({ a, type, text, color, onCreate: (body) => create.mutate(body) });
-  void zoom;
+  const [exporting, setExporting] = useState(false);
+  const exportImage = async () => {
+    setExporting(true);
+    try {
+      await exportAnnotated(id, params, size, a.scene, name);
+    } catch (err) {
+      toast.error(errorMessage(err));
+    } finally {
+      setExporting(false);
+    }
+  };
 
   return (
     <div className="analysis__panel">
@@ -76,6 +96,9 @@ export function AnnotatePanel({ id, a, zoom }: { id: string; a: AnalysisScene; z
         <input type="checkbox" checked={nearby} onChange={(e) => setNearby(e.target.checked)} /> Also from other records of this field
       </label>
       <p className="muted small">{type ? 'Click (text, compass) or drag (arrow, ruler, circle) on the image.' : 'Choose a tool, then place it on the image.'}</p>
+      <button type="button" className="btn btn--small" onClick={() => void exportImage()} disabled={exporting}>
+        Export PNG with annotations
+      </button>
       <ul className="region-list" aria-label="Annotations">
         {(list.data?.items ?? []).map((n) => (
           <li key={n.id}>
