@@ -149,7 +149,7 @@ def region_stats(
     nan_pixels = pixels - int(values.size)
     wf = np.where(finite, rw.exact, 0.0)
     sum_area = float(wf.sum())
-    any_finite = bool(np.any(wf > 0))
+    any_finite = sum_area > 0
     total = None
     if any_finite:
         clean = np.where(finite, cut, np.float32(0.0)).astype(np.float64).ravel()
