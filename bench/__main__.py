@@ -13,6 +13,7 @@ BENCHMARKS = [
     "imaging_bench",
     "engine_bench",
     "composite_bench",
+    "analysis_bench",
 ]
 
 

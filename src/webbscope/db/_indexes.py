@@ -41,4 +41,11 @@ INDEXES: dict[str, list[IndexModel]] = {
     "composite_presets": [IndexModel([("owner_id", ASCENDING)], name="owner")],
     "job_running": [IndexModel([("expires_at", ASCENDING)], name="expires")],
     "job_events": [IndexModel([("at", ASCENDING)], name="at")],
+    "annotations": [
+        IndexModel(
+            [("owner_id", ASCENDING), ("record_id", ASCENDING), ("kind", ASCENDING)],
+            name="owner_record_kind",
+        ),
+        IndexModel([("owner_id", ASCENDING), ("anchor.dec", ASCENDING)], name="owner_anchor"),
+    ],
 }

@@ -12,17 +12,18 @@ from webbscope.jobs.worker import Handler
 HANDLERS: dict[str, str] = {
     "thumbnail": "webbscope.services.engine.thumbnails:thumbnail_job",
     "composite": "webbscope.services.engine.composite_job:composite_job",
+    "detect": "webbscope.services.engine.detection:detect_job",
     "import": "webbscope.services.mast.importer:import_job",
     "diagnostic.sleep": "webbscope.jobs.diagnostics:sleep_job",
     "diagnostic.cpu": "webbscope.jobs.diagnostics:cpu_job",
 }
 
 #: CPU-heavy types, bounded together by JOBS_MAX_COMPUTE.
-COMPUTE_TYPES = frozenset({"thumbnail", "composite", "diagnostic.cpu"})
+COMPUTE_TYPES = frozenset({"thumbnail", "composite", "detect", "diagnostic.cpu"})
 
 #: The types each service's built-in worker serves.
 SERVICE_TYPES: dict[str, list[str]] = {
-    "engine": ["thumbnail", "composite", "diagnostic.sleep", "diagnostic.cpu"],
+    "engine": ["thumbnail", "composite", "detect", "diagnostic.sleep", "diagnostic.cpu"],
     "mast": ["import"],
 }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from webbscope.settings import Settings
 from webbscope.storage.base import (
+    CATALOGUES_PREFIX,
     COMPOSITES_PREFIX,
     DEFAULT_CHUNK_SIZE,
     LAYOUT_PREFIXES,
@@ -32,6 +33,7 @@ from webbscope.storage.local import LocalStorage
 from webbscope.storage.s3 import S3Storage
 
 __all__ = [
+    "CATALOGUES_PREFIX",
     "COMPOSITES_PREFIX",
     "DEFAULT_CHUNK_SIZE",
     "LAYOUT_PREFIXES",

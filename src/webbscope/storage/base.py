@@ -33,6 +33,7 @@ MODEL_CACHE_PREFIX = "model-cache/"  #: embedding model weights
 UPLOADS_PREFIX = "uploads/"  #: user uploads
 THUMBNAILS_PREFIX = "thumbnails/"  #: small previews
 TILES_PREFIX = "tiles/"  #: rendered image tiles
+CATALOGUES_PREFIX = "catalogues/"  #: source catalogues made by detection jobs
 
 LAYOUT_PREFIXES = (
     MAST_PREFIX,
@@ -43,6 +44,7 @@ LAYOUT_PREFIXES = (
     UPLOADS_PREFIX,
     THUMBNAILS_PREFIX,
     TILES_PREFIX,
+    CATALOGUES_PREFIX,
 )
 
 # --- keys ---------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def test_invalid_prefixes(prefix: str) -> None:
 def test_layout_prefixes() -> None:
     assert set(LAYOUT_PREFIXES) == {
         "mast/", "composites/", "mosaics/", "semantic/", "model-cache/",
-        "uploads/", "thumbnails/", "tiles/",
+        "uploads/", "thumbnails/", "tiles/", "catalogues/",
     }  # fmt: skip
     for prefix in LAYOUT_PREFIXES:
         validate_key(prefix.rstrip("/"))

@@ -332,6 +332,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The line list shipped with Webbscope, shifted to redshift z (µm) */
+        get: operations["lines_api_lines_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/mast/import": {
         parameters: {
             query?: never;
@@ -454,6 +471,93 @@ export interface paths {
         patch: operations["patch_record_api_records__record_id__patch"];
         trace?: never;
     };
+    "/api/records/{record_id}/annotations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your annotations on this record; `nearby=true` adds those you made on other records of the same field (their points in this record's pixels) */
+        get: operations["list_annotations_api_records__record_id__annotations_get"];
+        put?: never;
+        /** Save an annotation (anchored on the sky when the record has a WCS) */
+        post: operations["create_annotation_api_records__record_id__annotations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/annotations/{annotation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an annotation */
+        delete: operations["delete_annotation_api_records__record_id__annotations__annotation_id__delete"];
+        options?: never;
+        head?: never;
+        /** Change an annotation */
+        patch: operations["update_annotation_api_records__record_id__annotations__annotation_id__patch"];
+        trace?: never;
+    };
+    "/api/records/{record_id}/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every source of a catalogue record */
+        get: operations["catalogue_api_records__record_id__catalogue_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/catalogue/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A catalogue record as CSV, ECSV, VOTable or DS9 regions */
+        get: operations["catalogue_export_api_records__record_id__catalogue_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/contours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Contour lines (marching squares) as sky polylines and pixels: `levels=1,2,5` (custom), or `mode=linear|log` with `n`, `low`, `high`; `on=<record id>` gives the pixels of another record, aligned by WCS. At most 50 levels */
+        get: operations["contours_api_records__record_id__contours_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/records/{record_id}/cutout": {
         parameters: {
             query?: never;
@@ -465,6 +569,23 @@ export interface paths {
         get: operations["cutout_api_records__record_id__cutout_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/detect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Detect sources (a `detect` job): the catalogue becomes a derived record. 422 for a HDU that is not an image or a region that misses it */
+        post: operations["detect_api_records__record_id__detect_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -522,6 +643,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/records/{record_id}/hdus": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every HDU: images, tables, spectra */
+        get: operations["hdus_api_records__record_id__hdus_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/records/{record_id}/headers": {
         parameters: {
             query?: never;
@@ -531,6 +669,23 @@ export interface paths {
         };
         /** Every HDU header */
         get: operations["headers_api_records__record_id__headers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/headers/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the cards of every HDU */
+        get: operations["header_search_api_records__record_id__headers_search_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -641,6 +796,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/records/{record_id}/regions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your regions on this record */
+        get: operations["list_regions_api_records__record_id__regions_get"];
+        put?: never;
+        /** Save a region (422 for a polygon with fewer than 3 vertices or one that crosses itself) */
+        post: operations["create_region_api_records__record_id__regions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/regions.reg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your regions on this record as a DS9 file (sky coordinates when it has a WCS) */
+        get: operations["export_ds9_api_records__record_id__regions_reg_get"];
+        put?: never;
+        /** Import a DS9 region file as your regions on this record */
+        post: operations["import_ds9_api_records__record_id__regions_reg_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/regions/spectrum": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A cube's spectrum summed (or averaged) over a region */
+        post: operations["region_spectrum_api_records__record_id__regions_spectrum_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/regions/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Statistics in a region: counts, sum, mean, median, std, min, max, percentiles, area (arcsec²) and, for MJy/sr data, the flux density in Jy. Partial pixels are weighted by their exact overlap (as photutils' ApertureStats); 422 `region_outside` (with the image's bounds) for a region that misses the image */
+        post: operations["region_stats_api_records__record_id__regions_stats_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/regions/{region_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a region */
+        delete: operations["delete_region_api_records__record_id__regions__region_id__delete"];
+        options?: never;
+        head?: never;
+        /** Change a region */
+        patch: operations["update_region_api_records__record_id__regions__region_id__patch"];
+        trace?: never;
+    };
     "/api/records/{record_id}/spectrum": {
         parameters: {
             query?: never;
@@ -650,6 +893,40 @@ export interface paths {
         };
         /** A cube's spectrum at a spaxel */
         get: operations["spectrum_api_records__record_id__spectrum_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/spectrum1d": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A 1-D spectrum (x1d): wavelength (µm), flux and its error, with units */
+        get: operations["spectrum1d_api_records__record_id__spectrum1d_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/tables/{hdu}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page of a table HDU (1-based `page`), sortable and searchable, with units and descriptions; 422 `page_out_of_range` past the last page */
+        get: operations["table_api_records__record_id__tables__hdu__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -686,6 +963,23 @@ export interface paths {
         get: operations["tile_api_records__record_id__tiles__level___x___y___fmt__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/world2pix": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sky positions (ra, dec degrees) to this record's 0-based pixels (for aligning records by WCS) */
+        post: operations["world2pix_api_records__record_id__world2pix_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -805,68 +1099,175 @@ export interface components {
              * Black
              * @default 0
              */
-            black: number;
+            black?: number;
             /**
              * Feather Px
              * @default 0
              */
-            feather_px: number;
+            feather_px?: number;
             /**
              * Hue
              * @default 0
              */
-            hue: number;
+            hue?: number;
             /**
              * Match Resolution
              * @default false
              */
-            match_resolution: boolean;
+            match_resolution?: boolean;
             /**
              * Method
              * @default bilinear
              * @enum {string}
              */
-            method: "bilinear" | "flux" | "interp" | "adaptive" | "exact";
+            method?: "bilinear" | "flux" | "interp" | "adaptive" | "exact";
             /**
              * Midtones
              * @default 1
              */
-            midtones: number;
+            midtones?: number;
             /**
              * Neutralise
              * @default true
              */
-            neutralise: boolean;
+            neutralise?: boolean;
             /**
              * Saturation
              * @default 1
              */
-            saturation: number;
+            saturation?: number;
             /**
              * Sharpen Amount
              * @default 0
              */
-            sharpen_amount: number;
+            sharpen_amount?: number;
             /**
              * Sharpen Radius
              * @default 1
              */
-            sharpen_radius: number;
+            sharpen_radius?: number;
             /**
              * Sharpen Threshold
              * @default 0
              */
-            sharpen_threshold: number;
+            sharpen_threshold?: number;
             /**
              * Vibrance
              * @default 0
              */
-            vibrance: number;
+            vibrance?: number;
             /**
              * White
              * @default 1
              */
-            white: number;
+            white?: number;
+        };
+        /**
+         * AnnotationIn
+         * @description Points are 0-based pixels of this record: text and compass take one point (where they
+         *     stand), arrow and ruler two (from, to), circle its centre and `radius` (pixels).
+         */
+        AnnotationIn: {
+            /**
+             * Color
+             * @default #ffcf5c
+             */
+            color?: string;
+            /**
+             * Ext
+             * @default SCI
+             */
+            ext?: string;
+            /** Points */
+            points: [
+                number,
+                number
+            ][];
+            /** Radius */
+            radius?: number | null;
+            /** Text */
+            text?: string | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "text" | "arrow" | "circle" | "ruler" | "compass";
+        };
+        /** AnnotationList */
+        AnnotationList: {
+            /** Items */
+            items: components["schemas"]["AnnotationOut"][];
+        };
+        /** AnnotationOut */
+        AnnotationOut: {
+            /** Color */
+            color: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Elsewhere
+             * @description made on another record of the same field
+             * @default false
+             */
+            elsewhere?: boolean;
+            /** Id */
+            id: string;
+            /**
+             * Length Arcsec
+             * @description rulers: the length on the sky
+             */
+            length_arcsec: number | null;
+            /**
+             * Points
+             * @description in this record's pixels
+             */
+            points: ([
+                number,
+                number
+            ] | null)[];
+            /** Radius */
+            radius: number | null;
+            /** Radius Arcsec */
+            radius_arcsec: number | null;
+            /** Record Id */
+            record_id: string;
+            /**
+             * Sky
+             * @description (ra, dec) degrees, if any
+             */
+            sky: [
+                number,
+                number
+            ][] | null;
+            /** Text */
+            text: string | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "text" | "arrow" | "circle" | "ruler" | "compass";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** AnnotationPatch */
+        AnnotationPatch: {
+            /** Color */
+            color?: string | null;
+            /** Points */
+            points?: [
+                number,
+                number
+            ][] | null;
+            /** Radius */
+            radius?: number | null;
+            /** Text */
+            text?: string | null;
         };
         /**
          * ArchiveObservation
@@ -1039,6 +1440,26 @@ export interface components {
             /** Succeeded */
             succeeded: number;
         };
+        /** CatalogueOut */
+        CatalogueOut: {
+            /**
+             * Columns
+             * @description id, x, y, ra, dec, flux, ... as arrays
+             */
+            columns: {
+                [key: string]: unknown[];
+            };
+            /** Count */
+            count: number;
+            /** Meta */
+            meta: {
+                [key: string]: unknown;
+            };
+            /** Units */
+            units: {
+                [key: string]: string | null;
+            };
+        };
         /**
          * ChannelIn
          * @description One channel: one or more records of one filter and how the channel looks.
@@ -1054,41 +1475,41 @@ export interface components {
              * @description noise-aware auto-stretch (overrides the limits)
              * @default false
              */
-            auto: boolean;
+            auto?: boolean;
             /**
              * Black
              * @default 0
              */
-            black: number;
+            black?: number;
             /**
              * Color
              * @description any CSS colour, or a hue in degrees
              * @default white
              */
-            color: string | number;
+            color?: string | number;
             /**
              * Curve
              * @default linear
              */
-            curve: string | number[][];
+            curve?: string | number[][];
             /**
              * Ext
              * @default SCI
              */
-            ext: string;
+            ext?: string;
             /** Fwhm Arcsec */
             fwhm_arcsec?: number | null;
             /**
              * Gamma
              * @default 1
              */
-            gamma: number;
+            gamma?: number;
             /**
              * Interval
              * @description minmax, zscale, manual or a %
              * @default 99.5
              */
-            interval: string;
+            interval?: string;
             /** Label */
             label?: string | null;
             /**
@@ -1108,7 +1529,7 @@ export interface components {
              * @default asinh
              * @enum {string}
              */
-            stretch: "linear" | "log" | "sqrt" | "squared" | "asinh" | "sinh";
+            stretch?: "linear" | "log" | "sqrt" | "squared" | "asinh" | "sinh";
             /** Vmax */
             vmax?: number | null;
             /** Vmin */
@@ -1117,12 +1538,12 @@ export interface components {
              * Weight
              * @default 1
              */
-            weight: number;
+            weight?: number;
             /**
              * White
              * @default 1
              */
-            white: number;
+            white?: number;
         };
         /**
          * ChannelInfo
@@ -1183,6 +1604,21 @@ export interface components {
              */
             status: "ok" | "error";
         };
+        /** ColumnOut */
+        ColumnOut: {
+            /** Description */
+            description: string | null;
+            /** Dtype */
+            dtype: string;
+            /** Name */
+            name: string;
+            /** Shape */
+            shape: number[] | null;
+            /** Sortable */
+            sortable: boolean;
+            /** Unit */
+            unit: string | null;
+        };
         /** CompositeOut */
         CompositeOut: {
             /** Channels */
@@ -1238,6 +1674,49 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** ContourLineOut */
+        ContourLineOut: {
+            /** Closed */
+            closed: boolean;
+            /** Level */
+            level: number;
+            /**
+             * Pixels
+             * @description in the pixels of the image drawn on (the record, or `on`)
+             */
+            pixels: [
+                number,
+                number
+            ][];
+            /**
+             * Sky
+             * @description (ra, dec) degrees
+             */
+            sky: [
+                number,
+                number
+            ][] | null;
+        };
+        /** ContoursOut */
+        ContoursOut: {
+            /**
+             * Frame
+             * @description pixels of this record or of `on`
+             * @enum {string}
+             */
+            frame: "self" | "other";
+            /** Levels */
+            levels: number[];
+            /** Lines */
+            lines: components["schemas"]["ContourLineOut"][];
+            /** Points */
+            points: number;
+            /**
+             * Truncated
+             * @description the shortest lines were dropped to fit max_points
+             */
+            truncated: boolean;
+        };
         /** CubeOut */
         CubeOut: {
             /**
@@ -1255,10 +1734,104 @@ export interface components {
              */
             values: number[];
         };
+        /** DetectParamsIn */
+        DetectParamsIn: {
+            /**
+             * Box
+             * @description background mesh (pixels)
+             * @default 64
+             */
+            box?: number;
+            /**
+             * Contrast
+             * @default 0.001
+             */
+            contrast?: number;
+            /**
+             * Deblend
+             * @default false
+             */
+            deblend?: boolean;
+            /**
+             * Fwhm
+             * @description pixels (kernel / PSF)
+             * @default 3
+             */
+            fwhm?: number;
+            /**
+             * Method
+             * @default auto
+             * @enum {string}
+             */
+            method?: "auto" | "segmentation" | "dao" | "iraf";
+            /**
+             * Nlevels
+             * @default 32
+             */
+            nlevels?: number;
+            /**
+             * Npixels
+             * @description minimum pixels per source
+             * @default 10
+             */
+            npixels?: number;
+            /**
+             * Roundhi
+             * @default 1
+             */
+            roundhi?: number;
+            /**
+             * Roundlo
+             * @default -1
+             */
+            roundlo?: number;
+            /**
+             * Sharphi
+             * @default 1
+             */
+            sharphi?: number;
+            /**
+             * Sharplo
+             * @default 0.2
+             */
+            sharplo?: number;
+            /**
+             * Threshold
+             * @description sigma above the background
+             * @default 3
+             */
+            threshold?: number;
+        };
+        /** DetectRequest */
+        DetectRequest: {
+            /**
+             * Ext
+             * @default SCI
+             */
+            ext?: string;
+            params?: components["schemas"]["DetectParamsIn"];
+            /** @description detect only inside this region */
+            region?: components["schemas"]["RegionIn"] | null;
+            /**
+             * Slice
+             * @default 0
+             */
+            slice?: number;
+        };
         /** DisabledChange */
         DisabledChange: {
             /** Disabled */
             disabled: boolean;
+        };
+        /** Ds9Upload */
+        Ds9Upload: {
+            /**
+             * Ext
+             * @default SCI
+             */
+            ext?: string;
+            /** Text */
+            text: string;
         };
         /** ErrorBody */
         ErrorBody: {
@@ -1303,7 +1876,7 @@ export interface components {
              * @default union
              * @enum {string}
              */
-            mode: "finest" | "record" | "union" | "intersection" | "pixel";
+            mode?: "finest" | "record" | "union" | "intersection" | "pixel";
             /**
              * Record Id
              * @description the record whose grid is used (mode record)
@@ -1399,6 +1972,38 @@ export interface components {
             /** Ver */
             ver: number;
         };
+        /** HduSummaryOut */
+        HduSummaryOut: {
+            /** Columns */
+            columns?: number | null;
+            /** Index */
+            index: number;
+            /** Name */
+            name: string;
+            /** Rows */
+            rows?: number | null;
+            /** Shape */
+            shape: number[] | null;
+            /** Type */
+            type: string;
+            /** Ver */
+            ver: number;
+        };
+        /** HdusOut */
+        HdusOut: {
+            /**
+             * Catalogues
+             * @description table HDUs holding a source catalogue
+             */
+            catalogues: number[];
+            /** Hdus */
+            hdus: components["schemas"]["HduSummaryOut"][];
+            /**
+             * Spectra
+             * @description table HDUs holding a 1-D spectrum
+             */
+            spectra: number[];
+        };
         /** HeaderCardOut */
         HeaderCardOut: {
             /** Comment */
@@ -1410,6 +2015,26 @@ export interface components {
              * @description non-finite numbers as text, complex numbers as [real, imaginary]
              */
             value: string | number | boolean | number[] | null;
+        };
+        /** HeaderMatchOut */
+        HeaderMatchOut: {
+            /** Comment */
+            comment: string;
+            /** Hdu */
+            hdu: number;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Value */
+            value: unknown;
+        };
+        /** HeaderSearchOut */
+        HeaderSearchOut: {
+            /** Matches */
+            matches: components["schemas"]["HeaderMatchOut"][];
+            /** Q */
+            q: string;
         };
         /** HeadersOut */
         HeadersOut: {
@@ -1492,7 +2117,7 @@ export interface components {
              * @description a colour image (a composite's R, G, B planes): image tiles are its colours and ignore the display parameters
              * @default false
              */
-            rgb: boolean;
+            rgb?: boolean;
             /**
              * Shape
              * @description numpy order: [ny, nx] or [nz, ny, nx]
@@ -1585,12 +2210,12 @@ export interface components {
              * Version
              * @default 0
              */
-            version: number;
+            version?: number;
             /**
              * Waiting For Worker
              * @default false
              */
-            waiting_for_worker: boolean;
+            waiting_for_worker?: boolean;
         };
         /** JobError */
         JobError: {
@@ -1643,6 +2268,23 @@ export interface components {
             /** Width */
             width: number;
         };
+        /** LineOut */
+        LineOut: {
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /**
+             * Observed
+             * @description rest x (1 + z), µm
+             */
+            observed: number;
+            /**
+             * Rest
+             * @description rest wavelength, µm (vacuum)
+             */
+            rest: number;
+        };
         /** LineageGraph */
         LineageGraph: {
             /** Derivatives */
@@ -1678,6 +2320,13 @@ export interface components {
             /** Note */
             note?: string | null;
         };
+        /** LinesOut */
+        LinesOut: {
+            /** Lines */
+            lines: components["schemas"]["LineOut"][];
+            /** Z */
+            z: number;
+        };
         /** LoginRequest */
         LoginRequest: {
             /** Password */
@@ -1707,13 +2356,13 @@ export interface components {
              * @description degrees, counter-clockwise
              * @default 0
              */
-            rotate: number;
+            rotate?: number;
             /**
              * Scale
              * @description output pixels per grid pixel
              * @default 1
              */
-            scale: number;
+            scale?: number;
             /** Width */
             width?: number | null;
         };
@@ -1752,6 +2401,17 @@ export interface components {
             /** Y */
             y: number;
         };
+        /** PixelPointsOut */
+        PixelPointsOut: {
+            /**
+             * Points
+             * @description [[x, y], ...] 0-based pixels; null where the position has no pixel
+             */
+            points: ([
+                number,
+                number
+            ] | null)[];
+        };
         /** PixelsOut */
         PixelsOut: {
             /** Items */
@@ -1788,7 +2448,7 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /** Name */
             name: string;
             /** Preset */
@@ -1952,6 +2612,156 @@ export interface components {
             tags?: string[] | null;
             visibility?: components["schemas"]["Visibility"] | null;
         };
+        /**
+         * RegionIn
+         * @description A region: ``{"shape": "circle", "x": 100, "y": 120, "r": 30}`` in pixels, or with
+         *     ``"frame": "icrs"``, ``ra``/``dec`` in degrees and sizes in arcsec. Ellipses take the
+         *     semi-axes ``a`` and ``b``; rectangles ``width`` and ``height``; both an ``angle`` (degrees,
+         *     counter-clockwise); polygons ``points`` ([[x, y], ...] or [[ra, dec], ...]).
+         */
+        RegionIn: {
+            /** A */
+            a?: number | null;
+            /** Angle */
+            angle?: number | null;
+            /** B */
+            b?: number | null;
+            /** Dec */
+            dec?: number | null;
+            /**
+             * Frame
+             * @default image
+             * @enum {string}
+             */
+            frame?: "image" | "pixel" | "icrs" | "fk5" | "galactic";
+            /** Height */
+            height?: number | null;
+            /** Points */
+            points?: [
+                number,
+                number
+            ][] | null;
+            /** R */
+            r?: number | null;
+            /** Ra */
+            ra?: number | null;
+            /**
+             * Shape
+             * @enum {string}
+             */
+            shape: "circle" | "ellipse" | "rectangle" | "polygon" | "point";
+            /** Width */
+            width?: number | null;
+            /** X */
+            x?: number | null;
+            /** Y */
+            y?: number | null;
+        };
+        /** RegionList */
+        RegionList: {
+            /** Items */
+            items: components["schemas"]["SavedRegionOut"][];
+        };
+        /** RegionSpectrumOut */
+        RegionSpectrumOut: {
+            /** Bunit */
+            bunit: string | null;
+            /** How */
+            how: string;
+            /** Pixels */
+            pixels: number[];
+            /**
+             * Unit
+             * @description of the wavelengths
+             */
+            unit: string;
+            /** Values */
+            values: (number | null)[];
+            /** Wavelength */
+            wavelength: number[];
+        };
+        /** RegionSpectrumRequest */
+        RegionSpectrumRequest: {
+            /**
+             * Ext
+             * @default SCI
+             */
+            ext?: string;
+            /**
+             * How
+             * @default sum
+             * @enum {string}
+             */
+            how?: "sum" | "mean";
+            region: components["schemas"]["RegionIn"];
+        };
+        /** RegionStatsOut */
+        RegionStatsOut: {
+            /** Area Arcsec2 */
+            area_arcsec2: number | null;
+            /**
+             * Area Pix
+             * @description the region's area on the image (pixels)
+             */
+            area_pix: number;
+            /** Bunit */
+            bunit: string | null;
+            /**
+             * Flux Jy
+             * @description integrated flux density, for MJy/sr data
+             */
+            flux_jy: number | null;
+            /** Flux Jy Err */
+            flux_jy_err: number | null;
+            /** Max */
+            max: number | null;
+            /** Mean */
+            mean: number | null;
+            /** Median */
+            median: number | null;
+            /** Min */
+            min: number | null;
+            /**
+             * Nan Pixels
+             * @description of those, NaN or inf
+             */
+            nan_pixels: number;
+            /** Percentiles */
+            percentiles: {
+                [key: string]: number | null;
+            };
+            /** Pixel Area Arcsec2 */
+            pixel_area_arcsec2: number | null;
+            /**
+             * Pixels
+             * @description pixels whose centres are in the region
+             */
+            pixels: number;
+            /**
+             * Region
+             * @description the region in this image's pixels
+             */
+            region: {
+                [key: string]: unknown;
+            };
+            /** Std */
+            std: number | null;
+            /**
+             * Sum
+             * @description exact-overlap weighted sum (photutils 'exact')
+             */
+            sum: number | null;
+            /**
+             * Sum Area
+             * @description sum of the overlap weights of the finite pixels
+             */
+            sum_area: number;
+            /**
+             * Sum Err
+             * @description from the ERR extension, when there is one
+             */
+            sum_err: number | null;
+        };
         /** RegisterRequest */
         RegisterRequest: {
             /** Display Name */
@@ -1988,7 +2798,7 @@ export interface components {
              * @default 8
              * @enum {integer}
              */
-            bits: 8 | 16;
+            bits?: 8 | 16;
             /** Formats */
             formats?: ("png" | "jpeg" | "tiff" | "fits")[];
         };
@@ -2000,6 +2810,50 @@ export interface components {
         /** RoleChange */
         RoleChange: {
             role: components["schemas"]["Role"];
+        };
+        /** SavedRegionIn */
+        SavedRegionIn: {
+            /**
+             * Color
+             * @default #4fc3f7
+             */
+            color?: string;
+            /** Label */
+            label?: string | null;
+            region: components["schemas"]["RegionIn"];
+        };
+        /** SavedRegionOut */
+        SavedRegionOut: {
+            /** Color */
+            color: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /** Label */
+            label: string | null;
+            /** Record Id */
+            record_id: string;
+            /** Region */
+            region: {
+                [key: string]: unknown;
+            };
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** SavedRegionPatch */
+        SavedRegionPatch: {
+            /** Color */
+            color?: string | null;
+            /** Label */
+            label?: string | null;
+            region?: components["schemas"]["RegionIn"] | null;
         };
         /** ScaleBarOut */
         ScaleBarOut: {
@@ -2078,6 +2932,23 @@ export interface components {
          * @enum {string}
          */
         Source: "upload" | "mast" | "derived";
+        /** Spectrum1DOut */
+        Spectrum1DOut: {
+            /** Error */
+            error: (number | null)[] | null;
+            /** Flux */
+            flux: (number | null)[];
+            /** Flux Column */
+            flux_column: string;
+            /** Flux Unit */
+            flux_unit: string | null;
+            /** Hdu */
+            hdu: number;
+            /** Wavelength */
+            wavelength: (number | null)[];
+            /** Wavelength Unit */
+            wavelength_unit: string;
+        };
         /** SpectrumOut */
         SpectrumOut: {
             /** Bunit */
@@ -2124,6 +2995,57 @@ export interface components {
                 number,
                 number
             ] | null;
+        };
+        /** StatsRequest */
+        StatsRequest: {
+            /**
+             * Ext
+             * @default SCI
+             */
+            ext?: string;
+            /**
+             * Percentiles
+             * @default [
+             *       1,
+             *       5,
+             *       25,
+             *       75,
+             *       95,
+             *       99
+             *     ]
+             */
+            percentiles?: number[];
+            region: components["schemas"]["RegionIn"];
+            /**
+             * Slice
+             * @default 0
+             */
+            slice?: number;
+        };
+        /** TablePageOut */
+        TablePageOut: {
+            /** Columns */
+            columns: components["schemas"]["ColumnOut"][];
+            /** Hdu */
+            hdu: number;
+            /** Matched */
+            matched: number;
+            /** Name */
+            name: string;
+            /** Order */
+            order: string;
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Pages */
+            pages: number;
+            /** Rows */
+            rows: unknown[][];
+            /** Sort */
+            sort: string | null;
+            /** Total */
+            total: number;
         };
         /** TokenResponse */
         TokenResponse: {
@@ -2188,6 +3110,22 @@ export interface components {
          * @enum {string}
          */
         Visibility: "private" | "public" | "shared";
+        /** WorldPointsRequest */
+        WorldPointsRequest: {
+            /**
+             * Ext
+             * @default SCI
+             */
+            ext?: string;
+            /**
+             * Points
+             * @description [[ra, dec], ...]
+             */
+            points: [
+                number,
+                number
+            ][];
+        };
     };
     responses: never;
     parameters: never;
@@ -3072,6 +4010,48 @@ export interface operations {
             };
         };
     };
+    lines_api_lines_get: {
+        parameters: {
+            query?: {
+                z?: number;
+                low?: number | null;
+                high?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinesOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     import_observations_api_mast_import_post: {
         parameters: {
             query?: never;
@@ -3519,6 +4499,316 @@ export interface operations {
             };
         };
     };
+    list_annotations_api_records__record_id__annotations_get: {
+        parameters: {
+            query?: {
+                nearby?: boolean;
+                ext?: string;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnotationList"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_annotation_api_records__record_id__annotations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnnotationIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnotationOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_annotation_api_records__record_id__annotations__annotation_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+                annotation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    update_annotation_api_records__record_id__annotations__annotation_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+                annotation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnnotationPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnotationOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    catalogue_api_records__record_id__catalogue_get: {
+        parameters: {
+            query?: {
+                hdu?: string | null;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    catalogue_export_api_records__record_id__catalogue_export_get: {
+        parameters: {
+            query?: {
+                format?: "csv" | "ecsv" | "votable" | "ds9";
+                hdu?: string | null;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-votable+xml": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    contours_api_records__record_id__contours_get: {
+        parameters: {
+            query?: {
+                ext?: string;
+                slice?: number;
+                /** @description comma separated */
+                levels?: string | null;
+                mode?: ("linear" | "log" | "custom") | null;
+                n?: number;
+                low?: number | null;
+                high?: number | null;
+                max_points?: number;
+                /** @description draw on this record (aligned by WCS) */
+                on?: string | null;
+                on_ext?: string;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContoursOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     cutout_api_records__record_id__cutout_get: {
         parameters: {
             query?: {
@@ -3550,6 +4840,50 @@ export interface operations {
                 };
                 content: {
                     "application/fits": unknown;
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    detect_api_records__record_id__detect_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DetectRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             /** @description Client error */
@@ -3742,6 +5076,46 @@ export interface operations {
             };
         };
     };
+    hdus_api_records__record_id__hdus_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HdusOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     headers_api_records__record_id__headers_get: {
         parameters: {
             query?: never;
@@ -3760,6 +5134,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HeadersOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    header_search_api_records__record_id__headers_search_get: {
+        parameters: {
+            query: {
+                q: string;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaderSearchOut"];
                 };
             };
             /** @description Client error */
@@ -4098,6 +5514,350 @@ export interface operations {
             };
         };
     };
+    list_regions_api_records__record_id__regions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegionList"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_region_api_records__record_id__regions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedRegionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedRegionOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    export_ds9_api_records__record_id__regions_reg_get: {
+        parameters: {
+            query?: {
+                ext?: string;
+                /** @description include circles and text notes */
+                annotations?: boolean;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": unknown;
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    import_ds9_api_records__record_id__regions_reg_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Ds9Upload"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegionList"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    region_spectrum_api_records__record_id__regions_spectrum_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegionSpectrumRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegionSpectrumOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    region_stats_api_records__record_id__regions_stats_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatsRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegionStatsOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_region_api_records__record_id__regions__region_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+                region_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    update_region_api_records__record_id__regions__region_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+                region_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedRegionPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedRegionOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     spectrum_api_records__record_id__spectrum_get: {
         parameters: {
             query: {
@@ -4121,6 +5881,96 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SpectrumOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    spectrum1d_api_records__record_id__spectrum1d_get: {
+        parameters: {
+            query?: {
+                hdu?: string | null;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Spectrum1DOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    table_api_records__record_id__tables__hdu__get: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                sort?: string | null;
+                order?: "asc" | "desc";
+                q?: string | null;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+                /** @description index or EXTNAME */
+                hdu: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TablePageOut"];
                 };
             };
             /** @description Client error */
@@ -4246,6 +6096,50 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    world2pix_api_records__record_id__world2pix_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorldPointsRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PixelPointsOut"];
+                };
             };
             /** @description Client error */
             "4XX": {

@@ -8,6 +8,7 @@ from webbscope.services.backend import hub, metrics
 from webbscope.services.backend.clients import close_clients, open_clients
 from webbscope.services.backend.library_index import start_library, stop_library
 from webbscope.services.backend.routes import (
+    analysis,
     auth,
     composites,
     health,
@@ -17,6 +18,7 @@ from webbscope.services.backend.routes import (
     users,
     viewer,
 )
+from webbscope.services.backend.routes import annotations as annotation_routes
 from webbscope.services.backend.tile_cache import TileFastPath
 from webbscope.services.common.app import create_service_app
 from webbscope.settings import Settings, get_settings
@@ -33,6 +35,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             records.router,
             viewer.router,
             composites.router,
+            analysis.router,
+            analysis.lines_router,
+            annotation_routes.router,
             jobs.router,
             mast.router,
             hub.router,

@@ -16,6 +16,10 @@ import { HeadersPanel } from './HeadersPanel';
 import { LineagePanel } from './LineagePanel';
 import { MetadataPanel } from './MetadataPanel';
 
+/** x1d spectra and catalogues hold tables only (no image to view). */
+const isSpectrum = (r: { file_name: string }) => /_(x1d|c1d)(ints)?\.fits?$/i.test(r.file_name);
+const isTableOnly = (r: { file_name: string }) => isSpectrum(r) || /_cat\.fits?$/i.test(r.file_name);
+
 const TABS = [
   { id: 'overview', label: 'Overview' },
   { id: 'headers', label: 'Headers' },
@@ -48,8 +52,17 @@ export function RecordPage() {
   return (
     <div className="page page--record">
       <PageHeader title={r.file_name}>
-        <Link className="btn btn--primary" to={`/viewer/${r.id}`}>
-          Open in viewer
+        {isTableOnly(r) ? (
+          <Link className="btn btn--primary" to={isSpectrum(r) ? `/spectra/${r.id}` : `/tables/${r.id}`}>
+            {isSpectrum(r) ? 'Open spectrum' : 'Open tables'}
+          </Link>
+        ) : (
+          <Link className="btn btn--primary" to={`/viewer/${r.id}`}>
+            Open in viewer
+          </Link>
+        )}
+        <Link className="btn" to={`/tables/${r.id}`}>
+          Tables and headers
         </Link>
         <button type="button" className="btn" onClick={download} disabled={progress !== null}>
           Download

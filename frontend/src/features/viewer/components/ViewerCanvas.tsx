@@ -1,6 +1,7 @@
 import { useEffect, useId, useLayoutEffect, useRef } from 'react';
 import type { GridData, ImageInfo, RenderParams } from '../api/types';
-import { attachInput } from '../engine/input';
+import { attachInput, type ToolHandler } from '../engine/input';
+import type { Scene } from '../layers/scene';
 import type { View } from '../engine/view';
 import { ViewerEngine } from '../engine/ViewerEngine';
 
@@ -21,6 +22,9 @@ interface Props {
   onEngine: (engine: ViewerEngine | null) => void;
   onView: (v: View) => void;
   onF16Unavailable: () => void;
+  /** Analysis overlays and the active analysis tool (optional). */
+  scene?: Scene | null;
+  tool?: React.RefObject<ToolHandler | null>;
 }
 
 /** The canvas pair (image + overlay) and the engine's lifetime; React is not in the draw path. */
@@ -57,7 +61,9 @@ export function ViewerCanvas(props: Props) {
     const detach = attachInput(el, e, {
       onHover: (d) => cbs.current.onHover(d),
       onPick: (d) => cbs.current.onPick(d),
+      tool: () => cbs.current.tool?.current ?? null,
     });
+    e.setScene(cbs.current.scene ?? null);
     cbs.current.onEngine(e);
     return () => {
       detach();
@@ -74,6 +80,7 @@ export function ViewerCanvas(props: Props) {
   useEffect(() => engine.current?.setGrid(grid), [grid]);
   useEffect(() => engine.current?.setShowGrid(showGrid), [showGrid]);
   useEffect(() => engine.current?.setPinned(pinned), [pinned]);
+  useEffect(() => engine.current?.setScene(props.scene ?? null), [props.scene]);
 
   return (
     <div

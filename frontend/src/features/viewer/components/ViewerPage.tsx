@@ -10,7 +10,9 @@ import { getRecordSummary } from '../api/viewer';
 import { displayToArray } from '../engine/geometry';
 import type { View } from '../engine/view';
 import type { ViewerEngine } from '../engine/ViewerEngine';
+import { useAnalysisScene } from '../hooks/useAnalysisScene';
 import { useRenderParams } from '../hooks/useRenderParams';
+import { AnalysisSide } from './analysis/AnalysisSide';
 import { useGrid, useImageInfo, usePixel } from '../hooks/useViewerData';
 import { Controls } from './Controls';
 import { ExportPanel } from './ExportPanel';
@@ -71,6 +73,7 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerPro
   const [hover, setHover] = useState<[number, number] | null>(null);
   const [pinned, setPinned] = useState<[number, number] | null>(null);
   const grid = useGrid(id, ext, showGrid);
+  const analysis = useAnalysisScene(engine, info);
   const height = info.shape[info.shape.length - 2] ?? 0;
   const flipY = info.flip_y ?? true;
 
@@ -154,6 +157,8 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerPro
             onEngine={setEngine}
             onView={(v: View) => setZoom(v.zoom)}
             onF16Unavailable={() => setForceCanvas(true)}
+            scene={analysis.scene}
+            tool={analysis.tool}
           />
         </div>
         <aside className="viewer-side">
@@ -202,6 +207,7 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerPro
             testId="readout-pinned"
             announceAs="Pinned pixel"
           />
+          <AnalysisSide id={id} info={info} ext={ext} slice={params.slice} zoom={zoom} pinned={pinnedPos} a={analysis} params={params} name={title} />
           <ExportPanel recordId={id} params={params} baseName={title} maxWidth={Math.max(16, info.shape[info.shape.length - 1] ?? 2048)} />
         </aside>
       </div>

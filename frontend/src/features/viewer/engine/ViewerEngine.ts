@@ -7,7 +7,8 @@ import { fetchF16Tile, fetchImageTile, tileUrl } from '../api/viewer';
 import type { GridData, ImageInfo, RenderParams } from '../api/types';
 import { CanvasRenderer, type ImageDrawItem } from './canvasRenderer';
 import { asHalfWords, halfToFloat } from './f16';
-import { buildPyramid, chooseLevel, parentTile, tileRect, tilesInRect, type Pyramid } from './geometry';
+import { drawScene, type Scene } from '../layers/scene';
+import { arrayToDisplay, buildPyramid, chooseLevel, displayToArray, parentTile, tileRect, tilesInRect, type Pyramid } from './geometry';
 import { GlRenderer, type DrawItem } from './glRenderer';
 import { drawOverlay, pixelScaleFromWcs, type OverlayState } from './overlay';
 import { histeqTable } from './stretch';
@@ -69,6 +70,7 @@ export class ViewerEngine {
   private readonly overlayState: OverlayState;
   private destroyed = false;
   private f16Failures = 0;
+  private scene: Scene | null = null;
 
   constructor(o: EngineOptions) {
     this.o = o;
@@ -193,6 +195,23 @@ export class ViewerEngine {
   setShowGrid(show: boolean): void {
     this.overlayState.showGrid = show;
     this.requestRender();
+  }
+
+  /** The analysis overlays (regions, catalogue, contours, annotations) drawn above the image. */
+  setScene(scene: Scene | null): void {
+    this.scene = scene;
+    this.requestRender();
+  }
+
+  /** Array coordinates (0-based FITS pixels, y up) → screen (CSS px). */
+  project = (ax: number, ay: number): [number, number] => {
+    const [dx, dy] = arrayToDisplay(ax, ay, this.height, this.flipY);
+    return imageToScreen(this.view, this.vp, dx, dy);
+  };
+
+  /** Display coordinates → array coordinates. */
+  toArray(d: [number, number]): [number, number] {
+    return displayToArray(d[0], d[1], this.height, this.flipY);
   }
 
   setPinned(display: [number, number] | null): void {
@@ -346,7 +365,10 @@ export class ViewerEngine {
       }
       this.c2d.draw(items, pixelated);
     }
-    if (this.overlayCtx) drawOverlay(this.overlayCtx, this.dpr, this.view, this.vp, this.overlayState);
+    if (this.overlayCtx) {
+      drawOverlay(this.overlayCtx, this.dpr, this.view, this.vp, this.overlayState);
+      if (this.scene) drawScene(this.overlayCtx, this.project, this.view.zoom, this.scene);
+    }
 
     this.metrics.frames++;
     this.metrics.complete = missing === 0;

@@ -5,9 +5,23 @@
  */
 import type { ViewerEngine } from './ViewerEngine';
 
+/**
+ * An analysis tool (drawing or editing regions, annotations, picking sources). `down` returns
+ * true when it takes the gesture (the image then does not pan); `key` true when it used a key.
+ */
+export interface ToolHandler {
+  down: (display: [number, number], e: PointerEvent) => boolean;
+  move: (display: [number, number], e: PointerEvent) => void;
+  up: (display: [number, number], e: PointerEvent) => void;
+  hover?: (display: [number, number] | null) => void;
+  key?: (e: KeyboardEvent) => boolean;
+}
+
 export interface InputCallbacks {
   onHover: (display: [number, number] | null) => void;
   onPick: (display: [number, number]) => void;
+  /** The active analysis tool, if any (read at each event). */
+  tool?: () => ToolHandler | null;
 }
 
 const KEY_PAN = 60;
@@ -31,6 +45,7 @@ export function attachInput(el: HTMLElement, engine: ViewerEngine, cb: InputCall
   let pinchDist = 0;
   let hoverRaf = 0;
   let lastHover: [number, number] | null = null;
+  let toolGesture: ToolHandler | null = null;
 
   const local = (e: { clientX: number; clientY: number }): [number, number] => {
     const r = el.getBoundingClientRect();
@@ -50,6 +65,14 @@ export function attachInput(el: HTMLElement, engine: ViewerEngine, cb: InputCall
   const onPointerDown = (e: PointerEvent) => {
     if (e.button !== 0 && e.pointerType === 'mouse') return;
     el.setPointerCapture?.(e.pointerId);
+    const tool = pointers.size === 0 ? (cb.tool?.() ?? null) : null;
+    if (tool) {
+      const [sx, sy] = local(e);
+      if (tool.down(engine.toDisplay(sx, sy), e)) {
+        toolGesture = tool;
+        return;
+      }
+    }
     pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
     moved = 0;
     if (pointers.size === 2) {
@@ -60,9 +83,15 @@ export function attachInput(el: HTMLElement, engine: ViewerEngine, cb: InputCall
 
   const onPointerMove = (e: PointerEvent) => {
     const [sx, sy] = local(e);
+    if (toolGesture) {
+      toolGesture.move(engine.toDisplay(sx, sy), e);
+      hover(sx, sy);
+      return;
+    }
     const prev = pointers.get(e.pointerId);
     if (!prev) {
       hover(sx, sy);
+      cb.tool?.()?.hover?.(engine.toDisplay(sx, sy));
       return;
     }
     if (pointers.size === 1) {
@@ -84,6 +113,12 @@ export function attachInput(el: HTMLElement, engine: ViewerEngine, cb: InputCall
   };
 
   const onPointerUp = (e: PointerEvent) => {
+    if (toolGesture) {
+      const [sx, sy] = local(e);
+      toolGesture.up(engine.toDisplay(sx, sy), e);
+      toolGesture = null;
+      return;
+    }
     const had = pointers.delete(e.pointerId);
     if (pointers.size < 2) pinchDist = 0;
     if (had && moved < 4 && e.type === 'pointerup') {
@@ -115,6 +150,10 @@ export function attachInput(el: HTMLElement, engine: ViewerEngine, cb: InputCall
 
   const onKey = (e: KeyboardEvent) => {
     if (e.altKey || e.metaKey || e.ctrlKey) return;
+    if (cb.tool?.()?.key?.(e)) {
+      e.preventDefault();
+      return;
+    }
     const step = e.shiftKey ? KEY_PAN * 4 : KEY_PAN;
     switch (e.key) {
       case 'ArrowLeft':

@@ -16,12 +16,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
 
-from webbscope.db import Document
 from webbscope.services.backend.deps import Records
+from webbscope.services.backend.engine_proxy import forward as _forward
 from webbscope.services.backend.tile_cache import MAX_ITEM, new_cache, served, tile_key
 from webbscope.services.backend.viewer_access import ViewerCaller, viewable
-from webbscope.services.common.client import ServiceClient
-from webbscope.services.common.viewer_query import VIEWER_PARAMS, PlaneQuery, RenderQuery
+from webbscope.services.common.viewer_query import PlaneQuery, RenderQuery
 from webbscope.services.common.viewer_schemas import (
     GridOut,
     HistogramOut,
@@ -34,17 +33,6 @@ from webbscope.services.common.viewer_schemas import (
 
 router = APIRouter(prefix="/api/records/{record_id}", tags=["viewer"])
 
-PASS_HEADERS = (
-    "content-type",
-    "content-length",
-    "etag",
-    "cache-control",
-    "content-disposition",
-    "retry-after",
-    "server-timing",
-    "x-image-width",
-    "x-image-height",
-)
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified (the ETag in If-None-Match matched)"}
 }
@@ -52,39 +40,6 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 
 def _image(*types: str) -> dict[int | str, dict[str, Any]]:
     return {200: {"content": {t: {} for t in types}}, **NOT_MODIFIED}
-
-
-async def _forward(
-    request: Request,
-    doc: Document,
-    path: str,
-    *,
-    json: Any = None,
-    method: str = "GET",
-    stream: bool = False,
-) -> Response:
-    """The engine's answer for `path` of the record's file, passed back unchanged (streamed
-    for the large ones: previews, exports, cutouts; read whole for the small ones)."""
-    engine: ServiceClient = request.app.state.engine
-    params = [(k, v) for k, v in request.query_params.multi_items() if k in VIEWER_PARAMS]
-    params += [("key", doc["storage_key"]), ("file_size", str(doc["size"]))]
-    if path in ("/export", "/cutout"):
-        params.append(("name", str(doc["file_name"])))
-    headers = {}
-    if etag := request.headers.get("if-none-match"):
-        headers["If-None-Match"] = etag
-    target = f"/internal/images/{doc['sha256']}{path}"
-    if stream:
-        return await engine.forward(
-            method, target, params=params, headers=headers, json=json, pass_headers=PASS_HEADERS
-        )
-    resp = await engine.request(method, target, params=params, headers=headers, json=json)
-    passed = {
-        k: v
-        for k, v in resp.headers.items()
-        if k.lower() in PASS_HEADERS and k.lower() != "content-length"
-    }
-    return Response(resp.content, status_code=resp.status_code, headers=passed)
 
 
 async def open_tile_cache(app: FastAPI) -> None:
