@@ -37,4 +37,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "job_running": [IndexModel([("expires_at", ASCENDING)], name="expires")],
     "job_events": [IndexModel([("at", ASCENDING)], name="at")],
+    "semantic_vectors": [],
+    "semantic_meta": [],
+    "semantic_events": [IndexModel([("at", ASCENDING)], name="at")],
 }

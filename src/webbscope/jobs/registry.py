@@ -12,16 +12,18 @@ from webbscope.jobs.worker import Handler
 HANDLERS: dict[str, str] = {
     "thumbnail": "webbscope.services.engine.thumbnails:thumbnail_job",
     "import": "webbscope.services.mast.importer:import_job",
+    "embed": "webbscope.services.engine.semantic.jobs:embed_job",
+    "semantic_rebuild": "webbscope.services.engine.semantic.jobs:rebuild_job",
     "diagnostic.sleep": "webbscope.jobs.diagnostics:sleep_job",
     "diagnostic.cpu": "webbscope.jobs.diagnostics:cpu_job",
 }
 
 #: CPU-heavy types, bounded together by JOBS_MAX_COMPUTE.
-COMPUTE_TYPES = frozenset({"thumbnail", "diagnostic.cpu"})
+COMPUTE_TYPES = frozenset({"thumbnail", "semantic_rebuild", "diagnostic.cpu"})
 
 #: The types each service's built-in worker serves.
 SERVICE_TYPES: dict[str, list[str]] = {
-    "engine": ["thumbnail", "diagnostic.sleep", "diagnostic.cpu"],
+    "engine": ["thumbnail", "embed", "semantic_rebuild", "diagnostic.sleep", "diagnostic.cpu"],
     "mast": ["import"],
 }
 

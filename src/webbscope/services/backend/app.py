@@ -7,7 +7,16 @@ from fastapi import FastAPI
 from webbscope.services.backend import hub
 from webbscope.services.backend.clients import close_clients, open_clients
 from webbscope.services.backend.library_index import start_library, stop_library
-from webbscope.services.backend.routes import auth, health, jobs, mast, records, users, viewer
+from webbscope.services.backend.routes import (
+    auth,
+    health,
+    jobs,
+    mast,
+    records,
+    search,
+    users,
+    viewer,
+)
 from webbscope.services.backend.tile_cache import TileFastPath
 from webbscope.services.common.app import create_service_app
 from webbscope.settings import Settings, get_settings
@@ -21,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             health.router,
             auth.router,
             users.router,
+            search.router,
             records.router,
             viewer.router,
             jobs.router,
