@@ -81,6 +81,28 @@ def query_entry(doc: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
+def keyword_text(doc: dict[str, Any]) -> str:
+    """The words a record is found by (lower case): file name, target, instrument, filter,
+    programme, obs id, description and tags."""
+    meta = doc.get("metadata") or {}
+    words: list[str] = []
+    for p in (
+        doc.get("file_name"),
+        meta.get("target_name"),
+        meta.get("instrument"),
+        meta.get("filter"),
+        meta.get("program"),
+        meta.get("obs_id"),
+        doc.get("description"),
+        doc.get("tags"),
+    ):
+        if isinstance(p, list | tuple):
+            words += [str(x) for x in p if x]
+        elif p:
+            words.append(str(p))
+    return " ".join(words).lower()
+
+
 def pivot_um(doc: dict[str, Any]) -> float | None:
     """The pivot wavelength of a record's filter, in microns (None if unknown)."""
     facets = doc.get("facets") or {}

@@ -2,6 +2,7 @@
 index, keyword ranking, rank fusion, query hints and the evaluation metrics. Plain functions
 and classes; no web, database or storage imports (faiss and the model load lazily)."""
 
+from webbscope.semantic._context import build_context, featured_note, input_phrase
 from webbscope.semantic._embed import (
     DIMENSION,
     MODEL_NAME,
@@ -35,12 +36,15 @@ __all__ = [
     "TextContext",
     "VectorIndex",
     "band_phrase",
+    "build_context",
     "check_model_dir",
     "constellation_of",
     "decode_attrs",
     "default_model_dir",
     "encode_attrs",
+    "featured_note",
     "hybrid",
+    "input_phrase",
     "parse_hints",
     "recall_at",
     "reciprocal_rank",

@@ -57,7 +57,7 @@ DISPERSERS = {
 SOURCE_WORDS = {
     "upload": "uploaded by its owner",
     "mast": "imported from the MAST archive",
-    "derived": "derived product made in Webbscope",
+    "derived": "made in Webbscope from other records",
 }
 
 
