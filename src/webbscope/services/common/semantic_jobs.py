@@ -14,7 +14,13 @@ SYSTEM_OWNER = "system"
 
 
 async def request_rebuild(
-    db: Database, settings: Settings, *, reembed: bool, reason: str, owner_id: str = SYSTEM_OWNER
+    db: Database,
+    settings: Settings,
+    *,
+    reembed: bool,
+    reason: str,
+    owner_id: str = SYSTEM_OWNER,
+    batch_size: int | None = None,
 ) -> str:
     """Queue a rebuild unless one is already queued or running; the job's id either way."""
     store = SemanticStore(db)
@@ -31,7 +37,11 @@ async def request_rebuild(
     job = await queue.enqueue(
         "semantic_rebuild",
         owner_id,
-        {"reembed": reembed, "reason": reason, "batch_size": settings.semantic_batch_size},
+        {
+            "reembed": reembed,
+            "reason": reason,
+            "batch_size": batch_size or settings.semantic_batch_size,
+        },
         compute=True,
         check_limits=False,
     )
