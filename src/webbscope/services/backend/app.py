@@ -9,6 +9,7 @@ from webbscope.services.backend.clients import close_clients, open_clients
 from webbscope.services.backend.library_index import start_library, stop_library
 from webbscope.services.backend.routes import (
     auth,
+    discover,
     health,
     jobs,
     mast,
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             auth.router,
             users.router,
             search.router,
+            discover.router,
             records.router,
             viewer.router,
             jobs.router,
