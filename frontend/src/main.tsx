@@ -5,6 +5,7 @@ import './app/styles/theme.css';
 import './app/styles/layout.css';
 import './app/styles/components.css';
 import './app/styles/viewer.css';
+import './app/styles/search.css';
 
 createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>

@@ -89,6 +89,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/discover/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Featured JWST targets */
+        get: operations["targets_api_discover_targets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/discover/targets/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A featured target: the archive's holdings and proposed composites */
+        get: operations["target_detail_api_discover_targets__key__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/discover/targets/{key}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a guided create needs: the proposal's records you have and what to import */
+        post: operations["plan_api_discover_targets__key__plan_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -483,6 +534,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/records/{record_id}/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Records similar to this one (that you may read) */
+        get: operations["similar_api_records__record_id__similar_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/records/{record_id}/spectrum": {
         parameters: {
             query?: never;
@@ -526,6 +594,57 @@ export interface paths {
         };
         /** A 256-px tile: level 0 is the whole image, y = 0 the top (north up); f16 tiles are raw float16 (8-byte header 'WF16', uint16 width, height, then little-endian rows) */
         get: operations["tile_api_records__record_id__tiles__level___x___y___fmt__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the library by meaning and keywords, with the library's filters */
+        get: operations["search_api_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/semantic/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Embed every record again and rebuild the index (a job; administrators) */
+        post: operations["rebuild_api_semantic_rebuild_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/semantic/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The semantic index: count, lag and model (administrators) */
+        get: operations["index_status_api_semantic_status_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -653,6 +772,11 @@ export interface components {
              * @default JWST
              */
             collection: string;
+            /**
+             * Data Rights
+             * @description PUBLIC or EXCLUSIVE_ACCESS
+             */
+            data_rights?: string | null;
             /** Data Uri */
             data_uri?: string | null;
             /** Dec */
@@ -684,6 +808,11 @@ export interface components {
              * @description e.g. IMAGE, IFU, GRISM
              */
             instrument_mode?: string | null;
+            /**
+             * Intent
+             * @description science or calibration
+             */
+            intent?: string | null;
             /** Obs Id */
             obs_id: string;
             /**
@@ -812,6 +941,25 @@ export interface components {
             /** Succeeded */
             succeeded: number;
         };
+        /** ChannelOut */
+        ChannelOut: {
+            /** Color */
+            color: string;
+            /** Exposure S */
+            exposure_s: number;
+            /** Filter */
+            filter: string;
+            /** Instrument */
+            instrument: string;
+            /** Obs Ids */
+            obs_ids: string[];
+            /** Obsids */
+            obsids: string[];
+            /** Pivot Um */
+            pivot_um: number;
+            /** Width */
+            width: string;
+        };
         /** Check */
         Check: {
             /** Latency Ms */
@@ -822,7 +970,21 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "ok" | "error";
+            status: "ok" | "degraded" | "error";
+        };
+        /** ChipOut */
+        ChipOut: {
+            /**
+             * Key
+             * @description name it in `drop` to remove the chip
+             */
+            key: string;
+            /** Label */
+            label: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
         };
         /** CubeOut */
         CubeOut: {
@@ -861,6 +1023,15 @@ export interface components {
          */
         ErrorResponse: {
             error: components["schemas"]["ErrorBody"];
+        };
+        /** EstimateOut */
+        EstimateOut: {
+            /** Download Bytes */
+            download_bytes: number;
+            /** Output Pixels */
+            output_pixels: number;
+            /** Seconds */
+            seconds: number;
         };
         /** GridLabelOut */
         GridLabelOut: {
@@ -972,6 +1143,41 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** HoldingsOut */
+        HoldingsOut: {
+            /** Exclusive */
+            exclusive: number;
+            /** Filters */
+            filters: {
+                [key: string]: number;
+            };
+            /** Instruments */
+            instruments: {
+                [key: string]: number;
+            };
+            /** Kinds */
+            kinds: {
+                [key: string]: number;
+            };
+            /** Levels */
+            levels: {
+                [key: string]: number;
+            };
+            /** Skipped */
+            skipped: {
+                [key: string]: number;
+            };
+            /** Total */
+            total: number;
+            /**
+             * Truncated
+             * @description more observations than were read
+             * @default false
+             */
+            truncated: boolean;
+            /** Usable */
+            usable: number;
+        };
         /** ImageInfoOut */
         ImageInfoOut: {
             /** Bunit */
@@ -1038,6 +1244,25 @@ export interface components {
              * @default true
              */
             recommended_only: boolean;
+        };
+        /** IndexStatus */
+        IndexStatus: {
+            engine: components["schemas"]["SemanticStatusOut"] | null;
+            /** Engine Error */
+            engine_error?: string | null;
+            /**
+             * Lag
+             * @description record changes not yet in the index
+             */
+            lag: number;
+            /** Library Records */
+            library_records: number;
+            /** Queued Embed Records */
+            queued_embed_records: number;
+            /** Rebuild Job */
+            rebuild_job?: string | null;
+            /** Undispatched Changes */
+            undispatched_changes: number;
         };
         /** Job */
         Job: {
@@ -1145,6 +1370,35 @@ export interface components {
             /** Width */
             width: number;
         };
+        /** LibrarySearchResult */
+        LibrarySearchResult: {
+            /** Chips */
+            chips: components["schemas"]["ChipOut"][];
+            /**
+             * Degraded
+             * @description why semantic ranking was left out
+             */
+            degraded?: string | null;
+            /** Dropped */
+            dropped: string[];
+            /** Has More */
+            has_more: boolean;
+            /** Items */
+            items: components["schemas"]["SearchHit"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "hybrid" | "keyword" | "semantic";
+            /** Offset */
+            offset: number;
+            /** Q */
+            q: string;
+            /** Total */
+            total: number;
+        };
         /** LineageGraph */
         LineageGraph: {
             /** Derivatives */
@@ -1241,6 +1495,44 @@ export interface components {
                 number
             ][];
         };
+        /** PlanChannel */
+        PlanChannel: {
+            channel: components["schemas"]["ChannelOut"];
+            /** Missing Obsids */
+            missing_obsids: string[];
+            /**
+             * Record Ids
+             * @description the caller's records of this channel
+             */
+            record_ids: string[];
+        };
+        /** PlanOut */
+        PlanOut: {
+            /** Channels */
+            channels: components["schemas"]["PlanChannel"][];
+            /**
+             * Composite Available
+             * @description whether this server can build the composite (composites API)
+             * @default false
+             */
+            composite_available: boolean;
+            /**
+             * Missing Obsids
+             * @description import these (POST /api/mast/import)
+             */
+            missing_obsids: string[];
+            proposal: components["schemas"]["ProposalOut"];
+            /**
+             * Ready
+             * @description every channel is in the library
+             */
+            ready: boolean;
+        };
+        /** PlanRequest */
+        PlanRequest: {
+            /** Proposal Id */
+            proposal_id: string;
+        };
         /** ProductList */
         ProductList: {
             /** Items */
@@ -1287,6 +1579,35 @@ export interface components {
             message?: string | null;
             /** Stage */
             stage?: string | null;
+        };
+        /** ProposalOut */
+        ProposalOut: {
+            /** Channels */
+            channels: components["schemas"]["ChannelOut"][];
+            estimate: components["schemas"]["EstimateOut"];
+            /** Id */
+            id: string;
+            /** Instruments */
+            instruments: string[];
+            /** Kind */
+            kind: string;
+            /** Mosaic */
+            mosaic: boolean;
+            /** Pointings */
+            pointings: number;
+            /** Reasons */
+            reasons: string[];
+            /** Recommended */
+            recommended: boolean;
+            /** Score */
+            score: number;
+            /** Title */
+            title: string;
+        };
+        /** RebuildOut */
+        RebuildOut: {
+            /** Job Id */
+            job_id: string;
         };
         /** RecordOut */
         RecordOut: {
@@ -1398,6 +1719,34 @@ export interface components {
             /** Pixels */
             pixels: number;
         };
+        /** SearchHit */
+        SearchHit: {
+            /**
+             * Keyword Score
+             * @description BM25 score of the matched words
+             */
+            keyword_score?: number | null;
+            /**
+             * Ranks
+             * @description rank in each list the record was in
+             */
+            ranks: {
+                [key: string]: number;
+            };
+            record: components["schemas"]["RecordOut"];
+            /**
+             * Score
+             * @description the fused score (reciprocal rank fusion)
+             */
+            score: number;
+            /**
+             * Semantic Score
+             * @description cosine similarity to the query
+             */
+            semantic_score?: number | null;
+            /** Why */
+            why: string[];
+        };
         /**
          * SearchRequest
          * @description One archive search. `target` resolves a name and searches a cone around it;
@@ -1461,6 +1810,60 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** SemanticStatusOut */
+        SemanticStatusOut: {
+            /**
+             * Applied Seq
+             * @default 0
+             */
+            applied_seq: number;
+            /**
+             * Count
+             * @default 0
+             */
+            count: number;
+            /**
+             * Dead Rows
+             * @default 0
+             */
+            dead_rows: number;
+            /**
+             * Loaded
+             * @default false
+             */
+            loaded: boolean;
+            /**
+             * Memory Bytes
+             * @default 0
+             */
+            memory_bytes: number;
+            /** Model */
+            model?: string | null;
+            /** Model Version */
+            model_version?: string | null;
+            /** Precision */
+            precision?: string | null;
+            /** Reason */
+            reason?: string | null;
+            /** Snapshot */
+            snapshot?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "starting" | "ready" | "rebuilding" | "degraded";
+        };
+        /** SimilarResult */
+        SimilarResult: {
+            /** Degraded */
+            degraded?: string | null;
+            /** Items */
+            items: components["schemas"]["SearchHit"][];
+            /** Record Id */
+            record_id: string;
+        };
         /**
          * Source
          * @enum {string}
@@ -1512,6 +1915,37 @@ export interface components {
                 number,
                 number
             ] | null;
+        };
+        /** TargetDetail */
+        TargetDetail: {
+            holdings: components["schemas"]["HoldingsOut"];
+            /**
+             * Preview Url
+             * @description an archive preview, through /api/mast/preview
+             */
+            preview_url?: string | null;
+            /** Proposals */
+            proposals: components["schemas"]["ProposalOut"][];
+            target: components["schemas"]["TargetOut"];
+        };
+        /** TargetOut */
+        TargetOut: {
+            /** Aliases */
+            aliases: string[];
+            /** Category */
+            category: string;
+            /** Dec */
+            dec: number;
+            /** Description */
+            description: string;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Ra */
+            ra: number;
+            /** Radius Deg */
+            radius_deg: number;
         };
         /** TokenResponse */
         TokenResponse: {
@@ -1759,6 +2193,128 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    targets_api_discover_targets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetOut"][];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    target_detail_api_discover_targets__key__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetDetail"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    plan_api_discover_targets__key__plan_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanOut"];
                 };
             };
             /** @description Client error */
@@ -3017,6 +3573,48 @@ export interface operations {
             };
         };
     };
+    similar_api_records__record_id__similar_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimilarResult"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     spectrum_api_records__record_id__spectrum_get: {
         parameters: {
             query: {
@@ -3165,6 +3763,158 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    search_api_search_get: {
+        parameters: {
+            query: {
+                /** @description what to look for (1-500 characters) */
+                q: string;
+                /** @description repeat the parameter or separate by commas */
+                instrument?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                filter?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                target?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                program?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                processing_level?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                product_type?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                source?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                tags?: string[] | null;
+                visibility?: components["schemas"]["Visibility"] | null;
+                archived?: "false" | "true" | "any";
+                owner?: "me" | "others" | "any";
+                observed_after?: string | null;
+                observed_before?: string | null;
+                ra?: number | null;
+                dec?: number | null;
+                radius?: number | null;
+                /** @description µm */
+                wavelength_min?: number | null;
+                /** @description µm */
+                wavelength_max?: number | null;
+                /** @description turn words like 'MIRI' into filters */
+                hints?: boolean;
+                /** @description repeat the parameter or separate by commas */
+                drop?: string[] | null;
+                mode?: "hybrid" | "keyword" | "semantic";
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibrarySearchResult"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    rebuild_api_semantic_rebuild_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RebuildOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    index_status_api_semantic_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexStatus"];
+                };
             };
             /** @description Client error */
             "4XX": {

@@ -18,6 +18,7 @@ from webbscope.discovery import FEATURED, TARGETS, FeaturedTarget, propose, skip
 from webbscope.errors import NotFound
 from webbscope.mast import ArchiveObservation, SearchPage
 from webbscope.services.backend.deps import CurrentUser, Library
+from webbscope.services.backend.routes.mast import _preview_link
 from webbscope.services.common.client import ServiceClient
 
 router = APIRouter(prefix="/api/discover", tags=["discover"])
@@ -89,7 +90,7 @@ class TargetDetail(BaseModel):
     target: TargetOut
     holdings: HoldingsOut
     proposals: list[ProposalOut]
-    preview_url: str | None = Field(None, description="an archive preview (via /api/mast/preview)")
+    preview_url: str | None = Field(None, description="an archive preview, through /api/mast/preview")
 
 
 class PlanRequest(BaseModel):
@@ -188,7 +189,7 @@ async def target_detail(request: Request, target: Target, _user: CurrentUser) ->
         target=TargetOut.of(target),
         holdings=HoldingsOut(**asdict(holdings), truncated=truncated),
         proposals=[_proposal_out(p) for p in propose(observations)],
-        preview_url=preview,
+        preview_url=_preview_link(preview),
     )
 
 

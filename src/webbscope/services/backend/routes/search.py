@@ -55,7 +55,7 @@ class SearchHit(BaseModel):
     why: list[str]
 
 
-class SearchResult(BaseModel):
+class LibrarySearchResult(BaseModel):
     q: str
     mode: Literal["hybrid", "keyword", "semantic"]
     degraded: str | None = Field(None, description="why semantic ranking was left out")
@@ -124,7 +124,7 @@ def _hits(ranked: list[Any], library: Library) -> list[SearchHit]:
 
 @router.get(
     "/search",
-    response_model=SearchResult,
+    response_model=LibrarySearchResult,
     summary="Search the library by meaning and keywords, with the library's filters",
 )
 async def search(
@@ -156,7 +156,7 @@ async def search(
     mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
     offset: Annotated[int, Query(ge=0, le=900)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> SearchResult:
+) -> LibrarySearchResult:
     text = q.strip()
     if not text:
         raise Unprocessable("the query is empty", code="empty_query")
@@ -225,7 +225,7 @@ async def search(
     effective = mode if degraded is None else "keyword"
     ranked = hybrid(keyword, semantic, min_score=settings.semantic_min_score, mode=effective)
     page = ranked[offset : offset + limit]
-    return SearchResult(
+    return LibrarySearchResult(
         q=text,
         mode=effective,
         degraded=degraded,
