@@ -73,8 +73,14 @@ class SemanticStore:
             return False
         await self.events.publish(
             "system",
-            {"op": "put", "id": record_id, "stamp": stamp, "model": model,
-             "vector": doc["vector"], "attrs": attrs},
+            {
+                "op": "put",
+                "id": record_id,
+                "stamp": stamp,
+                "model": model,
+                "vector": doc["vector"],
+                "attrs": attrs,
+            },
         )
         return True
 
@@ -91,8 +97,14 @@ class SemanticStore:
         """Store a vector without publishing it (a rebuild publishes its snapshot instead)."""
         return await self._write(
             record_id,
-            {"vector": vector_bytes(vector), "attrs": attrs, "stamp": stamp,
-             "text_sha": text_sha, "model": model, "deleted": False},
+            {
+                "vector": vector_bytes(vector),
+                "attrs": attrs,
+                "stamp": stamp,
+                "text_sha": text_sha,
+                "model": model,
+                "deleted": False,
+            },
         )
 
     async def put_attrs(self, record_id: str, attrs: Document, stamp: str) -> bool:
@@ -113,8 +125,14 @@ class SemanticStore:
         """The record is gone: keep a tombstone (older work for it is then refused)."""
         await self._write(
             record_id,
-            {"vector": None, "attrs": None, "stamp": stamp, "text_sha": None, "model": None,
-             "deleted": True},
+            {
+                "vector": None,
+                "attrs": None,
+                "stamp": stamp,
+                "text_sha": None,
+                "model": None,
+                "deleted": True,
+            },
         )
         await self.events.publish("system", {"op": "delete", "id": record_id, "stamp": stamp})
 

@@ -80,7 +80,11 @@ def table(scores: dict[str, Scores], n_queries: int, n_records: int) -> str:
         "| ranking | Recall@10 | MRR |",
         "|---|---|---|",
     ]
-    names = {"keyword": "keyword only (BM25)", "semantic": "semantic only", "hybrid": "hybrid (RRF)"}
+    names = {
+        "keyword": "keyword only (BM25)",
+        "semantic": "semantic only",
+        "hybrid": "hybrid (RRF)",
+    }
     for mode in MODES:
         s = scores[mode]
         lines.append(f"| {names[mode]} | {s.recall_at_10:.3f} | {s.mrr:.3f} |")

@@ -22,22 +22,22 @@ from webbscope.discovery._targets import (
 )
 
 __all__ = [
+    "FEATURED",
+    "TARGETS",
     "Channel",
     "Estimate",
+    "FeaturedTarget",
     "Holdings",
     "Proposal",
     "band_of",
     "best_n",
+    "find_target",
     "group_on_sky",
     "hue_colors",
+    "mentioned_targets",
     "propose",
     "prune",
+    "resolve_place",
     "skip_reason",
     "summarise",
-    "FEATURED",
-    "TARGETS",
-    "FeaturedTarget",
-    "find_target",
-    "mentioned_targets",
-    "resolve_place",
 ]

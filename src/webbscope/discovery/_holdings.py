@@ -38,11 +38,15 @@ def band_of(obs: ArchiveObservation) -> str | None:
 def skip_reason(obs: ArchiveObservation) -> str | None:
     """Why an observation cannot feed a composite, or None if it can."""
     target = (obs.target or "").upper()
-    if (obs.intent or "science").lower() != "science" or any(w.strip() in target for w in _NOT_SCIENCE):
+    if (obs.intent or "science").lower() != "science" or any(
+        w.strip() in target for w in _NOT_SCIENCE
+    ):
         return "background or calibration"
     if (obs.data_rights or "PUBLIC").upper() != "PUBLIC":
         return "exclusive access"
-    if (obs.product_type or "image").lower() != "image" or (obs.instrument_mode or "IMAGE") != "IMAGE":
+    if (obs.product_type or "image").lower() != "image" or (
+        obs.instrument_mode or "IMAGE"
+    ) != "IMAGE":
         return "spectroscopy or not an image"
     if obs.instrument not in IMAGERS:
         return "not an imager"

@@ -84,7 +84,10 @@ def group_on_sky(observations: Sequence[ArchiveObservation]) -> list[_Group]:
         info = instrument_info(obs.instrument)
         radius = info.field_radius_deg if info else 0.05
         for g in groups:
-            if g.instrument == obs.instrument and angular_distance_deg(g.ra, g.dec, obs.ra, obs.dec) <= radius:
+            if (
+                g.instrument == obs.instrument
+                and angular_distance_deg(g.ra, g.dec, obs.ra, obs.dec) <= radius
+            ):
                 g.members.append(obs)
                 break
         else:
@@ -106,7 +109,10 @@ def prune(filters: Sequence[Filter]) -> list[Filter]:
     rank = {"wide": 0, "extra-wide": 1, "medium": 2, "narrow": 3, "coronagraphic": 4}
     kept: list[Filter] = []
     for f in sorted(filters, key=lambda f: (rank[f.width], f.pivot_um)):
-        if all(max(f.pivot_um, k.pivot_um) / min(f.pivot_um, k.pivot_um) >= NEAR_DUPLICATE for k in kept):
+        if all(
+            max(f.pivot_um, k.pivot_um) / min(f.pivot_um, k.pivot_um) >= NEAR_DUPLICATE
+            for k in kept
+        ):
             kept.append(f)
     return sorted(kept, key=lambda f: f.pivot_um)
 
@@ -123,7 +129,10 @@ def best_n(filters: Sequence[Filter], n: int) -> list[Filter]:
     chosen: list[Filter] = []
     for i in range(n):
         target = lo + (hi - lo) * i / (n - 1)
-        pick = min((f for f in ordered if f not in chosen), key=lambda f: abs(math.log(f.pivot_um) - target))
+        pick = min(
+            (f for f in ordered if f not in chosen),
+            key=lambda f: abs(math.log(f.pivot_um) - target),
+        )
         chosen.append(pick)
     return sorted(chosen, key=lambda f: f.pivot_um)
 
@@ -155,7 +164,9 @@ def _pointings(members: Sequence[ArchiveObservation], radius: float) -> int:
     return len(centres)
 
 
-def _estimate(channels: Sequence[Channel], instruments: Sequence[str], mosaic_pointings: int) -> Estimate:
+def _estimate(
+    channels: Sequence[Channel], instruments: Sequence[str], mosaic_pointings: int
+) -> Estimate:
     infos = [instrument_info(i) for i in instruments]
     fine = min(i.pixel_scale_arcsec for i in infos if i)
     wide = max(i.field_arcmin[0] * i.field_arcmin[1] for i in infos if i)
@@ -170,7 +181,9 @@ def _estimate(channels: Sequence[Channel], instruments: Sequence[str], mosaic_po
     return Estimate(out_pixels, download, round(seconds, 1))
 
 
-def _channels(picked: Sequence[Filter], bands: dict[str, list[ArchiveObservation]]) -> list[Channel]:
+def _channels(
+    picked: Sequence[Filter], bands: dict[str, list[ArchiveObservation]]
+) -> list[Channel]:
     colors = hue_colors(len(picked))
     out = []
     for f, color in zip(picked, colors, strict=True):
@@ -200,7 +213,8 @@ def _proposal(
 ) -> Proposal:
     channels = _channels(picked, bands)
     instruments = tuple(dict.fromkeys(c.instrument for c in channels))
-    radius = min((instrument_info(i).field_radius_deg for i in instruments if instrument_info(i)), default=0.05)
+    infos = [info for i in instruments if (info := instrument_info(i)) is not None]
+    radius = min((info.field_radius_deg for info in infos), default=0.05)
     used = [o for c in channels for o in members if o.obsid in c.obsids]
     pointings = _pointings(used, radius) if used else 1
     mosaic = any(len(c.obsids) > 1 for c in channels) and pointings > 1
@@ -224,7 +238,13 @@ def _proposal(
     ]
     if len(instruments) > 1:
         reasons.append("NIRCam and MIRI cover the same field: stars and dust together")
-    key = "|".join([kind, *[f"{c.instrument}:{c.filter}" for c in channels], f"{centre[0]:.3f},{centre[1]:.3f}"])
+    key = "|".join(
+        [
+            kind,
+            *[f"{c.instrument}:{c.filter}" for c in channels],
+            f"{centre[0]:.3f},{centre[1]:.3f}",
+        ]
+    )
     return Proposal(
         id=hashlib.sha256(key.encode()).hexdigest()[:12],
         title=title,
@@ -252,26 +272,44 @@ def _filters(bands: dict[str, list[ArchiveObservation]], instrument: str) -> lis
 def _per_instrument(group: _Group, max_channels: int) -> list[Proposal]:
     bands = _bands(group.members)
     filters = _filters(bands, group.instrument)
-    label = instrument_info(group.instrument).label if instrument_info(group.instrument) else group.instrument
+    info = instrument_info(group.instrument)
+    label = info.label if info else group.instrument
     centre = (group.ra, group.dec)
     out: list[Proposal] = []
     pruned = prune(filters)
     if len(pruned) >= 2:
         picked = best_n(pruned, max_channels)
-        out.append(_proposal("all", f"{label}: all filters ({len(picked)})", picked, bands, group.members, centre))
+        out.append(
+            _proposal(
+                "all", f"{label}: all filters ({len(picked)})", picked, bands, group.members, centre
+            )
+        )
     broad = [f for f in pruned if f.width in ("wide", "extra-wide")]
     if len(pruned) >= 3:
         three = best_n(broad if len(broad) >= 3 else pruned, 3)
-        out.append(_proposal("classic", f"{label}: classic 3-colour", three, bands, group.members, centre))
+        out.append(
+            _proposal("classic", f"{label}: classic 3-colour", three, bands, group.members, centre)
+        )
     narrow = [f for f in filters if f.width == "narrow"]
     if narrow and len(filters) >= 2:
         continuum = [f for f in broad if f not in narrow]
         picked = sorted(best_n(narrow, max_channels - 1) + continuum[:1], key=lambda f: f.pivot_um)
         if len(picked) >= 2:
-            out.append(_proposal("narrow", f"{label}: narrow-band highlight", picked, bands, group.members, centre))
+            out.append(
+                _proposal(
+                    "narrow",
+                    f"{label}: narrow-band highlight",
+                    picked,
+                    bands,
+                    group.members,
+                    centre,
+                )
+            )
     if len(broad) >= 2 and len(broad) != len(pruned):
         picked = best_n(broad, max_channels)
-        out.append(_proposal("broad", f"{label}: clean broad-band", picked, bands, group.members, centre))
+        out.append(
+            _proposal("broad", f"{label}: clean broad-band", picked, bands, group.members, centre)
+        )
     return out
 
 
@@ -284,7 +322,14 @@ def _cross(nircam: _Group, miri: _Group) -> Proposal | None:
     picked = best_n(n_f, 2) + best_n(m_f, 2 if len(n_f) >= 2 else 1)
     bands = {**n_bands, **m_bands}
     centre = (nircam.ra, nircam.dec)
-    return _proposal("cross", "NIRCam + MIRI: stars and dust", picked, bands, nircam.members + miri.members, centre)
+    return _proposal(
+        "cross",
+        "NIRCam + MIRI: stars and dust",
+        picked,
+        bands,
+        nircam.members + miri.members,
+        centre,
+    )
 
 
 def propose(

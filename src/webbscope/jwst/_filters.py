@@ -119,7 +119,9 @@ def effective_filter(filter_name: str | None, pupil: str | None = None) -> str |
     """The band a NIRCam/NIRISS exposure is in: a narrow or medium filter in the pupil wheel
     (F405N with F444W) is the band; CLEAR and masks are not. Names like `CLEAR-F090W` or
     `F444W;GRISMR` give their filter part."""
-    candidates = [p for raw in (pupil, filter_name) for p in _clean(raw).replace(";", "-").split("-")]
+    candidates = [
+        p for raw in (pupil, filter_name) for p in _clean(raw).replace(";", "-").split("-")
+    ]
     known = [c for c in candidates if c in _ANY]
     if known:
         return known[0]
@@ -134,7 +136,9 @@ def filter_info(filter_name: str | None, instrument: str | None = None) -> Filte
     if not name:
         return None
     inst = _clean(instrument)
-    return FILTERS.get((inst, name)) or (None if inst in ("NIRCAM", "MIRI", "NIRISS") else _ANY.get(name))
+    return FILTERS.get((inst, name)) or (
+        None if inst in ("NIRCAM", "MIRI", "NIRISS") else _ANY.get(name)
+    )
 
 
 def wavelength_words(f: Filter) -> str:

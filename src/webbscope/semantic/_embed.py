@@ -69,7 +69,7 @@ def _bf16_supported() -> bool:
     try:
         import torch
 
-        return bool(torch.backends.mkldnn.is_available()) and bool(
+        return bool(torch.backends.mkldnn.is_available()) and bool(  # type: ignore[no-untyped-call]
             torch.ops.mkldnn._is_mkldnn_bf16_supported()
         )
     except Exception:
@@ -119,7 +119,9 @@ class Embedder:
                     str(self.model_dir), device="cpu", local_files_only=True
                 )
             except Exception as exc:
-                raise ModelUnavailable(f"the model under {self.model_dir} did not load: {exc}") from exc
+                raise ModelUnavailable(
+                    f"the model under {self.model_dir} did not load: {exc}"
+                ) from exc
             model.eval()
             self._bf16 = self.precision == "bfloat16" or (
                 self.precision == "auto" and _bf16_supported()
@@ -137,7 +139,10 @@ class Embedder:
             if self._bf16:
                 with torch.autocast("cpu", dtype=torch.bfloat16):
                     out = self._model.encode(
-                        texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
+                        texts,
+                        batch_size=batch_size,
+                        normalize_embeddings=True,
+                        show_progress_bar=False,
                     )
             else:
                 out = self._model.encode(
@@ -145,4 +150,5 @@ class Embedder:
                 )
         vectors = np.asarray(out, dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        unit: np.ndarray = vectors / np.maximum(norms, 1e-12)
+        return unit

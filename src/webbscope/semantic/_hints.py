@@ -15,7 +15,13 @@ from webbscope.jwst import FILTERS
 #: A place found in a query: (label, ra, dec, radius in degrees), or None.
 Resolver = Callable[[str], list[tuple[str, float, float, float, str]]]
 
-_INSTRUMENTS = {"nircam": "NIRCAM", "miri": "MIRI", "niriss": "NIRISS", "nirspec": "NIRSPEC", "fgs": "FGS"}
+_INSTRUMENTS = {
+    "nircam": "NIRCAM",
+    "miri": "MIRI",
+    "niriss": "NIRISS",
+    "nirspec": "NIRSPEC",
+    "fgs": "FGS",
+}
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _UNIT = r"\s*(?:microns?|micrometres?|micrometers?|µm|um|μm)\b"
 _LONGER = re.compile(
@@ -70,19 +76,35 @@ def parse_hints(query: str, resolve: Resolver | None = None) -> Hints:
     if m:
         lo, hi = sorted((float(m.group(1)), float(m.group(2))))
         hints.chips.append(
-            Chip("wavelength", f"Wavelength {lo:g}–{hi:g} µm", {"wavelength_min": lo, "wavelength_max": hi}, m.group(0))
+            Chip(
+                "wavelength",
+                f"Wavelength {lo:g} to {hi:g} µm",
+                {"wavelength_min": lo, "wavelength_max": hi},
+                m.group(0),
+            )
         )
         take(m)
     else:
         m = _LONGER.search(text)
         if m:
             v = float(m.group(1))
-            hints.chips.append(Chip("wavelength_min", f"Wavelength over {v:g} µm", {"wavelength_min": v}, m.group(0)))
+            hints.chips.append(
+                Chip(
+                    "wavelength_min", f"Wavelength over {v:g} µm", {"wavelength_min": v}, m.group(0)
+                )
+            )
             take(m)
         m = _SHORTER.search(text)
         if m:
             v = float(m.group(1))
-            hints.chips.append(Chip("wavelength_max", f"Wavelength under {v:g} µm", {"wavelength_max": v}, m.group(0)))
+            hints.chips.append(
+                Chip(
+                    "wavelength_max",
+                    f"Wavelength under {v:g} µm",
+                    {"wavelength_max": v},
+                    m.group(0),
+                )
+            )
             take(m)
 
     instruments = []
@@ -93,20 +115,29 @@ def parse_hints(query: str, resolve: Resolver | None = None) -> Hints:
             text = re.sub(rf"\b{word}\b", " ", text, count=1)
     if instruments:
         hints.chips.append(
-            Chip("instrument", "Instrument: " + ", ".join(instruments), {"instrument": instruments}, " ".join(instruments))
+            Chip(
+                "instrument",
+                "Instrument: " + ", ".join(instruments),
+                {"instrument": instruments},
+                " ".join(instruments),
+            )
         )
 
     filters = [f.upper() for f in _FILTER.findall(text) if f.upper() in _KNOWN_FILTERS]
     if filters:
         unique = list(dict.fromkeys(filters))
-        hints.chips.append(Chip("filter", "Filter: " + ", ".join(unique), {"filter": unique}, " ".join(unique)))
+        hints.chips.append(
+            Chip("filter", "Filter: " + ", ".join(unique), {"filter": unique}, " ".join(unique))
+        )
         for f in unique:
             text = re.sub(rf"\b{f}\b", " ", text, count=1, flags=re.IGNORECASE)
 
     m = _LEVEL.search(text)
     if m:
         level = m.group(1).lower()
-        hints.chips.append(Chip("level", f"Level {level}", {"processing_level": [level]}, m.group(0)))
+        hints.chips.append(
+            Chip("level", f"Level {level}", {"processing_level": [level]}, m.group(0))
+        )
         take(m)
 
     m = _MINE.search(text)

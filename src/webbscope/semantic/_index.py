@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 Attrs = dict[str, Any]
-Allowed = Callable[[Mapping[str, Any]], bool]
+Allowed = Callable[[dict[str, Any]], bool]
 
 #: Below this many candidate records a search is an exact scan.
 EXACT_BELOW = 20_000
@@ -116,7 +116,9 @@ class VectorIndex:
                 fresh.append(item)
             if not fresh:
                 return 0
-            vectors = np.stack([np.asarray(v, dtype=np.float32).reshape(-1) for _, v, _, _ in fresh])
+            vectors = np.stack(
+                [np.asarray(v, dtype=np.float32).reshape(-1) for _, v, _, _ in fresh]
+            )
             if vectors.shape[1] != self.dimension:
                 raise ValueError(f"vectors are {vectors.shape[1]} wide, the index {self.dimension}")
             self._grow(len(fresh))
@@ -180,7 +182,9 @@ class VectorIndex:
             return []
         scores = self._vectors()[rows] @ query
         take = min(k, rows.size)
-        top = np.argpartition(-scores, take - 1)[:take] if take < rows.size else np.arange(rows.size)
+        top = (
+            np.argpartition(-scores, take - 1)[:take] if take < rows.size else np.arange(rows.size)
+        )
         order = top[np.argsort(-scores[top], kind="stable")]
         return [Hit(self.ids[int(rows[i])], float(scores[i])) for i in order]
 
@@ -266,10 +270,15 @@ class VectorIndex:
                 "alive": [i for i in range(self.rows) if self._alive[i]],
                 "attrs": [encode_attrs(a) if a is not None else None for a in self.attrs],
             }
-        return {"vectors.faiss": graph, "ids.json": json.dumps(table, separators=(",", ":")).encode()}
+        return {
+            "vectors.faiss": graph,
+            "ids.json": json.dumps(table, separators=(",", ":")).encode(),
+        }
 
     @classmethod
-    def from_files(cls, files: Mapping[str, bytes], *, exact_below: int = EXACT_BELOW) -> VectorIndex:
+    def from_files(
+        cls, files: Mapping[str, bytes], *, exact_below: int = EXACT_BELOW
+    ) -> VectorIndex:
         """Load what `to_files` wrote; `ValueError` if anything does not fit together."""
         faiss = _faiss()
         try:
@@ -298,7 +307,9 @@ class VectorIndex:
 
 def encode_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
     """JSON-safe filter fields (datetimes tagged)."""
-    return {k: ({"$date": v.isoformat()} if isinstance(v, datetime) else v) for k, v in attrs.items()}
+    return {
+        k: ({"$date": v.isoformat()} if isinstance(v, datetime) else v) for k, v in attrs.items()
+    }
 
 
 def decode_attrs(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -306,5 +317,3 @@ def decode_attrs(data: Mapping[str, Any]) -> dict[str, Any]:
         k: (datetime.fromisoformat(v["$date"]) if isinstance(v, dict) and "$date" in v else v)
         for k, v in data.items()
     }
-
-

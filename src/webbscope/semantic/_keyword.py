@@ -17,8 +17,42 @@ from webbscope.semantic._index import Allowed
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 #: Words that carry no meaning for a library search.
 STOPWORDS = frozenset(
-    "a an and are as at be by for from in into is it of on or the to with show me find all "
-    "any some my images image data files file records record".split()
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "show",
+        "me",
+        "find",
+        "all",
+        "any",
+        "some",
+        "my",
+        "images",
+        "image",
+        "data",
+        "files",
+        "file",
+        "records",
+        "record",
+    }
 )
 K1 = 1.2
 B = 0.75
@@ -85,7 +119,7 @@ class KeywordIndex:
         self,
         query: str,
         allowed: Allowed | None,
-        attrs: Mapping[str, Mapping[str, Any]],
+        attrs: Mapping[str, dict[str, Any]],
         limit: int = 1000,
     ) -> list[KeywordHit]:
         """Records matching at least one query word, best BM25 score first, among those

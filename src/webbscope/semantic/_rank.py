@@ -17,7 +17,9 @@ class Fused:
 
 
 def reciprocal_rank_fusion(
-    rankings: Mapping[str, Sequence[str]], k: int = RRF_K, weights: Mapping[str, float] | None = None
+    rankings: Mapping[str, Sequence[str]],
+    k: int = RRF_K,
+    weights: Mapping[str, float] | None = None,
 ) -> list[Fused]:
     """One ranking from several: each record scores sum(weight / (k + rank)); ties keep the
     order of first appearance."""

@@ -150,14 +150,20 @@ def record_text(doc: Mapping[str, Any], context: TextContext | None = None) -> s
     when = _date(meta.get("exposure_start"))
     if isinstance(exposure, int | float) and exposure > 0:
         sentences.append(
-            f"Exposure time {_duration(float(exposure))}" + (f", observed on {when}." if when else ".")
+            f"Exposure time {_duration(float(exposure))}"
+            + (f", observed on {when}." if when else ".")
         )
     elif when:
         sentences.append(f"Observed on {when}.")
-    ra, dec = meta.get("center_ra", meta.get("target_ra")), meta.get("center_dec", meta.get("target_dec"))
+    ra, dec = (
+        meta.get("center_ra", meta.get("target_ra")),
+        meta.get("center_dec", meta.get("target_dec")),
+    )
     if isinstance(ra, int | float) and isinstance(dec, int | float):
         place = f"Sky position RA {ra:.2f} degrees, Dec {dec:+.2f} degrees"
-        sentences.append(place + (f", in the constellation {ctx.constellation}." if ctx.constellation else "."))
+        sentences.append(
+            place + (f", in the constellation {ctx.constellation}." if ctx.constellation else ".")
+        )
 
     programme = _clean(meta.get("program"))
     if programme:

@@ -32,7 +32,9 @@ def test_holdings_and_proposals_from_the_archive(alice: ApiUser) -> None:
     assert h["filters"]["F444W"] >= 1 and h["levels"]["3"] >= 1
     assert 0 < h["usable"] < h["total"] and h["skipped"]
     proposals = body["proposals"]
-    assert proposals and proposals[0]["recommended"] and sum(p["recommended"] for p in proposals) == 1
+    assert (
+        proposals and proposals[0]["recommended"] and sum(p["recommended"] for p in proposals) == 1
+    )
     assert any(p["kind"] == "cross" for p in proposals)
     assert body["preview_url"] is None or body["preview_url"].startswith("/api/mast/preview?url=")
 
@@ -53,11 +55,20 @@ def test_guided_create_plan_imports_what_is_missing(alice: ApiUser) -> None:
     r = alice.post("/api/mast/import", json={"obsids": plan["missing_obsids"]})
     assert r.status_code == 202, r.text
     job_id = r.json()["id"]
-    eventually(lambda: alice.get(f"/api/jobs/{job_id}").json()["status"], lambda s: s == "succeeded", 180)
+    eventually(
+        lambda: alice.get(f"/api/jobs/{job_id}").json()["status"], lambda s: s == "succeeded", 180
+    )
     plan = eventually(
-        lambda: alice.post("/api/discover/targets/cosmic-cliffs/plan", json={"proposal_id": proposal["id"]}).json(),
+        lambda: alice.post(
+            "/api/discover/targets/cosmic-cliffs/plan", json={"proposal_id": proposal["id"]}
+        ).json(),
         lambda p: p["ready"],
         30,
     )
     assert all(len(c["record_ids"]) == 1 for c in plan["channels"])
-    assert alice.post("/api/discover/targets/cosmic-cliffs/plan", json={"proposal_id": "nope"}).status_code == 404
+    assert (
+        alice.post(
+            "/api/discover/targets/cosmic-cliffs/plan", json={"proposal_id": "nope"}
+        ).status_code
+        == 404
+    )

@@ -13,7 +13,8 @@ from tests.support.api import ApiUser
 from tests.support.stack import RunningStack
 from tests.support.wait import eventually
 
-pytestmark = pytest.mark.integration
+# Each of these waits for an engine to load the real model, on a shared 2-core machine.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 #: Loading the model in the engine takes a while on a busy machine.
 INDEXED_WITHIN = 240
@@ -75,7 +76,9 @@ def test_the_issues_example_becomes_chips_and_filters(library: dict[str, Any]) -
     assert _ids(body) == [ids["f1130w"]]  # MIRI, near NGC 3324, F1130W's pivot is 11.3 µm
     assert body["items"][0]["why"]
     # removing the wavelength chip brings back the 7.7 µm image
-    body = _search(alice, q="MIRI images of Carina longer than 10 microns", owner="me", drop="wavelength_min")
+    body = _search(
+        alice, q="MIRI images of Carina longer than 10 microns", owner="me", drop="wavelength_min"
+    )
     assert set(_ids(body)) == {ids["f770w"], ids["f1130w"]}
     assert "wavelength_min" in body["dropped"]
 
@@ -100,13 +103,24 @@ def test_no_leak_and_no_short_page(library: dict[str, Any]) -> None:
     # A filtered page is full while more records match.
     first = _search(alice, q="Carina nebula images", owner="me", instrument="MIRI", limit=1)
     assert len(first["items"]) == 1 and first["has_more"] and first["total"] == 2
-    second = _search(alice, q="Carina nebula images", owner="me", instrument="MIRI", limit=1, offset=1)
+    second = _search(
+        alice, q="Carina nebula images", owner="me", instrument="MIRI", limit=1, offset=1
+    )
     assert len(second["items"]) == 1
     assert {_ids(first)[0], _ids(second)[0]} == {ids["f770w"], ids["f1130w"]}
     # Once Bob makes it public, it appears for Alice.
     assert bob.patch(f"/api/records/{ids['bob']}", json={"visibility": "public"}).status_code == 200
-    eventually(lambda: ids["bob"] in _ids(_search(alice, q="compact group of galaxies", mode="semantic", limit=100)), bool, 60)
-    assert bob.patch(f"/api/records/{ids['bob']}", json={"visibility": "private"}).status_code == 200
+    eventually(
+        lambda: (
+            ids["bob"]
+            in _ids(_search(alice, q="compact group of galaxies", mode="semantic", limit=100))
+        ),
+        bool,
+        60,
+    )
+    assert (
+        bob.patch(f"/api/records/{ids['bob']}", json={"visibility": "private"}).status_code == 200
+    )
     assert ids["bob"] not in _ids(_search(alice, q="compact group of galaxies", limit=100))
 
 
@@ -133,9 +147,13 @@ def test_deleted_records_leave_the_index(library: dict[str, Any], demo_dir: Path
 
 def test_index_status_for_administrators(library: dict[str, Any], admin: ApiUser) -> None:
     assert library["alice"].get("/api/semantic/status").status_code == 403
-    body = eventually(lambda: admin.get("/api/semantic/status").json(), lambda b: b["lag"] == 0, 120)
+    body = eventually(
+        lambda: admin.get("/api/semantic/status").json(), lambda b: b["lag"] == 0, 120
+    )
     engine = body["engine"]
-    assert engine["state"] == "ready" and engine["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert (
+        engine["state"] == "ready" and engine["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    )
     assert engine["count"] >= 4 and body["library_records"] >= engine["count"] - 1
     health = admin.get("/api/health").json()
     assert health["checks"]["semantic"]["status"] == "ok"

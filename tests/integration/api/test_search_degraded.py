@@ -19,7 +19,8 @@ from tests.support.stack import RunningStack, start_stack, stop_stack
 from tests.support.wait import eventually
 from webbscope.devstack.process import ManagedProcess, free_port
 
-pytestmark = pytest.mark.integration
+# Each of these waits for an engine to load the real model, on a shared 2-core machine.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 
 def _internal(stack: RunningStack, path: str, port: int | None = None) -> dict[str, object]:
@@ -54,9 +55,16 @@ def mismatched(tmp_path: Path) -> Iterator[RunningStack]:
     (tmp_path / "semantic" / "v1").mkdir(parents=True)
     (tmp_path / "semantic" / "v1" / "ids.json").write_text("{}")
     manifest = {
-        "format": 1, "version": "v1", "model": "some-other-model@1/384", "model_name": "x",
-        "model_version": "1", "dimension": 384, "count": 0, "seq": 0,
-        "files": {"ids.json": "0" * 64}, "created_at": "2024-01-01T00:00:00+00:00",
+        "format": 1,
+        "version": "v1",
+        "model": "some-other-model@1/384",
+        "model_name": "x",
+        "model_version": "1",
+        "dimension": 384,
+        "count": 0,
+        "seq": 0,
+        "files": {"ids.json": "0" * 64},
+        "created_at": "2024-01-01T00:00:00+00:00",
     }
     (tmp_path / "semantic" / "manifest.json").write_text(json.dumps(manifest))
     stack = start_stack(tmp_path)
@@ -95,7 +103,9 @@ def test_two_engine_replicas_agree(api_stack: RunningStack, demo_dir: Path, tmp_
         log_path=tmp_path / "engine2.log",
         env=env,
     )
-    replica.wait_ready(lambda: httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200, 120)
+    replica.wait_ready(
+        lambda: httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200, 120
+    )
     try:
         dave = register(api_stack.url("backend"), "dave")
         r = dave.upload(demo_dir / "jw02731-o001_t017_nircam_clear-f200w_i2d.fits")
@@ -111,8 +121,12 @@ def test_two_engine_replicas_agree(api_stack: RunningStack, demo_dir: Path, tmp_
         eventually(both, lambda c: c[0] == c[1] and int(str(c[0])) > 0, 240)
         query = {"text": "infrared image of a star-forming cliff", "k": 20, "is_admin": True}
         answers = [
-            httpx.post(base + "/internal/semantic/search", json=query,
-                       headers={"X-Service-Token": api_stack.service_token}, timeout=300).json()
+            httpx.post(
+                base + "/internal/semantic/search",
+                json=query,
+                headers={"X-Service-Token": api_stack.service_token},
+                timeout=300,
+            ).json()
             for base in (api_stack.url("engine"), f"http://127.0.0.1:{port}")
         ]
         assert [i["id"] for i in answers[0]["items"]] == [i["id"] for i in answers[1]["items"]]

@@ -21,13 +21,34 @@ RA, DEC = 151.7573, -40.4365
 _n = iter(range(10_000))
 
 
-def obs(instrument: str, filt: str, *, ra: float = RA, dec: float = DEC, level: int = 3, kind: str = "image",
-        mode: str = "IMAGE", rights: str = "PUBLIC", target: str = "NGC-3132", exposure: float = 1000.0) -> ArchiveObservation:
+def obs(
+    instrument: str,
+    filt: str,
+    *,
+    ra: float = RA,
+    dec: float = DEC,
+    level: int = 3,
+    kind: str = "image",
+    mode: str = "IMAGE",
+    rights: str = "PUBLIC",
+    target: str = "NGC-3132",
+    exposure: float = 1000.0,
+) -> ArchiveObservation:
     i = next(_n)
     return ArchiveObservation(
-        obs_id=f"jw02733-o{i:03d}_t001_{instrument.lower()}_{filt.lower()}", obsid=str(90000 + i),
-        target=target, instrument=instrument, instrument_mode=mode, filters=[filt], ra=ra, dec=dec,
-        calib_level=level, product_type=kind, data_rights=rights, exposure_time=exposure, intent="science",
+        obs_id=f"jw02733-o{i:03d}_t001_{instrument.lower()}_{filt.lower()}",
+        obsid=str(90000 + i),
+        target=target,
+        instrument=instrument,
+        instrument_mode=mode,
+        filters=[filt],
+        ra=ra,
+        dec=dec,
+        calib_level=level,
+        product_type=kind,
+        data_rights=rights,
+        exposure_time=exposure,
+        intent="science",
     )
 
 
@@ -41,13 +62,21 @@ def test_featured_targets_are_many_distinct_and_described() -> None:
 
 def test_unusable_observations_are_skipped_with_a_reason() -> None:
     assert skip_reason(obs("NIRCAM", "F200W", target="BACKGROUND")) == "background or calibration"
-    assert skip_reason(obs("NIRSPEC", "G395M", kind="cube", mode="IFU")) == "spectroscopy or not an image"
+    assert (
+        skip_reason(obs("NIRSPEC", "G395M", kind="cube", mode="IFU"))
+        == "spectroscopy or not an image"
+    )
     assert skip_reason(obs("MIRI", "F770W", rights="EXCLUSIVE_ACCESS")) == "exclusive access"
     assert skip_reason(obs("NIRCAM", "F999X")) == "filter without a known wavelength"
     assert skip_reason(obs("NIRCAM", "F200W", level=2)) == "not level 3"
     assert skip_reason(obs("NIRCAM", "F200W")) is None
-    h = summarise([obs("NIRCAM", "F200W"), obs("MIRI", "F770W", rights="EXCLUSIVE_ACCESS"),
-                   obs("NIRSPEC", "G395M", kind="cube", mode="IFU", level=2)])
+    h = summarise(
+        [
+            obs("NIRCAM", "F200W"),
+            obs("MIRI", "F770W", rights="EXCLUSIVE_ACCESS"),
+            obs("NIRSPEC", "G395M", kind="cube", mode="IFU", level=2),
+        ]
+    )
     assert h.total == 3 and h.usable == 1 and h.exclusive == 1
     assert h.instruments == {"NIRCAM": 1, "MIRI": 1, "NIRSPEC": 1}
     assert h.levels == {"3": 2, "2": 1} and h.filters["G395M"] == 1
@@ -56,7 +85,9 @@ def test_unusable_observations_are_skipped_with_a_reason() -> None:
 
 def test_grouping_uses_each_instruments_field_of_view() -> None:
     near = [obs("MIRI", "F770W"), obs("MIRI", "F1130W", ra=RA + 0.005)]
-    far = [obs("MIRI", "F1800W", ra=RA + 0.1)]  # beyond MIRI's field, within NIRCam's would not matter
+    far = [
+        obs("MIRI", "F1800W", ra=RA + 0.1)
+    ]  # beyond MIRI's field, within NIRCam's would not matter
     groups = group_on_sky(near + far)
     assert sorted(len(g.members) for g in groups) == [1, 2]
 
@@ -68,7 +99,7 @@ def test_near_duplicates_are_pruned_and_best_n_spans_the_range() -> None:
     assert "F140M" not in [f.name for f in kept]  # 1.40 µm beside F150W's 1.50: within 8 %
     assert "F210M" not in [f.name for f in kept]
     picked = best_n(kept, 3)
-    assert [f.name for f in picked][0] == "F090W" and [f.name for f in picked][-1] == "F444W"
+    assert next(f.name for f in picked) == "F090W" and [f.name for f in picked][-1] == "F444W"
     assert len(picked) == 3
     colors = hue_colors(3)
     assert colors[0] == "#0000ff" and colors[-1] == "#ff0000"
@@ -76,10 +107,17 @@ def test_near_duplicates_are_pruned_and_best_n_spans_the_range() -> None:
 
 def test_proposals_per_instrument_and_across_instruments() -> None:
     observations = [
-        obs("NIRCAM", "F090W"), obs("NIRCAM", "F187N"), obs("NIRCAM", "F200W"), obs("NIRCAM", "F212N"),
-        obs("NIRCAM", "F356W"), obs("NIRCAM", "F444W"), obs("NIRCAM", "F480M"), obs("MIRI", "F770W"),
+        obs("NIRCAM", "F090W"),
+        obs("NIRCAM", "F187N"),
+        obs("NIRCAM", "F200W"),
+        obs("NIRCAM", "F212N"),
+        obs("NIRCAM", "F356W"),
+        obs("NIRCAM", "F444W"),
+        obs("NIRCAM", "F480M"),
+        obs("MIRI", "F770W"),
         obs("MIRI", "F1130W"),
-        obs("MIRI", "F1800W"), obs("NIRSPEC", "G395M", kind="cube", mode="IFU"),
+        obs("MIRI", "F1800W"),
+        obs("NIRSPEC", "G395M", kind="cube", mode="IFU"),
         obs("MIRI", "F2100W", rights="EXCLUSIVE_ACCESS"),
     ]
     proposals = propose(observations, limit=20)
@@ -103,7 +141,7 @@ def test_many_filters_are_cut_to_the_best_n() -> None:
     names = ["F070W", "F090W", "F115W", "F150W", "F200W", "F277W", "F356W", "F444W"]
     proposals = propose([obs("NIRCAM", n) for n in names], max_channels=4, limit=20)
     everything = next(p for p in proposals if p.kind == "all")
-    assert [c.filter for c in everything.channels][0] == "F070W"
+    assert next(c.filter for c in everything.channels) == "F070W"
     assert len(everything.channels) == 4 and everything.channels[-1].filter == "F444W"
 
 

@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _script():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("semantic_eval", ROOT / "scripts" / "semantic_eval.py")
+    spec = importlib.util.spec_from_file_location(
+        "semantic_eval", ROOT / "scripts" / "semantic_eval.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -38,9 +40,13 @@ def test_hybrid_beats_both_and_the_docs_show_these_numbers(embedder: Embedder) -
     if table != documented:
         # bfloat16 and float32 CPUs may differ in the last digit; the rows must agree closely.
         def numbers(t: str) -> list[float]:
-            return [float(x) for line in t.splitlines() if line.startswith("| ") and "ranking" not in line
-                    for x in line.split("|")[2:4]]
+            return [
+                float(x)
+                for line in t.splitlines()
+                if line.startswith("| ") and "ranking" not in line
+                for x in line.split("|")[2:4]
+            ]
 
-        assert all(abs(a - b) <= 0.02 for a, b in zip(numbers(table), numbers(documented), strict=True)), (
-            f"rerun scripts/semantic_eval.py:\n{table}\n---\n{documented}"
-        )
+        assert all(
+            abs(a - b) <= 0.02 for a, b in zip(numbers(table), numbers(documented), strict=True)
+        ), f"rerun scripts/semantic_eval.py:\n{table}\n---\n{documented}"

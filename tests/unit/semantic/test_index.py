@@ -27,7 +27,9 @@ def _build(vectors: np.ndarray, attrs: list[dict[str, object]], exact_below: int
     return index
 
 
-def _exact(vectors: np.ndarray, attrs: list[dict[str, object]], q: np.ndarray, k: int, keep) -> list[str]:
+def _exact(
+    vectors: np.ndarray, attrs: list[dict[str, object]], q: np.ndarray, k: int, keep
+) -> list[str]:
     rows = [i for i in range(len(vectors)) if keep(attrs[i])]
     scores = vectors[rows] @ q
     order = np.argsort(-scores)[:k]
@@ -35,7 +37,9 @@ def _exact(vectors: np.ndarray, attrs: list[dict[str, object]], q: np.ndarray, k
 
 
 @pytest.mark.parametrize("exact_below", [0, 100_000], ids=["graph", "exact"])
-def test_a_selective_filter_still_fills_the_page_with_the_true_top_k(data, exact_below: int) -> None:
+def test_a_selective_filter_still_fills_the_page_with_the_true_top_k(
+    data, exact_below: int
+) -> None:
     vectors, attrs = data
     index = _build(vectors, attrs, exact_below)
     q = vectors[5] * 0.5 + vectors[97] * 0.5
@@ -85,7 +89,9 @@ def test_files_round_trip_and_corruption_is_refused(data) -> None:
     files = index.to_files()
     again = VectorIndex.from_files(files)
     assert len(again) == 299 and "r5" not in again
-    assert [h.id for h in again.search(vectors[9], 3)] == [h.id for h in index.search(vectors[9], 3)]
+    assert [h.id for h in again.search(vectors[9], 3)] == [
+        h.id for h in index.search(vectors[9], 3)
+    ]
     with pytest.raises(ValueError):
         VectorIndex.from_files({**files, "vectors.faiss": files["vectors.faiss"][:100]})
     compact = index.compacted()

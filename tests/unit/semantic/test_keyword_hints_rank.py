@@ -35,7 +35,9 @@ def test_hybrid_says_why_and_drops_weak_semantic_matches() -> None:
     ranked = hybrid([("a", 3.0, ["miri"])], [("b", 0.6), ("a", 0.5), ("c", 0.05)], min_score=0.2)
     assert [r.id for r in ranked] == ["a", "b"]
     assert ranked[0].why == ["matched words: miri", "similar in meaning (0.50)"]
-    assert [r.id for r in hybrid([("a", 3.0, ["miri"])], [("b", 0.6)], min_score=0.2, mode="keyword")] == ["a"]
+    assert [
+        r.id for r in hybrid([("a", 3.0, ["miri"])], [("b", 0.6)], min_score=0.2, mode="keyword")
+    ] == ["a"]
 
 
 def test_the_issues_example_becomes_three_chips() -> None:

@@ -70,15 +70,22 @@ def test_record_prose_says_what_the_metadata_means() -> None:
 
 
 def test_a_derived_record_says_what_it_was_made_from() -> None:
-    derived = {**DOC, "source": "derived", "product_type": "composite", "lineage": {"note": "RGB composite"}}
-    text = record_text(derived, TextContext(inputs=["a_f090w.fits (NIRCAM F090W)", "b_f444w.fits (NIRCAM F444W)"]))
+    derived = {
+        **DOC,
+        "source": "derived",
+        "product_type": "composite",
+        "lineage": {"note": "RGB composite"},
+    }
+    text = record_text(
+        derived, TextContext(inputs=["a_f090w.fits (NIRCAM F090W)", "b_f444w.fits (NIRCAM F444W)"])
+    )
     assert "colour composite image" in text
     assert "Made from a_f090w.fits (NIRCAM F090W); b_f444w.fits (NIRCAM F444W)." in text
 
 
 def test_missing_model_files_are_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "config.json").write_text("{}")
-    with pytest.raises(ModelUnavailable, match="model.safetensors"):
+    with pytest.raises(ModelUnavailable, match=r"model\.safetensors"):
         check_model_dir(tmp_path)
     with pytest.raises(ModelUnavailable):
         check_model_dir(None)
@@ -96,4 +103,6 @@ def test_the_real_model_puts_related_sentences_close(embedder: Embedder) -> None
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
     assert v[0] @ v[1] > v[0] @ v[2]
     # the same text gives the same vector
-    assert np.allclose(embedder.encode(["planetary nebula: shells of gas around a dying star"])[0], v[0], atol=1e-3)
+    assert np.allclose(
+        embedder.encode(["planetary nebula: shells of gas around a dying star"])[0], v[0], atol=1e-3
+    )

@@ -33,6 +33,7 @@ from webbscope.services.backend.schemas import RecordOut
 
 log = logging.getLogger("webbscope.library_index")
 
+
 def _entry(doc: Document) -> dict[str, Any]:
     entry = query_entry(doc)
     entry["body"] = RecordOut.of(to_record(doc)).model_dump(mode="json")

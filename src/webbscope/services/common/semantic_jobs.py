@@ -6,6 +6,7 @@ from __future__ import annotations
 from webbscope.db import Database
 from webbscope.db.semantic import SemanticStore
 from webbscope.domain.jobs import JobStatus
+from webbscope.errors import NotFound
 from webbscope.jobs.queue import JobQueue
 from webbscope.settings import Settings
 
@@ -30,10 +31,10 @@ async def request_rebuild(
     if pending:
         try:
             job = await queue.get(pending)
-            if not JobStatus(job.status).final:
-                return str(pending)
-        except Exception:  # the job is gone (retention): a new one may start
-            pass
+        except NotFound:
+            job = None  # gone (retention): a new one may start
+        if job is not None and not JobStatus(job.status).final:
+            return str(pending)
     job = await queue.enqueue(
         "semantic_rebuild",
         owner_id,

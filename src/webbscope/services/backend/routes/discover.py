@@ -90,7 +90,9 @@ class TargetDetail(BaseModel):
     target: TargetOut
     holdings: HoldingsOut
     proposals: list[ProposalOut]
-    preview_url: str | None = Field(None, description="an archive preview, through /api/mast/preview")
+    preview_url: str | None = Field(
+        None, description="an archive preview, through /api/mast/preview"
+    )
 
 
 class PlanRequest(BaseModel):
@@ -127,7 +129,9 @@ def _cache(request: Request) -> TTLCache[str, tuple[list[ArchiveObservation], bo
     return cache
 
 
-async def _observations(request: Request, target: FeaturedTarget) -> tuple[list[ArchiveObservation], bool]:
+async def _observations(
+    request: Request, target: FeaturedTarget
+) -> tuple[list[ArchiveObservation], bool]:
     cache = _cache(request)
     hit = cache.get(target.key)
     if hit is not None:
@@ -139,8 +143,14 @@ async def _observations(request: Request, target: FeaturedTarget) -> tuple[list[
             data = await _mast(request).call(
                 "POST",
                 "/internal/search",
-                json={"mode": "coordinates", "ra": target.ra, "dec": target.dec,
-                      "radius_deg": target.radius_deg, "page": page, "page_size": PAGE_SIZE},
+                json={
+                    "mode": "coordinates",
+                    "ra": target.ra,
+                    "dec": target.dec,
+                    "radius_deg": target.radius_deg,
+                    "page": page,
+                    "page_size": PAGE_SIZE,
+                },
             )
             result = SearchPage.model_validate(data)
             items += result.items
@@ -204,7 +214,10 @@ async def plan(
     observations, _ = await _observations(request, target)
     proposal = next((p for p in propose(observations) if p.id == body.proposal_id), None)
     if proposal is None:
-        raise NotFound("no such proposal for this target (the archive may have changed)", code="proposal_not_found")
+        raise NotFound(
+            "no such proposal for this target (the archive may have changed)",
+            code="proposal_not_found",
+        )
     mine: dict[str, list[str]] = {}
     for entry in library.entries.values():
         if entry.get("owner_id") != user.id:

@@ -27,11 +27,18 @@ from webbscope.errors import Unprocessable, WebbscopeError
 from webbscope.jobs import JobQueue
 from webbscope.library.query import predicate
 from webbscope.semantic import hybrid, parse_hints
-from webbscope.services.backend.deps import AdminUser, DbDep, Library, OptionalUser, Records, SettingsDep
+from webbscope.services.backend.deps import (
+    AdminUser,
+    DbDep,
+    Library,
+    OptionalUser,
+    Records,
+    SettingsDep,
+)
 from webbscope.services.backend.routes.records import Csv, _split, readable
 from webbscope.services.backend.schemas import RecordOut
-from webbscope.services.common.semantic_schemas import LibraryFilters, SemanticStatusOut
 from webbscope.services.common.semantic_jobs import request_rebuild
+from webbscope.services.common.semantic_schemas import LibraryFilters, SemanticStatusOut
 
 log = logging.getLogger("webbscope.search")
 router = APIRouter(prefix="/api", tags=["search"])
@@ -203,7 +210,10 @@ async def search(
     keyword_text = (parsed.residual if parsed else "") or text
     window = offset + 2 * limit
     keyword = (
-        [(h.id, h.score, h.matched) for h in library.keywords.search(keyword_text, test, library.entries)]
+        [
+            (h.id, h.score, h.matched)
+            for h in library.keywords.search(keyword_text, test, library.entries)
+        ]
         if mode != "semantic"
         else []
     )
@@ -267,7 +277,11 @@ async def similar(
             continue
         facets = entry.get("facets") or {}
         why = [f"similar in meaning ({score:.2f})"]
-        same = [name for name in ("target", "instrument", "filter", "program") if me.get(name) and facets.get(name) == me.get(name)]
+        same = [
+            name
+            for name in ("target", "instrument", "filter", "program")
+            if me.get(name) and facets.get(name) == me.get(name)
+        ]
         if same:
             why.append("same " + ", ".join(same))
         items.append(

@@ -52,14 +52,23 @@ async def embed_job(ctx: JobContext) -> dict[str, Any]:
         chunk = ids[start : start + batch_size]
         todo: list[IndexedRecord] = []
         for rid in chunk:
-            doc = await records.coll.find_one({"_id": ObjectId(rid)}) if ObjectId.is_valid(rid) else None
+            doc = (
+                await records.coll.find_one({"_id": ObjectId(rid)})
+                if ObjectId.is_valid(rid)
+                else None
+            )
             if doc is None:
                 await store.delete(rid, stamp_of())
                 counts["removed"] += 1
                 continue
             item = await describe(records, doc)
             held = await store.get(rid)
-            if held and not held.get("deleted") and held.get("model") == model and held.get("text_sha") == item.text_sha:
+            if (
+                held
+                and not held.get("deleted")
+                and held.get("model") == model
+                and held.get("text_sha") == item.text_sha
+            ):
                 if held.get("stamp") != item.stamp:
                     await store.put_attrs(rid, item.attrs, item.stamp)
                     counts["updated"] += 1
@@ -69,12 +78,22 @@ async def embed_job(ctx: JobContext) -> dict[str, Any]:
             todo.append(item)
         if todo:
             for item, vector in zip(todo, await _encode(embedder, todo), strict=True):
-                await store.put(item.id, vector=vector, attrs=item.attrs, stamp=item.stamp,
-                                text_sha=item.text_sha, model=model)
+                await store.put(
+                    item.id,
+                    vector=vector,
+                    attrs=item.attrs,
+                    stamp=item.stamp,
+                    text_sha=item.text_sha,
+                    model=model,
+                )
             counts["embedded"] += len(todo)
         done = min(len(ids), start + batch_size)
-        await ctx.progress(items_done=done, items_total=len(ids), fraction=done / max(1, len(ids)),
-                           stage="embedding")
+        await ctx.progress(
+            items_done=done,
+            items_total=len(ids),
+            fraction=done / max(1, len(ids)),
+            stage="embedding",
+        )
     return counts
 
 
@@ -101,14 +120,24 @@ async def rebuild_job(ctx: JobContext) -> dict[str, Any]:
                 vectors = await _encode(embedder, batch)
                 rows = []
                 for item, vector in zip(batch, vectors, strict=True):
-                    await store.write_quietly(item.id, vector=vector, attrs=item.attrs, stamp=item.stamp,
-                                              text_sha=item.text_sha, model=identity.key())
+                    await store.write_quietly(
+                        item.id,
+                        vector=vector,
+                        attrs=item.attrs,
+                        stamp=item.stamp,
+                        text_sha=item.text_sha,
+                        model=identity.key(),
+                    )
                     rows.append((item.id, vector, item.attrs, item.stamp))
                 await asyncio.to_thread(index.upsert_many, rows)
                 done += len(batch)
                 batch.clear()
-                await ctx.progress(items_done=done, items_total=total,
-                                   fraction=0.95 * done / max(1, total), stage="embedding")
+                await ctx.progress(
+                    items_done=done,
+                    items_total=total,
+                    fraction=0.95 * done / max(1, total),
+                    stage="embedding",
+                )
 
             async for doc in records.coll.find({}):
                 seen.add(str(doc["_id"]))
@@ -132,10 +161,16 @@ async def rebuild_job(ctx: JobContext) -> dict[str, Any]:
                 await asyncio.to_thread(index.upsert_many, rows[start : start + 5000])
         await ctx.progress(stage="writing the snapshot", fraction=0.97)
         manifest = await asyncio.to_thread(write_snapshot, ctx.storage, index, identity, seq)
-        await store.set_meta("snapshot", {"seq": seq, "version": manifest.version, "count": manifest.count})
+        await store.set_meta(
+            "snapshot", {"seq": seq, "version": manifest.version, "count": manifest.count}
+        )
         if reembed:
             await store.events.publish("system", {"op": "snapshot", "version": manifest.version})
     finally:
         await store.set_meta("rebuild", {"pending": None})
-    return {"records": len(index), "snapshot": manifest.version, "reembedded": reembed,
-            "model": identity.key()}
+    return {
+        "records": len(index),
+        "snapshot": manifest.version,
+        "reembedded": reembed,
+        "model": identity.key(),
+    }

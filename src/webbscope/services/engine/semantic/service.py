@@ -24,7 +24,6 @@ from webbscope.db import Database
 from webbscope.db.events import EventLog, EventReader, event_id
 from webbscope.db.semantic import SemanticStore, bytes_vector
 from webbscope.jobs.queue import JobQueue
-from webbscope.services.common.semantic_jobs import SYSTEM_OWNER, request_rebuild
 from webbscope.semantic import (
     Allowed,
     Embedder,
@@ -35,6 +34,7 @@ from webbscope.semantic import (
     decode_attrs,
     default_model_dir,
 )
+from webbscope.services.common.semantic_jobs import SYSTEM_OWNER, request_rebuild
 from webbscope.services.engine.semantic.snapshot import Manifest, SnapshotInvalid, load_snapshot
 from webbscope.settings import Settings
 from webbscope.storage import StorageProvider
@@ -119,7 +119,9 @@ class SemanticService:
             self.state, self.reason = "degraded", str(exc)
             log.warning("semantic search degraded: %s", exc)
             return
-        self.index = VectorIndex(self.identity.dimension, exact_below=self.settings.semantic_exact_below)
+        self.index = VectorIndex(
+            self.identity.dimension, exact_below=self.settings.semantic_exact_below
+        )
         reader = await EventReader.at_head(self.log)
         await self._load(reader.next - 1)
         self._tasks.append(asyncio.create_task(self._follow(reader)))
@@ -145,7 +147,9 @@ class SemanticService:
             await request_rebuild(self.db, self.settings, reembed=True, reason=str(exc))
             return
         if loaded is None:
-            index = VectorIndex(self.identity.dimension, exact_below=self.settings.semantic_exact_below)
+            index = VectorIndex(
+                self.identity.dimension, exact_below=self.settings.semantic_exact_below
+            )
             await self._from_store(index)
             if len(index) == 0 and await self.db.collection("records").find_one({}, {"_id": 1}):
                 await request_rebuild(self.db, self.settings, reembed=True, reason="no index yet")
@@ -194,7 +198,9 @@ class SemanticService:
         stamp = str(data.get("stamp", ""))
         if op == "put":
             if self.identity is not None and data.get("model") == self.identity.key():
-                index.upsert_many([(rid, bytes_vector(data["vector"]), decode_attrs(dict(data["attrs"])), stamp)])
+                index.upsert_many(
+                    [(rid, bytes_vector(data["vector"]), decode_attrs(dict(data["attrs"])), stamp)]
+                )
         elif op == "attrs":
             index.update_attrs(rid, decode_attrs(dict(data["attrs"])), stamp)
         elif op == "delete":
@@ -218,7 +224,7 @@ class SemanticService:
             if not events:
                 await asyncio.sleep(self.settings.events_poll_interval_s)
 
-    # -- queries -------------------------------------------------------------------------------------
+    # -- queries ---------------------------------------------------------------------------
 
     def require_ready(self) -> None:
         from webbscope.errors import ServiceUnavailable
@@ -233,7 +239,8 @@ class SemanticService:
     async def embed_query(self, text: str) -> np.ndarray:
         assert self.embedder is not None
         vectors = await asyncio.to_thread(self.embedder.encode, [text])
-        return vectors[0]
+        first: np.ndarray = vectors[0]
+        return first
 
     async def search(
         self, vector: np.ndarray, k: int, allowed: Allowed | None, exclude: list[str]
@@ -243,14 +250,20 @@ class SemanticService:
     def status(self) -> Status:
         snap = None
         if self.manifest is not None:
-            snap = {"version": self.manifest.version, "count": self.manifest.count,
-                    "seq": self.manifest.seq, "created_at": self.manifest.created_at}
+            snap = {
+                "version": self.manifest.version,
+                "count": self.manifest.count,
+                "seq": self.manifest.seq,
+                "created_at": self.manifest.created_at,
+            }
         return Status(
             state=self.state,
             reason=self.reason,
             model=self.identity.name if self.identity else None,
             model_version=self.identity.version if self.identity else None,
-            precision=self.embedder.effective_precision if self.embedder and self.embedder.loaded else None,
+            precision=self.embedder.effective_precision
+            if self.embedder and self.embedder.loaded
+            else None,
             loaded=bool(self.embedder and self.embedder.loaded),
             count=len(self.index),
             dead_rows=self.index.dead_rows,
@@ -335,7 +348,10 @@ class Dispatcher:
         done = int((snap or {}).get("seq", 0))
         if head - done >= self.service.settings.semantic_snapshot_every:
             await request_rebuild(
-                self.service.db, self.service.settings, reembed=False, reason="changes since the last snapshot"
+                self.service.db,
+                self.service.settings,
+                reembed=False,
+                reason="changes since the last snapshot",
             )
 
 
@@ -350,5 +366,3 @@ async def stop_semantic(app: Any) -> None:
     service: SemanticService | None = getattr(app.state, "semantic", None)
     if service is not None:
         await service.stop()
-
-

@@ -120,7 +120,9 @@ def write_snapshot(
         created_at=datetime.now(UTC).isoformat(),
     )
     body = {"format": FORMAT, **manifest.__dict__}
-    storage.put_bytes(MANIFEST_KEY, json.dumps(body, indent=2).encode(), content_type="application/json")
+    storage.put_bytes(
+        MANIFEST_KEY, json.dumps(body, indent=2).encode(), content_type="application/json"
+    )
     if previous is not None and previous.version != version:
         storage.delete_prefix(f"{SEMANTIC_PREFIX}{previous.version}/")
     return manifest
