@@ -74,8 +74,15 @@ class VectorIndex:
         return self.rows - len(self.row_of)
 
     def memory_bytes(self) -> int:
-        """The graph and vectors as FAISS holds them (serialised size: the same layout)."""
-        return int(_faiss().serialize_index(self._index).nbytes)
+        """The vectors and the graph as FAISS holds them in memory."""
+        storage = _faiss().downcast_index(self._index.storage)
+        hnsw = self._index.hnsw
+        return int(
+            storage.codes.size()
+            + 4 * hnsw.neighbors.size()
+            + 8 * hnsw.offsets.size()
+            + 4 * hnsw.levels.size()
+        )
 
     def stamp_of(self, record_id: str) -> str | None:
         row = self.row_of.get(record_id)

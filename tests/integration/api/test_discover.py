@@ -11,7 +11,7 @@ import pytest
 from tests.support.api import ApiUser
 from tests.support.wait import eventually
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 
 def test_featured_targets(alice: ApiUser) -> None:
@@ -66,6 +66,16 @@ def test_guided_create_plan_imports_what_is_missing(alice: ApiUser) -> None:
         30,
     )
     assert all(len(c["record_ids"]) == 1 for c in plan["channels"])
+    # Archive imports are indexed like uploads: the imported records are found by meaning.
+    imported = {c["record_ids"][0] for c in plan["channels"]}
+
+    def found() -> set[str]:
+        body = alice.get(
+            "/api/search", params={"q": "star-forming cliffs", "mode": "semantic", "owner": "me"}
+        ).json()
+        return {i["record"]["id"] for i in body["items"]} if not body["degraded"] else set()
+
+    eventually(found, lambda ids: imported <= ids, 300)
     assert (
         alice.post(
             "/api/discover/targets/cosmic-cliffs/plan", json={"proposal_id": "nope"}
