@@ -59,8 +59,10 @@ class SemanticStore:
         stamp: str,
         text_sha: str,
         model: str,
+        publish: bool = True,
     ) -> bool:
-        """Store a record's vector unless a newer one is stored; publish it."""
+        """Store a record's vector unless a newer one is stored, and publish it (a rebuild
+        stores quietly: it publishes its snapshot instead)."""
         doc = {
             "vector": vector_bytes(vector),
             "attrs": attrs,
@@ -71,41 +73,19 @@ class SemanticStore:
         }
         if not await self._write(record_id, doc):
             return False
-        await self.events.publish(
-            "system",
-            {
-                "op": "put",
-                "id": record_id,
-                "stamp": stamp,
-                "model": model,
-                "vector": doc["vector"],
-                "attrs": attrs,
-            },
-        )
+        if publish:
+            await self.events.publish(
+                "system",
+                {
+                    "op": "put",
+                    "id": record_id,
+                    "stamp": stamp,
+                    "model": model,
+                    "vector": doc["vector"],
+                    "attrs": attrs,
+                },
+            )
         return True
-
-    async def write_quietly(
-        self,
-        record_id: str,
-        *,
-        vector: np.ndarray,
-        attrs: Document,
-        stamp: str,
-        text_sha: str,
-        model: str,
-    ) -> bool:
-        """Store a vector without publishing it (a rebuild publishes its snapshot instead)."""
-        return await self._write(
-            record_id,
-            {
-                "vector": vector_bytes(vector),
-                "attrs": attrs,
-                "stamp": stamp,
-                "text_sha": text_sha,
-                "model": model,
-                "deleted": False,
-            },
-        )
 
     async def put_attrs(self, record_id: str, attrs: Document, stamp: str) -> bool:
         """New filter fields for a record whose text did not change."""

@@ -120,13 +120,14 @@ async def rebuild_job(ctx: JobContext) -> dict[str, Any]:
                 vectors = await _encode(embedder, batch)
                 rows = []
                 for item, vector in zip(batch, vectors, strict=True):
-                    await store.write_quietly(
+                    await store.put(
                         item.id,
                         vector=vector,
                         attrs=item.attrs,
                         stamp=item.stamp,
                         text_sha=item.text_sha,
                         model=identity.key(),
+                        publish=False,
                     )
                     rows.append((item.id, vector, item.attrs, item.stamp))
                 await asyncio.to_thread(index.upsert_many, rows)
