@@ -39,7 +39,11 @@ test('search by meaning, open a similar record, follow a guided create', async (
     await expect
       .poll(
         async () => {
-          const res = await request.get('/api/search', { headers: auth, params: { q: 'mid-infrared dust', mode: 'semantic', owner: 'me' } });
+          const res = await request.get('/api/search', {
+            headers: auth,
+            params: { q: 'mid-infrared dust', mode: 'semantic', owner: 'me' },
+            timeout: 120_000,
+          });
           const body = await res.json();
           return body.degraded ? 0 : body.items.length;
         },

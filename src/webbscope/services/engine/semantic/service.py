@@ -107,6 +107,7 @@ class SemanticService:
         self.manifest: Manifest | None = None
         self.applied_seq = 0
         self._tasks: list[asyncio.Task[None]] = []
+        self._loading: asyncio.Task[None] | None = None
 
     # -- start and stop ------------------------------------------------------------------------
 
@@ -126,6 +127,8 @@ class SemanticService:
         await self._load(reader.next - 1)
         self._tasks.append(asyncio.create_task(self._follow(reader)))
         self._tasks.append(asyncio.create_task(Dispatcher(self).run()))
+        if len(self.index) > 0:
+            self.warm_up()  # a library to search: have the model ready for the first query
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -236,8 +239,26 @@ class SemanticService:
                 details={"state": self.state, "reason": self.reason},
             )
 
+    def warm_up(self) -> None:
+        """Load the model in the background (once)."""
+        if self.embedder is None or self.embedder.loaded or self._loading is not None:
+            return
+        self._loading = asyncio.create_task(asyncio.to_thread(self.embedder.load))
+        self._tasks.append(self._loading)
+
     async def embed_query(self, text: str) -> np.ndarray:
+        from webbscope.errors import ServiceUnavailable
+
         assert self.embedder is not None
+        if not self.embedder.loaded:
+            # The first query does not wait for the model: it starts loading and keyword
+            # search answers meanwhile.
+            self.warm_up()
+            raise ServiceUnavailable(
+                "semantic search is starting: the model is loading",
+                code="semantic_unavailable",
+                details={"state": "loading"},
+            )
         vectors = await asyncio.to_thread(self.embedder.encode, [text])
         first: np.ndarray = vectors[0]
         return first
