@@ -199,7 +199,7 @@ class VectorIndex:
         faiss = _faiss()
         bitmap = np.packbits(alive, bitorder="little")
         selector = faiss.IDSelectorBitmap(alive.size, faiss.swig_ptr(bitmap))
-        params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(64, 2 * want))
+        params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(128, 4 * want))
         scores, rows = self._index.search(query.reshape(1, -1), want, params=params)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
