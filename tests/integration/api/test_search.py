@@ -17,7 +17,7 @@ from tests.support.wait import eventually
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 #: Loading the model in the engine takes a while on a busy machine.
-INDEXED_WITHIN = 240
+INDEXED_WITHIN = 480
 
 
 def _search(user: ApiUser, **params: Any) -> dict[str, Any]:

@@ -120,15 +120,21 @@ def test_two_engine_replicas_agree(api_stack: RunningStack, demo_dir: Path, tmp_
         # Both follow the same changes: the same count once the upload is embedded.
         eventually(both, lambda c: c[0] == c[1] and int(str(c[0])) > 0, 240)
         query = {"text": "infrared image of a star-forming cliff", "k": 20, "is_admin": True}
-        answers = [
-            httpx.post(
-                base + "/internal/semantic/search",
-                json=query,
-                headers={"X-Service-Token": api_stack.service_token},
-                timeout=300,
-            ).json()
-            for base in (api_stack.url("engine"), f"http://127.0.0.1:{port}")
-        ]
-        assert [i["id"] for i in answers[0]["items"]] == [i["id"] for i in answers[1]["items"]]
+
+        def answers() -> list[list[str] | None]:
+            out: list[list[str] | None] = []
+            for base in (api_stack.url("engine"), f"http://127.0.0.1:{port}"):
+                r = httpx.post(
+                    base + "/internal/semantic/search",
+                    json=query,
+                    headers={"X-Service-Token": api_stack.service_token},
+                    timeout=60,
+                )
+                # 503 while a replica's model is still loading
+                out.append([i["id"] for i in r.json()["items"]] if r.status_code == 200 else None)
+            return out
+
+        both_answer = eventually(answers, lambda a: None not in a, 480)
+        assert both_answer[0] == both_answer[1]
     finally:
         replica.stop()

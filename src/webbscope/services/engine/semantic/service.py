@@ -250,6 +250,14 @@ class SemanticService:
         from webbscope.errors import ServiceUnavailable
 
         assert self.embedder is not None
+        if self._loading is not None and self._loading.done() and self._loading.exception():
+            failed = self._loading.exception()
+            self._loading = None  # the next query tries again
+            raise ServiceUnavailable(
+                f"semantic search cannot load its model: {failed}",
+                code="semantic_unavailable",
+                details={"state": "degraded"},
+            )
         if not self.embedder.loaded:
             # The first query does not wait for the model: it starts loading and keyword
             # search answers meanwhile.
