@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from webbscope.jwst import effective_filter, filter_info, instrument_info, wavelength_words
@@ -155,15 +156,9 @@ def record_text(doc: Mapping[str, Any], context: TextContext | None = None) -> s
         )
     elif when:
         sentences.append(f"Observed on {when}.")
-    ra, dec = (
-        meta.get("center_ra", meta.get("target_ra")),
-        meta.get("center_dec", meta.get("target_dec")),
-    )
-    if isinstance(ra, int | float) and isinstance(dec, int | float):
-        place = f"Sky position RA {ra:.2f} degrees, Dec {dec:+.2f} degrees"
-        sentences.append(
-            place + (f", in the constellation {ctx.constellation}." if ctx.constellation else ".")
-        )
+    if ctx.constellation:
+        # Positions in numbers serve sky-cone filters; in words, the constellation.
+        sentences.append(f"In the constellation {ctx.constellation}.")
 
     programme = _clean(meta.get("program"))
     if programme:
@@ -195,7 +190,13 @@ def record_text(doc: Mapping[str, Any], context: TextContext | None = None) -> s
 
 
 def constellation_of(ra: float, dec: float) -> str | None:
-    """The IAU constellation containing the position (astropy's boundaries table)."""
+    """The IAU constellation containing the position (astropy's boundaries table), to a
+    hundredth of a degree (records cluster on targets: lookups are remembered)."""
+    return _constellation(round(ra, 2), round(dec, 2))
+
+
+@lru_cache(maxsize=65_536)
+def _constellation(ra: float, dec: float) -> str | None:
     from astropy.coordinates import SkyCoord, get_constellation
 
     try:

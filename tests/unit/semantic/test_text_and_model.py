@@ -60,7 +60,7 @@ def test_record_prose_says_what_the_metadata_means() -> None:
         "F444W filter, the 4.42 micron wide band, covering 3.91 to 4.93 microns",
         "level 3 combined science product",
         "Exposure time 21 minutes, observed on 3 June 2022",
-        "constellation Carina",
+        "In the constellation Carina.",
         "JWST programme 2731, \u201cCarina ERO\u201d, principal investigator K. Pontoppidan",
         "imported from the MAST archive",
         "Hot dust at the cliff edge.",

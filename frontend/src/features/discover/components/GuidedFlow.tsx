@@ -28,14 +28,19 @@ export function GuidedFlow({ targetKey, proposal }: { targetKey: string; proposa
   const [jobId, setJobId] = useState<string | null>(null);
   const job = useJob(jobId);
   const [final, setFinal] = useState<Plan | null>(null);
+  const [initial, setInitial] = useState<Plan | null>(null);
   const replan = plan.mutate;
 
   useEffect(() => {
     setJobId(null);
     setFinal(null);
+    setInitial(null);
     replan({ key: targetKey, proposalId: proposal.id });
   }, [targetKey, proposal.id, replan]);
 
+  useEffect(() => {
+    if (plan.data && !initial) setInitial(plan.data);
+  }, [plan.data, initial]);
   const first = plan.data && !final ? plan.data : null;
   const missing = first?.missing_obsids ?? [];
   useEffect(() => {
@@ -67,10 +72,10 @@ export function GuidedFlow({ targetKey, proposal }: { targetKey: string; proposa
       <ol className="flow__steps">
         <Step n={1} title="Check your library" state={checkState}>
           {plan.isError && <ErrorNotice error={plan.error} />}
-          {plan.data && (
+          {initial && (
             <p>
-              {plan.data.channels.length - plan.data.channels.filter((c) => c.missing_obsids.length).length} of{' '}
-              {plan.data.channels.length} channels already in your library.
+              {initial.channels.length - initial.channels.filter((c) => c.missing_obsids.length).length} of{' '}
+              {initial.channels.length} channels already in your library.
             </p>
           )}
         </Step>
