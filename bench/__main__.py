@@ -14,6 +14,7 @@ BENCHMARKS = [
     "engine_bench",
     "composite_bench",
     "analysis_bench",
+    "semantic_bench",
 ]
 
 

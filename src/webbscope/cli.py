@@ -98,6 +98,12 @@ def _worker(args: argparse.Namespace) -> int:
     return run_worker(types, args.concurrency)
 
 
+def _semantic(args: argparse.Namespace) -> int:
+    from webbscope.services.engine.semantic.cli import run_rebuild
+
+    return run_rebuild(args.batch_size, reembed=not args.snapshot_only)
+
+
 def _openapi(args: argparse.Namespace) -> int:
     import importlib
     import json
@@ -167,6 +173,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--types", required=True, help="comma-separated job types, e.g. thumbnail")
     p.add_argument("--concurrency", type=int, default=None, help="jobs at once")
     p.set_defaults(func=_worker)
+
+    p = sub.add_parser("semantic", help="the semantic search index")
+    semantic_sub = p.add_subparsers(dest="semantic_command", required=True)
+    r = semantic_sub.add_parser("rebuild", help="embed every record again and rebuild the index")
+    r.add_argument("--batch-size", type=int, default=None, help="records per batch (any size)")
+    r.add_argument(
+        "--snapshot-only", action="store_true", help="only write a snapshot of the stored vectors"
+    )
+    p.set_defaults(func=_semantic)
 
     p = sub.add_parser("openapi", help="write a service's OpenAPI document (no server needed)")
     p.add_argument("service", choices=sorted(SERVICES))

@@ -133,6 +133,17 @@ class Settings(BaseSettings):
     mast_download_retries: int = Field(4, alias="MAST_DOWNLOAD_RETRIES", ge=0, le=20)
     mast_cache_max_bytes: int = Field(50 * 1024**3, alias="MAST_CACHE_MAX_BYTES", gt=0)
 
+    # Semantic search (engine): the embedding model and the vector index
+    semantic_model_dir: Path | None = Field(None, alias="SEMANTIC_MODEL_DIR")
+    semantic_threads: int = Field(1, alias="SEMANTIC_THREADS", ge=1, le=64)
+    semantic_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", alias="SEMANTIC_PRECISION"
+    )
+    semantic_batch_size: int = Field(64, alias="SEMANTIC_BATCH_SIZE", ge=1, le=10_000)
+    semantic_snapshot_every: int = Field(500, alias="SEMANTIC_SNAPSHOT_EVERY", ge=1)
+    semantic_min_score: float = Field(0.2, alias="SEMANTIC_MIN_SCORE", ge=-1.0, le=1.0)
+    semantic_exact_below: int = Field(20_000, alias="SEMANTIC_EXACT_BELOW", ge=0)
+
     @property
     def is_development(self) -> bool:
         return self.environment in (Environment.development, Environment.test)

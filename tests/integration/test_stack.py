@@ -31,7 +31,7 @@ def test_api_health_reports_every_dependency(stack: RunningStack) -> None:
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "storage", "engine", "mast"}
+    assert set(body["checks"]) == {"database", "storage", "engine", "mast", "semantic"}
     assert all(c["status"] == "ok" for c in body["checks"].values())
 
 

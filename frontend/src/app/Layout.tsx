@@ -1,6 +1,7 @@
 import { NavLink, Outlet } from 'react-router';
 import { useAuth } from '@/features/auth';
 import { JobsButton, JobsPanel } from '@/features/jobs';
+import { SearchBox } from '@/features/search/components/SearchBox';
 
 /** The frame of every signed-in page: skip link, navigation, jobs panel, main content. */
 export function Layout() {
@@ -24,9 +25,11 @@ export function Layout() {
             <NavLink to="/library">Library</NavLink>
             <NavLink to="/archive">Archive</NavLink>
             <NavLink to="/composites/new">Composites</NavLink>
+            <NavLink to="/discover">Discover</NavLink>
             {user?.role === 'admin' && <NavLink to="/admin">Admin</NavLink>}
           </nav>
         )}
+        {signedIn && <SearchBox />}
         {signedIn && (
           <div className="topbar__end">
             <JobsButton />

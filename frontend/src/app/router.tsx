@@ -23,7 +23,16 @@ export function createAppRouter() {
           children: [
             { index: true, element: <Navigate to="/library" replace /> },
             { path: 'library', element: <LibraryPage /> },
-            { path: 'records/:id', lazy: async () => ({ Component: (await import('@/features/record')).RecordPage }) },
+            {
+              path: 'records/:id',
+              lazy: async () => {
+                const [{ RecordPage }, { SimilarPanel }] = await Promise.all([import('@/features/record'), import('@/features/search')]);
+                return { Component: () => <RecordPage aside={(id) => <SimilarPanel id={id} />} /> };
+              },
+            },
+            { path: 'search', lazy: async () => ({ Component: (await import('@/features/search')).SearchPage }) },
+            { path: 'discover', lazy: async () => ({ Component: (await import('@/features/discover')).DiscoverPage }) },
+            { path: 'discover/:key', lazy: async () => ({ Component: (await import('@/features/discover')).TargetPage }) },
             { path: 'viewer/:id', lazy: async () => ({ Component: (await import('@/features/viewer')).ViewerPage }) },
             { path: 'composites/new', lazy: async () => ({ Component: (await import('@/features/composites')).CompositeBuilderPage }) },
             { path: 'composites/:id', lazy: async () => ({ Component: (await import('@/features/composites')).CompositeBuilderPage }) },
@@ -36,7 +45,10 @@ export function createAppRouter() {
         },
         {
           element: <RequireAuth admin />,
-          children: [{ path: 'admin', lazy: async () => ({ Component: (await import('@/features/admin')).AdminPage }) }],
+          children: [
+            { path: 'admin', lazy: async () => ({ Component: (await import('@/features/admin')).AdminPage }) },
+            { path: 'admin/search', lazy: async () => ({ Component: (await import('@/features/search')).IndexStatusPanel }) },
+          ],
         },
         { path: '*', element: <NotFound /> },
       ],

@@ -48,4 +48,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         IndexModel([("owner_id", ASCENDING), ("anchor.dec", ASCENDING)], name="owner_anchor"),
     ],
+    "semantic_vectors": [],
+    "semantic_meta": [],
+    "semantic_events": [IndexModel([("at", ASCENDING)], name="at")],
 }

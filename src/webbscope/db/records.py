@@ -19,7 +19,7 @@ from webbscope.db.events import EventLog
 from webbscope.domain.records import Lineage, Record, Source, Visibility
 from webbscope.domain.users import User
 from webbscope.errors import Conflict, NotFound
-from webbscope.library.query import lowered, program_key, readers_of
+from webbscope.library.query import keyword_text, lowered, program_key, readers_of
 from webbscope.library.sky import bounding_circle
 
 
@@ -34,16 +34,6 @@ def sky_fields(footprint: Sequence[Sequence[float]] | None) -> Document | None:
         "radius": radius,
         "corners": [{"ra": a, "dec": b} for a, b in corners],
     }
-
-
-def search_text(*parts: object) -> str:
-    words: list[str] = []
-    for p in parts:
-        if isinstance(p, list | tuple):
-            words += [str(x) for x in p if x]
-        elif p:
-            words.append(str(p))
-    return " ".join(words).lower()
 
 
 def to_record(doc: Document) -> Record:
@@ -160,7 +150,7 @@ class RecordsRepo:
             "created_at": now,
             "updated_at": now,
         }
-        doc["search"] = _search_of(doc)
+        doc["search"] = keyword_text(doc)
         try:
             await self.coll.insert_one(doc)
         except DuplicateKeyError:
@@ -200,7 +190,7 @@ class RecordsRepo:
         if vis is not Visibility.shared:
             new["shared_with"], new["shared_with_ids"] = [], []
         new["readers"] = readers_of(new["owner_id"], vis, new["shared_with_ids"])
-        new["search"] = _search_of(new)
+        new["search"] = keyword_text(new)
         new["updated_at"] = datetime.now(UTC)
         sets = {k: new[k] for k in new if k != "_id" and new[k] != doc.get(k)}
         updated = await self.coll.find_one_and_update(
@@ -254,17 +244,3 @@ class RecordsRepo:
 
     async def count_key_references(self, storage_key: str) -> int:
         return await self.coll.count_documents({"storage_key": storage_key})
-
-
-def _search_of(doc: Document) -> str:
-    meta = doc.get("metadata") or {}
-    return search_text(
-        doc.get("file_name"),
-        meta.get("target_name"),
-        meta.get("instrument"),
-        meta.get("filter"),
-        meta.get("program"),
-        meta.get("obs_id"),
-        doc.get("description"),
-        doc.get("tags"),
-    )

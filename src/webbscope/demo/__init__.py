@@ -8,6 +8,10 @@ distortion, a NIRSpec IFU `_s3d` cube and the `_x1d` spectrum extracted from it,
 """
 
 from webbscope.demo._large import write_large_image
+from webbscope.demo._library import demo_library
+from webbscope.demo._search_eval import evaluate as evaluate_search
+from webbscope.demo._search_eval import labelled_queries
+from webbscope.demo._search_eval import table as evaluation_table
 from webbscope.demo._targets import BANDS, CARINA, STEPHAN, TARGETS, Band, Target
 from webbscope.demo._write import MANIFEST_NAME, load_demo_manifest, write_demo_data
 
@@ -19,6 +23,10 @@ __all__ = [
     "TARGETS",
     "Band",
     "Target",
+    "demo_library",
+    "evaluate_search",
+    "evaluation_table",
+    "labelled_queries",
     "load_demo_manifest",
     "write_demo_data",
     "write_large_image",

@@ -14,16 +14,26 @@ HANDLERS: dict[str, str] = {
     "composite": "webbscope.services.engine.composite_job:composite_job",
     "detect": "webbscope.services.engine.detection:detect_job",
     "import": "webbscope.services.mast.importer:import_job",
+    "embed": "webbscope.services.engine.semantic.jobs:embed_job",
+    "semantic_rebuild": "webbscope.services.engine.semantic.jobs:rebuild_job",
     "diagnostic.sleep": "webbscope.jobs.diagnostics:sleep_job",
     "diagnostic.cpu": "webbscope.jobs.diagnostics:cpu_job",
 }
 
 #: CPU-heavy types, bounded together by JOBS_MAX_COMPUTE.
-COMPUTE_TYPES = frozenset({"thumbnail", "composite", "detect", "diagnostic.cpu"})
+COMPUTE_TYPES = frozenset({"thumbnail", "composite", "detect", "semantic_rebuild", "diagnostic.cpu"})
 
 #: The types each service's built-in worker serves.
 SERVICE_TYPES: dict[str, list[str]] = {
-    "engine": ["thumbnail", "composite", "detect", "diagnostic.sleep", "diagnostic.cpu"],
+    "engine": [
+        "thumbnail",
+        "composite",
+        "detect",
+        "embed",
+        "semantic_rebuild",
+        "diagnostic.sleep",
+        "diagnostic.cpu",
+    ],
     "mast": ["import"],
 }
 

@@ -208,7 +208,7 @@ class Worker:
                     next_sweep = time.monotonic() + SWEEP_EVERY_S * random.uniform(0.8, 1.2)
                     if repaired := await self.queue.sweep():
                         log.warning("sweep repaired %d job(s)", repaired)
-                    for stream in ("job", "record"):
+                    for stream in ("job", "record", "semantic"):
                         await EventLog(self.db, stream).prune()
                     await self.queue.forget_finished(
                         timedelta(days=self.settings.jobs_retention_days)

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from webbscope.domain.records import Visibility
+from webbscope.jwst import filter_info
 from webbscope.library.sky import angular_distance_deg, polygon_contains
 
 PUBLIC = "*"
@@ -41,10 +42,72 @@ class RecordQuery:
     ra: float | None = None
     dec: float | None = None
     radius: float | None = None
+    #: The filter's pivot wavelength in microns (records without a known filter never match).
+    wavelength_min: float | None = None
+    wavelength_max: float | None = None
     sort: SortKey = "created_at"
     descending: bool = True
     offset: int = 0
     limit: int = 50
+
+
+#: The fields of a stored record that queries read (the library index and the semantic
+#: index keep these of every record).
+QUERY_FIELDS = (
+    "_id",
+    "owner_id",
+    "readers",
+    "visibility",
+    "archived",
+    "facets",
+    "processing_level",
+    "product_type",
+    "source",
+    "tags",
+    "observed_at",
+    "created_at",
+    "updated_at",
+    "file_name_lower",
+    "size",
+    "sky",
+    "search",
+)
+
+
+def query_entry(doc: dict[str, Any]) -> dict[str, Any]:
+    """What queries need of a stored record (its `_id` as a string)."""
+    entry = {k: doc.get(k) for k in QUERY_FIELDS}
+    entry["_id"] = str(doc["_id"])
+    return entry
+
+
+def keyword_text(doc: dict[str, Any]) -> str:
+    """The words a record is found by (lower case): file name, target, instrument, filter,
+    programme, obs id, description and tags."""
+    meta = doc.get("metadata") or {}
+    words: list[str] = []
+    for p in (
+        doc.get("file_name"),
+        meta.get("target_name"),
+        meta.get("instrument"),
+        meta.get("filter"),
+        meta.get("program"),
+        meta.get("obs_id"),
+        doc.get("description"),
+        doc.get("tags"),
+    ):
+        if isinstance(p, list | tuple):
+            words += [str(x) for x in p if x]
+        elif p:
+            words.append(str(p))
+    return " ".join(words).lower()
+
+
+def pivot_um(doc: dict[str, Any]) -> float | None:
+    """The pivot wavelength of a record's filter, in microns (None if unknown)."""
+    facets = doc.get("facets") or {}
+    f = filter_info(facets.get("filter"), facets.get("instrument"))
+    return None if f is None else f.pivot_um
 
 
 def lowered(values: Iterable[str]) -> list[str]:
@@ -132,6 +195,8 @@ def predicate(
         if lo is not None or hi is not None
     ]
 
+    wavelength = q.wavelength_min is not None or q.wavelength_max is not None
+
     def test(doc: dict[str, Any]) -> bool:
         if not may_read(doc, caller_id, is_admin):
             return False
@@ -160,6 +225,14 @@ def predicate(
                 return False
         if text and text not in doc.get("search", ""):
             return False
+        if wavelength:
+            pivot = pivot_um(doc)
+            if pivot is None:
+                return False
+            if (q.wavelength_min is not None and pivot < q.wavelength_min) or (
+                q.wavelength_max is not None and pivot > q.wavelength_max
+            ):
+                return False
         return not (
             q.ra is not None and q.dec is not None and not matches_sky(doc, q.ra, q.dec, q.radius)
         )

@@ -40,6 +40,8 @@ class ArchiveObservation(BaseModel):
     data_uri: str | None = None
     s_region: str | None = None
     distance_arcsec: float | None = Field(None, description="from the search centre (cones)")
+    data_rights: str | None = Field(None, description="PUBLIC or EXCLUSIVE_ACCESS")
+    intent: str | None = Field(None, description="science or calibration")
 
 
 class SearchPage(BaseModel):

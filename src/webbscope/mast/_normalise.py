@@ -142,6 +142,8 @@ def observation_from_row(
         data_uri=text(_get(row, "dataURL")),
         s_region=text(_get(row, "s_region")),
         distance_arcsec=number(_get(row, "distance")) if distance else None,
+        data_rights=text(_get(row, "dataRights")),
+        intent=text(_get(row, "intentType")),
     )
 
 

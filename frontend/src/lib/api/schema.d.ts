@@ -247,6 +247,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/discover/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Featured JWST targets */
+        get: operations["targets_api_discover_targets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/discover/targets/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A featured target: the archive's holdings and proposed composites */
+        get: operations["target_detail_api_discover_targets__key__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/discover/targets/{key}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a guided create needs: the proposal's records you have and what to import */
+        post: operations["plan_api_discover_targets__key__plan_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -884,6 +935,23 @@ export interface paths {
         patch: operations["update_region_api_records__record_id__regions__region_id__patch"];
         trace?: never;
     };
+    "/api/records/{record_id}/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Records similar to this one (that you may read) */
+        get: operations["similar_api_records__record_id__similar_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/records/{record_id}/spectrum": {
         parameters: {
             query?: never;
@@ -980,6 +1048,57 @@ export interface paths {
         put?: never;
         /** Sky positions (ra, dec degrees) to this record's 0-based pixels (for aligning records by WCS) */
         post: operations["world2pix_api_records__record_id__world2pix_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the library by meaning and keywords, with the library's filters */
+        get: operations["search_api_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/semantic/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Embed every record again and rebuild the index (a job; administrators) */
+        post: operations["rebuild_api_semantic_rebuild_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/semantic/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The semantic index: count, lag and model (administrators) */
+        get: operations["index_status_api_semantic_status_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1281,6 +1400,11 @@ export interface components {
              * @default JWST
              */
             collection?: string;
+            /**
+             * Data Rights
+             * @description PUBLIC or EXCLUSIVE_ACCESS
+             */
+            data_rights?: string | null;
             /** Data Uri */
             data_uri?: string | null;
             /** Dec */
@@ -1312,6 +1436,11 @@ export interface components {
              * @description e.g. IMAGE, IFU, GRISM
              */
             instrument_mode?: string | null;
+            /**
+             * Intent
+             * @description science or calibration
+             */
+            intent?: string | null;
             /** Obs Id */
             obs_id: string;
             /**
@@ -1592,6 +1721,25 @@ export interface components {
             /** Vmin */
             vmin: number;
         };
+        /** ChannelOut */
+        ChannelOut: {
+            /** Color */
+            color: string;
+            /** Exposure S */
+            exposure_s: number;
+            /** Filter */
+            filter: string;
+            /** Instrument */
+            instrument: string;
+            /** Obs Ids */
+            obs_ids: string[];
+            /** Obsids */
+            obsids: string[];
+            /** Pivot Um */
+            pivot_um: number;
+            /** Width */
+            width: string;
+        };
         /** Check */
         Check: {
             /** Latency Ms */
@@ -1602,7 +1750,21 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "ok" | "error";
+            status: "ok" | "degraded" | "error";
+        };
+        /** ChipOut */
+        ChipOut: {
+            /**
+             * Key
+             * @description name it in `drop` to remove the chip
+             */
+            key: string;
+            /** Label */
+            label: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
         };
         /** ColumnOut */
         ColumnOut: {
@@ -1628,7 +1790,7 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            estimate: components["schemas"]["EstimateOut"];
+            estimate: components["schemas"]["webbscope__services__backend__composite_schemas__EstimateOut"];
             /** Height */
             height: number;
             /** Id */
@@ -1849,26 +2011,6 @@ export interface components {
         ErrorResponse: {
             error: components["schemas"]["ErrorBody"];
         };
-        /** EstimateOut */
-        EstimateOut: {
-            /** Height */
-            height: number;
-            /** Memory Bytes */
-            memory_bytes: number;
-            /** Pixels */
-            pixels: number;
-            /** Reasons */
-            reasons?: string[];
-            /** Seconds */
-            seconds: number;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "ok" | "warn" | "fail";
-            /** Width */
-            width: number;
-        };
         /** GridIn */
         GridIn: {
             /**
@@ -2073,6 +2215,41 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** HoldingsOut */
+        HoldingsOut: {
+            /** Exclusive */
+            exclusive: number;
+            /** Filters */
+            filters: {
+                [key: string]: number;
+            };
+            /** Instruments */
+            instruments: {
+                [key: string]: number;
+            };
+            /** Kinds */
+            kinds: {
+                [key: string]: number;
+            };
+            /** Levels */
+            levels: {
+                [key: string]: number;
+            };
+            /** Skipped */
+            skipped: {
+                [key: string]: number;
+            };
+            /** Total */
+            total: number;
+            /**
+             * Truncated
+             * @description more observations than were read
+             * @default false
+             */
+            truncated?: boolean;
+            /** Usable */
+            usable: number;
+        };
         /** ImageInfoOut */
         ImageInfoOut: {
             /**
@@ -2151,6 +2328,25 @@ export interface components {
              * @default true
              */
             recommended_only?: boolean;
+        };
+        /** IndexStatus */
+        IndexStatus: {
+            engine: components["schemas"]["SemanticStatusOut"] | null;
+            /** Engine Error */
+            engine_error?: string | null;
+            /**
+             * Lag
+             * @description record changes not yet in the index
+             */
+            lag: number;
+            /** Library Records */
+            library_records: number;
+            /** Queued Embed Records */
+            queued_embed_records: number;
+            /** Rebuild Job */
+            rebuild_job?: string | null;
+            /** Undispatched Changes */
+            undispatched_changes: number;
         };
         /** Job */
         Job: {
@@ -2267,6 +2463,35 @@ export interface components {
             tiles_y: number;
             /** Width */
             width: number;
+        };
+        /** LibrarySearchResult */
+        LibrarySearchResult: {
+            /** Chips */
+            chips: components["schemas"]["ChipOut"][];
+            /**
+             * Degraded
+             * @description why semantic ranking was left out
+             */
+            degraded?: string | null;
+            /** Dropped */
+            dropped: string[];
+            /** Has More */
+            has_more: boolean;
+            /** Items */
+            items: components["schemas"]["SearchHit"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "hybrid" | "keyword" | "semantic";
+            /** Offset */
+            offset: number;
+            /** Q */
+            q: string;
+            /** Total */
+            total: number;
         };
         /** LineOut */
         LineOut: {
@@ -2428,6 +2653,44 @@ export interface components {
                 number
             ][];
         };
+        /** PlanChannel */
+        PlanChannel: {
+            channel: components["schemas"]["ChannelOut"];
+            /** Missing Obsids */
+            missing_obsids: string[];
+            /**
+             * Record Ids
+             * @description the caller's records of this channel
+             */
+            record_ids: string[];
+        };
+        /** PlanOut */
+        PlanOut: {
+            /** Channels */
+            channels: components["schemas"]["PlanChannel"][];
+            /**
+             * Composite Available
+             * @description whether this server can build the composite (composites API)
+             * @default false
+             */
+            composite_available?: boolean;
+            /**
+             * Missing Obsids
+             * @description import these (POST /api/mast/import)
+             */
+            missing_obsids: string[];
+            proposal: components["schemas"]["ProposalOut"];
+            /**
+             * Ready
+             * @description every channel is in the library
+             */
+            ready: boolean;
+        };
+        /** PlanRequest */
+        PlanRequest: {
+            /** Proposal Id */
+            proposal_id: string;
+        };
         /** PresetIn */
         PresetIn: {
             /** Name */
@@ -2517,6 +2780,35 @@ export interface components {
             message?: string | null;
             /** Stage */
             stage?: string | null;
+        };
+        /** ProposalOut */
+        ProposalOut: {
+            /** Channels */
+            channels: components["schemas"]["ChannelOut"][];
+            estimate: components["schemas"]["webbscope__services__backend__routes__discover__EstimateOut"];
+            /** Id */
+            id: string;
+            /** Instruments */
+            instruments: string[];
+            /** Kind */
+            kind: string;
+            /** Mosaic */
+            mosaic: boolean;
+            /** Pointings */
+            pointings: number;
+            /** Reasons */
+            reasons: string[];
+            /** Recommended */
+            recommended: boolean;
+            /** Score */
+            score: number;
+            /** Title */
+            title: string;
+        };
+        /** RebuildOut */
+        RebuildOut: {
+            /** Job Id */
+            job_id: string;
         };
         /**
          * RecipeIn
@@ -2864,6 +3156,34 @@ export interface components {
             /** Pixels */
             pixels: number;
         };
+        /** SearchHit */
+        SearchHit: {
+            /**
+             * Keyword Score
+             * @description BM25 score of the matched words
+             */
+            keyword_score?: number | null;
+            /**
+             * Ranks
+             * @description rank in each list the record was in
+             */
+            ranks: {
+                [key: string]: number;
+            };
+            record: components["schemas"]["RecordOut"];
+            /**
+             * Score
+             * @description the fused score (reciprocal rank fusion)
+             */
+            score: number;
+            /**
+             * Semantic Score
+             * @description cosine similarity to the query
+             */
+            semantic_score?: number | null;
+            /** Why */
+            why: string[];
+        };
         /**
          * SearchRequest
          * @description One archive search. `target` resolves a name and searches a cone around it;
@@ -2926,6 +3246,60 @@ export interface components {
             pages: number;
             /** Total */
             total: number;
+        };
+        /** SemanticStatusOut */
+        SemanticStatusOut: {
+            /**
+             * Applied Seq
+             * @default 0
+             */
+            applied_seq?: number;
+            /**
+             * Count
+             * @default 0
+             */
+            count?: number;
+            /**
+             * Dead Rows
+             * @default 0
+             */
+            dead_rows?: number;
+            /**
+             * Loaded
+             * @default false
+             */
+            loaded?: boolean;
+            /**
+             * Memory Bytes
+             * @default 0
+             */
+            memory_bytes?: number;
+            /** Model */
+            model?: string | null;
+            /** Model Version */
+            model_version?: string | null;
+            /** Precision */
+            precision?: string | null;
+            /** Reason */
+            reason?: string | null;
+            /** Snapshot */
+            snapshot?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "starting" | "ready" | "rebuilding" | "degraded";
+        };
+        /** SimilarResult */
+        SimilarResult: {
+            /** Degraded */
+            degraded?: string | null;
+            /** Items */
+            items: components["schemas"]["SearchHit"][];
+            /** Record Id */
+            record_id: string;
         };
         /**
          * Source
@@ -3047,6 +3421,37 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** TargetDetail */
+        TargetDetail: {
+            holdings: components["schemas"]["HoldingsOut"];
+            /**
+             * Preview Url
+             * @description an archive preview, through /api/mast/preview
+             */
+            preview_url?: string | null;
+            /** Proposals */
+            proposals: components["schemas"]["ProposalOut"][];
+            target: components["schemas"]["TargetOut"];
+        };
+        /** TargetOut */
+        TargetOut: {
+            /** Aliases */
+            aliases: string[];
+            /** Category */
+            category: string;
+            /** Dec */
+            dec: number;
+            /** Description */
+            description: string;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Ra */
+            ra: number;
+            /** Radius Deg */
+            radius_deg: number;
+        };
         /** TokenResponse */
         TokenResponse: {
             /** Access Token */
@@ -3125,6 +3530,35 @@ export interface components {
                 number,
                 number
             ][];
+        };
+        /** EstimateOut */
+        webbscope__services__backend__composite_schemas__EstimateOut: {
+            /** Height */
+            height: number;
+            /** Memory Bytes */
+            memory_bytes: number;
+            /** Pixels */
+            pixels: number;
+            /** Reasons */
+            reasons?: string[];
+            /** Seconds */
+            seconds: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "warn" | "fail";
+            /** Width */
+            width: number;
+        };
+        /** EstimateOut */
+        webbscope__services__backend__routes__discover__EstimateOut: {
+            /** Download Bytes */
+            download_bytes: number;
+            /** Output Pixels */
+            output_pixels: number;
+            /** Seconds */
+            seconds: number;
         };
     };
     responses: never;
@@ -3437,7 +3871,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EstimateOut"];
+                    "application/json": components["schemas"]["webbscope__services__backend__composite_schemas__EstimateOut"];
                 };
             };
             /** @description Client error */
@@ -3778,6 +4212,128 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": unknown;
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    targets_api_discover_targets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetOut"][];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    target_detail_api_discover_targets__key__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetDetail"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    plan_api_discover_targets__key__plan_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanOut"];
                 };
             };
             /** @description Client error */
@@ -5858,6 +6414,48 @@ export interface operations {
             };
         };
     };
+    similar_api_records__record_id__similar_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimilarResult"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     spectrum_api_records__record_id__spectrum_get: {
         parameters: {
             query: {
@@ -6139,6 +6737,158 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PixelPointsOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    search_api_search_get: {
+        parameters: {
+            query: {
+                /** @description what to look for (1-500 characters) */
+                q: string;
+                /** @description repeat the parameter or separate by commas */
+                instrument?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                filter?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                target?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                program?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                processing_level?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                product_type?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                source?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                tags?: string[] | null;
+                visibility?: components["schemas"]["Visibility"] | null;
+                archived?: "false" | "true" | "any";
+                owner?: "me" | "others" | "any";
+                observed_after?: string | null;
+                observed_before?: string | null;
+                ra?: number | null;
+                dec?: number | null;
+                radius?: number | null;
+                /** @description µm */
+                wavelength_min?: number | null;
+                /** @description µm */
+                wavelength_max?: number | null;
+                /** @description turn words like 'MIRI' into filters */
+                hints?: boolean;
+                /** @description repeat the parameter or separate by commas */
+                drop?: string[] | null;
+                mode?: "hybrid" | "keyword" | "semantic";
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibrarySearchResult"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    rebuild_api_semantic_rebuild_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RebuildOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    index_status_api_semantic_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndexStatus"];
                 };
             };
             /** @description Client error */

@@ -28,36 +28,15 @@ from webbscope.db import Database, Document
 from webbscope.db.events import EventLog, EventReader, event_id
 from webbscope.db.records import RecordsRepo, to_record
 from webbscope.domain.users import User
-from webbscope.library.query import RecordQuery, run_query
+from webbscope.library.query import RecordQuery, query_entry, run_query
+from webbscope.semantic import KeywordIndex
 from webbscope.services.backend.schemas import RecordOut
 
 log = logging.getLogger("webbscope.library_index")
 
-#: The fields queries read; the rest of a record lives in its response body.
-_QUERY_FIELDS = (
-    "_id",
-    "owner_id",
-    "readers",
-    "visibility",
-    "archived",
-    "facets",
-    "processing_level",
-    "product_type",
-    "source",
-    "tags",
-    "observed_at",
-    "created_at",
-    "updated_at",
-    "file_name_lower",
-    "size",
-    "sky",
-    "search",
-)
-
 
 def _entry(doc: Document) -> dict[str, Any]:
-    entry = {k: doc.get(k) for k in _QUERY_FIELDS}
-    entry["_id"] = str(doc["_id"])
+    entry = query_entry(doc)
     entry["body"] = RecordOut.of(to_record(doc)).model_dump(mode="json")
     return entry
 
@@ -68,6 +47,8 @@ class LibraryIndex:
         self.log = EventLog(db, "record")
         self.poll_s = poll_s
         self.entries: dict[str, dict[str, Any]] = {}
+        #: Keyword ranking for `/api/search`, kept with the entries.
+        self.keywords = KeywordIndex()
         self._task: asyncio.Task[None] | None = None
         self.reader: EventReader | None = None
 
@@ -76,7 +57,7 @@ class LibraryIndex:
         self.reader = reader
         started = time.perf_counter()
         async for doc in self.repo.coll.find({}):
-            self.entries[str(doc["_id"])] = _entry(doc)
+            self._put(_entry(doc))
         log.info(
             "library index loaded %d records in %.1f s",
             len(self.entries),
@@ -96,8 +77,13 @@ class LibraryIndex:
             doc = await self.repo.coll.find_one({"_id": ObjectId(rid)})
             if doc is None:
                 self.entries.pop(rid, None)
+                self.keywords.remove(rid)
             else:
-                self.entries[rid] = _entry(doc)
+                self._put(_entry(doc))
+
+    def _put(self, entry: dict[str, Any]) -> None:
+        self.entries[entry["_id"]] = entry
+        self.keywords.put(entry["_id"], entry.get("search") or "")
 
     async def lag(self) -> tuple[int, float]:
         """Events published but not applied yet, and the age in seconds of the oldest of them."""

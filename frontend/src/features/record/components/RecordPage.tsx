@@ -26,7 +26,8 @@ const TABS = [
   { id: 'lineage', label: 'Lineage' },
 ];
 
-export function RecordPage() {
+/** `aside` renders below the record's sections (the app adds the similar-records panel). */
+export function RecordPage({ aside }: { aside?: (id: string) => React.ReactNode } = {}) {
   const { id = '' } = useParams();
   const record = useRecord(id);
   const me = useCurrentUser();
@@ -85,6 +86,7 @@ export function RecordPage() {
         {tab === 'headers' && <HeadersPanel id={r.id} />}
         {tab === 'lineage' && <LineagePanel id={r.id} />}
       </Tabs>
+      {aside?.(r.id)}
     </div>
   );
 }

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api", tags=["health"])
 
 
 class Check(BaseModel):
-    status: Literal["ok", "error"]
+    status: Literal["ok", "degraded", "error"]
     latency_ms: float
     message: str | None = None
 
@@ -56,6 +56,23 @@ def _service_probe(client: ServiceClient) -> Callable[[], Awaitable[None]]:
     return probe
 
 
+async def _semantic(client: ServiceClient) -> Check:
+    """`degraded` (with the reason) while the engine cannot search by meaning: keyword search
+    still works."""
+    start = time.perf_counter()
+    try:
+        data = await asyncio.wait_for(client.call("GET", "/internal/semantic/status"), 3.0)
+        state, reason = str(data.get("state")), data.get("reason")
+    except TimeoutError:
+        state, reason = "unknown", "the engine did not answer within 3 s"
+    except WebbscopeError as exc:
+        state, reason = "unknown", exc.message
+    ms = round((time.perf_counter() - start) * 1000, 2)
+    if state == "ready":
+        return Check(status="ok", latency_ms=ms)
+    return Check(status="degraded", latency_ms=ms, message=f"{state}: {reason or 'not ready'}")
+
+
 @router.get(
     "/health",
     response_model=Health,
@@ -71,14 +88,18 @@ async def health(request: Request) -> JSONResponse:
     async def storage() -> None:
         await asyncio.to_thread(parts.storage.health)
 
-    names = ["database", "storage", "engine", "mast"]
+    names = ["database", "storage", "engine", "mast", "semantic"]
     results = await asyncio.gather(
         _timed(database),
         _timed(storage),
         _timed(_service_probe(request.app.state.engine)),
         _timed(_service_probe(request.app.state.mast)),
+        _semantic(request.app.state.engine),
     )
     checks = dict(zip(names, results, strict=True))
     ok = all(c.status == "ok" for c in checks.values())
+    # A degraded part (semantic search without its model) leaves the service usable: 503
+    # only when something is down.
+    down = any(c.status == "error" for c in checks.values())
     body = Health(status="ok" if ok else "degraded", version=__version__, checks=checks)
-    return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
+    return JSONResponse(body.model_dump(), status_code=503 if down else 200)

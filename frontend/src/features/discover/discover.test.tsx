@@ -1,0 +1,39 @@
+import { screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { renderWith } from '@/test/render';
+import { ProposalCard } from './components/ProposalCard';
+
+const proposal = {
+  id: 'p1',
+  title: 'NIRCam: classic 3-colour',
+  kind: 'classic',
+  instruments: ['NIRCAM'],
+  channels: [
+    { filter: 'F090W', instrument: 'NIRCAM', pivot_um: 0.901, width: 'wide', color: '#0000ff', obsids: ['1'], obs_ids: ['a'], exposure_s: 100 },
+    { filter: 'F444W', instrument: 'NIRCAM', pivot_um: 4.421, width: 'wide', color: '#ff0000', obsids: ['2'], obs_ids: ['b'], exposure_s: 100 },
+  ],
+  mosaic: false,
+  pointings: 1,
+  estimate: { output_pixels: 36_000_000, download_bytes: 2e9, seconds: 500 },
+  score: 1.5,
+  reasons: ['recommended: the widest wavelength range for the effort', 'one pointing: no mosaic needed'],
+  recommended: true,
+};
+
+describe('discover', () => {
+  it('shows a proposal: channels blue to red, reasons, estimate; choosing it', async () => {
+    const onChoose = vi.fn();
+    renderWith(
+      <ul>
+        <ProposalCard proposal={proposal} onChoose={onChoose} busy={false} />
+      </ul>,
+    );
+    expect(screen.getByText('Recommended')).toBeInTheDocument();
+    const channels = screen.getByRole('list', { name: 'Channels' });
+    expect(channels).toHaveTextContent(/F090W.*F444W/);
+    expect(screen.getByText('one pointing: no mosaic needed')).toBeInTheDocument();
+    expect(screen.getByText(/36\.0 Mpx/)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Make this' }));
+    expect(onChoose).toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,2 @@
+export { DiscoverPage } from './components/DiscoverPage';
+export { TargetPage } from './components/TargetPage';
