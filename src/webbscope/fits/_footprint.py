@@ -35,7 +35,10 @@ def celestial_part(wcs: WCS | None) -> WCS | None:
         return wcs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AstropyWarning)
-        return wcs.celestial
+        try:
+            return wcs.celestial
+        except Exception:  # wcslib cannot separate them (a rotated spectral axis, ...)
+            return None
 
 
 def _lonlat(wcs: WCS, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

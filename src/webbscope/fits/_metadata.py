@@ -20,6 +20,7 @@ from webbscope.fits._footprint import (
     pixel_scale_arcsec,
     spectral_axis,
 )
+from webbscope.fits._lenient import bounded_notes, repair_header
 from webbscope.fits._levels import obs_id_from_filename, processing_level, product_type
 from webbscope.fits._limits import FitsLimits
 from webbscope.fits._open import open_scanned
@@ -126,6 +127,9 @@ def extract_metadata(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AstropyWarning)
         with open_scanned(p, limits) as (layouts, hdul):
+            notes: list[str] = []
+            for layout in layouts:
+                notes += repair_header(hdul[layout.index].header, layout.label)
             primary = hdul[0].header
             sci = _science_layout(layouts)
             sci_header = hdul[sci.index].header if sci is not None else None
@@ -182,4 +186,5 @@ def extract_metadata(
                 center_dec=center[1] if center else None,
                 pixel_scale_arcsec=scale,
                 hdus=hdus,
+                warnings=bounded_notes(notes),
             )

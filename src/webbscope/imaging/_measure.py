@@ -153,11 +153,14 @@ def _spectral_axis(wcs: WCS | None, n: int) -> tuple[NDArray[np.float64], str]:
     """World values of the `n` planes, converted to micrometres for wavelengths."""
     if wcs is None or not wcs.has_spectral:
         return np.arange(n, dtype=np.float64), "pixel"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", AstropyWarning)
-        spec = wcs.sub(["spectral"])
-        values = np.asarray(spec.all_pix2world(np.arange(n, dtype=np.float64), 0)[0])
-    unit = u.Unit(spec.wcs.cunit[0]) if str(spec.wcs.cunit[0]) else u.one
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AstropyWarning)
+            spec = wcs.sub(["spectral"])
+            values = np.asarray(spec.all_pix2world(np.arange(n, dtype=np.float64), 0)[0])
+        unit = u.Unit(spec.wcs.cunit[0]) if str(spec.wcs.cunit[0]) else u.one
+    except Exception:  # a spectral axis wcslib cannot evaluate: number the planes
+        return np.arange(n, dtype=np.float64), "pixel"
     if unit.physical_type == "length":
         return (values * unit).to_value(u.um), "um"
     if unit.physical_type == "frequency":
@@ -194,7 +197,11 @@ def spaxel_spectrum(
     sums = np.where(finite, block, 0.0).sum(axis=1)
     values = np.full(nw, np.nan)
     np.divide(sums, counts, out=values, where=counts > 0)
-    wavelength, unit = _spectral_axis(None if wcs is None else as_wcs(wcs), nw)
+    try:
+        cube_wcs = None if wcs is None else as_wcs(wcs)
+    except Unprocessable:
+        cube_wcs = None
+    wavelength, unit = _spectral_axis(cube_wcs, nw)
     return Spectrum(wavelength=wavelength, values=values, wavelength_unit=unit, x=ix, y=iy)
 
 

@@ -31,13 +31,20 @@ SPATIAL_WCS_KEY = re.compile(
 
 
 def as_wcs(source: Any) -> WCS:
-    """A WCS from a WCS, an astropy Header or a dict of cards."""
+    """A WCS from a WCS, an astropy Header or a dict of cards (`Unprocessable`, code
+    ``invalid_wcs``, when wcslib refuses it)."""
     if isinstance(source, WCS):
         return source
     header = source if isinstance(source, fits.Header) else fits.Header(dict(source))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AstropyWarning)
-        return WCS(header, relax=True)
+        try:
+            return WCS(header, relax=True)
+        except Exception as exc:  # wcslib refuses inconsistent axes, units, projections
+            first = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise Unprocessable(
+                f"the image's WCS cannot be used: {first[:200]}", code="invalid_wcs"
+            ) from None
 
 
 def celestial_wcs(source: Any) -> WCS:
@@ -52,7 +59,13 @@ def celestial_wcs(source: Any) -> WCS:
         return wcs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AstropyWarning)
-        return wcs.celestial
+        try:
+            return wcs.celestial
+        except Exception:  # wcslib cannot separate them (a rotated spectral axis, ...)
+            raise Unprocessable(
+                "the image's celestial axes cannot be separated from its other axes",
+                code="no_celestial_wcs",
+            ) from None
 
 
 def lonlat_axes(wcs: WCS) -> tuple[int, int]:

@@ -26,7 +26,7 @@ from astropy.wcs import WCS
 
 from webbscope.caches import ByteLru
 from webbscope.errors import NotFound, Unprocessable
-from webbscope.fits import FitsLimits, HduLayout, scan_fits
+from webbscope.fits import FitsLimits, HduLayout, checked_headers
 from webbscope.imaging import (
     ImageData,
     RenderParams,
@@ -56,11 +56,9 @@ class OpenFile:
         self.sha = sha
         self.path = path
         self.stat_key = _stat_key(path)
-        self.layouts = scan_fits(path, limits)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AstropyWarning)
-            with fits.open(path, memmap=True, lazy_load_hdus=True, cache=False) as hdul:
-                self.headers = [hdu.header.copy() for hdu in hdul]
+            self.layouts, self.headers, _ = checked_headers(path, limits)
         self._data: dict[int, ImageData] = {}
         self._wcs: dict[int, WCS | None] = {}
         self._hdul: Any = None
