@@ -94,6 +94,7 @@ from webbscope.imaging._tiles import (
 )
 from webbscope.imaging._wcs import (
     celestial_wcs,
+    frame_name,
     display_to_fits,
     downsampled_wcs,
     fits_to_display,
@@ -131,6 +132,7 @@ __all__ = [
     "asinh_stretch",
     "avm_xmp",
     "celestial_wcs",
+    "frame_name",
     "colormap_info",
     "colormap_lut",
     "contrast_bias",

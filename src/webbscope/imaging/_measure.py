@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from webbscope.errors import BadRequest, NotFound, PayloadTooLarge, Unprocessable
 from webbscope.imaging._source import ImageData, ScaledArray, hdu_image
-from webbscope.imaging._wcs import as_wcs, celestial_wcs, pix2world
+from webbscope.imaging._wcs import as_wcs, celestial_wcs, frame_name, pix2world
 
 Point = tuple[float, float]
 MAX_POINTS = 10_000
@@ -97,17 +97,6 @@ def pixel_values(data: ImageData, points: Sequence[Point] | NDArray[Any]) -> lis
     return out
 
 
-def _frame(wcs: WCS) -> tuple[str, bool]:
-    ctype = str(wcs.wcs.ctype[0])
-    if ctype.startswith("RA"):
-        return (str(wcs.wcs.radesys).strip() or "ICRS"), True
-    if ctype.startswith("GLON"):
-        return "galactic", False
-    if ctype.startswith("ELON"):
-        return "ecliptic", False
-    return ctype[:4].rstrip("-").lower() or "unknown", False
-
-
 def world_coords(
     wcs: Any, points: Sequence[Point] | NDArray[Any], *, precision: int = 2
 ) -> list[WorldPoint | None]:
@@ -122,7 +111,7 @@ def world_coords(
     if len(pts) == 0:
         return []
     lon, lat = pix2world(cel, pts[:, 0], pts[:, 1])
-    frame, equatorial = _frame(cel)
+    frame, equatorial = frame_name(cel)
     ok = np.isfinite(lon) & np.isfinite(lat)
     out: list[WorldPoint | None] = [None] * len(pts)
     if not ok.any():

@@ -68,6 +68,18 @@ def celestial_wcs(source: Any) -> WCS:
             ) from None
 
 
+def frame_name(wcs: WCS) -> tuple[str, bool]:
+    """The name of a celestial WCS's frame as the viewer labels it, and whether it is
+    equatorial: its RADESYS (``ICRS``, ``FK5``, ``FK4``, ...) for RA/Dec axes, else
+    ``galactic``, ``ecliptic``, ``supergalactic`` or the axis type in lower case."""
+    ctype = str(wcs.wcs.ctype[lonlat_axes(wcs)[0]])
+    if ctype.startswith("RA"):
+        return (str(wcs.wcs.radesys).strip() or "ICRS"), True
+    names = {"GLON": "galactic", "ELON": "ecliptic", "SLON": "supergalactic"}
+    kind = ctype[:4].rstrip("-")
+    return names.get(kind, kind.lower() or "unknown"), False
+
+
 def lonlat_axes(wcs: WCS) -> tuple[int, int]:
     lng, lat = int(wcs.wcs.lng), int(wcs.wcs.lat)
     return (lng, lat) if lng >= 0 and lat >= 0 else (0, 1)

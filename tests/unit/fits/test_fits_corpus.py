@@ -8,8 +8,11 @@ import zlib
 from pathlib import Path
 
 import pytest
+from astropy import units as u
+from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.wcs import WCS
+from astropy.wcs.utils import wcs_to_celestial_frame
 
 from tests.support.corpus import REFUSED, corpus_files, mutations
 from webbscope.errors import WebbscopeError
@@ -59,13 +62,16 @@ def test_a_plate_solution_with_an_unparsable_card_is_read_with_a_warning() -> No
     assert any("SKEW" in w and "kept as text" in w for w in meta.warnings), meta.warnings
     assert meta.telescope == "UK 48-inch Schmidt"
     assert meta.target_name == "dss126604"
-    # The position is the one astropy computes from the (lenient) header.
+    # The position is the one astropy computes from the (lenient) header: FK5 J2000 -> ICRS.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        header = fits.getheader(path)
-        ra, dec = WCS(header).all_pix2world([[49.5, 49.5]], 0)[0]
-    assert meta.center_ra == pytest.approx(ra, abs=1e-9)
-    assert meta.center_dec == pytest.approx(dec, abs=1e-9)
+        wcs = WCS(fits.getheader(path))
+        ra, dec = wcs.all_pix2world([[49.5, 49.5]], 0)[0]
+        frame = wcs_to_celestial_frame(wcs)
+    assert frame.name == "fk5"
+    icrs = SkyCoord(ra * u.deg, dec * u.deg, frame=frame).icrs
+    assert meta.center_ra == pytest.approx(icrs.ra.deg, abs=1e-9)
+    assert meta.center_dec == pytest.approx(icrs.dec.deg, abs=1e-9)
     skew = next(
         c for h in read_headers(path, FitsLimits()) for c in h["cards"] if c["key"] == "SKEW"
     )

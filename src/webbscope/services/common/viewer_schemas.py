@@ -77,6 +77,12 @@ class ImageInfoOut(BaseModel):
     wcs: dict[str, str | float | int | bool] | None = Field(
         description="the celestial WCS as FITS cards (SIP included), or null"
     )
+    frame: str | None = Field(
+        None,
+        description="the WCS's own sky frame, which the readout uses: ICRS, FK5, FK4 (RADESYS "
+        "of RA/Dec axes), galactic, ecliptic, ...; null without a celestial WCS. Record "
+        "positions (footprint, centre, sky search) are always ICRS",
+    )
     levels: list[LevelOut]
     tile_size: int
     formats: list[str] = Field(description="tile formats: png, jpg, webp, f16")
