@@ -87,6 +87,18 @@ def _science_layout(layouts: list[HduLayout]) -> HduLayout | None:
     return None
 
 
+def _celestial_size(wcs: Any, axes: tuple[int, ...]) -> tuple[int, int]:
+    """The image's size along the two pixel axes of its celestial WCS (in file order), which
+    are not the first two when, say, a spectrum's FREQ axis comes first."""
+    lng, lat = int(wcs.wcs.lng), int(wcs.wcs.lat)
+    first, second = sorted((lng, lat)) if lng >= 0 and lat >= 0 else (0, 1)
+
+    def size(axis: int) -> int:
+        return axes[axis] if axis < len(axes) else 1
+
+    return size(first), size(second)
+
+
 def _summaries(layouts: list[HduLayout], hdul: Any) -> list[HduSummary]:
     out = []
     for layout in layouts:
@@ -141,12 +153,13 @@ def extract_metadata(
 
             footprint = center = scale = spec = None
             has_celestial = bool(wcs is not None and wcs.has_celestial)
-            if sci is not None and has_celestial:
-                nx, ny = sci.axes[0], sci.axes[1] if len(sci.axes) > 1 else 1
+            if sci is not None and has_celestial and wcs is not None:
+                nx, ny = _celestial_size(wcs, sci.axes)
                 footprint = footprint_from_wcs(wcs, nx, ny)
                 center = center_from_wcs(wcs, nx, ny)
                 scale = pixel_scale_arcsec(wcs)
-            is_cube = bool(sci is not None and len(sci.axes) >= 3 and sci.axes[2] > 1)
+            # Length-1 axes (a radio image's FREQ and STOKES) do not make a cube.
+            is_cube = bool(sci is not None and sum(1 for n in sci.axes if n > 1) >= 3)
             if is_cube and sci is not None:
                 spec = spectral_axis(wcs, sci_header, sci.axes)
 

@@ -63,7 +63,14 @@ from webbscope.imaging._render import (
     render,
     render_index,
 )
-from webbscope.imaging._source import ImageData, ScaledArray, hdu_image, stored_image
+from webbscope.imaging._source import (
+    ImageData,
+    ScaledArray,
+    hdu_image,
+    squeeze_image,
+    stored_image,
+    viewed_axes,
+)
 from webbscope.imaging._stretch import (
     DEFAULT_A,
     STRETCHES,
@@ -94,10 +101,10 @@ from webbscope.imaging._tiles import (
 )
 from webbscope.imaging._wcs import (
     celestial_wcs,
-    frame_name,
     display_to_fits,
     downsampled_wcs,
     fits_to_display,
+    frame_name,
 )
 
 __all__ = [
@@ -132,7 +139,6 @@ __all__ = [
     "asinh_stretch",
     "avm_xmp",
     "celestial_wcs",
-    "frame_name",
     "colormap_info",
     "colormap_lut",
     "contrast_bias",
@@ -148,6 +154,7 @@ __all__ = [
     "export_image",
     "extract_tile",
     "fits_to_display",
+    "frame_name",
     "grid_lines",
     "hdu_image",
     "histeq_stretch",
@@ -176,11 +183,13 @@ __all__ = [
     "spaxel_spectrum",
     "sqrt_stretch",
     "squared_stretch",
+    "squeeze_image",
     "stored_image",
     "thumbnail",
     "tile_bytes",
     "tile_grid",
     "tile_source_window",
+    "viewed_axes",
     "wcs_cards",
     "world_coords",
 ]

@@ -47,14 +47,29 @@ def as_wcs(source: Any) -> WCS:
             ) from None
 
 
-def celestial_wcs(source: Any) -> WCS:
+def celestial_wcs(source: Any, pixel_axes: tuple[int, int] | None = None) -> WCS:
     """The two celestial axes of `source` (see `as_wcs`), distortions kept.
 
-    Raises `Unprocessable` (code ``no_celestial_wcs``) when it has none.
+    `pixel_axes` (0-based FITS axes: x, y) names the two axes an image is shown along when
+    others were dropped (`viewed_axes`); the WCS of exactly those axes is returned, and it
+    must be celestial. Raises `Unprocessable` (code ``no_celestial_wcs``) when there is none.
     """
     wcs = as_wcs(source)
     if not wcs.has_celestial:
         raise Unprocessable("the image has no celestial WCS", code="no_celestial_wcs")
+    if pixel_axes is not None and wcs.naxis > 2:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", AstropyWarning)
+                shown = wcs.sub([pixel_axes[0] + 1, pixel_axes[1] + 1])
+        except Exception:
+            shown = None
+        if shown is None or not shown.has_celestial:
+            raise Unprocessable(
+                "the axes the image is shown along are not its celestial ones",
+                code="no_celestial_wcs",
+            )
+        return shown
     if wcs.naxis == 2:
         return wcs
     with warnings.catch_warnings():

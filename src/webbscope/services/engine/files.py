@@ -34,7 +34,9 @@ from webbscope.imaging import (
     ViewSetup,
     celestial_wcs,
     prepare_view,
+    squeeze_image,
     stored_image,
+    viewed_axes,
 )
 
 IMAGE_KINDS = ("primary", "image", "compressed_image")
@@ -47,6 +49,20 @@ def _stat_key(path: Path) -> tuple[int, int]:
 
 def is_image(layout: HduLayout) -> bool:
     return layout.kind in IMAGE_KINDS and bool(layout.shape) and len(layout.shape or ()) >= 2
+
+
+def shown_axes(layout: HduLayout) -> tuple[int, ...]:
+    """The numpy axes of an image HDU that are viewed (length-1 axes dropped)."""
+    return viewed_axes(tuple(layout.shape or ()))
+
+
+def _pixel_axes(layout: HduLayout) -> tuple[int, int] | None:
+    """The FITS axes (0-based) the image is shown along, when length-1 axes were dropped."""
+    ndim = len(layout.shape or ())
+    keep = shown_axes(layout)
+    if len(keep) == ndim:
+        return None
+    return ndim - 1 - keep[-1], ndim - 1 - keep[-2]
 
 
 class OpenFile:
@@ -85,10 +101,10 @@ class OpenFile:
                 code="not_an_image",
                 details={"ext": ext, "kind": layout.kind, "shape": layout.shape},
             )
-        if len(layout.shape or ()) > 3:
+        if len(shown_axes(layout)) > 3:
             raise Unprocessable(
-                f"{layout.label} has {len(layout.shape or ())} axes; images and cubes "
-                "(2 or 3 axes) can be viewed",
+                f"{layout.label} has {len(shown_axes(layout))} axes longer than 1; images "
+                "and cubes (2 or 3 such axes) can be viewed",
                 code="image_dims_unsupported",
             )
         return layout
@@ -109,7 +125,8 @@ class OpenFile:
     # -- data and WCS ----------------------------------------------------------------------
 
     def data(self, index: int) -> ImageData:
-        """The whole HDU's data, memory-mapped (never read here)."""
+        """The whole HDU's data, memory-mapped (never read here), without its length-1 axes
+        (see `viewed_axes`)."""
         with self._lock:
             data = self._data.get(index)
             if data is None:
@@ -121,6 +138,7 @@ class OpenFile:
                 else:
                     blank = self.headers[index].get("BLANK")
                     data = stored_image(self.path, layout, blank=_int_or_none(blank))
+                data = squeeze_image(data)
                 self._data[index] = data
             return data
 
@@ -151,7 +169,9 @@ class OpenFile:
         with self._lock:
             if index not in self._wcs:
                 try:
-                    self._wcs[index] = celestial_wcs(self.headers[index])
+                    self._wcs[index] = celestial_wcs(
+                        self.headers[index], _pixel_axes(self.layouts[index])
+                    )
                 except (Unprocessable, ValueError, KeyError):
                     self._wcs[index] = None
             return self._wcs[index]

@@ -127,10 +127,11 @@ def _levels(shape: tuple[int, ...]) -> list[LevelOut]:
 
 
 def _wcs(file: OpenFile, index: int) -> dict[str, str | float | int | bool] | None:
-    if file.wcs(index) is None:
+    wcs = file.wcs(index)
+    if wcs is None:
         return None
     try:
-        cards = wcs_cards(file.headers[index])
+        cards = wcs_cards(wcs)
     except (WebbscopeError, ValueError):
         return None
     return {card.keyword: card.value for card in cards.cards}

@@ -17,6 +17,7 @@ from webbscope.imaging import (
     hdu_image,
     prepare_view,
     preview_bytes,
+    squeeze_image,
 )
 from webbscope.jobs.process import Report
 from webbscope.jobs.worker import JobContext
@@ -58,7 +59,7 @@ def render_thumbnail(report: Report, path: str, limits: FitsLimits, size: int) -
     if layout is None:
         return None
     with open_fits(path, limits) as hdul:
-        data = middle_plane(hdu_image(hdul[layout.index]))
+        data = middle_plane(squeeze_image(hdu_image(hdul[layout.index])))
         report(0.5, "stretching")
         view = prepare_view(data, THUMBNAIL_PARAMS)
         return preview_bytes(data, size, "jpeg", THUMBNAIL_PARAMS, view, quality=85)
