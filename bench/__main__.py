@@ -6,7 +6,14 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ["library_bench", "jobs_bench", "archive_bench", "imaging_bench", "engine_bench"]
+BENCHMARKS = [
+    "library_bench",
+    "jobs_bench",
+    "archive_bench",
+    "imaging_bench",
+    "engine_bench",
+    "thumbnail_bench",
+]
 
 
 def main(argv: list[str]) -> int:

@@ -21,7 +21,7 @@ from webbscope.fits._levels import (
 from webbscope.fits._limits import FitsLimits
 from webbscope.fits._metadata import extract_metadata, mjd_to_datetime
 from webbscope.fits._open import checked_headers, open_fits, validate_fits
-from webbscope.fits._scan import HduLayout, scan_fits
+from webbscope.fits._scan import HduLayout, check_magic, scan_fits
 
 __all__ = [
     "DQ_FLAGS",
@@ -29,6 +29,7 @@ __all__ = [
     "FitsLimits",
     "HduLayout",
     "center_from_wcs",
+    "check_magic",
     "checked_headers",
     "dq_flag_names",
     "extract_metadata",

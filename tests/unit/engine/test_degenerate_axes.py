@@ -19,7 +19,7 @@ from webbscope.services.engine import measures, renders
 from webbscope.services.engine.files import OpenFile, ViewCache
 from webbscope.services.engine.info import image_info
 from webbscope.services.engine.params import Plane
-from webbscope.services.engine.thumbnails import render_thumbnail
+from webbscope.services.engine.thumbnail_render import render_thumbnail
 
 SHA = "d" * 64
 NY, NX = 40, 50

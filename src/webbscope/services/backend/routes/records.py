@@ -43,6 +43,7 @@ from webbscope.services.backend.schemas import (
     UploadItem,
     UploadResult,
 )
+from webbscope.services.backend.staging import staging_dir
 from webbscope.services.backend.streaming import stream_object
 from webbscope.services.backend.uploads import check_file_name, discard, receive_files
 from webbscope.services.common.errors import ErrorBody
@@ -192,8 +193,12 @@ async def upload(
     storage: StorageDep,
     settings: SettingsDep,
 ) -> JSONResponse:
-    staging = settings.data_dir / ".staging"
-    staged = await receive_files(request, staging, settings.max_upload_bytes)
+    staged = await receive_files(
+        request,
+        staging_dir(settings.data_dir),
+        settings.max_upload_bytes,
+        drain_bytes=settings.upload_drain_bytes,
+    )
     limits = FitsLimits.from_settings(settings)
     results: list[UploadItem] = []
     created_ids: list[str] = []
