@@ -67,11 +67,16 @@ def pixel_index(x: float, y: float) -> tuple[int, int]:
     return math.floor(x + 0.5), math.floor(y + 0.5)
 
 
-def pixel_values(data: ImageData, points: Sequence[Point] | NDArray[Any]) -> list[float | None]:
-    """The value at each (x, y) of 2-D `data`; None outside the image or where NaN/inf.
+def pixel_values(
+    data: ImageData, points: Sequence[Point] | NDArray[Any]
+) -> list[int | float | None]:
+    """The value at each (x, y) of 2-D `data`; None outside the image, where NaN/inf, or at
+    an integer image's BLANK.
 
-    One vectorised read: only the addressed pixels of a memory map are touched (a
-    tile-compressed section, as `hdu_image` gives for compressed HDUs, is read point by point).
+    Integer images give exact Python integers (64-bit and unsigned ones included, whose values
+    a float would round); others give floats. One vectorised read: only the addressed pixels of
+    a memory map are touched (a tile-compressed section, as `hdu_image` gives for compressed
+    HDUs, is read point by point).
     """
     if data.ndim != 2:
         raise BadRequest(
@@ -83,18 +88,33 @@ def pixel_values(data: ImageData, points: Sequence[Point] | NDArray[Any]) -> lis
         ix = np.floor(pts[:, 0] + 0.5)
         iy = np.floor(pts[:, 1] + 0.5)
     inside = np.isfinite(ix) & np.isfinite(iy) & (ix >= 0) & (ix < nx) & (iy >= 0) & (iy < ny)
-    out: list[float | None] = [None] * len(pts)
+    out: list[int | float | None] = [None] * len(pts)
     if inside.any():
         cols, rows = ix[inside].astype(np.intp), iy[inside].astype(np.intp)
-        if isinstance(data, np.ndarray | ScaledArray):
-            values = np.asarray(data[rows, cols], dtype=np.float64)
+        if isinstance(data, ScaledArray):
+            values = _numbers(np.asarray(data.raw[rows, cols]), data)
+        elif isinstance(data, np.ndarray):
+            values = _numbers(np.asarray(data[rows, cols]))
         else:  # a tile-compressed section takes basic indexes only: one read per point
-            values = np.array(
-                [float(np.asarray(data[r, c])) for r, c in zip(rows, cols, strict=True)]
+            values = _numbers(
+                np.array([np.asarray(data[r, c]) for r, c in zip(rows, cols, strict=True)])
             )
         for i, value in zip(np.flatnonzero(inside), values, strict=True):
-            out[int(i)] = float(value) if math.isfinite(value) else None
+            out[int(i)] = value
     return out
+
+
+def _numbers(raw: NDArray[Any], scaled: ScaledArray | None = None) -> list[int | float | None]:
+    """Read values as Python numbers: integers exactly (also stored integers offset by an
+    integer BZERO, as unsigned ones are), everything else as finite floats or None."""
+    if raw.dtype.kind in "iu":
+        zero = 0 if scaled is None else scaled.bzero
+        if scaled is None or (scaled.bscale == 1.0 and float(zero).is_integer()):
+            blank = None if scaled is None else scaled.blank
+            offset = int(zero)
+            return [None if v == blank else v + offset for v in (int(r) for r in raw.tolist())]
+    floats = np.asarray(scaled.convert(raw) if scaled is not None else raw, dtype=np.float64)
+    return [float(v) if math.isfinite(v) else None for v in floats.tolist()]
 
 
 def world_coords(

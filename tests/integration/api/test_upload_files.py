@@ -395,3 +395,27 @@ def test_stale_staging_files_are_swept_but_not_one_in_use(
         thread.join(60)
     assert result["r"].status_code == 201, result["r"].text
     fresh.unlink()
+
+
+# -- item 8: extension names and int64 values -----------------------------------------------
+
+
+def test_any_extension_name_or_index_is_chosen_and_int64_values_are_exact(
+    alice: ApiUser, tmp_path: Path
+) -> None:
+    big = 2**62 + 12345
+    data = np.arange(20, dtype=np.int64).reshape(4, 5)
+    data[1, 2] = big
+    hdus = fits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(data, name="raw/sci [chip 1]")])
+    path = tmp_path / "int64.fits"
+    hdus.writeto(path)
+    rec = alice.upload(path).json()["items"][0]["record"]
+    for ext in ("raw/sci [chip 1]", "1"):
+        info = alice.get(f"/api/records/{rec['id']}/image-info", params={"ext": ext})
+        assert info.status_code == 200, info.text
+        assert info.json()["index"] == 1 and info.json()["dtype"] == "int64"
+        pixel = alice.get(f"/api/records/{rec['id']}/pixel", params={"ext": ext, "x": 2, "y": 1})
+        assert pixel.status_code == 200, pixel.text
+        assert pixel.json()["value"] == big  # exact: a float would answer 2**62 + 12288
+    missing = alice.get(f"/api/records/{rec['id']}/image-info", params={"ext": "nope/x"})
+    assert missing.status_code == 404 and err(missing)["details"]["indexes"] == [1]  # type: ignore[index]

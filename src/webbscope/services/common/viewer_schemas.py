@@ -95,7 +95,10 @@ class ImageInfoOut(BaseModel):
 class PixelOut(BaseModel):
     x: float
     y: float
-    value: float | None = Field(description="null outside the image, or where NaN")
+    value: int | float | None = Field(
+        description="null outside the image, or where NaN (or BLANK); an integer image's "
+        "values are exact integers (64-bit ones may exceed what a JavaScript number holds)"
+    )
     ra: float | None = Field(description="degrees (longitude for non-equatorial frames)")
     dec: float | None
     ra_str: str | None = Field(description="hh:mm:ss.ss for equatorial frames")

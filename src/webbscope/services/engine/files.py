@@ -83,17 +83,22 @@ class OpenFile:
     # -- which HDU ---------------------------------------------------------------------------
 
     def find(self, ext: str) -> HduLayout:
-        """The image HDU named `ext` (`SCI`, `SCI,2`, or an index). `SCI` falls back to the
-        first 2-D image when the file has no SCI extension (a plain primary image)."""
+        """The image HDU named `ext` (`SCI`, `SCI,2`, any name, or an index: names with
+        characters a URL path cannot hold are chosen by index as well). `SCI` falls back to
+        the first 2-D image when the file has no SCI extension (a plain primary image)."""
         layout = self._lookup(ext)
         if layout is None and ext.upper() == "SCI":
             layout = next((lay for lay in self.layouts if is_image(lay)), None)
         if layout is None:
-            names = [lay.name or str(lay.index) for lay in self.layouts if is_image(lay)]
+            images = [lay for lay in self.layouts if is_image(lay)]
             raise NotFound(
                 f"the file has no image extension {ext!r}",
                 code="extension_not_found",
-                details={"ext": ext, "images": names},
+                details={
+                    "ext": ext,
+                    "images": [lay.name or str(lay.index) for lay in images],
+                    "indexes": [lay.index for lay in images],
+                },
             )
         if not is_image(layout):
             raise Unprocessable(
@@ -110,16 +115,20 @@ class OpenFile:
         return layout
 
     def _lookup(self, ext: str) -> HduLayout | None:
+        """By index (a number), by name (any text, matched without case), or by `NAME,VER`
+        (the version after the last comma)."""
         text = ext.strip()
         if text.isdigit():
             index = int(text)
             return self.layouts[index] if index < len(self.layouts) else None
-        name, _, ver = text.partition(",")
         for lay in self.layouts:
-            if lay.name.upper() == name.strip().upper() and (
-                not ver.strip() or str(lay.ver) == ver.strip()
-            ):
+            if lay.name.upper() == text.upper():
                 return lay
+        name, comma, ver = text.rpartition(",")
+        if comma and ver.strip().isdigit():
+            for lay in self.layouts:
+                if lay.name.upper() == name.strip().upper() and lay.ver == int(ver):
+                    return lay
         return None
 
     # -- data and WCS ----------------------------------------------------------------------
