@@ -15,6 +15,7 @@ BENCHMARKS = [
     "composite_bench",
     "analysis_bench",
     "semantic_bench",
+    "thumbnail_bench",
 ]
 
 

@@ -107,6 +107,15 @@ class Settings(BaseSettings):
     max_fits_bytes: int = Field(16 * 1024**3, alias="MAX_FITS_BYTES", gt=0)
     max_array_elements: int = Field(1_200_000_000, alias="MAX_ARRAY_ELEMENTS", gt=0)
     max_hdus: int = Field(64, alias="MAX_HDUS", gt=0, le=10_000)
+    max_compressed_tile_bytes: int = Field(64 * 1024**2, alias="MAX_COMPRESSED_TILE_BYTES", ge=1024)
+    max_header_bytes: int = Field(
+        8 * 1024**2, alias="MAX_HEADER_BYTES", ge=64 * 1024, le=10 * 1024**2
+    )
+
+    # Uploads: what a refused upload still reads, and the staging area's clean-up
+    upload_drain_bytes: int = Field(64 * 1024**2, alias="UPLOAD_DRAIN_BYTES", ge=0)
+    staging_max_age_s: float = Field(6 * 3600.0, alias="STAGING_MAX_AGE_S", ge=60)
+    staging_sweep_interval_s: float = Field(600.0, alias="STAGING_SWEEP_INTERVAL_S", gt=0)
 
     # Rendering (engine): load limits and cache budgets
     max_output_pixels: int = Field(36_000_000, alias="MAX_OUTPUT_PIXELS", gt=0)

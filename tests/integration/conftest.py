@@ -20,6 +20,7 @@ def api_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack
             "MAX_UPLOAD_BYTES": "50000000",
             "MAST_TIMEOUT_S": "4",
             "MAST_SEARCH_RATE_ANON_PER_MINUTE": "10",
+            "STAGING_SWEEP_INTERVAL_S": "0.5",
         },
         offline_archive=True,
     )

@@ -84,3 +84,19 @@ def write_sparse(
         f.write(head)
         f.truncate(len(head) + -(-data_bytes // 2880) * 2880)
     return path
+
+
+def write_tile_bomb(path: Path, side: int = 30_000) -> Path:
+    """A small tile-compressed file whose header declares one `side` x `side` int16
+    compression tile (1.8 GB once decompressed for side 30,000): written by astropy for a tiny
+    image, then its image size and tile size set to `side` in the header."""
+    small = fits.CompImageHDU(
+        np.zeros((16, 16), np.int16), compression_type="GZIP_1", tile_shape=(16, 16)
+    )
+    fits.HDUList([fits.PrimaryHDU(), small]).writeto(path, overwrite=True)
+    raw = bytearray(path.read_bytes())
+    for key in ("ZNAXIS1", "ZNAXIS2", "ZTILE1", "ZTILE2"):
+        at = raw.index(key.ljust(8).encode() + b"= ")
+        raw[at + 10 : at + 30] = f"{side:>20}".encode()
+    path.write_bytes(bytes(raw))
+    return path

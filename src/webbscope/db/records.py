@@ -7,6 +7,7 @@ is published to the `record` event log, which each backend replica's library ind
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -112,8 +113,12 @@ class RecordsRepo:
         extra_keys: Sequence[str] = (),
         record_id: ObjectId | None = None,
     ) -> Record:
-        """Insert a record; a second copy of the same content for the same owner is a
-        `Conflict` carrying the existing record's id."""
+        """Insert a record and its headers; a second copy of the same content for the same
+        owner is a `Conflict` carrying the existing record's id.
+
+        The headers are written first and the record last, so a record is only ever found
+        (by dedup, lists or reads) with its headers; a failure at any step removes what this
+        call wrote before it propagates."""
         now = datetime.now(UTC)
         tags = sorted(set(lowered(tags)))
         meta = dict(metadata)
@@ -151,21 +156,44 @@ class RecordsRepo:
             "updated_at": now,
         }
         doc["search"] = keyword_text(doc)
+        if headers is not None:
+            try:
+                await self.headers.replace_one({"_id": doc["_id"]}, {"hdus": headers}, upsert=True)
+            except BaseException:
+                await self._forget(doc["_id"], record=False)
+                raise
         try:
             await self.coll.insert_one(doc)
         except DuplicateKeyError:
+            await self._forget(doc["_id"], record=False)
             existing = await self.coll.find_one({"owner_id": owner.id, "sha256": sha256})
             raise Conflict(
                 f"{file_name!r} is already in your library",
                 code="duplicate_record",
                 details={"record_id": str(existing["_id"]) if existing else None},
             ) from None
-        if headers is not None:
-            await self.headers.replace_one({"_id": doc["_id"]}, {"hdus": headers}, upsert=True)
-        await self._changed(owner.id, str(doc["_id"]))
-        for parent in derived_from:
-            await self._link(parent, {"$addToSet": {"lineage.derivatives": str(doc["_id"])}})
+        except BaseException:
+            await self._forget(doc["_id"], record=True)  # the insert may have happened
+            raise
+        try:
+            await self._changed(owner.id, str(doc["_id"]))
+            for parent in derived_from:
+                await self._link(parent, {"$addToSet": {"lineage.derivatives": str(doc["_id"])}})
+        except BaseException:
+            await self._forget(doc["_id"], record=True)
+            for parent in derived_from:
+                with contextlib.suppress(Exception):
+                    await self._link(parent, {"$pull": {"lineage.derivatives": str(doc["_id"])}})
+            raise
         return to_record(doc)
+
+    async def _forget(self, record_id: ObjectId, *, record: bool) -> None:
+        """Remove what a failed `create` wrote (best effort: the first error is the one
+        reported)."""
+        with contextlib.suppress(Exception):
+            if record:
+                await self.coll.delete_one({"_id": record_id})
+            await self.headers.delete_one({"_id": record_id})
 
     async def _link(self, parent: str, update: Document) -> None:
         if not ObjectId.is_valid(parent):

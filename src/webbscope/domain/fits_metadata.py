@@ -106,6 +106,11 @@ class JwstMetadata(BaseModel):
     pixel_scale_arcsec: float | None = None
 
     hdus: list[HduSummary] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what was not standard in the headers and how it was read (cards fixed "
+        "or skipped)",
+    )
 
     @field_validator("footprint", mode="before")
     @classmethod

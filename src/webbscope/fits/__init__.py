@@ -11,6 +11,7 @@ from webbscope.fits._footprint import (
     pixel_scale_arcsec,
 )
 from webbscope.fits._headers import header_cards, json_value, read_headers
+from webbscope.fits._lenient import repair_header
 from webbscope.fits._levels import (
     KNOWN_SUFFIXES,
     obs_id_from_filename,
@@ -19,8 +20,8 @@ from webbscope.fits._levels import (
 )
 from webbscope.fits._limits import FitsLimits
 from webbscope.fits._metadata import extract_metadata, mjd_to_datetime
-from webbscope.fits._open import open_fits, validate_fits
-from webbscope.fits._scan import HduLayout, scan_fits
+from webbscope.fits._open import checked_headers, open_fits, validate_fits
+from webbscope.fits._scan import HduLayout, check_magic, scan_fits
 
 __all__ = [
     "DQ_FLAGS",
@@ -28,6 +29,8 @@ __all__ = [
     "FitsLimits",
     "HduLayout",
     "center_from_wcs",
+    "check_magic",
+    "checked_headers",
     "dq_flag_names",
     "extract_metadata",
     "footprint_from_wcs",
@@ -41,6 +44,7 @@ __all__ = [
     "processing_level",
     "product_type",
     "read_headers",
+    "repair_header",
     "scan_fits",
     "validate_fits",
 ]

@@ -1,4 +1,7 @@
-"""Celestial footprint, centre, pixel scale and spectral axis from a header's WCS."""
+"""Celestial footprint, centre, pixel scale and spectral axis from a header's WCS.
+
+Positions are ICRS whatever the frame of the WCS (converted with astropy's coordinates).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,18 @@ from typing import Any
 
 import numpy as np
 from astropy import units as u
+from astropy.coordinates import (
+    ICRS,
+    BarycentricMeanEcliptic,
+    BaseCoordinateFrame,
+    Galactic,
+    SkyCoord,
+    Supergalactic,
+)
+from astropy.time import Time
 from astropy.utils.exceptions import AstropyWarning
 from astropy.wcs import WCS
-from astropy.wcs.utils import proj_plane_pixel_scales
+from astropy.wcs.utils import proj_plane_pixel_scales, wcs_to_celestial_frame
 
 from webbscope.domain.fits_metadata import SpectralAxis
 
@@ -35,15 +47,49 @@ def celestial_part(wcs: WCS | None) -> WCS | None:
         return wcs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AstropyWarning)
-        return wcs.celestial
+        try:
+            return wcs.celestial
+        except Exception:  # wcslib cannot separate them (a rotated spectral axis, ...)
+            return None
+
+
+def sky_frame(wcs: WCS) -> BaseCoordinateFrame | None:
+    """The astropy frame of a celestial WCS's longitude and latitude, or None when it is not
+    one on the sky (helioprojective, planetary, ...).
+
+    Equatorial axes follow RADESYS and EQUINOX (ICRS, FK5, FK4, ...), as astropy reads them;
+    ecliptic axes are the barycentric mean ecliptic of EQUINOX (J2000 without one).
+    """
+    kind = str(wcs.wcs.ctype[int(max(0, wcs.wcs.lng))])[:4].rstrip("-").upper()
+    try:
+        if kind == "RA":
+            return wcs_to_celestial_frame(wcs)
+        if kind == "GLON":
+            return Galactic()
+        if kind == "SLON":
+            return Supergalactic()
+        if kind == "ELON":
+            equinox = float(wcs.wcs.equinox) if math.isfinite(wcs.wcs.equinox) else 2000.0
+            return BarycentricMeanEcliptic(equinox=Time(equinox, format="jyear"))
+    except Exception:  # an equinox or system astropy cannot use
+        return None
+    return None
 
 
 def _lonlat(wcs: WCS, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ICRS right ascension and declination of pixels, in degrees (NaN where undefined)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AstropyWarning)
         world = wcs.all_pix2world(np.column_stack([x, y]), 0)
-    lon_axis, lat_axis = _celestial_order(wcs)
-    return world[:, lon_axis], world[:, lat_axis]
+        lon_axis, lat_axis = _celestial_order(wcs)
+        lon, lat = world[:, lon_axis], world[:, lat_axis]
+        frame = sky_frame(wcs)
+        if frame is None:
+            raise ValueError("the WCS is not on the celestial sphere")
+        if isinstance(frame, ICRS) or not (np.all(np.isfinite(lon)) and np.all(np.isfinite(lat))):
+            return lon, lat
+        icrs = SkyCoord(lon * u.deg, lat * u.deg, frame=frame).icrs
+        return icrs.ra.deg, icrs.dec.deg
 
 
 def _celestial_order(wcs: WCS) -> tuple[int, int]:
@@ -52,7 +98,10 @@ def _celestial_order(wcs: WCS) -> tuple[int, int]:
 
 
 def footprint_from_wcs(wcs: WCS | None, nx: int, ny: int) -> list[Corner] | None:
-    """The four corners (ra, dec) in degrees of an nx x ny image, RA in [0, 360).
+    """The four corners (ra, dec) in degrees (ICRS) of an nx x ny image, RA in [0, 360).
+
+    A WCS in another frame (galactic, FK4, FK5, ecliptic, ...) is converted to ICRS; one
+    that is not on the sky (see `sky_frame`) has no footprint.
 
     Corners are the outer edges of the corner pixels, in the order (0, 0), (0, ny), (nx, ny),
     (nx, 0) in pixel space; distortion (SIP) is applied. None when not computable.
@@ -72,7 +121,7 @@ def footprint_from_wcs(wcs: WCS | None, nx: int, ny: int) -> list[Corner] | None
 
 
 def center_from_wcs(wcs: WCS | None, nx: int, ny: int) -> Corner | None:
-    """(ra, dec) of the centre of an nx x ny image."""
+    """(ra, dec) in degrees (ICRS) of the centre of an nx x ny image (see `footprint_from_wcs`)."""
     cel = celestial_part(wcs)
     if cel is None:
         return None

@@ -20,6 +20,7 @@ from webbscope.fits._footprint import (
     pixel_scale_arcsec,
     spectral_axis,
 )
+from webbscope.fits._lenient import bounded_notes, repair_header
 from webbscope.fits._levels import obs_id_from_filename, processing_level, product_type
 from webbscope.fits._limits import FitsLimits
 from webbscope.fits._open import open_scanned
@@ -86,6 +87,18 @@ def _science_layout(layouts: list[HduLayout]) -> HduLayout | None:
     return None
 
 
+def _celestial_size(wcs: Any, axes: tuple[int, ...]) -> tuple[int, int]:
+    """The image's size along the two pixel axes of its celestial WCS (in file order), which
+    are not the first two when, say, a spectrum's FREQ axis comes first."""
+    lng, lat = int(wcs.wcs.lng), int(wcs.wcs.lat)
+    first, second = sorted((lng, lat)) if lng >= 0 and lat >= 0 else (0, 1)
+
+    def size(axis: int) -> int:
+        return axes[axis] if axis < len(axes) else 1
+
+    return size(first), size(second)
+
+
 def _summaries(layouts: list[HduLayout], hdul: Any) -> list[HduSummary]:
     out = []
     for layout in layouts:
@@ -126,6 +139,9 @@ def extract_metadata(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AstropyWarning)
         with open_scanned(p, limits) as (layouts, hdul):
+            notes: list[str] = []
+            for layout in layouts:
+                notes += repair_header(hdul[layout.index].header, layout.label)
             primary = hdul[0].header
             sci = _science_layout(layouts)
             sci_header = hdul[sci.index].header if sci is not None else None
@@ -137,12 +153,13 @@ def extract_metadata(
 
             footprint = center = scale = spec = None
             has_celestial = bool(wcs is not None and wcs.has_celestial)
-            if sci is not None and has_celestial:
-                nx, ny = sci.axes[0], sci.axes[1] if len(sci.axes) > 1 else 1
+            if sci is not None and has_celestial and wcs is not None:
+                nx, ny = _celestial_size(wcs, sci.axes)
                 footprint = footprint_from_wcs(wcs, nx, ny)
                 center = center_from_wcs(wcs, nx, ny)
                 scale = pixel_scale_arcsec(wcs)
-            is_cube = bool(sci is not None and len(sci.axes) >= 3 and sci.axes[2] > 1)
+            # Length-1 axes (a radio image's FREQ and STOKES) do not make a cube.
+            is_cube = bool(sci is not None and sum(1 for n in sci.axes if n > 1) >= 3)
             if is_cube and sci is not None:
                 spec = spectral_axis(wcs, sci_header, sci.axes)
 
@@ -182,4 +199,5 @@ def extract_metadata(
                 center_dec=center[1] if center else None,
                 pixel_scale_arcsec=scale,
                 hdus=hdus,
+                warnings=bounded_notes(notes),
             )

@@ -10,6 +10,7 @@ from typing import Any
 from astropy.io import fits
 
 from webbscope.errors import Unprocessable
+from webbscope.fits._lenient import repair_header
 from webbscope.fits._limits import FitsLimits
 from webbscope.fits._scan import HduLayout, scan_fits
 
@@ -30,13 +31,33 @@ def open_scanned(
             os.fspath(path), mode="readonly", memmap=True, lazy_load_hdus=True, cache=False
         )
     except (OSError, ValueError, TypeError, IndexError, KeyError) as exc:
-        raise Unprocessable(
-            f"astropy cannot open the file: {exc}", code="fits_unreadable"
-        ) from None
+        raise _unreadable(exc) from None
     try:
         yield layouts, hdul
     finally:
         hdul.close()
+
+
+def _unreadable(exc: BaseException) -> Unprocessable:
+    return Unprocessable(f"astropy cannot open the file: {exc}", code="fits_unreadable")
+
+
+def checked_headers(
+    path: str | os.PathLike[str], limits: FitsLimits
+) -> tuple[list[HduLayout], list[Any], list[str]]:
+    """The layouts of a checked file, a repaired copy of each HDU's header (in layout order)
+    and notes on what was repaired (see `repair_header`)."""
+    notes: list[str] = []
+    headers = []
+    with open_scanned(path, limits) as (layouts, hdul):
+        for layout in layouts:
+            try:
+                header = hdul[layout.index].header.copy()
+            except (OSError, ValueError, TypeError, IndexError, KeyError) as exc:
+                raise _unreadable(exc) from None
+            notes += repair_header(header, layout.label)
+            headers.append(header)
+    return layouts, headers, notes
 
 
 @contextmanager

@@ -68,6 +68,8 @@ class HduLayout:
     bscale: float | None = None
     stored_axes: tuple[int, ...] = field(default=())
     """NAXIS1..n as stored (differs from `axes` for compressed images)."""
+    tile: tuple[int, ...] = field(default=())
+    """ZTILE1..n of a compressed image: the pixels decompressed together (else empty)."""
 
     @property
     def label(self) -> str:
@@ -92,6 +94,11 @@ class HduLayout:
         if self.kind in ("bintable", "table"):
             return None
         return dtype_name(self.bitpix, self.bzero, self.bscale)
+
+    @property
+    def tile_bytes(self) -> int:
+        """Bytes one compression tile decompresses to (0 for uncompressed HDUs)."""
+        return math.prod(self.tile) * (abs(self.bitpix) // 8) if self.tile else 0
 
     @property
     def data_end(self) -> int:
@@ -122,8 +129,10 @@ def scan_fits(path: str | os.PathLike[str], limits: FitsLimits) -> list[HduLayou
     """Validate the structure of a FITS file and describe its HDUs.
 
     Reads headers only. Raises `NotFound`, `PayloadTooLarge` (codes `fits_too_large`,
-    `fits_array_too_large`, `fits_header_too_large`) or `Unprocessable` (codes `not_fits`,
-    `fits_truncated`, `fits_unsupported`, `fits_too_many_hdus`, `fits_bad_header`).
+    `fits_array_too_large`, `fits_header_too_large`, `fits_headers_too_large`,
+    `fits_tile_too_large`) or
+    `Unprocessable` (codes `not_fits`, `fits_truncated`, `fits_unsupported`,
+    `fits_too_many_hdus`, `fits_bad_header`).
     """
     p = Path(path)
     try:
@@ -151,9 +160,10 @@ def _check_size(size: int, limits: FitsLimits, name: str) -> None:
 
 def _walk(f: BinaryIO, size: int, limits: FitsLimits) -> list[HduLayout]:
     first = f.read(CARD)
-    _check_magic(first, size)
+    check_magic(first, size)
     layouts: list[HduLayout] = []
     offset = 0
+    header_bytes = 0
     while offset < size:
         index = len(layouts)
         if index > 0:
@@ -168,6 +178,14 @@ def _walk(f: BinaryIO, size: int, limits: FitsLimits) -> list[HduLayout]:
                     details={"max_hdus": limits.max_hdus},
                 )
         cards, data_offset = _read_header(f, offset, size, index, limits)
+        header_bytes += data_offset - offset
+        if header_bytes > limits.max_header_bytes:
+            raise PayloadTooLarge(
+                f"the headers take {human_bytes(header_bytes)} up to HDU {index}, over the "
+                f"{human_bytes(limits.max_header_bytes)} limit for a file's headers",
+                code="fits_headers_too_large",
+                details={"hdu": index, "max_header_bytes": limits.max_header_bytes},
+            )
         layout = _layout(cards, index, offset, data_offset)
         _check_layout(layout, size, limits)
         layouts.append(layout)
@@ -175,7 +193,9 @@ def _walk(f: BinaryIO, size: int, limits: FitsLimits) -> list[HduLayout]:
     return layouts
 
 
-def _check_magic(first: bytes, size: int) -> None:
+def check_magic(first: bytes, size: int) -> None:
+    """`Unprocessable` (code ``not_fits``) unless `first`, the first bytes of a file of
+    `size` bytes, start the way every FITS file does; names a well-known other format."""
     if size == 0:
         raise Unprocessable(
             "the file is empty; a FITS file starts with a 2880-byte header beginning 'SIMPLE  ='",
@@ -221,7 +241,7 @@ def _read_header(
             if key == "END":
                 return cards, position
             n_cards += 1
-            wanted = key.startswith(("NAXIS", "ZNAXIS")) or key in _WANTED
+            wanted = key.startswith(("NAXIS", "ZNAXIS", "ZTILE")) or key in _WANTED
             if wanted and card[8:10] == b"= " and key not in cards:
                 cards[key] = _parse_value(card[10:].decode("ascii"), key, index)
         if n_cards > limits.max_header_cards:
@@ -391,6 +411,19 @@ def _layout(
                 code="fits_bad_header",
                 details={"hdu": index, "keyword": "ZBITPIX"},
             )
+    tile: tuple[int, ...] = ()
+    if kind == "compressed_image":
+        # The default tile is one row (ZTILE1 = ZNAXIS1, the others 1).
+        tile = tuple(
+            _int(cards, f"ZTILE{i}", index, axes[0] if i == 1 else 1)
+            for i in range(1, len(axes) + 1)
+        )
+        if any(n < 1 for n in tile):
+            raise Unprocessable(
+                f"{label}: the compression tile {list(tile)} has an axis shorter than 1",
+                code="fits_bad_header",
+                details={"hdu": index, "keyword": "ZTILE"},
+            )
     elements = math.prod(stored) if stored else 0
     data_size = abs(bitpix) // 8 * gcount * (pcount + elements) if stored else 0
     return HduLayout(
@@ -408,6 +441,7 @@ def _layout(
         bzero=_float(cards, "BZERO"),
         bscale=_float(cards, "BSCALE"),
         stored_axes=stored,
+        tile=tile,
     )
 
 
@@ -460,6 +494,21 @@ def _check_layout(layout: HduLayout, size: int, limits: FitsLimits) -> None:
                 "axes": list(axes),
                 "elements": elements,
                 "max_elements": limits.max_elements,
+            },
+        )
+    if layout.tile_bytes > limits.max_tile_bytes:
+        tile = "x".join(str(n) for n in layout.tile)
+        raise PayloadTooLarge(
+            f"{layout.label} is compressed in tiles of {tile} pixels, "
+            f"{human_bytes(layout.tile_bytes)} each once decompressed, over the "
+            f"{human_bytes(limits.max_tile_bytes)} limit for one compression tile",
+            code="fits_tile_too_large",
+            details={
+                "hdu": layout.index,
+                "name": layout.name,
+                "tile": list(layout.tile),
+                "tile_bytes": layout.tile_bytes,
+                "max_tile_bytes": limits.max_tile_bytes,
             },
         )
     if layout.data_end > size:

@@ -109,7 +109,14 @@ from webbscope.imaging._skygrid import (
     sky_grid,
     transform_grid,
 )
-from webbscope.imaging._source import ImageData, ScaledArray, hdu_image, stored_image
+from webbscope.imaging._source import (
+    ImageData,
+    ScaledArray,
+    hdu_image,
+    squeeze_image,
+    stored_image,
+    viewed_axes,
+)
 from webbscope.imaging._stretch import (
     DEFAULT_A,
     STRETCHES,
@@ -155,6 +162,7 @@ from webbscope.imaging._wcs import (
     display_to_fits,
     downsampled_wcs,
     fits_to_display,
+    frame_name,
 )
 
 __all__ = [
@@ -233,6 +241,7 @@ __all__ = [
     "finest_index",
     "finish_display",
     "fits_to_display",
+    "frame_name",
     "grid_corners",
     "grid_lines",
     "hdu_image",
@@ -277,6 +286,7 @@ __all__ = [
     "spaxel_spectrum",
     "sqrt_stretch",
     "squared_stretch",
+    "squeeze_image",
     "srgb_to_linear",
     "stored_image",
     "thumbnail",
@@ -285,6 +295,7 @@ __all__ = [
     "tile_source_window",
     "transfer",
     "transform_grid",
+    "viewed_axes",
     "warp",
     "wavelength_hues",
     "wcs_cards",

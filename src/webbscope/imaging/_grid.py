@@ -20,6 +20,7 @@ import numpy as np
 from astropy.wcs import WCS
 from numpy.typing import NDArray
 
+from webbscope.errors import Unprocessable
 from webbscope.imaging._wcs import celestial_wcs, local_scale_arcsec, pix2world, world2pix
 
 Point = tuple[float, float]
@@ -202,6 +203,10 @@ def _field(wcs: WCS, nx: int, ny: int) -> tuple[float, float, float, float, floa
     clon, _ = pix2world(wcs, np.array([(nx - 1) / 2.0]), np.array([(ny - 1) / 2.0]))
     centre = float(clon[0])
     ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any() or not math.isfinite(centre):
+        raise Unprocessable(
+            "the image's WCS gives no sky position inside the image", code="no_celestial_wcs"
+        )
     dlon = (lon[ok] - centre + 180.0) % 360.0 - 180.0
     lon_min, lon_max = centre + float(dlon.min()), centre + float(dlon.max())
     lat_min, lat_max = float(lat[ok].min()), float(lat[ok].max())

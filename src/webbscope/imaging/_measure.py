@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from webbscope.errors import BadRequest, NotFound, PayloadTooLarge, Unprocessable
 from webbscope.imaging._source import ImageData, ScaledArray, hdu_image
-from webbscope.imaging._wcs import as_wcs, celestial_wcs, pix2world
+from webbscope.imaging._wcs import as_wcs, celestial_wcs, frame_name, pix2world
 
 Point = tuple[float, float]
 MAX_POINTS = 10_000
@@ -67,11 +67,16 @@ def pixel_index(x: float, y: float) -> tuple[int, int]:
     return math.floor(x + 0.5), math.floor(y + 0.5)
 
 
-def pixel_values(data: ImageData, points: Sequence[Point] | NDArray[Any]) -> list[float | None]:
-    """The value at each (x, y) of 2-D `data`; None outside the image or where NaN/inf.
+def pixel_values(
+    data: ImageData, points: Sequence[Point] | NDArray[Any]
+) -> list[int | float | None]:
+    """The value at each (x, y) of 2-D `data`; None outside the image, where NaN/inf, or at
+    an integer image's BLANK.
 
-    One vectorised read: only the addressed pixels of a memory map are touched (a
-    tile-compressed section, as `hdu_image` gives for compressed HDUs, is read point by point).
+    Integer images give exact Python integers (64-bit and unsigned ones included, whose values
+    a float would round); others give floats. One vectorised read: only the addressed pixels of
+    a memory map are touched (a tile-compressed section, as `hdu_image` gives for compressed
+    HDUs, is read point by point).
     """
     if data.ndim != 2:
         raise BadRequest(
@@ -83,29 +88,33 @@ def pixel_values(data: ImageData, points: Sequence[Point] | NDArray[Any]) -> lis
         ix = np.floor(pts[:, 0] + 0.5)
         iy = np.floor(pts[:, 1] + 0.5)
     inside = np.isfinite(ix) & np.isfinite(iy) & (ix >= 0) & (ix < nx) & (iy >= 0) & (iy < ny)
-    out: list[float | None] = [None] * len(pts)
+    out: list[int | float | None] = [None] * len(pts)
     if inside.any():
         cols, rows = ix[inside].astype(np.intp), iy[inside].astype(np.intp)
-        if isinstance(data, np.ndarray | ScaledArray):
-            values = np.asarray(data[rows, cols], dtype=np.float64)
+        if isinstance(data, ScaledArray):
+            values = _numbers(np.asarray(data.raw[rows, cols]), data)
+        elif isinstance(data, np.ndarray):
+            values = _numbers(np.asarray(data[rows, cols]))
         else:  # a tile-compressed section takes basic indexes only: one read per point
-            values = np.array(
-                [float(np.asarray(data[r, c])) for r, c in zip(rows, cols, strict=True)]
+            values = _numbers(
+                np.array([np.asarray(data[r, c]) for r, c in zip(rows, cols, strict=True)])
             )
         for i, value in zip(np.flatnonzero(inside), values, strict=True):
-            out[int(i)] = float(value) if math.isfinite(value) else None
+            out[int(i)] = value
     return out
 
 
-def _frame(wcs: WCS) -> tuple[str, bool]:
-    ctype = str(wcs.wcs.ctype[0])
-    if ctype.startswith("RA"):
-        return (str(wcs.wcs.radesys).strip() or "ICRS"), True
-    if ctype.startswith("GLON"):
-        return "galactic", False
-    if ctype.startswith("ELON"):
-        return "ecliptic", False
-    return ctype[:4].rstrip("-").lower() or "unknown", False
+def _numbers(raw: NDArray[Any], scaled: ScaledArray | None = None) -> list[int | float | None]:
+    """Read values as Python numbers: integers exactly (also stored integers offset by an
+    integer BZERO, as unsigned ones are), everything else as finite floats or None."""
+    if raw.dtype.kind in "iu":
+        zero = 0 if scaled is None else scaled.bzero
+        if scaled is None or (scaled.bscale == 1.0 and float(zero).is_integer()):
+            blank = None if scaled is None else scaled.blank
+            offset = int(zero)
+            return [None if v == blank else v + offset for v in (int(r) for r in raw.tolist())]
+    floats = np.asarray(scaled.convert(raw) if scaled is not None else raw, dtype=np.float64)
+    return [float(v) if math.isfinite(v) else None for v in floats.tolist()]
 
 
 def world_coords(
@@ -122,7 +131,7 @@ def world_coords(
     if len(pts) == 0:
         return []
     lon, lat = pix2world(cel, pts[:, 0], pts[:, 1])
-    frame, equatorial = _frame(cel)
+    frame, equatorial = frame_name(cel)
     ok = np.isfinite(lon) & np.isfinite(lat)
     out: list[WorldPoint | None] = [None] * len(pts)
     if not ok.any():
@@ -153,11 +162,14 @@ def _spectral_axis(wcs: WCS | None, n: int) -> tuple[NDArray[np.float64], str]:
     """World values of the `n` planes, converted to micrometres for wavelengths."""
     if wcs is None or not wcs.has_spectral:
         return np.arange(n, dtype=np.float64), "pixel"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", AstropyWarning)
-        spec = wcs.sub(["spectral"])
-        values = np.asarray(spec.all_pix2world(np.arange(n, dtype=np.float64), 0)[0])
-    unit = u.Unit(spec.wcs.cunit[0]) if str(spec.wcs.cunit[0]) else u.one
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AstropyWarning)
+            spec = wcs.sub(["spectral"])
+            values = np.asarray(spec.all_pix2world(np.arange(n, dtype=np.float64), 0)[0])
+        unit = u.Unit(spec.wcs.cunit[0]) if str(spec.wcs.cunit[0]) else u.one
+    except Exception:  # a spectral axis wcslib cannot evaluate: number the planes
+        return np.arange(n, dtype=np.float64), "pixel"
     if unit.physical_type == "length":
         return (values * unit).to_value(u.um), "um"
     if unit.physical_type == "frequency":
@@ -194,7 +206,11 @@ def spaxel_spectrum(
     sums = np.where(finite, block, 0.0).sum(axis=1)
     values = np.full(nw, np.nan)
     np.divide(sums, counts, out=values, where=counts > 0)
-    wavelength, unit = _spectral_axis(None if wcs is None else as_wcs(wcs), nw)
+    try:
+        cube_wcs = None if wcs is None else as_wcs(wcs)
+    except Unprocessable:
+        cube_wcs = None
+    wavelength, unit = _spectral_axis(cube_wcs, nw)
     return Spectrum(wavelength=wavelength, values=values, wavelength_unit=unit, x=ix, y=iy)
 
 

@@ -216,3 +216,61 @@ def hdu_image(hdu: Any) -> ImageData:
 def as_float32(values: Any) -> NDArray[np.float32]:
     """Native-endian float32 copy of already-read values (one conversion pass)."""
     return np.asarray(values, dtype=np.float32)
+
+
+def viewed_axes(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The numpy axes of an image of `shape` that are viewed and measured: every axis
+    longer than 1 (radio images carry FREQ and STOKES axes of length 1), and at least two,
+    the last ones, so a single row stays a 2-D image."""
+    keep = [i for i, n in enumerate(shape) if n > 1]
+    for i in range(len(shape) - 1, -1, -1):
+        if len(keep) >= 2:
+            break
+        if i not in keep:
+            keep.append(i)
+    return tuple(sorted(keep))
+
+
+class SqueezedSection:
+    """A lazy view of an array-like (a tile-compressed section) without some of its
+    length-1 axes: indexing inserts index 0 for them, so only what is asked for is read."""
+
+    def __init__(self, base: Any, keep: tuple[int, ...]) -> None:
+        self.base = base
+        self.keep = keep
+        self.shape = tuple(int(base.shape[i]) for i in keep)
+        self.ndim = len(self.shape)
+        self.dtype = getattr(base, "dtype", None)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key: Any) -> Any:
+        parts = key if isinstance(key, tuple) else (key,)
+        if any(p is Ellipsis for p in parts):
+            at = next(i for i, p in enumerate(parts) if p is Ellipsis)
+            fill = (slice(None),) * (self.ndim - len(parts) + 1)
+            parts = parts[:at] + fill + parts[at + 1 :]
+        parts = parts + (slice(None),) * (self.ndim - len(parts))
+        given = iter(parts)
+        full = tuple(next(given) if i in self.keep else 0 for i in range(len(self.base.shape)))
+        return self.base[full]
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> NDArray[Any]:
+        out = np.asarray(self[...])
+        return out if dtype is None else out.astype(dtype)
+
+
+def squeeze_image(data: ImageData) -> ImageData:
+    """`data` without the length-1 axes `viewed_axes` drops, still unread (a reshaped
+    memory map, a `ScaledArray` over one, or a `SqueezedSection`)."""
+    shape = tuple(int(n) for n in data.shape)
+    keep = viewed_axes(shape)
+    if len(keep) == len(shape):
+        return data
+    viewed = tuple(shape[i] for i in keep)
+    if isinstance(data, ScaledArray):
+        return ScaledArray(data.raw.reshape(viewed), data.bscale, data.bzero, data.blank)
+    if isinstance(data, np.ndarray):
+        return data.reshape(viewed)
+    return SqueezedSection(data, keep)

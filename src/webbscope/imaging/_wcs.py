@@ -31,28 +31,68 @@ SPATIAL_WCS_KEY = re.compile(
 
 
 def as_wcs(source: Any) -> WCS:
-    """A WCS from a WCS, an astropy Header or a dict of cards."""
+    """A WCS from a WCS, an astropy Header or a dict of cards (`Unprocessable`, code
+    ``invalid_wcs``, when wcslib refuses it)."""
     if isinstance(source, WCS):
         return source
     header = source if isinstance(source, fits.Header) else fits.Header(dict(source))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AstropyWarning)
-        return WCS(header, relax=True)
+        try:
+            return WCS(header, relax=True)
+        except Exception as exc:  # wcslib refuses inconsistent axes, units, projections
+            first = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise Unprocessable(
+                f"the image's WCS cannot be used: {first[:200]}", code="invalid_wcs"
+            ) from None
 
 
-def celestial_wcs(source: Any) -> WCS:
+def celestial_wcs(source: Any, pixel_axes: tuple[int, int] | None = None) -> WCS:
     """The two celestial axes of `source` (see `as_wcs`), distortions kept.
 
-    Raises `Unprocessable` (code ``no_celestial_wcs``) when it has none.
+    `pixel_axes` (0-based FITS axes: x, y) names the two axes an image is shown along when
+    others were dropped (`viewed_axes`); the WCS of exactly those axes is returned, and it
+    must be celestial. Raises `Unprocessable` (code ``no_celestial_wcs``) when there is none.
     """
     wcs = as_wcs(source)
     if not wcs.has_celestial:
         raise Unprocessable("the image has no celestial WCS", code="no_celestial_wcs")
+    if pixel_axes is not None and wcs.naxis > 2:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", AstropyWarning)
+                shown = wcs.sub([pixel_axes[0] + 1, pixel_axes[1] + 1])
+        except Exception:
+            shown = None
+        if shown is None or not shown.has_celestial:
+            raise Unprocessable(
+                "the axes the image is shown along are not its celestial ones",
+                code="no_celestial_wcs",
+            )
+        return shown
     if wcs.naxis == 2:
         return wcs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AstropyWarning)
-        return wcs.celestial
+        try:
+            return wcs.celestial
+        except Exception:  # wcslib cannot separate them (a rotated spectral axis, ...)
+            raise Unprocessable(
+                "the image's celestial axes cannot be separated from its other axes",
+                code="no_celestial_wcs",
+            ) from None
+
+
+def frame_name(wcs: WCS) -> tuple[str, bool]:
+    """The name of a celestial WCS's frame as the viewer labels it, and whether it is
+    equatorial: its RADESYS (``ICRS``, ``FK5``, ``FK4``, ...) for RA/Dec axes, else
+    ``galactic``, ``ecliptic``, ``supergalactic`` or the axis type in lower case."""
+    ctype = str(wcs.wcs.ctype[lonlat_axes(wcs)[0]])
+    if ctype.startswith("RA"):
+        return (str(wcs.wcs.radesys).strip() or "ICRS"), True
+    names = {"GLON": "galactic", "ELON": "ecliptic", "SLON": "supergalactic"}
+    kind = ctype[:4].rstrip("-")
+    return names.get(kind, kind.lower() or "unknown"), False
 
 
 def lonlat_axes(wcs: WCS) -> tuple[int, int]:

@@ -1,9 +1,10 @@
 """CPU-bound work in a child process that can be stopped for real.
 
 `run_in_process(fn, *args, progress=...)` runs `fn(report, *args)` in a fresh process from a
-fork server (numpy and astropy preloaded, so a start costs milliseconds). `report(fraction,
-message)` inside the child sends progress back. Cancelling the awaiting task terminates the
-child (SIGTERM, then SIGKILL after a second): a loop that never checks a flag still stops.
+fork server (numpy, astropy and the science modules preloaded, so a start costs milliseconds).
+`report(fraction, message)` inside the child sends progress back. Cancelling the awaiting task
+terminates the child (SIGTERM, then SIGKILL after a second): a loop that never checks a flag
+still stops.
 
 The fork server and its children live in a process group of their own (`_forkserver`), so a
 signal sent to the worker's group stops the worker, which then ends its children itself; a child
@@ -19,6 +20,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
+from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -27,14 +29,25 @@ from webbscope.errors import WebbscopeError
 Report = Callable[[float, str | None], None]
 _CTX: Any = None
 
+#: Imported once by the fork server, so a child starts with them loaded. Importing the science
+#: modules (astropy's WCS, coordinates and tables, the encoders) takes seconds; a child that
+#: imported them itself made every thumbnail of a tiny file cost seconds.
+PRELOAD = (
+    "webbscope.jobs._forkserver",
+    "numpy",
+    "astropy.io.fits",
+    "webbscope.errors",
+    "webbscope.jobs.process",
+    "webbscope.fits",
+    "webbscope.imaging",
+)
+
 
 def _context() -> Any:
     global _CTX
     if _CTX is None:
         _CTX = mp.get_context("forkserver")
-        _CTX.set_forkserver_preload(
-            ["webbscope.jobs._forkserver", "numpy", "astropy.io.fits", "webbscope.errors"]
-        )
+        _CTX.set_forkserver_preload(list(PRELOAD))
     return _CTX
 
 
@@ -43,6 +56,12 @@ def _die_with_parent() -> None:
     if sys.platform.startswith("linux"):
         pr_set_pdeathsig = 1
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL))
+
+
+def start_children() -> None:
+    """Start the fork server now (it imports `PRELOAD`), not at the first job."""
+    _context()
+    forkserver.ensure_running()
 
 
 def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:

@@ -21,7 +21,9 @@ HANDLERS: dict[str, str] = {
 }
 
 #: CPU-heavy types, bounded together by JOBS_MAX_COMPUTE.
-COMPUTE_TYPES = frozenset({"thumbnail", "composite", "detect", "semantic_rebuild", "diagnostic.cpu"})
+COMPUTE_TYPES = frozenset(
+    {"thumbnail", "composite", "detect", "semantic_rebuild", "diagnostic.cpu"}
+)
 
 #: The types each service's built-in worker serves.
 SERVICE_TYPES: dict[str, list[str]] = {

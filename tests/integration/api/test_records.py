@@ -145,7 +145,7 @@ def test_one_bad_file_rejects_the_whole_upload(
         "back\\slash.fits",
         "ctl\x01.fits",
         "..",
-        "archive.fits.gz",
+        "archive.fits.bz2",
         "image.png",
         "",
     ],
@@ -187,6 +187,7 @@ def test_over_the_size_limit_is_413(alice: ApiUser, api_stack: RunningStack) -> 
     # The test stack allows 50 MB per file; send 60 MB of a FITS-looking stream.
     def body():  # type: ignore[no-untyped-def]
         yield b'--b\r\nContent-Disposition: form-data; name="files"; filename="big.fits"\r\n\r\n'
+        yield fits.PrimaryHDU().header.tostring().encode()  # it starts as FITS does
         for _ in range(60):
             yield b"\0" * 1_000_000
         yield b"\r\n--b--\r\n"

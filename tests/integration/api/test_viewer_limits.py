@@ -99,6 +99,32 @@ def test_a_full_gate_answers_429_with_retry_after(
     assert user.get(f"/api/records/{image}/tiles/0/0/0.png").status_code == 200
 
 
+def test_pixel_reads_go_through_the_gate(tight: RunningStack, user: ApiUser, image: str) -> None:
+    """Issue 12: pixel, batch-pixel and spectrum reads decompress tiles of compressed images
+    too, so they share the render gate (one slot, no queue here) instead of bypassing it."""
+    assert user.token is not None
+    busy: set[str] = set()
+    for cmap in ("cividis", "hot", "cool", "turbo", "gray", "batlow"):
+        tiles = [
+            f"/api/records/{image}/tiles/2/{x}/{y}.png?cmap={cmap}&stretch=histeq"
+            for x in range(4)
+            for y in range(4)
+        ]
+        pixels = [f"/api/records/{image}/pixel?x={i}&y={i}" for i in range(16)]
+        mixed = [p for pair in zip(tiles, pixels, strict=True) for p in pair]
+        answers = asyncio.run(_burst(tight.url("backend"), user.token, mixed))
+        for path, r in zip(mixed, answers, strict=True):
+            assert r.status_code in (200, 429), r.text
+            if r.status_code == 429 and "/pixel" in path:
+                assert _code(r) == "render_busy" and r.headers["retry-after"] == "2"
+                busy.add("pixel")
+        if busy:
+            break
+    assert busy == {"pixel"}
+    batch = user.post(f"/api/records/{image}/pixels", json={"points": [[1, 2], [3, 4]]})
+    assert batch.status_code == 200 and len(batch.json()["items"]) == 2
+
+
 def test_output_limits_are_422_before_rendering(user: ApiUser, image: str) -> None:
     base = f"/api/records/{image}"
     assert user.get(f"{base}/preview", params={"size": 256}).status_code == 200

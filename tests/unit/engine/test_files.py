@@ -135,3 +135,19 @@ def test_the_same_content_under_two_keys_shares_one_open_file(tmp_path: Path) ->
     a.unlink()  # the first owner's copy is gone: the other one is opened
     again = cache.open("d" * 64, b)
     assert again is not first and again.path == b
+
+
+def test_extensions_with_any_name_are_found_by_name_and_by_index(tmp_path: Path) -> None:
+    """Issue: names with path characters could not be chosen (400); an index always works."""
+    hdus = [fits.PrimaryHDU()]
+    for name in ("raw/sci", "chip,1", "SCI"):
+        hdus.append(fits.ImageHDU(np.zeros((4, 5), np.float32), name=name))
+    hdus.append(fits.ImageHDU(np.zeros((4, 5), np.float32), name="SCI", ver=2))
+    path = tmp_path / "names.fits"
+    fits.HDUList(hdus).writeto(path)
+    file = OpenFile("e" * 64, path, FitsLimits())
+    assert file.find("raw/sci").index == 1 and file.find("RAW/SCI").index == 1
+    assert file.find("chip,1").index == 2  # a comma in the name, not a version
+    assert file.find("SCI").index == 3 and file.find("SCI,2").index == 4
+    assert file.find("1").index == 1 and file.find("4").index == 4
+    file.close()

@@ -133,3 +133,18 @@ def test_info_cache_memory_then_storage(i2d: Path, tmp_path: Path) -> None:
     other = _info(i2d, "ERR")
     fresh.put(SHA, other)
     assert InfoCache(storage).get(SHA, 2) == other and InfoCache(storage).get(SHA, 1) == info
+
+
+def test_image_info_names_the_native_frame(i2d: Path) -> None:
+    """The readout keeps the image's own frame; image-info says which it is."""
+    from tests.support.corpus import corpus_files
+
+    corpus = {
+        p.name: p
+        for p in corpus_files(Path(__file__).resolve().parents[3] / ".cache" / "fits-corpus")
+    }
+    assert _info(i2d).frame == "ICRS"
+    assert _info(corpus["galactic_car.fits"]).frame == "galactic"
+    assert _info(corpus["rice_compressed_b1950.fits"]).frame == "FK4"
+    assert _info(corpus["cadc_fk5.fits"]).frame == "FK5"
+    assert _info(corpus["fixed-1890.fits"]).frame is None

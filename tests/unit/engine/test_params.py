@@ -116,8 +116,12 @@ def test_identities() -> None:
     with pytest.raises(BadRequest):
         check_sha("../etc")
     assert check_ext("SCI") == "SCI" and check_ext("SCI,2") == "SCI,2" and check_ext("3") == "3"
-    with pytest.raises(BadRequest):
-        check_ext("SCI/../x")
+    # Extension names are any printable text (never a path: files are found by index or name).
+    for name in ("raw/sci", "SCI/../x", "WFC [chip 1]", "a,b", "50%"):
+        assert check_ext(name) == name
+    for bad in ("", "   ", "tab\there", "é", "x" * 71):
+        with pytest.raises(BadRequest):
+            check_ext(bad)
 
 
 def test_tile_etags_are_stable_and_name_everything_that_matters() -> None:

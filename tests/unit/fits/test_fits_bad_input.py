@@ -10,7 +10,14 @@ import pytest
 from astropy.io import fits
 
 from webbscope.errors import NotFound, PayloadTooLarge, Unprocessable, WebbscopeError
-from webbscope.fits import FitsLimits, extract_metadata, open_fits, read_headers, validate_fits
+from webbscope.fits import (
+    FitsLimits,
+    extract_metadata,
+    open_fits,
+    read_headers,
+    scan_fits,
+    validate_fits,
+)
 
 I2D = "jw02731-o001_t017_nircam_clear-f200w_i2d.fits"
 
@@ -358,3 +365,41 @@ def test_missing_final_padding_is_accepted(tmp_path: Path, limits: FitsLimits) -
     validate_fits(path, limits)
     with open_fits(path, limits) as hdul:
         assert hdul[1].data.shape == (3, 5)
+
+
+def test_a_huge_compression_tile_is_refused_before_any_decompression(tmp_path: Path) -> None:
+    """Issue 12: one 30,000 x 30,000 compression tile in a small file would make every pixel
+    read decompress 1.8 GB. The declared tile is checked against the budget from the header."""
+    from tests.support.fits_files import write_tile_bomb
+
+    path = write_tile_bomb(tmp_path / "bomb.fits")
+    assert path.stat().st_size < 10_000
+    with pytest.raises(PayloadTooLarge) as caught:
+        scan_fits(path, FitsLimits())
+    assert caught.value.code == "fits_tile_too_large"
+    assert caught.value.details["tile"] == [30_000, 30_000]
+    assert caught.value.details["tile_bytes"] == 30_000 * 30_000 * 2
+    assert "30000x30000" in caught.value.message
+
+
+def test_row_tiles_and_small_tiles_are_accepted(tmp_path: Path) -> None:
+    data = np.arange(64 * 48, dtype=np.int16).reshape(48, 64)
+    path = tmp_path / "rows.fits"
+    fits.HDUList([fits.PrimaryHDU(), fits.CompImageHDU(data)]).writeto(path)
+    (layout,) = [lay for lay in scan_fits(path, FitsLimits()) if lay.kind == "compressed_image"]
+    assert layout.tile == (64, 1) and layout.tile_bytes == 128
+    tight = FitsLimits(max_tile_bytes=127)
+    with pytest.raises(PayloadTooLarge):
+        scan_fits(path, tight)
+
+
+def test_headers_over_the_budget_are_refused_from_the_scan(tmp_path: Path) -> None:
+    """A file's headers are kept with its record: their size is bounded (MAX_HEADER_BYTES)
+    before a single card is parsed."""
+    header = fits.Header([(f"K{n:07d}", n) for n in range(3000)])
+    path = tmp_path / "cards.fits"
+    fits.HDUList([fits.PrimaryHDU(header=header), fits.ImageHDU(header=header)]).writeto(path)
+    scan_fits(path, FitsLimits(max_header_bytes=600_000))
+    with pytest.raises(PayloadTooLarge) as caught:
+        scan_fits(path, FitsLimits(max_header_bytes=300_000))
+    assert caught.value.code == "fits_headers_too_large" and caught.value.details["hdu"] == 1

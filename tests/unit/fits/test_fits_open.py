@@ -63,8 +63,15 @@ def test_scan_matches_astropy_offsets(demo_dir: Path, limits: FitsLimits) -> Non
 
 
 def test_limits_from_settings() -> None:
-    settings = SimpleNamespace(max_fits_bytes=10, max_array_elements=20, max_hdus=3)
-    assert FitsLimits.from_settings(settings) == FitsLimits(10, 20, 3)
+    settings = SimpleNamespace(
+        max_fits_bytes=10,
+        max_array_elements=20,
+        max_hdus=3,
+        max_compressed_tile_bytes=4096,
+        max_header_bytes=5000,
+    )
+    expected = FitsLimits(10, 20, 3, max_tile_bytes=4096, max_header_bytes=5000)
+    assert FitsLimits.from_settings(settings) == expected
     with pytest.raises(ValueError, match="max_hdus"):
         FitsLimits(max_hdus=0)
 
@@ -77,5 +84,7 @@ def test_limits_match_the_settings_defaults() -> None:
         max_fits_bytes=fields["max_fits_bytes"].default,
         max_array_elements=fields["max_array_elements"].default,
         max_hdus=fields["max_hdus"].default,
+        max_compressed_tile_bytes=fields["max_compressed_tile_bytes"].default,
+        max_header_bytes=fields["max_header_bytes"].default,
     )
     assert FitsLimits.from_settings(defaults) == FitsLimits()

@@ -159,3 +159,21 @@ def test_pixel_values_of_a_tile_compressed_image(tmp_path) -> None:
         assert not isinstance(section, np.ndarray)
         got = pixel_values(section, [(3, 4), (29, 39), (-1, 0)])
     assert got == [float(data[4, 3]), float(data[39, 29]), None]
+
+
+def test_integer_pixel_values_are_exact() -> None:
+    """int64 values (and unsigned ones stored with BZERO) beyond 2**53 are returned as exact
+    integers, not rounded floats."""
+    from webbscope.imaging import ScaledArray
+
+    big = 2**62 + 1
+    data = np.array([[big, -big], [7, 0]], dtype=">i8")
+    assert pixel_values(data, [(0, 0), (1, 0), (0, 1)]) == [big, -big, 7]
+    assert float(big) != big  # what a float would have answered
+    stored = np.array([[2**63 - 1, 5]], dtype=">i8").reshape(1, 2)
+    unsigned = ScaledArray(np.vstack([stored, stored]), bzero=2.0**63)
+    assert pixel_values(unsigned, [(0, 0), (1, 0)]) == [2**64 - 1, 2**63 + 5]
+    blanked = ScaledArray(np.array([[3, -1]], dtype=">i2").repeat(2, 0), blank=-1)
+    assert pixel_values(blanked, [(0, 0), (1, 0)]) == [3, None]
+    scaled = ScaledArray(np.array([[3, 4]], dtype=">i2").repeat(2, 0), bscale=0.5)
+    assert pixel_values(scaled, [(0, 0), (1, 0)]) == [1.5, 2.0]

@@ -2279,6 +2279,11 @@ export interface components {
              * @description tile formats: png, jpg, webp, f16
              */
             formats: string[];
+            /**
+             * Frame
+             * @description the WCS's own sky frame, which the readout uses: ICRS, FK5, FK4 (RADESYS of RA/Dec axes), galactic, ecliptic, ...; null without a celestial WCS. Record positions (footprint, centre, sky search) are always ICRS
+             */
+            frame?: string | null;
             /** Hdus */
             hdus: components["schemas"]["HduOut"][];
             histogram: components["schemas"]["HistogramOut"];
@@ -2618,7 +2623,7 @@ export interface components {
             ra_str: string | null;
             /**
              * Value
-             * @description null outside the image, or where NaN
+             * @description null outside the image, or where NaN (or BLANK); an integer image's values are exact integers (64-bit ones may exceed what a JavaScript number holds)
              */
             value: number | null;
             /** X */

@@ -21,6 +21,7 @@ from webbscope.services.backend.routes import (
     viewer,
 )
 from webbscope.services.backend.routes import annotations as annotation_routes
+from webbscope.services.backend.staging import start_staging_sweeper
 from webbscope.services.backend.tile_cache import TileFastPath
 from webbscope.services.common.app import create_service_app
 from webbscope.settings import Settings, get_settings
@@ -46,7 +47,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             mast.router,
             hub.router,
         ],
-        on_startup=[open_clients, hub.start_hub, start_library, viewer.open_tile_cache],
+        on_startup=[
+            open_clients,
+            hub.start_hub,
+            start_library,
+            viewer.open_tile_cache,
+            start_staging_sweeper,
+        ],
         on_shutdown=[stop_library, hub.stop_hub, close_clients],
         description="The public Webbscope API. Every error has the shape "
         '`{"error": {"code", "message", "details"}}`.',

@@ -1,5 +1,13 @@
 """Streaming multipart reception: each part named `files` goes straight to a staging file on
-disk while its SHA-256 is computed. Memory use stays constant whatever the file size."""
+disk while its SHA-256 is computed. Memory use stays constant whatever the file size.
+
+A gzip-compressed part (`.fits.gz`, recognised by its first bytes) is decompressed while it
+streams, in bounded pieces: the staging file, its size and its SHA-256 are those of the FITS
+file inside, and a part that decompresses beyond the size limit is refused (413) as soon as it
+does. The first bytes of every file must start a FITS header, so a file that is not FITS is
+refused before the rest of it is stored. A refused upload still reads (and discards) the rest
+of the request body, up to a bound, so a client that sends the whole body before reading sees
+the error rather than a reset connection."""
 
 from __future__ import annotations
 
@@ -9,6 +17,8 @@ import hashlib
 import os
 import re
 import uuid
+import zlib
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -16,16 +26,38 @@ from typing import IO
 from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from webbscope.errors import BadRequest, PayloadTooLarge, Unprocessable, UnsupportedMediaType
+from webbscope.errors import (
+    BadRequest,
+    PayloadTooLarge,
+    Unprocessable,
+    UnsupportedMediaType,
+    WebbscopeError,
+)
+from webbscope.fits import check_magic
+from webbscope.services.backend.staging import new_staging_path, release
 
 #: Bytes gathered before a write (and hash update) is handed to a worker thread.
 _FLUSH_BYTES = 4 * 1024 * 1024
+#: Most bytes one step of gzip decompression produces (bounds memory whatever the ratio).
+_INFLATE_BYTES = 4 * 1024 * 1024
 _FITS_SUFFIXES = (".fits", ".fit", ".fts")
+_GZIP_MAGIC = b"\x1f\x8b"
+#: Bytes of a file's start checked for the FITS signature before the rest is stored.
+_HEAD_BYTES = 80
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def check_file_name(name: str) -> str:
-    """The file name if it is safe to keep, else `Unprocessable` saying what is wrong."""
+def stored_name(name: str) -> str:
+    """The name a file keeps once stored: `.gz` removed (the FITS file inside is stored)."""
+    return name[:-3] if name.lower().endswith(".gz") else name
+
+
+def check_file_name(name: str, *, upload: bool = False) -> str:
+    """The file name if it is safe to keep, else `Unprocessable` saying what is wrong.
+
+    FITS names end in .fits, .fit or .fts, or .fz (tile-compressed FITS); an upload may also
+    send them gzip-compressed (`.fits.gz`), which is stored decompressed.
+    """
     problem = None
     if not name or not name.strip():
         problem = "it is empty"
@@ -37,10 +69,15 @@ def check_file_name(name: str) -> str:
         problem = "it is a relative path"
     elif len(name.encode()) > 255:
         problem = "it is longer than 255 bytes"
-    elif name.lower().endswith((".gz", ".fz", ".bz2", ".zip")):
-        problem = "compressed files are not accepted: upload the uncompressed FITS file"
-    elif not name.lower().endswith(_FITS_SUFFIXES):
-        problem = "it does not end in .fits, .fit or .fts"
+    elif name.lower().endswith((".bz2", ".zip", ".xz", ".z")):
+        problem = "only gzip (.fits.gz) and tile compression (.fz) are accepted"
+    elif upload and name.lower().endswith(".gz"):
+        if not stored_name(name).lower().endswith(_FITS_SUFFIXES):
+            problem = "a gzip-compressed file must be named .fits.gz, .fit.gz or .fts.gz"
+    elif not name.lower().endswith((*_FITS_SUFFIXES, ".fz")):
+        problem = "it does not end in .fits, .fit, .fts or .fz" + (
+            " (or .fits.gz)" if upload else ""
+        )
     if problem:
         raise Unprocessable(
             f"file name {name[:80]!r} is not accepted: {problem}", code="invalid_file_name"
@@ -51,9 +88,49 @@ def check_file_name(name: str) -> str:
 @dataclass
 class StagedFile:
     file_name: str
+    """The name the record gets (`stored_name` of the name sent)."""
     path: Path
     size: int = 0
+    """Bytes stored: the decompressed size for a gzip-compressed part."""
     sha256: str = ""
+    received: int = 0
+    """Bytes received for this part (compressed, if it was)."""
+
+
+class _Gunzip:
+    """Streaming gzip decompression (several members allowed) in bounded pieces."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.inflater = zlib.decompressobj(wbits=31)
+
+    def _bad(self, exc: Exception) -> Unprocessable:
+        return Unprocessable(f"{self.name!r} is not valid gzip data: {exc}", code="bad_gzip")
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        try:
+            while True:
+                out = self.inflater.decompress(data, _INFLATE_BYTES)
+                if out:
+                    yield out
+                if self.inflater.eof:
+                    data = self.inflater.unused_data  # another member may follow
+                    if not data.strip(b"\0"):
+                        return  # nothing, or the zero padding some tools append
+                    self.inflater = zlib.decompressobj(wbits=31)
+                    continue
+                data = self.inflater.unconsumed_tail
+                if not data and len(out) < _INFLATE_BYTES:
+                    return  # all input used and no output held back
+        except zlib.error as exc:
+            raise self._bad(exc) from None
+
+    def finish(self) -> None:
+        if not self.inflater.eof:
+            raise Unprocessable(
+                f"{self.name!r} ends before its gzip data does: the upload is cut short",
+                code="bad_gzip",
+            )
 
 
 @dataclass
@@ -63,6 +140,10 @@ class _Part:
     staged: StagedFile | None = None
     handle: IO[bytes] | None = None
     hasher: hashlib._Hash | None = None
+    limit: int = 0
+    gunzip: _Gunzip | None = None
+    started: bool = False
+    head: bytearray = field(default_factory=bytearray)
     pending: bytearray = field(default_factory=bytearray)
     #: The write in flight: receiving the next buffer overlaps writing and hashing this one.
     writing: asyncio.Future[None] | None = None
@@ -86,7 +167,26 @@ _SYNC_EVERY = 256 * 1024 * 1024
 
 
 def _write(part: _Part, data: bytes) -> None:
-    assert part.handle is not None and part.hasher is not None
+    """Decompress (when the part is gzip), check, store and hash the next received bytes."""
+    assert part.staged is not None
+    if not part.started:
+        part.started = True
+        if data.startswith(_GZIP_MAGIC):
+            part.gunzip = _Gunzip(part.staged.file_name)
+    pieces = part.gunzip.feed(data) if part.gunzip is not None else (data,)
+    for piece in pieces:
+        _store(part, piece)
+
+
+def _store(part: _Part, data: bytes) -> None:
+    assert part.handle is not None and part.hasher is not None and part.staged is not None
+    if len(part.head) < _HEAD_BYTES:
+        part.head += data[: _HEAD_BYTES - len(part.head)]
+        if len(part.head) >= _HEAD_BYTES:
+            _check_head(part)
+    part.staged.size += len(data)
+    if part.staged.size > part.limit:
+        raise _too_large(part.staged.size, part.limit, part.staged.file_name, inflated=True)
     part.handle.write(data)
     part.hasher.update(data)
     part.unsynced += len(data)
@@ -96,11 +196,35 @@ def _write(part: _Part, data: bytes) -> None:
         part.unsynced = 0
 
 
+def _check_head(part: _Part) -> None:
+    """The file must start like a FITS file (checked on its first bytes, not at the end)."""
+    assert part.staged is not None
+    try:
+        check_magic(bytes(part.head), len(part.head))
+    except Unprocessable as exc:
+        raise Unprocessable(
+            f"{part.staged.file_name!r} is {exc.message[0].lower()}{exc.message[1:]}",
+            code=exc.code,
+        ) from None
+
+
+def _finish(part: _Part) -> None:
+    if part.gunzip is not None:
+        part.gunzip.finish()
+    if len(part.head) < _HEAD_BYTES:
+        _check_head(part)
+
+
 async def receive_files(
-    request: Request, staging_dir: Path, max_file_bytes: int, max_files: int = 50
+    request: Request,
+    staging_dir: Path,
+    max_file_bytes: int,
+    max_files: int = 50,
+    drain_bytes: int = 0,
 ) -> list[StagedFile]:
     """Stream every `files` part of a multipart body into `staging_dir`. On any error the
-    staging files already written are removed before the error propagates."""
+    staging files already written are removed before the error propagates; on a refusal
+    (a 4xx) up to `drain_bytes` more of the body are read and discarded first."""
     ctype, params = parse_options_header(request.headers.get("content-type"))
     if ctype != b"multipart/form-data":
         raise UnsupportedMediaType(
@@ -145,8 +269,11 @@ async def receive_files(
     )
     part: _Part | None = None
     ended = False
+    body = request.stream()
+    received = 0
     try:
-        async for chunk in request.stream():
+        async for chunk in body:
+            received += len(chunk)
             parser.write(chunk)
             for kind, data in events:
                 if kind == "begin":
@@ -156,11 +283,14 @@ async def receive_files(
                     part.headers[k] = v
                 elif kind == "headers_done" and part is not None:
                     part = _open_part(part, staging_dir, staged, max_files)
+                    part.limit = max_file_bytes
                 elif kind == "data" and part is not None and part.staged is not None:
                     part.pending += data
-                    part.staged.size += len(data)
-                    if part.staged.size > max_file_bytes:
-                        raise _too_large(part.staged.size, max_file_bytes, part.staged.file_name)
+                    part.staged.received += len(data)
+                    if part.staged.received > max_file_bytes:
+                        raise _too_large(
+                            part.staged.received, max_file_bytes, part.staged.file_name
+                        )
                     if len(part.pending) >= _FLUSH_BYTES:
                         await part.flush()
                 elif kind == "end" and part is not None:
@@ -169,13 +299,15 @@ async def receive_files(
             events.clear()
         parser.finalize()
         ended = True
-    except BaseException:
+    except BaseException as exc:
         if part is not None and part.handle is not None:
             if part.writing is not None:
                 with contextlib.suppress(BaseException):
                     await part.writing
             part.handle.close()
         discard(staged)
+        if isinstance(exc, WebbscopeError) and exc.status < 500:
+            await _drain(body, request, received, drain_bytes)
         raise
     if not ended or part is not None:
         discard(staged)
@@ -187,6 +319,20 @@ async def receive_files(
     return staged
 
 
+async def _drain(body: AsyncIterator[bytes], request: Request, received: int, bound: int) -> None:
+    """Read and discard the rest of a refused request's body, if it is at most `bound` bytes
+    (more is not worth reading: the connection is closed instead)."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) - received > bound:
+        return
+    drained = 0
+    with contextlib.suppress(Exception):  # the client went away: nothing left to do
+        async for chunk in body:
+            drained += len(chunk)
+            if drained > bound:
+                return
+
+
 def _open_part(part: _Part, staging_dir: Path, staged: list[StagedFile], max_files: int) -> _Part:
     disposition = part.headers.get(b"content-disposition", b"")
     _, params = parse_options_header(disposition)
@@ -196,10 +342,10 @@ def _open_part(part: _Part, staging_dir: Path, staged: list[StagedFile], max_fil
     raw = params.get(b"filename")
     if raw is None:
         raise Unprocessable("a 'files' part has no file name", code="invalid_file_name")
-    name = check_file_name(raw.decode("utf-8", "replace"))
+    name = stored_name(check_file_name(raw.decode("utf-8", "replace"), upload=True))
     if len(staged) >= max_files:
         raise Unprocessable(f"at most {max_files} files per upload", code="too_many_files")
-    path = staging_dir / f"{uuid.uuid4().hex}.part"
+    path = new_staging_path(staging_dir, uuid.uuid4().hex)
     part.staged = StagedFile(file_name=name, path=path)
     staged.append(part.staged)
     part.handle = open(path, "wb")  # noqa: SIM115 - closed in _close_part or on error
@@ -212,21 +358,28 @@ async def _close_part(part: _Part) -> None:
         return
     await part.flush(last=True)
     part.handle.close()
+    await asyncio.to_thread(_finish, part)
     part.staged.sha256 = part.hasher.hexdigest()
 
 
-def _too_large(size: int, limit: int, name: str | None = None) -> PayloadTooLarge:
+def _too_large(
+    size: int, limit: int, name: str | None = None, *, inflated: bool = False
+) -> PayloadTooLarge:
     what = f"{name!r} is" if name else "the upload is"
+    if inflated:
+        what = f"{name!r} decompresses to more than {limit:,} bytes, and is"
     return PayloadTooLarge(
         f"{what} larger than the limit of {limit:,} bytes",
         code="file_too_large",
-        details={"limit_bytes": limit, "received_bytes": size},
+        details={"limit_bytes": limit, "received_bytes": size, "decompressed": inflated},
     )
 
 
 def discard(files: list[StagedFile]) -> None:
+    """Remove the staging files (those not moved into storage) and release them."""
     for f in files:
         try:
             os.unlink(f.path)
         except FileNotFoundError:
             pass
+        release(f.path)

@@ -77,6 +77,12 @@ class ImageInfoOut(BaseModel):
     wcs: dict[str, str | float | int | bool] | None = Field(
         description="the celestial WCS as FITS cards (SIP included), or null"
     )
+    frame: str | None = Field(
+        None,
+        description="the WCS's own sky frame, which the readout uses: ICRS, FK5, FK4 (RADESYS "
+        "of RA/Dec axes), galactic, ecliptic, ...; null without a celestial WCS. Record "
+        "positions (footprint, centre, sky search) are always ICRS",
+    )
     levels: list[LevelOut]
     tile_size: int
     formats: list[str] = Field(description="tile formats: png, jpg, webp, f16")
@@ -98,7 +104,10 @@ class ImageInfoOut(BaseModel):
 class PixelOut(BaseModel):
     x: float
     y: float
-    value: float | None = Field(description="null outside the image, or where NaN")
+    value: int | float | None = Field(
+        description="null outside the image, or where NaN (or BLANK); an integer image's "
+        "values are exact integers (64-bit ones may exceed what a JavaScript number holds)"
+    )
     ra: float | None = Field(description="degrees (longitude for non-equatorial frames)")
     dec: float | None
     ra_str: str | None = Field(description="hh:mm:ss.ss for equatorial frames")

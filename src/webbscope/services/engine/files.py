@@ -26,7 +26,7 @@ from astropy.wcs import WCS
 
 from webbscope.caches import ByteLru
 from webbscope.errors import NotFound, Unprocessable
-from webbscope.fits import FitsLimits, HduLayout, scan_fits
+from webbscope.fits import FitsLimits, HduLayout, checked_headers
 from webbscope.imaging import (
     ImageData,
     RenderParams,
@@ -34,7 +34,9 @@ from webbscope.imaging import (
     ViewSetup,
     celestial_wcs,
     prepare_view,
+    squeeze_image,
     stored_image,
+    viewed_axes,
 )
 
 IMAGE_KINDS = ("primary", "image", "compressed_image")
@@ -49,6 +51,20 @@ def is_image(layout: HduLayout) -> bool:
     return layout.kind in IMAGE_KINDS and bool(layout.shape) and len(layout.shape or ()) >= 2
 
 
+def shown_axes(layout: HduLayout) -> tuple[int, ...]:
+    """The numpy axes of an image HDU that are viewed (length-1 axes dropped)."""
+    return viewed_axes(tuple(layout.shape or ()))
+
+
+def _pixel_axes(layout: HduLayout) -> tuple[int, int] | None:
+    """The FITS axes (0-based) the image is shown along, when length-1 axes were dropped."""
+    ndim = len(layout.shape or ())
+    keep = shown_axes(layout)
+    if len(keep) == ndim:
+        return None
+    return ndim - 1 - keep[-1], ndim - 1 - keep[-2]
+
+
 class OpenFile:
     """One checked FITS file: layouts, headers, and lazily memory-mapped image data."""
 
@@ -56,11 +72,9 @@ class OpenFile:
         self.sha = sha
         self.path = path
         self.stat_key = _stat_key(path)
-        self.layouts = scan_fits(path, limits)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AstropyWarning)
-            with fits.open(path, memmap=True, lazy_load_hdus=True, cache=False) as hdul:
-                self.headers = [hdu.header.copy() for hdu in hdul]
+            self.layouts, self.headers, _ = checked_headers(path, limits)
         self._data: dict[int, ImageData] = {}
         self._wcs: dict[int, WCS | None] = {}
         self._hdul: Any = None
@@ -69,17 +83,22 @@ class OpenFile:
     # -- which HDU ---------------------------------------------------------------------------
 
     def find(self, ext: str) -> HduLayout:
-        """The image HDU named `ext` (`SCI`, `SCI,2`, or an index). `SCI` falls back to the
-        first 2-D image when the file has no SCI extension (a plain primary image)."""
+        """The image HDU named `ext` (`SCI`, `SCI,2`, any name, or an index: names with
+        characters a URL path cannot hold are chosen by index as well). `SCI` falls back to
+        the first 2-D image when the file has no SCI extension (a plain primary image)."""
         layout = self._lookup(ext)
         if layout is None and ext.upper() == "SCI":
             layout = next((lay for lay in self.layouts if is_image(lay)), None)
         if layout is None:
-            names = [lay.name or str(lay.index) for lay in self.layouts if is_image(lay)]
+            images = [lay for lay in self.layouts if is_image(lay)]
             raise NotFound(
                 f"the file has no image extension {ext!r}",
                 code="extension_not_found",
-                details={"ext": ext, "images": names},
+                details={
+                    "ext": ext,
+                    "images": [lay.name or str(lay.index) for lay in images],
+                    "indexes": [lay.index for lay in images],
+                },
             )
         if not is_image(layout):
             raise Unprocessable(
@@ -87,31 +106,36 @@ class OpenFile:
                 code="not_an_image",
                 details={"ext": ext, "kind": layout.kind, "shape": layout.shape},
             )
-        if len(layout.shape or ()) > 3:
+        if len(shown_axes(layout)) > 3:
             raise Unprocessable(
-                f"{layout.label} has {len(layout.shape or ())} axes; images and cubes "
-                "(2 or 3 axes) can be viewed",
+                f"{layout.label} has {len(shown_axes(layout))} axes longer than 1; images "
+                "and cubes (2 or 3 such axes) can be viewed",
                 code="image_dims_unsupported",
             )
         return layout
 
     def _lookup(self, ext: str) -> HduLayout | None:
+        """By index (a number), by name (any text, matched without case), or by `NAME,VER`
+        (the version after the last comma)."""
         text = ext.strip()
         if text.isdigit():
             index = int(text)
             return self.layouts[index] if index < len(self.layouts) else None
-        name, _, ver = text.partition(",")
         for lay in self.layouts:
-            if lay.name.upper() == name.strip().upper() and (
-                not ver.strip() or str(lay.ver) == ver.strip()
-            ):
+            if lay.name.upper() == text.upper():
                 return lay
+        name, comma, ver = text.rpartition(",")
+        if comma and ver.strip().isdigit():
+            for lay in self.layouts:
+                if lay.name.upper() == name.strip().upper() and lay.ver == int(ver):
+                    return lay
         return None
 
     # -- data and WCS ----------------------------------------------------------------------
 
     def data(self, index: int) -> ImageData:
-        """The whole HDU's data, memory-mapped (never read here)."""
+        """The whole HDU's data, memory-mapped (never read here), without its length-1 axes
+        (see `viewed_axes`)."""
         with self._lock:
             data = self._data.get(index)
             if data is None:
@@ -123,6 +147,7 @@ class OpenFile:
                 else:
                     blank = self.headers[index].get("BLANK")
                     data = stored_image(self.path, layout, blank=_int_or_none(blank))
+                data = squeeze_image(data)
                 self._data[index] = data
             return data
 
@@ -153,7 +178,9 @@ class OpenFile:
         with self._lock:
             if index not in self._wcs:
                 try:
-                    self._wcs[index] = celestial_wcs(self.headers[index])
+                    self._wcs[index] = celestial_wcs(
+                        self.headers[index], _pixel_axes(self.layouts[index])
+                    )
                 except (Unprocessable, ValueError, KeyError):
                     self._wcs[index] = None
             return self._wcs[index]

@@ -30,6 +30,7 @@ from webbscope.imaging import (
     ImageData,
     Interval,
     ScaledArray,
+    frame_name,
     histogram,
     level_shape,
     limits_of,
@@ -57,7 +58,7 @@ PERCENTILES = (0.05, 0.25, 0.5, 1.0, 5.0, 50.0, 95.0, 99.0, 99.5, 99.75, 99.9, 9
 EXACT_MINMAX_BYTES = 16 * 1024 * 1024
 _BLOCK_ELEMENTS = 4 * 1024 * 1024
 TILE_FORMATS = ["png", "jpg", "webp", "f16"]
-INFO_VERSION = 3  # 2: all_nan; 3: rgb
+INFO_VERSION = 4  # 2: all_nan; 3: rgb; 4: frame
 
 
 def percentile_key(p: float) -> str:
@@ -126,13 +127,19 @@ def _levels(shape: tuple[int, ...]) -> list[LevelOut]:
 
 
 def _wcs(file: OpenFile, index: int) -> dict[str, str | float | int | bool] | None:
-    if file.wcs(index) is None:
+    wcs = file.wcs(index)
+    if wcs is None:
         return None
     try:
-        cards = wcs_cards(file.headers[index])
+        cards = wcs_cards(wcs)
     except (WebbscopeError, ValueError):
         return None
     return {card.keyword: card.value for card in cards.cards}
+
+
+def _frame(file: OpenFile, index: int) -> str | None:
+    wcs = file.wcs(index)
+    return frame_name(wcs)[0] if wcs is not None else None
 
 
 def _cube(file: OpenFile, layout: HduLayout, data: ImageData) -> CubeOut | None:
@@ -209,6 +216,7 @@ def image_info(file: OpenFile, layout: HduLayout) -> ImageInfoOut:
         dtype=layout.dtype,
         bunit=str(bunit) if bunit not in (None, "") else None,
         wcs=_wcs(file, layout.index),
+        frame=_frame(file, layout.index),
         levels=_levels(shape),
         tile_size=TILE,
         formats=TILE_FORMATS,

@@ -81,7 +81,7 @@ def grid(
     wcs = file.wcs(layout.index)
     if wcs is None:
         raise Unprocessable("the image has no celestial WCS", code="no_celestial_wcs")
-    shape = tuple(int(n) for n in (layout.shape or ())[-2:])
+    shape = tuple(int(n) for n in file.data(layout.index).shape[-2:])
     found = grid_lines(wcs, shape, target=target, labels=labels)
     lines: list[GridLineOut] = []
     marks: list[GridLabelOut] = []

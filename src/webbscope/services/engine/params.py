@@ -19,7 +19,9 @@ from webbscope.imaging import Interval, RenderParams, normalise_format, parse_co
 #: The interval names the viewer offers; any number in (0, 100] is a symmetric percentile.
 INTERVAL_PRESETS = ("minmax", "99", "99.5", "99.9", "zscale", "manual", "percentile")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_EXT = re.compile(r"^[A-Za-z0-9_ .-]{1,68}$")
+#: An extension name (printable ASCII, as FITS allows: slashes, brackets, commas and all),
+#: `NAME,VER` or an HDU index.
+_EXT = re.compile(r"^[\x20-\x7e]{1,70}$")
 
 
 def parse_interval(
@@ -121,8 +123,9 @@ def check_sha(sha: str) -> str:
 
 
 def check_ext(ext: str) -> str:
-    """An extension name (`SCI`), `NAME,VER` or an HDU index, as given."""
-    if not _EXT.match(ext.replace(",", "")):
+    """An extension name (`SCI`, `raw/sci`: any printable text), `NAME,VER` or an HDU index
+    (a number), as given."""
+    if not _EXT.match(ext) or not ext.strip():
         raise BadRequest(f"invalid extension {ext!r}", code="invalid_extension")
     return ext.strip()
 

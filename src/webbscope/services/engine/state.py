@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI, Request
 
 from webbscope.fits import FitsLimits
+from webbscope.jobs.process import start_children
 from webbscope.services.engine.files import FileCache, OpenFile, ViewCache
 from webbscope.services.engine.gate import RenderGate
 from webbscope.services.engine.info import InfoCache
@@ -59,8 +60,10 @@ class ViewerState:
 
 async def start_viewer(app: FastAPI) -> None:
     app.state.viewer = ViewerState(app.state.settings, app.state.parts.storage)
-    # In the background: the service answers at once; the first view finds the paths warm.
+    # In the background: the service answers at once; the first view finds the paths warm,
+    # and the first thumbnail job a fork server with the science modules loaded.
     app.state.parts.tasks.append(asyncio.create_task(asyncio.to_thread(warm_up_quietly)))
+    app.state.parts.tasks.append(asyncio.create_task(asyncio.to_thread(start_children)))
 
 
 async def stop_viewer(app: FastAPI) -> None:

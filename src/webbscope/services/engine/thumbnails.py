@@ -9,59 +9,10 @@ from typing import Any
 
 from webbscope.db.records import RecordsRepo
 from webbscope.errors import NotFound
-from webbscope.fits import FitsLimits, HduLayout, open_fits, scan_fits
-from webbscope.imaging import (
-    Interval,
-    RenderParams,
-    ScaledArray,
-    hdu_image,
-    prepare_view,
-    preview_bytes,
-)
-from webbscope.jobs.process import Report
+from webbscope.fits import FitsLimits
 from webbscope.jobs.worker import JobContext
+from webbscope.services.engine.thumbnail_render import THUMBNAIL_SIZE, render_thumbnail
 from webbscope.storage import THUMBNAILS_PREFIX
-
-THUMBNAIL_SIZE = 256
-
-
-#: How thumbnails look: the viewer's default rendering.
-THUMBNAIL_PARAMS = RenderParams(stretch="asinh", interval=Interval.percentile(99.5))
-
-
-def science_layout(layouts: list[HduLayout]) -> HduLayout | None:
-    """The science image: SCI first, else the first image with at least 2 axes."""
-    images = [
-        lay
-        for lay in layouts
-        if lay.kind in ("primary", "image", "compressed_image")
-        and lay.shape
-        and len(lay.shape) >= 2
-    ]
-    images.sort(key=lambda lay: lay.name != "SCI")  # SCI first, then in file order
-    return images[0] if images else None
-
-
-def middle_plane(data: Any) -> Any:
-    """A 2-D view of `data` (the middle plane of a cube), still unread."""
-    while data.ndim > 2:
-        middle = data.shape[0] // 2
-        data = data.plane(middle) if isinstance(data, ScaledArray) else data[middle]
-    return data
-
-
-def render_thumbnail(report: Report, path: str, limits: FitsLimits, size: int) -> bytes | None:
-    """A JPEG at most `size` pixels on a side, rendered with `webbscope.imaging` from the
-    memory-mapped data (only the sampled pixels are read)."""
-    layouts = scan_fits(path, limits)
-    layout = science_layout(layouts)
-    if layout is None:
-        return None
-    with open_fits(path, limits) as hdul:
-        data = middle_plane(hdu_image(hdul[layout.index]))
-        report(0.5, "stretching")
-        view = prepare_view(data, THUMBNAIL_PARAMS)
-        return preview_bytes(data, size, "jpeg", THUMBNAIL_PARAMS, view, quality=85)
 
 
 async def thumbnail_job(ctx: JobContext) -> dict[str, Any]:

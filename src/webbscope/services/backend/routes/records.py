@@ -44,6 +44,7 @@ from webbscope.services.backend.schemas import (
     UploadItem,
     UploadResult,
 )
+from webbscope.services.backend.staging import staging_dir
 from webbscope.services.backend.streaming import stream_object
 from webbscope.services.backend.uploads import check_file_name, discard, receive_files
 from webbscope.services.common.errors import ErrorBody
@@ -212,8 +213,12 @@ async def upload(
     # Every new record gets a thumbnail job: like any request that adds jobs, an upload is
     # refused at JOBS_MAX_ACTIVE_PER_USER, before anything is stored.
     await queue.check_active(caller.id)
-    staging = settings.data_dir / ".staging"
-    staged = await receive_files(request, staging, settings.max_upload_bytes)
+    staged = await receive_files(
+        request,
+        staging_dir(settings.data_dir),
+        settings.max_upload_bytes,
+        drain_bytes=settings.upload_drain_bytes,
+    )
     limits = FitsLimits.from_settings(settings)
     results: list[UploadItem] = []
     created_ids: list[str] = []

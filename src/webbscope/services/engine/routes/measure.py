@@ -1,5 +1,6 @@
 """Engine routes that measure: image information, histograms, pixel values with sky
-positions, RA/Dec grid lines and cube spectra."""
+positions, RA/Dec grid lines and cube spectra. Each reads pixels (a tile-compressed image
+decompresses whole tiles to do so), so each runs through the render gate."""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ async def pixel(
     y: Annotated[float, Query(description="0-based FITS pixel, upwards")],
 ) -> PixelOut:
     file = await viewer.open(ref)
-    found = await asyncio.to_thread(measures.pixels, file, plane, [(x, y)])
+    found = await viewer.gate.run(measures.pixels, file, plane, [(x, y)])
     return found[0]
 
 
@@ -96,7 +97,7 @@ async def pixels(
     ref: FileRefDep, viewer: Viewer, plane: PlaneQuery, body: PixelsRequest
 ) -> PixelsOut:
     file = await viewer.open(ref)
-    return PixelsOut(items=await asyncio.to_thread(measures.pixels, file, plane, body.points))
+    return PixelsOut(items=await viewer.gate.run(measures.pixels, file, plane, body.points))
 
 
 @router.get("/grid", response_model=GridOut, summary="RA/Dec grid lines and a scale bar")
@@ -121,4 +122,4 @@ async def spectrum(
     box: Annotated[int, Query(ge=1, le=99, description="mean of box x box spaxels")] = 1,
 ) -> SpectrumOut:
     file = await viewer.open(ref)
-    return await asyncio.to_thread(measures.spectrum, file, check_ext(ext), x, y, box)
+    return await viewer.gate.run(measures.spectrum, file, check_ext(ext), x, y, box)
