@@ -18,7 +18,7 @@ PUBLIC = "PUBLIC"
 EXCLUSIVE_ACCESS = "EXCLUSIVE_ACCESS"
 EXCLUSIVE_PROGRAM = "04446"
 #: 2035-01-01: when the exclusive-access observation becomes public.
-EXCLUSIVE_RELEASE_MJD = 64329.0
+EXCLUSIVE_RELEASE_MJD = 64328.0
 TOKEN_COOKIE = "mast_token"
 TEAM_TOKEN = "webbscope-offline-archive-team-token-4446"
 OUTSIDER_TOKEN = "webbscope-offline-archive-outsider-token"

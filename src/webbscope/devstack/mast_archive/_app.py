@@ -126,6 +126,8 @@ async def _gate(
     decision = state.faults.decide(kind, path, request.method, service, key)
     if decision.latency_s:
         await asyncio.sleep(decision.latency_s)
+    for released in decision.holds:
+        await released.wait()
     if decision.status is not None:
         return decision, _error(decision.status, f"injected fault: HTTP {decision.status}")
     return decision, None
@@ -184,7 +186,8 @@ async def download(request: Request) -> Response:
     state = _state(request)
     uri = request.query_params.get("uri", "")
     name = uri[len(URI_PREFIX) :] if uri.lower().startswith(URI_PREFIX.lower()) else ""
-    stored = state.archive.files.get(name.lower()) if name and "/" not in name else None
+    # A dictionary lookup: even a hostile name added through /_products reaches no path here.
+    stored = state.archive.files.get(name.lower()) if name else None
     decision, failed = await _gate(request, "download")
     if failed is not None:
         return failed

@@ -136,7 +136,16 @@ async def _download(
 ) -> int:
     """Bring `part` to the full file, resuming from its current size; return the size. A file
     the archive says is over `max_bytes` is refused before its download starts."""
-    remote = await client.ahead(product.download_url)
+    try:
+        remote = await client.ahead(product.download_url)
+    except UpstreamError as exc:
+        if (exc.details or {}).get("retryable", True):
+            raise  # the archive is briefly away: the job is tried again
+        raise WebbscopeError(
+            f"the archive cannot give {product.filename}: {exc.message}",
+            code="archive_download_failed",
+            status=502,
+        ) from exc
     size = remote.size
     if product.size is not None and product.size != size:
         log.warning(
@@ -330,13 +339,15 @@ async def _import(
     async def fetch(p: ArchiveProduct) -> Path:
         key = storage_key(p)
         async with semaphore:
-            known = await files.hold(key, ctx.job.id)
-            if known is not None and await asyncio.to_thread(ctx.storage.exists, key):
-                reused.add(p.filename)
-                transfer.done_bytes[p.filename] = int(known["size"])
-                return REUSED
-            part = staging / p.obs_id / (p.filename + ".part")
             try:
+                if p.exclusive_access:  # the archive decides, even for a file in the store
+                    await client.ahead(p.download_url)
+                known = await files.hold(key, ctx.job.id)
+                if known is not None and await asyncio.to_thread(ctx.storage.exists, key):
+                    reused.add(p.filename)
+                    transfer.done_bytes[p.filename] = int(known["size"])
+                    return REUSED
+                part = staging / p.obs_id / (p.filename + ".part")
                 await _download(
                     client,
                     p,
