@@ -5,6 +5,7 @@ held, so another import's eviction cannot delete it before it is recorded."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 import httpx
 import pytest
 

@@ -63,6 +63,15 @@ def panel_import(user: ApiUser, obs: dict[str, Any]) -> dict[str, Any]:
     return r.json()  # type: ignore[no-any-return]
 
 
+def add_product(
+    archive: httpx.Client, obsid: str, name: str, content: bytes | None = b"SIMPLE", **row: Any
+) -> None:
+    """Make the test archive list one more product of an observation (with these bytes)."""
+    files = {} if content is None else {name: base64.b64encode(content).decode()}
+    body = {"obsid": obsid, "rows": [{"productFilename": name, **row}], "files": files}
+    archive.post("/_products", json=body).raise_for_status()
+
+
 def set_token(user: ApiUser, token: str) -> httpx.Response:
     return user.client.put("/api/mast/token", json={"token": token}, headers=user.auth)
 
@@ -123,14 +132,7 @@ def test_what_cannot_be_imported_is_marked_and_refused_with_the_same_reason(
     alice: ApiUser, archive: httpx.Client
 ) -> None:
     obs = observation(alice, "jw02731-o002_t017_miri_f770w")
-    archive.post(
-        "/_products",
-        json={
-            "obsid": obs["obsid"],
-            "rows": [{"productFilename": f"{obs['obs_id']}_asn.json", "productType": "INFO"}],
-            "files": {},
-        },
-    ).raise_for_status()
+    add_product(archive, obs["obsid"], f"{obs['obs_id']}_asn.json", None, productType="INFO")
     listed = {p["filename"]: p for p in products(alice, obs["obsid"], recommended_only=False)}
     preview = listed[f"{obs['obs_id']}_i2d.jpg"]
     assert not preview["importable"] and "preview" in preview["reason"]
@@ -272,14 +274,7 @@ def test_a_preview_over_the_size_cap_is_refused(alice: ApiUser, archive: httpx.C
     obs = observation(alice, "jw02731-o001_t017_nircam_clear-f200w")
     big = b"\xff\xd8\xff\xe0" + bytes(9 * 1024 * 1024)  # "JPEG", over the 8 MiB default cap
     name = f"{obs['obs_id']}_big.jpg"
-    archive.post(
-        "/_products",
-        json={
-            "obsid": obs["obsid"],
-            "rows": [{"productFilename": name, "productType": "PREVIEW"}],
-            "files": {name: base64.b64encode(big).decode()},
-        },
-    ).raise_for_status()
+    add_product(archive, obs["obsid"], name, big, productType="PREVIEW")
     r = alice.get("/api/mast/preview", params={"obsid": obs["obsid"], "product": name})
     assert r.status_code == 502 and err(r)["code"] == "archive_preview_too_large"
 
@@ -311,14 +306,7 @@ def test_hostile_names_are_refused_before_any_path_or_request(
     if name == "ABSOLUTE":
         name = str(target)
     obs = observation(alice, "jw02731-o001_t017_nircam_clear-f444w")
-    archive.post(
-        "/_products",
-        json={
-            "obsid": obs["obsid"],
-            "rows": [{"productFilename": name}],
-            "files": {name: "U0lNUExFICA9ICAgICAgICAgICAgICAgICAgICBU"},
-        },
-    ).raise_for_status()
+    add_product(archive, obs["obsid"], name)
     listed = [
         p for p in products(alice, obs["obsid"], recommended_only=False) if p["filename"] == name
     ]
@@ -339,14 +327,7 @@ def test_a_file_over_the_limit_is_refused_before_its_download(
 ) -> None:
     obs = observation(alice, "jw02731-o001_t017_nircam_clear-f444w")
     name = f"{obs['obs_id']}_huge.fits"
-    archive.post(
-        "/_products",
-        json={
-            "obsid": obs["obsid"],
-            "rows": [{"productFilename": name, "size": 20 * 1024**3}],
-            "files": {name: "U0lNUExFICA9ICAgICAgICAgICAgICAgICAgICBU"},
-        },
-    ).raise_for_status()
+    add_product(archive, obs["obsid"], name, size=20 * 1024**3)
     listed = {p["filename"]: p for p in products(alice, obs["obsid"], recommended_only=False)}
     assert not listed[name]["importable"] and "limit" in listed[name]["reason"]
     done = wait_job(alice, start_import(alice, obs, products=[name])["id"])
@@ -374,14 +355,7 @@ def test_a_bad_file_fails_the_import_with_nothing_recorded_or_left(
     and its partial files are removed."""
     obs = observation(alice, "jw02732-o001_t101_nircam_clear-f200w")
     name = f"{obs['obs_id']}_bad.fits"
-    archive.post(
-        "/_products",
-        json={
-            "obsid": obs["obsid"],
-            "rows": [{"productFilename": name}],
-            "files": {name: base64.b64encode(b"not a FITS file " * 200).decode()},
-        },
-    ).raise_for_status()
+    add_product(archive, obs["obsid"], name, b"not a FITS file " * 200)
     before = {r["file_name"] for r in mast_records(alice)}
     job = start_import(alice, obs, products=[f"{obs['obs_id']}_i2d.fits", name])
     done = wait_job(alice, job["id"])
