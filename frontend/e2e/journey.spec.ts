@@ -1,7 +1,8 @@
 /**
  * The main journey, in headless Chromium against the real stack (global-setup.ts): register →
- * sign in → search the archive → import an observation and watch its progress → open an image in
- * the viewer → change the stretch and colour map → read a pixel's RA/Dec → upload a FITS file →
+ * sign in → search the archive → import a level-3 image with its source catalogue and
+ * segmentation map from the Products panel and watch its progress → see the catalogue's lineage →
+ * open the image in the viewer → change the stretch and colour map → read a pixel's RA/Dec → upload a FITS file →
  * tag it in the library → (admin page) → sign out. A screenshot of each page goes to
  * test-artifacts/screenshots/; timings go to test-artifacts/e2e-metrics.json.
  *
@@ -86,7 +87,7 @@ test('journey: register → archive → import → viewer → upload → tag →
     await shot(page, '04-archive-results');
 
     await test.step('import a level-3 image with its catalogue from the Products panel', async () => {
-      const opener = page.getByRole('button', { name: `Products of ${IMAGING}` });
+      const opener = page.getByRole('button', { name: `Products of ${IMAGING}`, exact: true });
       await opener.click();
       // The panel opens right after its card, announced by focus on its heading.
       const heading = page.getByRole('heading', { name: `Products of ${IMAGING}` });
@@ -203,7 +204,8 @@ test('journey: register → archive → import → viewer → upload → tag →
     await shot(page, '14-jobs-panel');
     await page.keyboard.press('Escape');
     await page.getByRole('button', { name: 'Thumbnails' }).click();
-    await expect(page.getByRole('list', { name: 'Records' }).locator('img.thumb__img').first()).toBeVisible({ timeout: 30_000 });
+    // The import's image and segmentation map are thumbnailed first (two compute jobs at once).
+    await expect(page.getByRole('list', { name: 'Records' }).locator('img.thumb__img').first()).toBeVisible({ timeout: 120_000 });
     await shot(page, '14b-library-thumbnails');
   });
 
