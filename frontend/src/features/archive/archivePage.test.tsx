@@ -90,7 +90,8 @@ async function searchFor(target: string) {
 
 afterEach(() => vi.unstubAllGlobals());
 
-describe('the archive page', () => {
+// userEvent types key by key: on a loaded machine a test takes seconds, not the default 5.
+describe('the archive page', { timeout: 30_000 }, () => {
   it('sends one search per click, even when the archive fails', async () => {
     const calls = backend({
       'POST /api/mast/search': () => [504, { error: { code: 'archive_timeout', message: 'the archive did not answer in time' } }],
