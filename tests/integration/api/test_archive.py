@@ -259,18 +259,23 @@ def test_cancel_then_retry_resumes(
         time.sleep(0.1)
     assert alice.post(f"/api/jobs/{job['id']}/cancel").status_code == 200
     assert wait_job(alice, job["id"])["status"] == "cancelled"
-    assert partial_files(api_stack), "the partial download is kept for a retry"
+    kept = {p.name.removesuffix(".part"): p.stat().st_size for p in partial_files(api_stack)}
+    assert kept, "the partial download is kept for a retry"
     archive.delete("/_faults")
+    # Bytes the archive had sent but the import had not yet read when it was cancelled are
+    # lost with the connection; what is on disk is never asked for again.
+    archive.delete("/_stats")
     assert alice.post(f"/api/jobs/{job['id']}/retry").status_code == 200
     done = wait_job(alice, job["id"])
     assert done["status"] == "succeeded", done
-    stats = archive.get("/_stats").json()["files"]
-    for name, s in stats.items():
-        if name.endswith(".fits"):
-            size = next(
-                r["size"] for r in mast_records(alice) if r["file_name"].lower() == name.lower()
-            )
-            assert s["bytes"] == size, (name, s)  # nothing downloaded twice
+    sizes = {r["file_name"]: r["size"] for r in mast_records(alice)}
+    for name, s in archive.get("/_stats").json()["files"].items():
+        have = kept.get(name, 0)
+        if have == sizes[name]:
+            assert s["requests"] == 0, (name, s)  # complete before the cancel
+            continue
+        assert s["ranges"] == [[have, sizes[name]]], (name, s)
+        assert s["bytes"] == sizes[name] - have, (name, s)
 
 
 def test_a_second_user_is_served_from_the_shared_store(
