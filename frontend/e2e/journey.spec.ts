@@ -1,7 +1,8 @@
 /**
  * The main journey, in headless Chromium against the real stack (global-setup.ts): register →
- * sign in → search the archive → import an observation and watch its progress → open an image in
- * the viewer → change the stretch and colour map → read a pixel's RA/Dec → upload a FITS file →
+ * sign in → search the archive → import a level-3 image with its source catalogue and
+ * segmentation map from the Products panel and watch its progress → see the catalogue's lineage →
+ * open the image in the viewer → change the stretch and colour map → read a pixel's RA/Dec → upload a FITS file →
  * tag it in the library → (admin page) → sign out. A screenshot of each page goes to
  * test-artifacts/screenshots/; timings go to test-artifacts/e2e-metrics.json.
  *
@@ -78,18 +79,34 @@ test('journey: register → archive → import → viewer → upload → tag →
   });
 
   let imported = false;
+  const IMAGING = 'jw02731-o001_t017_nircam_clear-f090w';
   await test.step('search the archive for a target', async () => {
     expect(process.env.E2E_OFFLINE_ARCHIVE, 'the harness runs `webbscope up --offline-archive`').toBe('1');
     await page.goto('/archive');
+    const searches: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/api/mast/search')) searches.push(r.method());
+    });
     await page.getByRole('textbox', { name: 'Target' }).fill('NGC 3324');
     await page.getByRole('button', { name: 'Search the archive' }).click();
     await expect(page.getByRole('list', { name: 'Observations' }).getByRole('listitem').first()).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByRole('button', { name: 'Search the archive' })).toBeEnabled();
+    expect(searches, 'one click sends one search').toEqual(['POST']);
     await shot(page, '04-archive-results');
 
-    await test.step('import an observation and watch its progress', async () => {
-      await page.getByRole('button', { name: 'Products…' }).first().click();
-      const importButton = page.getByRole('button', { name: /^Import \d+ files?/ });
-      await expect(importButton).toBeEnabled({ timeout: 60_000 });
+    await test.step('import a level-3 image with its catalogue from the Products panel', async () => {
+      const opener = page.getByRole('button', { name: `Products of ${IMAGING}`, exact: true });
+      await opener.click();
+      // The panel opens right after its card, announced by focus on its heading.
+      const heading = page.getByRole('heading', { name: `Products of ${IMAGING}` });
+      await expect(heading).toBeFocused();
+      await expect(heading).toBeInViewport();
+      await expect(opener).toHaveAttribute('aria-expanded', 'true');
+      for (const suffix of ['i2d.fits', 'cat.ecsv', 'segm.fits']) {
+        await expect(page.getByRole('checkbox', { name: `Import ${IMAGING}_${suffix}` })).toBeChecked({ timeout: 60_000 });
+      }
+      const importButton = page.getByRole('button', { name: /^Import 3 files/ });
+      await expect(importButton).toBeEnabled();
       await shot(page, '05-archive-products');
       await importButton.click();
       const panel = page.getByRole('complementary', { name: 'Jobs' });
@@ -99,7 +116,17 @@ test('journey: register → archive → import → viewer → upload → tag →
       await shot(page, '06-import-progress');
       await expect(job).toHaveAttribute('data-status', 'succeeded', { timeout: 180_000 });
       await shot(page, '07-import-done');
+      await page.keyboard.press('Escape');
       imported = true;
+    });
+
+    await test.step('the catalogue is a record made from its image', async () => {
+      await page.goto('/library');
+      await page.getByRole('link', { name: `${IMAGING}_cat.ecsv`, exact: true }).click();
+      await expect(page.getByRole('tab', { name: 'Overview' })).toBeVisible();
+      await page.getByRole('tab', { name: 'Lineage' }).click();
+      await expect(page.getByRole('link', { name: `${IMAGING}_i2d.fits`, exact: true })).toBeVisible();
+      await shot(page, '07b-catalogue-lineage');
     });
   });
 
@@ -107,7 +134,7 @@ test('journey: register → archive → import → viewer → upload → tag →
     if (imported) {
       await page.goto('/library');
       await page.getByRole('button', { name: 'Thumbnails' }).click();
-      const first = page.getByRole('list', { name: 'Records' }).getByRole('link', { name: /^View / }).first();
+      const first = page.getByRole('list', { name: 'Records' }).getByRole('link', { name: `View ${IMAGING}_i2d.fits` });
       await expect(first).toBeVisible();
       viewerRecordId = ((await first.getAttribute('href')) ?? '').split('/').pop() ?? null;
     } else {
@@ -186,7 +213,8 @@ test('journey: register → archive → import → viewer → upload → tag →
     await shot(page, '14-jobs-panel');
     await page.keyboard.press('Escape');
     await page.getByRole('button', { name: 'Thumbnails' }).click();
-    await expect(page.getByRole('list', { name: 'Records' }).locator('img.thumb__img').first()).toBeVisible({ timeout: 30_000 });
+    // The import's image and segmentation map are thumbnailed first (two compute jobs at once).
+    await expect(page.getByRole('list', { name: 'Records' }).locator('img.thumb__img').first()).toBeVisible({ timeout: 120_000 });
     await shot(page, '14b-library-thumbnails');
   });
 

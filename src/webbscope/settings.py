@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 #: development and test.
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
 DEV_SERVICE_TOKEN = "dev-only-service-token-change-me-0123456789"
-_DEV_SECRETS = {DEV_JWT_SECRET, DEV_SERVICE_TOKEN}
+DEV_MAST_TOKEN_KEY = "dev-only-mast-token-key-change-me-0123456789"
+_DEV_SECRETS = {DEV_JWT_SECRET, DEV_SERVICE_TOKEN, DEV_MAST_TOKEN_KEY}
 
 
 class Environment(StrEnum):
@@ -141,6 +142,13 @@ class Settings(BaseSettings):
     mast_download_concurrency: int = Field(3, alias="MAST_DOWNLOAD_CONCURRENCY", ge=1, le=16)
     mast_download_retries: int = Field(4, alias="MAST_DOWNLOAD_RETRIES", ge=0, le=20)
     mast_cache_max_bytes: int = Field(50 * 1024**3, alias="MAST_CACHE_MAX_BYTES", gt=0)
+    mast_partial_max_age_s: float = Field(7 * 86_400.0, alias="MAST_PARTIAL_MAX_AGE_S", gt=0)
+    mast_preview_max_bytes: int = Field(8 * 1024**2, alias="MAST_PREVIEW_MAX_BYTES", gt=0)
+    mast_preview_rate_per_minute: int = Field(120, alias="MAST_PREVIEW_RATE_PER_MINUTE", ge=1)
+    max_table_bytes: int = Field(64 * 1024**2, alias="MAX_TABLE_BYTES", gt=0)
+    #: Encrypts users' MAST API tokens at rest. Unset outside development: tokens cannot be
+    #: stored (development uses a published default).
+    mast_token_key: SecretStr | None = Field(None, alias="MAST_TOKEN_KEY")
 
     # Semantic search (engine): the embedding model and the vector index
     semantic_model_dir: Path | None = Field(None, alias="SEMANTIC_MODEL_DIR")
@@ -156,6 +164,13 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.environment in (Environment.development, Environment.test)
+
+    @property
+    def mast_token_secret(self) -> str | None:
+        """The key that encrypts stored MAST API tokens (None: storing them is off)."""
+        if self.mast_token_key is not None and self.mast_token_key.get_secret_value():
+            return self.mast_token_key.get_secret_value()
+        return DEV_MAST_TOKEN_KEY if self.is_development else None
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -176,6 +191,14 @@ class Settings(BaseSettings):
                     "WEBBSCOPE_ENV is not set, so production rules apply (a local development "
                     "run sets WEBBSCOPE_ENV=development; `webbscope up` does it for you)"
                 )
+        key = self.mast_token_key.get_secret_value() if self.mast_token_key else ""
+        if key and not self.is_development and key in _DEV_SECRETS:
+            problems.append(
+                "MAST_TOKEN_KEY must not be a development default when "
+                f"WEBBSCOPE_ENV={self.environment.value}"
+            )
+        if key and len(key.encode()) < 32:
+            problems.append("MAST_TOKEN_KEY must be at least 32 bytes")
         if len(self.jwt_secret.get_secret_value().encode()) < 32:
             problems.append("JWT_SECRET must be at least 32 bytes")
         if len(self.service_token.get_secret_value().encode()) < 32:

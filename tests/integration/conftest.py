@@ -21,6 +21,9 @@ def api_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack
             "MAST_TIMEOUT_S": "4",
             "MAST_SEARCH_RATE_ANON_PER_MINUTE": "10",
             "STAGING_SWEEP_INTERVAL_S": "0.5",
+            "MAST_PREVIEW_RATE_PER_MINUTE": "30",
+            # Each archive call reaches the test archive (tests change what it answers).
+            "MAST_SEARCH_CACHE_TTL_S": "0",
         },
         offline_archive=True,
     )

@@ -270,5 +270,10 @@ class RecordsRepo:
         doc = await self.coll.find_one({"owner_id": owner_id, "sha256": sha256})
         return to_record(doc) if doc else None
 
+    async def find_owned_key(self, owner_id: str, storage_key: str) -> Record | None:
+        """The owner's record of a stored file, if they have one."""
+        doc = await self.coll.find_one({"owner_id": owner_id, "storage_key": storage_key})
+        return to_record(doc) if doc else None
+
     async def count_key_references(self, storage_key: str) -> int:
         return await self.coll.count_documents({"storage_key": storage_key})

@@ -15,18 +15,28 @@ The real archive cannot be reached from development and test machines, so tests,
   (206 + Content-Range, 416), `Accept-Ranges`, `Content-Length`, an `ETag` and a
   `Repr-Digest: sha-256=:<base64>:` header (RFC 9530; this server's extension — the real archive
   is not known to send a digest, so clients must treat it as optional);
-- `POST /api/v0.1/Download/bundle.sh`: a curl script (astroquery's `curl_flag=True`).
+- `POST /api/v0.1/Download/bundle.sh`: a curl script (astroquery's `curl_flag=True`);
+- `GET /whoami`: the session information astroquery's `Observations.login(token=...)` checks a
+  MAST API token with (the `mast_token` cookie). Files in exclusive access download only with a
+  token of their programme's team: 401 without one (or with an unknown one), 403 with another
+  user's. `TEAM_TOKEN` and `OUTSIDER_TOKEN` are the two tokens it knows.
 
 Content: the demo products of `webbscope.demo.write_demo_data` (real FITS files, written into
-`data_dir` when its manifest is missing) as JWST observations with their JPEG previews, a level-3
-observation listing its level-2 members' products, plus metadata-only observations so searches
-page. Admin API (not part of the archive's protocol):
+`data_dir` when its manifest is missing) as JWST observations with their JPEG previews, each
+level-3 image with the source catalogue (`_cat.ecsv`) and segmentation map (`_segm.fits`) the
+real archive recommends beside it (made once into `data_dir/derived/`), a level-3 observation
+listing its level-2 members' products, an observation in exclusive access (programme 4446, public
+in 2035), plus metadata-only observations so searches page. Admin API (not part of the
+archive's protocol):
 
 - `GET /_health`;
 - `GET /_faults`, `POST /_faults` (add one rule, see `FaultRule`), `PUT /_faults`
   (`{"rules": [...]}` replaces all), `DELETE /_faults` (clear), `DELETE /_faults/{id}`;
 - `GET /_stats` (requests per path and service, per-file GETs/HEADs/bytes/ranges),
-  `DELETE /_stats` (reset).
+  `DELETE /_stats` (reset);
+- `POST /_products` (`{"obsid", "rows": [...], "files": {name: base64}}`: add product rows, and
+  the bytes behind them, to an observation — odd or hostile archive answers for tests),
+  `DELETE /_products` (remove every added one).
 
 Run it with `python -m webbscope.devstack.mast_server --port 8003 --data-dir data/mast-archive`,
 `serve(...)`, or from tests with `start_mast_server(...)`.
@@ -35,6 +45,7 @@ Run it with `python -m webbscope.devstack.mast_server --port 8003 --data-dir dat
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import logging
 import sys
@@ -46,6 +57,7 @@ import httpx
 from starlette.applications import Starlette
 
 from webbscope.demo import MANIFEST_NAME, write_demo_data
+from webbscope.devstack.mast_archive._access import OUTSIDER_TOKEN, TEAM_TOKEN
 from webbscope.devstack.mast_archive._app import create_app as _create_app
 from webbscope.devstack.mast_archive._catalog import build_archive
 from webbscope.devstack.mast_archive._faults import FaultRule
@@ -54,6 +66,8 @@ from webbscope.devstack.process import ManagedProcess, free_port
 
 __all__ = [
     "DEFAULT_PORT",
+    "OUTSIDER_TOKEN",
+    "TEAM_TOKEN",
     "FaultRule",
     "MastServer",
     "create_app",
@@ -249,6 +263,24 @@ class MastServer(ManagedProcess):
 
     def reset_stats(self) -> None:
         self._admin("DELETE", "/_stats")
+
+    def add_products(
+        self,
+        obsid: str,
+        rows: Sequence[Mapping[str, Any]],
+        files: Mapping[str, bytes] | None = None,
+    ) -> list[str]:
+        """Add product rows (and their files' bytes) to an observation; see `/_products`."""
+        body = {
+            "obsid": obsid,
+            "rows": list(rows),
+            "files": {k: base64.b64encode(v).decode() for k, v in (files or {}).items()},
+        }
+        added: list[str] = self._admin("POST", "/_products", body)["added"]
+        return added
+
+    def clear_products(self) -> None:
+        self._admin("DELETE", "/_products")
 
 
 def start_mast_server(

@@ -12,8 +12,11 @@ at one archive URL (`MAST_SERVER_URL`; the real archive by default):
 
 Errors are the project's: `UpstreamError` (502, code `archive_error`), `UpstreamTimeout` (504,
 `archive_timeout`), `NotFound` (`target_not_resolved`), `DownloadInterrupted` (an
-`UpstreamError` with `.received`, code `archive_download_interrupted`). Their `details` carry
-`retryable`.
+`UpstreamError` with `.received`, code `archive_download_interrupted`), `ArchiveAccessDenied`
+(403, `archive_access_denied`: an exclusive-access file without a token giving access). Their
+`details` carry `retryable`.
+
+What an import can take is decided in one place, `verdict`/`judged` (`_importable`).
 """
 
 from webbscope.mast._astroquery import (
@@ -24,17 +27,37 @@ from webbscope.mast._astroquery import (
     resolver_url_for,
 )
 from webbscope.mast._client import ArchiveClient, criteria_for
-from webbscope.mast._download import DownloadInterrupted, RemoteFile
+from webbscope.mast._download import (
+    TOKEN_COOKIE,
+    ArchiveAccessDenied,
+    DownloadInterrupted,
+    RemoteFile,
+)
+from webbscope.mast._importable import (
+    SKIPPED_BY_DEFAULT,
+    FileFormat,
+    ImportRules,
+    Verdict,
+    file_format,
+    judged,
+    release_text,
+    safe_name,
+    verdict,
+)
 from webbscope.mast._models import (
+    EXCLUSIVE_ACCESS,
     MAX_PAGE_SIZE,
+    PUBLIC,
     ArchiveObservation,
     ArchiveProduct,
     ProductList,
+    ProductsQuery,
     ProductsRequest,
     SearchFilters,
     SearchMode,
     SearchPage,
     SearchQuery,
+    is_exclusive,
     normalise_proposal_id,
 )
 from webbscope.mast._normalise import (
@@ -47,27 +70,42 @@ from webbscope.mast._normalise import (
 
 __all__ = [
     "DEFAULT_SERVER_URL",
+    "EXCLUSIVE_ACCESS",
     "MAX_PAGE_SIZE",
+    "PUBLIC",
     "REAL_RESOLVER_URL",
+    "SKIPPED_BY_DEFAULT",
+    "TOKEN_COOKIE",
+    "ArchiveAccessDenied",
     "ArchiveClient",
     "ArchiveObservation",
     "ArchiveProduct",
     "ConfiguredObservations",
     "DownloadInterrupted",
+    "FileFormat",
+    "ImportRules",
     "ProductList",
+    "ProductsQuery",
     "ProductsRequest",
     "RemoteFile",
     "SearchFilters",
     "SearchMode",
     "SearchPage",
     "SearchQuery",
+    "Verdict",
     "configure_astroquery",
     "criteria_for",
     "datetime_to_mjd",
     "download_url",
+    "file_format",
+    "is_exclusive",
+    "judged",
     "mjd_to_datetime",
     "normalise_proposal_id",
     "observation_from_row",
     "product_from_row",
+    "release_text",
     "resolver_url_for",
+    "safe_name",
+    "verdict",
 ]

@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator, Collection, Iterator, Sequence
 from typing import Any
 
 import astropy.units as u
+import httpx
 from astropy.coordinates import SkyCoord
 from astroquery.mast import utils as mast_utils
 
 from webbscope.caches import TTLCache
-from webbscope.errors import BadRequest, UpstreamError
+from webbscope.errors import BadRequest, UpstreamError, UpstreamTimeout
 from webbscope.mast._astroquery import (
     DEFAULT_SERVER_URL,
     ConfiguredObservations,
@@ -22,8 +23,9 @@ from webbscope.mast._astroquery import (
     redirected,
     resolver_url_for,
 )
-from webbscope.mast._download import Downloader, RemoteFile
+from webbscope.mast._download import Downloader, RemoteFile, token_cookies
 from webbscope.mast._models import (
+    ArchiveObservation,
     ArchiveProduct,
     SearchFilters,
     SearchPage,
@@ -34,6 +36,7 @@ from webbscope.mast._normalise import download_url, observation_from_row, produc
 
 _FAR_FUTURE_MJD = 100_000.0  # 2132
 _PRODUCTS_BATCH = 50
+SESSION_INFO_PATH = "/whoami"
 
 
 def criteria_for(query: SearchQuery, centre: tuple[float, float] | None = None) -> dict[str, Any]:
@@ -91,6 +94,10 @@ class ArchiveClient:
     (default 4 x timeout) bounds one astroquery query including EXECUTING polling and paging.
     Identical searches (and product lists, and resolved names) are cached for `cache_ttl_s`
     in this process only — each replica has its own cache.
+
+    `mast_token` is a user's MAST API token, sent with downloads as astroquery's
+    `Observations.login(token=...)` sends it (the `mast_token` cookie): give one only to a
+    client that downloads for that user alone.
     """
 
     def __init__(
@@ -102,6 +109,7 @@ class ArchiveClient:
         deadline_s: float | None = None,
         cache_ttl_s: float = 300.0,
         cache_max_entries: int = 512,
+        mast_token: str | None = None,
     ) -> None:
         if timeout_s <= 0:
             raise ValueError("timeout_s must be positive")
@@ -114,7 +122,7 @@ class ArchiveClient:
         self._local = threading.local()
         self._instances: list[ConfiguredObservations] = []
         self._lock = threading.Lock()
-        self._downloader = Downloader(self.server_url, timeout_s)
+        self._downloader = Downloader(self.server_url, timeout_s, mast_token)
 
     # -- astroquery ---------------------------------------------------------------------------
 
@@ -185,6 +193,8 @@ class ArchiveClient:
                 f"the MAST archive at {self.server_url} returned an unreadable row: {exc}",
                 code="archive_error",
             ) from exc
+        for item in items:  # known observations: what previews may be fetched for
+            self._cache.set("obs:" + item.obsid, item)
         page = SearchPage(
             items=items,
             total=total,
@@ -274,6 +284,39 @@ class ArchiveClient:
             )
         )
 
+    def observations_by_obsid(self, obsids: Sequence[str]) -> dict[str, ArchiveObservation]:
+        """The observations of these `obsid`s that the archive knows (cached; searches fill
+        the cache too)."""
+        ids = list(dict.fromkeys(str(i).strip() for i in obsids if str(i).strip()))
+        found: dict[str, ArchiveObservation] = {}
+        missing = []
+        for obsid in ids:
+            cached: ArchiveObservation | None = self._cache.get("obs:" + obsid)
+            if cached is not None:
+                found[obsid] = cached
+            else:
+                missing.append(obsid)
+        if missing:
+            obs = self.observations()
+            with self._errors("an observation lookup"):
+                rows = _rows(
+                    obs.query_criteria_async(
+                        obs_collection="JWST", obsid=missing, pagesize=len(missing), page=1
+                    )
+                )
+            try:
+                items = [observation_from_row(r, self.server_url, distance=False) for r in rows]
+            except ValueError as exc:
+                raise UpstreamError(
+                    f"the MAST archive at {self.server_url} returned an unreadable row: {exc}",
+                    code="archive_error",
+                ) from exc
+            for item in items:
+                if item.obsid in missing:
+                    self._cache.set("obs:" + item.obsid, item)
+                    found[item.obsid] = item
+        return found
+
     # -- products -----------------------------------------------------------------------------
 
     def list_products(
@@ -320,6 +363,38 @@ class ArchiveClient:
             and (types is None or p.product_type in types)
             and (groups is None or (p.subgroup or "") in groups)
         ]
+
+    # -- MAST API tokens ------------------------------------------------------------------
+
+    def session_info(self, token: str) -> dict[str, Any]:
+        """What the archive says about a MAST API token (`GET {server}/whoami` with the token
+        cookie, as astroquery's `Observations.login` checks it): `anon` is false for a
+        token it accepts, and `attrib.display_name` names its owner."""
+        url = self.server_url + SESSION_INFO_PATH
+        try:
+            with httpx.Client(
+                timeout=self.timeout_s, cookies=token_cookies(self.server_url, token)
+            ) as http:
+                response = http.get(url, headers={"Accept": "application/json"})
+                response.raise_for_status()
+                info = response.json()
+        except httpx.TimeoutException as exc:
+            raise UpstreamTimeout(
+                f"the MAST archive at {self.server_url} did not answer the token check in time",
+                code="archive_timeout",
+            ) from exc
+        except (httpx.HTTPError, ValueError) as exc:
+            raise UpstreamError(
+                f"the MAST archive at {self.server_url} could not check the token: "
+                f"{type(exc).__name__}",
+                code="archive_error",
+            ) from exc
+        if not isinstance(info, dict) or "anon" not in info:
+            raise UpstreamError(
+                f"the MAST archive at {self.server_url} answered the token check unreadably",
+                code="archive_error",
+            )
+        return info
 
     # -- downloads ----------------------------------------------------------------------------
 

@@ -13,10 +13,11 @@ import binascii
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import httpx
 
-from webbscope.errors import UpstreamError, UpstreamTimeout
+from webbscope.errors import UpstreamError, UpstreamTimeout, WebbscopeError
 
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 _DIGEST_ALGORITHMS = {"sha-256": "sha256", "sha-512": "sha512", "md5": "md5"}
@@ -40,6 +41,27 @@ class DownloadInterrupted(UpstreamError):
     def __init__(self, message: str, *, received: int, details: Any = None) -> None:
         super().__init__(message, details=details)
         self.received = received
+
+
+class ArchiveAccessDenied(WebbscopeError):
+    """The archive refused a file (HTTP 401 or 403): it is in exclusive access and no MAST API
+    token was sent, or the token sent does not give access to it. Retrying changes nothing."""
+
+    code, status = "archive_access_denied", 403
+
+
+TOKEN_COOKIE = "mast_token"
+
+
+def token_cookies(server_url: str, token: str | None) -> httpx.Cookies:
+    """The cookie a MAST API token travels in (as astroquery's `Observations.login` sets it),
+    scoped to the archive's host: it is never sent to another host, even on a redirect."""
+    cookies = httpx.Cookies()
+    if token:
+        host = urlsplit(server_url).hostname or ""
+        # The cookie jar treats a host without a dot as `<host>.local`.
+        cookies.set(TOKEN_COOKIE, token, domain=host if "." in host else f"{host}.local", path="/")
+    return cookies
 
 
 def _digest(headers: httpx.Headers) -> str | None:
@@ -103,6 +125,12 @@ class Transfer:
             elif self.end is not None:
                 self.expected = self.end - self.start
             return
+        if status in (401, 403):
+            raise ArchiveAccessDenied(
+                f"the MAST archive at {self.archive} refused {self.url} (HTTP {status}): "
+                "it is in exclusive access, and no MAST API token giving access to it was sent",
+                details=self.details(http_status=status, retryable=False),
+            )
         raise UpstreamError(
             f"the MAST archive at {self.archive} answered HTTP {status} for {self.url}",
             code="archive_error",
@@ -159,16 +187,23 @@ class Downloader:
     Chunks are yielded as they arrive (not re-buffered), so every byte received before a
     connection drops has been handed to the caller when `DownloadInterrupted` is raised."""
 
-    def __init__(self, archive: str, timeout_s: float) -> None:
+    def __init__(self, archive: str, timeout_s: float, token: str | None = None) -> None:
         self.archive = archive
         self.timeout_s = timeout_s
         self._timeout = httpx.Timeout(timeout_s)
-        self._client = httpx.Client(timeout=self._timeout, follow_redirects=True)
+        self._token = token
+        self._client = httpx.Client(
+            timeout=self._timeout, follow_redirects=True, cookies=token_cookies(archive, token)
+        )
         self._aclient: httpx.AsyncClient | None = None
 
     def _async_client(self) -> httpx.AsyncClient:
         if self._aclient is None:
-            self._aclient = httpx.AsyncClient(timeout=self._timeout, follow_redirects=True)
+            self._aclient = httpx.AsyncClient(
+                timeout=self._timeout,
+                follow_redirects=True,
+                cookies=token_cookies(self.archive, self._token),
+            )
         return self._aclient
 
     def _remote_file(self, response: httpx.Response, url: str) -> RemoteFile:

@@ -8,10 +8,17 @@ import math
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
 SearchMode = Literal["target", "coordinates", "program", "observation"]
 MAX_PAGE_SIZE = 2000
+PUBLIC = "PUBLIC"
+EXCLUSIVE_ACCESS = "EXCLUSIVE_ACCESS"
+
+
+def is_exclusive(data_rights: str | None) -> bool:
+    """MAST marks proprietary data `EXCLUSIVE_ACCESS` (anything but PUBLIC is treated so)."""
+    return data_rights is not None and data_rights.strip().upper() != PUBLIC
 
 
 class ArchiveObservation(BaseModel):
@@ -40,8 +47,17 @@ class ArchiveObservation(BaseModel):
     data_uri: str | None = None
     s_region: str | None = None
     distance_arcsec: float | None = Field(None, description="from the search centre (cones)")
-    data_rights: str | None = Field(None, description="PUBLIC or EXCLUSIVE_ACCESS")
+    data_rights: str | None = Field(None, description="PUBLIC or EXCLUSIVE_ACCESS (MAST)")
     intent: str | None = Field(None, description="science or calibration")
+    release_time: datetime | None = Field(
+        None, description="when its data become public (MAST t_obs_release)"
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def exclusive_access(self) -> bool:
+        """In its exclusive-access period: only the programme's team may download its files."""
+        return is_exclusive(self.data_rights)
 
 
 class SearchPage(BaseModel):
@@ -83,6 +99,15 @@ class ArchiveProduct(BaseModel):
     recommended: bool = Field(False, description="in the archive's Minimum Recommended Products")
     dataproduct_type: str | None = None
     description: str | None = None
+    data_rights: str | None = Field(None, description="PUBLIC or EXCLUSIVE_ACCESS (MAST)")
+    importable: bool | None = Field(
+        None, description="whether an import can bring it into a library (None: not judged)"
+    )
+    reason: str | None = Field(None, description="why it cannot be imported")
+
+    @property
+    def exclusive_access(self) -> bool:
+        return is_exclusive(self.data_rights)
 
     @property
     def is_member(self) -> bool:
@@ -201,6 +226,13 @@ class ProductsRequest(BaseModel):
 
     obsids: list[Annotated[str, Field(max_length=40)]] = Field(min_length=1, max_length=100)
     recommended_only: bool = False
+
+
+class ProductsQuery(ProductsRequest):
+    """What backend asks the mast service: a `ProductsRequest`, and whether the caller has a
+    MAST API token (exclusive-access products are importable only then)."""
+
+    token_set: bool = False
 
 
 class ProductList(BaseModel):

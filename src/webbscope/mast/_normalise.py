@@ -142,9 +142,15 @@ def observation_from_row(
         data_uri=text(_get(row, "dataURL")),
         s_region=text(_get(row, "s_region")),
         distance_arcsec=number(_get(row, "distance")) if distance else None,
-        data_rights=text(_get(row, "dataRights")),
+        data_rights=_rights(_get(row, "dataRights")),
         intent=text(_get(row, "intentType")),
+        release_time=mjd_to_datetime(number(_get(row, "t_obs_release"))),
     )
+
+
+def _rights(value: Any) -> str | None:
+    v = text(value)
+    return v.upper() if v else None
 
 
 def _checksum(row: Mapping[str, Any]) -> str | None:
@@ -178,4 +184,5 @@ def product_from_row(row: Mapping[str, Any], server_url: str) -> ArchiveProduct:
         recommended=text(_get(row, "productGroupDescription")) == MRP,
         dataproduct_type=text(_get(row, "dataproduct_type")),
         description=text(_get(row, "description")),
+        data_rights=_rights(_get(row, "dataRights")),
     )

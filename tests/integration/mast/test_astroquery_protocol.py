@@ -15,7 +15,7 @@ import requests
 from astropy.coordinates import SkyCoord
 from astroquery.exceptions import ResolverError
 
-from webbscope.devstack.mast_server import MastServer
+from webbscope.devstack.mast_server import OUTSIDER_TOKEN, TEAM_TOKEN, MastServer
 from webbscope.mast import ArchiveClient, configure_astroquery
 
 pytestmark = pytest.mark.integration
@@ -99,17 +99,31 @@ def test_product_list_and_download_products(
     rows = obs.query_criteria(obs_collection="JWST", obs_id=F200W_L3)
     products = obs.get_product_list(rows)
     by_name = {str(p["productFilename"]): p for p in products}
-    assert set(by_name) == {f"{F200W_L3}_i2d.fits", f"{F200W_L3}_i2d.jpg", f"{CAL}_cal.fits"}
+    assert set(by_name) == {
+        f"{F200W_L3}_i2d.fits",
+        f"{F200W_L3}_cat.ecsv",
+        f"{F200W_L3}_segm.fits",
+        f"{F200W_L3}_i2d.jpg",
+        f"{CAL}_cal.fits",
+    }
+    # The recommended set of level-3 imaging, as the real archive lists it: not only FITS.
     science = obs.filter_products(products, productType="SCIENCE", mrp_only=True)
-    assert [str(p["productFilename"]) for p in science] == [f"{F200W_L3}_i2d.fits"]
+    assert sorted(str(p["productFilename"]) for p in science) == [
+        f"{F200W_L3}_cat.ecsv",
+        f"{F200W_L3}_i2d.fits",
+        f"{F200W_L3}_segm.fits",
+    ]
 
     mast_server.reset_stats()
     manifest = obs.download_products(products, download_dir=str(tmp_path), verbose=False)
     assert set(manifest["Status"]) == {"COMPLETE"}
     for local in manifest["Local Path"]:
         local = Path(str(local))
-        if local.suffix == ".fits":
-            assert _sha256(local) == _sha256(archive_dir / local.name)
+        if local.suffix in (".fits", ".ecsv"):
+            original = archive_dir / local.name
+            if not original.exists():  # made by the server beside the demo data
+                original = archive_dir / "derived" / local.name
+            assert _sha256(local) == _sha256(original)
     first = mast_server.stats()["files"][f"{F200W_L3}_i2d.fits"]
     assert first["requests"] == 1 and first["heads"] == 1
 
@@ -145,6 +159,40 @@ def test_astroquery_replaces_or_resumes_a_partial_file(
     obs._download_file(url, str(local), head_safe=True, continuation=True, verbose=False)
     assert local.read_bytes() == original
     assert mast_server.stats()["files"][name]["ranges"] == [[10_000, len(original)]]
+
+
+def test_exclusive_access_needs_a_token_as_astroquery_logs_in(
+    client: ArchiveClient, tmp_path: Path
+) -> None:
+    """`Observations.login(token=...)` puts the token in the `mast_token` cookie and checks it
+    with `/whoami`; exclusive-access files answer 401 without it."""
+    from astroquery.exceptions import LoginError
+    from astroquery.mast.auth import MastAuth
+
+    obs = client.observations()
+    row = obs.query_criteria(obs_collection="JWST", proposal_id="4446")
+    assert list(row["dataRights"]) == ["EXCLUSIVE_ACCESS"]
+    assert float(row["t_obs_release"][0]) > 60_000  # public in the future
+    products = obs.get_product_list(row["obsid"][0])
+    i2d = next(p for p in products if str(p["productFilename"]).endswith("_i2d.fits"))
+    assert i2d["dataRights"] == "EXCLUSIVE_ACCESS"
+    uri = str(i2d["dataURI"])
+
+    status, msg, _url = obs.download_file(uri, local_path=str(tmp_path / "anon.fits"))
+    assert status == "ERROR" and "401" in str(msg)
+
+    auth = MastAuth(obs.session)
+    auth.SESSION_INFO_URL = client.server_url + "/whoami"  # astroquery builds it from conf.server
+    with pytest.raises(LoginError):
+        auth.login(token="not-a-token")
+    assert auth.login(token=TEAM_TOKEN) is True
+    status, msg, _url = obs.download_file(uri, local_path=str(tmp_path / "team.fits"))
+    assert (status, msg) == ("COMPLETE", None)
+
+    assert auth.login(token=OUTSIDER_TOKEN) is True  # a real user, not on the team
+    status, msg, _url = obs.download_file(uri, local_path=str(tmp_path / "outsider.fits"))
+    assert status == "ERROR" and "403" in str(msg)
+    auth.logout()
 
 
 def test_curl_bundle(client: ArchiveClient, tmp_path: Path) -> None:

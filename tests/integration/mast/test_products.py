@@ -25,7 +25,13 @@ def test_level3_products_and_their_level2_members(
 ) -> None:
     parent, member = _obsid(client, F200W_L3), _obsid(client, CAL)
     products = {p.filename: p for p in client.list_products([parent])}
-    assert set(products) == {f"{F200W_L3}_i2d.fits", f"{F200W_L3}_i2d.jpg", f"{CAL}_cal.fits"}
+    assert set(products) == {
+        f"{F200W_L3}_i2d.fits",
+        f"{F200W_L3}_cat.ecsv",
+        f"{F200W_L3}_segm.fits",
+        f"{F200W_L3}_i2d.jpg",
+        f"{CAL}_cal.fits",
+    }
 
     i2d = products[f"{F200W_L3}_i2d.fits"]
     assert (i2d.product_type, i2d.subgroup, i2d.calib_level, i2d.recommended) == (
@@ -57,13 +63,23 @@ def test_level3_products_and_their_level2_members(
     preview = products[f"{F200W_L3}_i2d.jpg"]
     assert preview.product_type == "PREVIEW" and not preview.recommended
 
+    # Beside the image, as in the real archive: its source catalogue and segmentation map.
+    cat, segm = products[f"{F200W_L3}_cat.ecsv"], products[f"{F200W_L3}_segm.fits"]
+    assert (cat.product_type, cat.subgroup, cat.recommended) == ("SCIENCE", "cat", True)
+    assert (segm.product_type, segm.subgroup, segm.recommended) == ("SCIENCE", "segm", True)
+    assert all(p.data_rights == "PUBLIC" and not p.exclusive_access for p in products.values())
+
 
 def test_filtering_products(client: ArchiveClient) -> None:
     parent = _obsid(client, F200W_L3)
     recommended = client.list_products([parent], recommended_only=True)
-    assert [p.filename for p in recommended] == [f"{F200W_L3}_i2d.fits"]
+    assert sorted(p.filename for p in recommended) == [
+        f"{F200W_L3}_cat.ecsv",
+        f"{F200W_L3}_i2d.fits",
+        f"{F200W_L3}_segm.fits",
+    ]
     science = client.list_products([parent], product_types=["science"])
-    assert {p.subgroup for p in science} == {"i2d", "cal"}
+    assert {p.subgroup for p in science} == {"i2d", "cat", "segm", "cal"}
     cal_only = client.list_products([parent], subgroups=["CAL"])
     assert [p.filename for p in cal_only] == [f"{CAL}_cal.fits"]
     previews = client.list_products([parent], product_types=["PREVIEW"])
@@ -89,6 +105,23 @@ def test_metadata_only_observations_have_no_products(client: ArchiveClient) -> N
     synthetic = client.search_observation("jw02731-o099*").items[0]
     assert client.list_products([synthetic.obsid]) == []
     assert client.list_products(["12345"]) == []  # unknown obsid
+
+
+def test_exclusive_access_rows(client: ArchiveClient) -> None:
+    page = client.search_program("4446")
+    assert page.total == 1
+    obs = page.items[0]
+    assert obs.data_rights == "EXCLUSIVE_ACCESS" and obs.exclusive_access
+    assert obs.release_time is not None and obs.release_time.year == 2035
+    products = client.list_products([obs.obsid])
+    assert products and all(p.exclusive_access for p in products)
+
+
+def test_observations_by_obsid(client: ArchiveClient) -> None:
+    l3, cal = _obsid(client, F200W_L3), _obsid(client, CAL)
+    found = client.observations_by_obsid([l3, cal, "1"])
+    assert set(found) == {l3, cal}
+    assert found[l3].obs_id == F200W_L3 and found[l3].preview_url is not None
 
 
 def test_an_empty_list_is_refused(client: ArchiveClient) -> None:

@@ -160,3 +160,13 @@ def test_separation_is_exact() -> None:
     assert separation_deg(0, 0, 180, 0) == pytest.approx(180.0)
     assert separation_deg(359.99, 0, 0.01, 0) == pytest.approx(0.02)
     assert separation_deg(10, 89.9, 190, 89.9) == pytest.approx(0.2)
+
+
+async def test_a_held_request_goes_on_when_its_rule_is_removed() -> None:
+    book = FaultBook()
+    rule = book.add(FaultRule(paths=["/api/v0.1/Download"], methods=["GET"], hold=True, count=1))
+    held = book.decide("download", "/api/v0.1/Download/file", "GET")
+    assert len(held.holds) == 1 and not held.holds[0].is_set()
+    assert book.decide("download", "/api/v0.1/Download/file", "GET").holds == []  # count spent
+    assert book.remove(rule)
+    assert held.holds[0].is_set()

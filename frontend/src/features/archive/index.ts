@@ -1,1 +1,2 @@
 export { ArchivePage } from './components/ArchivePage';
+export { MastTokenPanel } from './components/MastTokenPanel';

@@ -424,7 +424,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An archive preview image (fetched through the mast service) */
+        /** The preview image of an archive observation (fetched through the mast service) */
         get: operations["preview_api_mast_preview_get"];
         put?: never;
         post?: never;
@@ -443,7 +443,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Products of observations */
+        /** Products of observations, each marked importable or not (with the reason) */
         post: operations["products_api_mast_products_post"];
         delete?: never;
         options?: never;
@@ -463,6 +463,25 @@ export interface paths {
         /** Search the MAST archive (JWST) */
         post: operations["search_api_mast_search_post"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mast/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Is your MAST API token set? */
+        get: operations["token_status_api_mast_token_get"];
+        /** Store your MAST API token (checked with the archive, kept encrypted) */
+        put: operations["set_token_api_mast_token_put"];
+        post?: never;
+        /** Forget your MAST API token */
+        delete: operations["clear_token_api_mast_token_delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1402,7 +1421,7 @@ export interface components {
             collection?: string;
             /**
              * Data Rights
-             * @description PUBLIC or EXCLUSIVE_ACCESS
+             * @description PUBLIC or EXCLUSIVE_ACCESS (MAST)
              */
             data_rights?: string | null;
             /** Data Uri */
@@ -1416,6 +1435,11 @@ export interface components {
             distance_arcsec?: number | null;
             /** End Time */
             end_time?: string | null;
+            /**
+             * Exclusive Access
+             * @description In its exclusive-access period: only the programme's team may download its files.
+             */
+            readonly exclusive_access: boolean;
             /**
              * Exposure Time
              * @description seconds
@@ -1463,6 +1487,11 @@ export interface components {
             proposal_title?: string | null;
             /** Ra */
             ra?: number | null;
+            /**
+             * Release Time
+             * @description when its data become public (MAST t_obs_release)
+             */
+            release_time?: string | null;
             /** S Region */
             s_region?: string | null;
             /** Start Time */
@@ -1482,6 +1511,11 @@ export interface components {
              * @description '<algorithm>:<hex>' when the archive lists one
              */
             checksum?: string | null;
+            /**
+             * Data Rights
+             * @description PUBLIC or EXCLUSIVE_ACCESS (MAST)
+             */
+            data_rights?: string | null;
             /** Data Uri */
             data_uri: string;
             /** Dataproduct Type */
@@ -1492,6 +1526,11 @@ export interface components {
             download_url: string;
             /** Filename */
             filename: string;
+            /**
+             * Importable
+             * @description whether an import can bring it into a library (None: not judged)
+             */
+            importable?: boolean | null;
             /** Obs Id */
             obs_id: string;
             /**
@@ -1514,6 +1553,11 @@ export interface components {
              * @description SCIENCE, PREVIEW, AUXILIARY, ...
              */
             product_type: string;
+            /**
+             * Reason
+             * @description why it cannot be imported
+             */
+            reason?: string | null;
             /**
              * Recommended
              * @description in the archive's Minimum Recommended Products
@@ -2566,6 +2610,26 @@ export interface components {
              * @description The username or the email address
              */
             username: string;
+        };
+        /** MastTokenIn */
+        MastTokenIn: {
+            /** Token */
+            token: string;
+        };
+        /**
+         * MastTokenStatus
+         * @description Whether a MAST API token is stored (the token itself is never returned).
+         */
+        MastTokenStatus: {
+            /**
+             * Name
+             * @description whom the archive said the token belongs to
+             */
+            name?: string | null;
+            /** Set */
+            set: boolean;
+            /** Set At */
+            set_at?: string | null;
         };
         /** OutputIn */
         OutputIn: {
@@ -4658,7 +4722,9 @@ export interface operations {
     preview_api_mast_preview_get: {
         parameters: {
             query: {
-                url: string;
+                obsid: string;
+                /** @description one of its PREVIEW products (default: its preview) */
+                product?: string | null;
             };
             header?: never;
             path?: never;
@@ -4673,6 +4739,7 @@ export interface operations {
                 };
                 content: {
                     "image/jpeg": unknown;
+                    "image/png": unknown;
                 };
             };
             /** @description Client error */
@@ -4758,6 +4825,122 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SearchResult"];
                 };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    token_status_api_mast_token_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MastTokenStatus"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    set_token_api_mast_token_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MastTokenIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MastTokenStatus"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    clear_token_api_mast_token_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Client error */
             "4XX": {

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from webbscope.devstack.mast_archive._access import TOKEN_COOKIE, denied, session_info
 from webbscope.devstack.mast_archive._catalog import URI_PREFIX, Archive
 from webbscope.devstack.mast_archive._columns import column_config
 from webbscope.devstack.mast_archive._faults import Decision, FaultBook, FaultRule, Kind
@@ -34,6 +37,7 @@ COLUMNS_CONFIG_PATH = "/portal/Mashup/Mashup.asmx/columnsconfig"
 DOWNLOAD_PATH = "/api/v0.1/Download/file"
 BUNDLE_PATH = "/api/v0.1/Download/bundle.sh"
 RESOLVER_PATH = "/Santa-war/query"
+SESSION_INFO_PATH = "/whoami"
 _RULES = TypeAdapter(list[FaultRule])
 _MAX_RANGES_KEPT = 200
 
@@ -122,6 +126,8 @@ async def _gate(
     decision = state.faults.decide(kind, path, request.method, service, key)
     if decision.latency_s:
         await asyncio.sleep(decision.latency_s)
+    for released in decision.holds:
+        await released.wait()
     if decision.status is not None:
         return decision, _error(decision.status, f"injected fault: HTTP {decision.status}")
     return decision, None
@@ -180,12 +186,18 @@ async def download(request: Request) -> Response:
     state = _state(request)
     uri = request.query_params.get("uri", "")
     name = uri[len(URI_PREFIX) :] if uri.lower().startswith(URI_PREFIX.lower()) else ""
-    stored = state.archive.files.get(name.lower()) if name and "/" not in name else None
+    # A dictionary lookup: even a hostile name added through /_products reaches no path here.
+    stored = state.archive.files.get(name.lower()) if name else None
     decision, failed = await _gate(request, "download")
     if failed is not None:
         return failed
     if stored is None:
         return _error(404, f"file not found: {uri}")
+    refused = denied(state.archive.rights.get(stored.filename.lower()), _token(request))
+    if refused is not None:
+        state.stats.requests["refused"] += 1
+        what = "a MAST API token" if refused == 401 else "a token of the programme's team"
+        return _error(refused, f"{stored.filename} is in exclusive access: it needs {what}")
     stats = state.stats.file(stored.filename)
     headers = file_headers(stored)
     if request.method == "HEAD":
@@ -212,6 +224,17 @@ async def download(request: Request) -> Response:
         stored, part, drop_after=decision.drop_after_bytes, pacers=decision.pacers, on_bytes=count
     )
     return StreamingResponse(body, status_code=206 if wanted else 200, headers=headers)
+
+
+def _token(request: Request) -> str | None:
+    return request.cookies.get(TOKEN_COOKIE) or None
+
+
+async def whoami(request: Request) -> Response:
+    _decision, failed = await _gate(request, "other")
+    if failed is not None:
+        return failed
+    return JSONResponse(session_info(_token(request)))
 
 
 async def bundle(request: Request) -> Response:
@@ -257,6 +280,26 @@ async def fault_route(request: Request) -> Response:
     return JSONResponse({"removed": removed}, status_code=200 if removed else 404)
 
 
+async def products_route(request: Request) -> Response:
+    """`POST /_products` `{"obsid", "rows": [...], "files": {name: base64}}` adds product rows
+    (and the bytes behind them) to an observation; `DELETE /_products` removes every one."""
+    archive = _state(request).archive
+    if request.method == "DELETE":
+        archive.clear_extra()
+        return JSONResponse({"cleared": True})
+    try:
+        body = json.loads(await request.body())
+        files = {
+            str(k): base64.b64decode(v, validate=True) for k, v in (body.get("files") or {}).items()
+        }
+        names = archive.add_products(str(body["obsid"]), list(body["rows"]), files)
+    except KeyError as exc:
+        return JSONResponse({"error": f"missing or unknown {exc}"}, status_code=422)
+    except (ValueError, TypeError, AttributeError, binascii.Error) as exc:
+        return JSONResponse({"error": str(exc)}, status_code=422)
+    return JSONResponse({"added": names}, status_code=201)
+
+
 async def stats_route(request: Request) -> Response:
     state = _state(request)
     if request.method == "DELETE":
@@ -271,10 +314,12 @@ def create_app(archive: Archive, faults: list[FaultRule] | None = None) -> Starl
         Route(RESOLVER_PATH, resolver, methods=["GET"]),
         Route(DOWNLOAD_PATH, download, methods=["GET", "HEAD"]),
         Route(BUNDLE_PATH, bundle, methods=["POST"]),
+        Route(SESSION_INFO_PATH, whoami, methods=["GET"]),
         Route("/_health", health, methods=["GET"]),
         Route("/_faults", faults_route, methods=["GET", "POST", "PUT", "DELETE"]),
         Route("/_faults/{rule_id:int}", fault_route, methods=["DELETE"]),
         Route("/_stats", stats_route, methods=["GET", "DELETE"]),
+        Route("/_products", products_route, methods=["POST", "DELETE"]),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(AbsoluteFormPaths)])
     app.state.mast = ServerState(archive, FaultBook(faults))

@@ -1,9 +1,13 @@
 """The archive's content: CAOM observation rows, their products, the files behind them and the
 names the resolver knows — built from a demo-data directory (`webbscope.demo`).
 
-Every product the archive lists can be downloaded and is a real file: the demo FITS products
-and JPEG previews rendered from them. Metadata-only observations (see `_synthetic`) have no
-products, so searches page without pretending there is data behind every row.
+Every product the archive lists can be downloaded and is a real file: the demo FITS products,
+JPEG previews rendered from them and, for each level-3 image, the source catalogue (`_cat.ecsv`)
+and segmentation map (`_segm.fits`) the real archive lists beside it in the Minimum Recommended
+Products (see `_sources`). One observation (programme 4446) is in exclusive access: its files
+download only with a MAST API token of its team (see `_access`). Metadata-only observations
+(see `_synthetic`) have no products, so searches page without pretending there is data behind
+every row.
 """
 
 from __future__ import annotations
@@ -13,17 +17,31 @@ import re
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from webbscope.demo import TARGETS, load_demo_manifest
+from webbscope.devstack.mast_archive._access import (
+    EXCLUSIVE_ACCESS,
+    EXCLUSIVE_PROGRAM,
+    EXCLUSIVE_RELEASE_MJD,
+    PUBLIC,
+)
 from webbscope.devstack.mast_archive._previews import render_preview
+from webbscope.devstack.mast_archive._sources import (
+    DERIVED_DIR,
+    relabelled_image,
+    sha256_of,
+    source_products,
+)
 from webbscope.devstack.mast_archive._synthetic import SyntheticField, synthetic_observations
 
 MRP = "Minimum Recommended Products"
 URI_PREFIX = "mast:JWST/product/"
 CAL_VERSION = "1.14.0"
-PUBLIC = "PUBLIC"
+#: The demo image the exclusive-access observation is a relabelled copy of.
+EXCLUSIVE_SOURCE = "jw02732-o002_t101_nircam_clear-f200w_i2d.fits"
 
 _MODES = {"NIRCAM": "IMAGE", "MIRI": "IMAGE", "NIRISS": "IMAGE", "NIRSPEC": "IFU"}
 _CLASSIFICATION = {
@@ -35,7 +53,10 @@ _DESCRIPTIONS = {
     "s3d": "Level-3 IFU spectral cube (s3d)",
     "x1d": "Level-3 extracted 1-D spectrum (x1d)",
     "cal": "Level-2b calibrated exposure (cal)",
+    "cat": "Level-3 source catalog (cat)",
+    "segm": "Level-3 segmentation map (segm)",
 }
+_CONTENT_TYPES = {".fits": "application/fits", ".ecsv": "text/plain", ".jpg": "image/jpeg"}
 
 
 @dataclass(frozen=True)
@@ -77,6 +98,56 @@ class Archive:
     """By lower-cased file name."""
     names: dict[str, NameEntry]
     """By normalised name (see `name_key`)."""
+    rights: dict[str, str] = field(default_factory=dict)
+    """Exclusive-access files (lower-cased name) and the programme whose team may read them."""
+    extra: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Product rows added at runtime through `/_products` (tests), by obsid."""
+    extra_files: set[str] = field(default_factory=set)
+
+    def add_products(
+        self, obsid: str, rows: list[dict[str, Any]], files: dict[str, bytes]
+    ) -> list[str]:
+        """Add product rows (and the files behind them) to an observation: for tests of odd
+        archive answers. Missing columns are filled in from the observation."""
+        record = self.observations.get(obsid)
+        if record is None:
+            raise KeyError(obsid)
+        names = []
+        for row in rows:
+            filename = str(row.get("productFilename", ""))
+            full = {
+                "obsID": obsid,
+                "obs_collection": "JWST",
+                "obs_id": record.row["obs_id"],
+                "dataproduct_type": record.row.get("dataproduct_type"),
+                "description": "added by a test",
+                "type": "S",
+                "dataURI": URI_PREFIX + filename,
+                "productType": "SCIENCE",
+                "productSubGroupDescription": None,
+                "project": "CALJWST",
+                "prvversion": CAL_VERSION,
+                "proposal_id": record.row.get("proposal_id"),
+                "size": len(files.get(filename, b"")),
+                "dataRights": PUBLIC,
+                "calib_level": record.row.get("calib_level"),
+                "filters": record.row.get("filters"),
+                **row,
+            }
+            self.extra.setdefault(obsid, []).append(full)
+            names.append(filename)
+        for name, data in files.items():
+            self.files[name.lower()] = StoredFile(
+                name, len(data), hashlib.sha256(data).hexdigest(), _content_type(name), data=data
+            )
+            self.extra_files.add(name.lower())
+        return names
+
+    def clear_extra(self) -> None:
+        self.extra.clear()
+        for name in self.extra_files:
+            self.files.pop(name, None)
+        self.extra_files.clear()
 
     def products(self, obsid: str) -> list[dict[str, Any]]:
         """The product rows the archive lists for one observation: its own products (science
@@ -97,6 +168,9 @@ class Archive:
             for p in self.observations[member].products:
                 if p["productType"] == "SCIENCE":
                     out.append({**p, "parent_obsid": obsid, "productGroupDescription": None})
+        for p in self.extra.get(obsid, []):
+            default = MRP if p["productType"] == "SCIENCE" else None
+            out.append({"parent_obsid": obsid, "productGroupDescription": default, **p})
         return out
 
     def resolve(self, name: str) -> NameEntry | None:
@@ -134,17 +208,29 @@ def _primary(entries: list[dict[str, Any]]) -> dict[str, Any]:
     return min(entries, key=lambda e: (order.get(e["product_type"], 9), e["file_name"]))
 
 
+def _content_type(name: str) -> str:
+    return _CONTENT_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+
+
 def _product_row(
-    entry: dict[str, Any], obsid: str, filters: str, *, filename: str, size: int, kind: str
+    entry: dict[str, Any],
+    obsid: str,
+    filters: str,
+    *,
+    filename: str,
+    size: int,
+    kind: str,
+    suffix: str | None = None,
 ) -> dict[str, Any]:
-    subgroup = str(entry["product_type"]).upper()
+    suffix = suffix or str(entry["product_type"])
+    subgroup = suffix.upper()
     return {
         "obsID": obsid,
         "obs_collection": "JWST",
         "dataproduct_type": entry["dataproduct_type"],
         "obs_id": entry["obs_id"],
         "description": (
-            _DESCRIPTIONS.get(entry["product_type"], subgroup)
+            _DESCRIPTIONS.get(suffix, subgroup)
             if kind == "SCIENCE"
             else f"Preview image of {entry['file_name']}"
         ),
@@ -158,7 +244,7 @@ def _product_row(
         "proposal_id": str(int(entry["program"])),
         "productFilename": filename,
         "size": size,
-        "dataRights": PUBLIC,
+        "dataRights": entry.get("data_rights", PUBLIC),
         "calib_level": int(entry["calib_level"]),
         "filters": filters,
     }
@@ -191,11 +277,13 @@ def _observation_row(
         "em_min": round(float(main["wavelength_min_um"]) * 1000.0, 3),
         "em_max": round(float(main["wavelength_max_um"]) * 1000.0, 3),
         "obs_title": target.title if target else str(main["target"]),
-        "t_obs_release": round(max(float(e["t_max"]) for e in entries) + 1.0, 5),
+        "t_obs_release": main.get(
+            "release_mjd", round(max(float(e["t_max"]) for e in entries) + 1.0, 5)
+        ),
         "s_region": main["s_region"],
         "jpegURL": URI_PREFIX + preview if preview else None,
         "dataURL": URI_PREFIX + str(main["file_name"]),
-        "dataRights": PUBLIC,
+        "dataRights": main.get("data_rights", PUBLIC),
         "mtFlag": False,
         "srcDen": None,
         "obsid": obsid,
@@ -230,18 +318,57 @@ def _resolver_names(fields: list[SyntheticField]) -> dict[str, NameEntry]:
     return names
 
 
+def _exclusive_entries(data_dir: Path, manifest: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The exclusive-access observation: a relabelled copy of a Stephan's Quintet image,
+    as programme 4446 observed it (public only at `EXCLUSIVE_RELEASE_MJD`)."""
+    source = next((e for e in manifest if e["file_name"] == EXCLUSIVE_SOURCE), None)
+    if source is None:
+        return []
+    obs_id = f"jw{EXCLUSIVE_PROGRAM}-o001_t101_nircam_clear-f200w"
+    name = f"{obs_id}_i2d.fits"
+    path = relabelled_image(
+        data_dir / EXCLUSIVE_SOURCE,
+        data_dir / DERIVED_DIR / name,
+        PROGRAM=EXCLUSIVE_PROGRAM,
+        OBSERVTN="001",
+    )
+    return [
+        {
+            **source,
+            "file_name": name,
+            "obs_id": obs_id,
+            "program": EXCLUSIVE_PROGRAM,
+            "observation": "001",
+            "size_bytes": path.stat().st_size,
+            "sha256": sha256_of(path),
+            "path": str(path),
+            "data_rights": EXCLUSIVE_ACCESS,
+            "release_mjd": EXCLUSIVE_RELEASE_MJD,
+        }
+    ]
+
+
 def build_archive(data_dir: Path, seed: int = 0, *, previews: bool = True) -> Archive:
     """The archive for a demo-data directory (it must hold `demo_manifest.json`)."""
     data_dir = Path(data_dir)
     manifest = load_demo_manifest(data_dir)
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for entry in manifest:
+    for entry in [*manifest, *_exclusive_entries(data_dir, manifest)]:
         groups[str(entry["obs_id"])].append(entry)
 
     taken: set[str] = set()
     records: dict[str, ObservationRecord] = {}
     files: dict[str, StoredFile] = {}
+    rights: dict[str, str] = {}
     obsid_of: dict[str, str] = {}
+
+    def add_file(entry: dict[str, Any], path: Path, size: int, sha256: str) -> None:
+        files[path.name.lower()] = StoredFile(
+            path.name, size, sha256, _content_type(path.name), path=path
+        )
+        if entry.get("data_rights", PUBLIC) != PUBLIC:
+            rights[path.name.lower()] = str(int(entry["program"]))
+
     for obs_id in sorted(groups):
         entries = groups[obs_id]
         obsid = obsid_of[obs_id] = _obsid(obs_id, taken)
@@ -250,25 +377,18 @@ def build_archive(data_dir: Path, seed: int = 0, *, previews: bool = True) -> Ar
         products: list[dict[str, Any]] = []
         for entry in sorted(entries, key=lambda e: str(e["file_name"])):
             name = str(entry["file_name"])
-            files[name.lower()] = StoredFile(
-                name,
-                int(entry["size_bytes"]),
-                str(entry["sha256"]),
-                "application/fits",
-                path=data_dir / name,
-            )
-            products.append(
-                _product_row(
-                    entry,
-                    obsid,
-                    _filters(entry),
-                    filename=name,
-                    size=int(entry["size_bytes"]),
-                    kind="SCIENCE",
-                )
-            )
+            path = Path(entry.get("path") or data_dir / name)
+            add_file(entry, path, int(entry["size_bytes"]), str(entry["sha256"]))
+            science = partial(_product_row, entry, obsid, _filters(entry), kind="SCIENCE")
+            products.append(science(filename=name, size=int(entry["size_bytes"])))
+            if entry["product_type"] == "i2d" and entry["dataproduct_type"] == "image":
+                for made in source_products(path, data_dir / DERIVED_DIR):
+                    size = made.stat().st_size
+                    add_file(entry, made, size, sha256_of(made))
+                    suffix = made.name.rsplit("_", 1)[-1].split(".", 1)[0]
+                    products.append(science(filename=made.name, size=size, suffix=suffix))
         if previews and main["dataproduct_type"] in ("image", "cube"):
-            jpeg = render_preview(data_dir / str(main["file_name"]))
+            jpeg = render_preview(Path(main.get("path") or data_dir / str(main["file_name"])))
             if jpeg is not None:
                 preview_name = str(main["file_name"]).removesuffix(".fits") + ".jpg"
                 files[preview_name.lower()] = StoredFile(
@@ -278,6 +398,8 @@ def build_archive(data_dir: Path, seed: int = 0, *, previews: bool = True) -> Ar
                     "image/jpeg",
                     data=jpeg,
                 )
+                if main.get("data_rights", PUBLIC) != PUBLIC:
+                    rights[preview_name.lower()] = str(int(main["program"]))
                 products.append(
                     _product_row(
                         main,
@@ -307,4 +429,4 @@ def build_archive(data_dir: Path, seed: int = 0, *, previews: bool = True) -> Ar
         records[obsid] = ObservationRecord(row)
 
     all_rows = sorted((r.row for r in records.values()), key=lambda r: str(r["obs_id"]))
-    return Archive(all_rows, records, files, _resolver_names(fields))
+    return Archive(all_rows, records, files, _resolver_names(fields), rights)

@@ -3,7 +3,8 @@
 A rule scopes itself (path prefixes, invoke service names, HTTP methods, how many requests,
 with what probability) and carries effects. Effects apply only where they make sense:
 
-- `latency_ms`, `status`: every request kind;
+- `latency_ms`, `status`, `hold`: every request kind (`hold`: the request waits until the rule
+  is removed — a test decides exactly when it goes on);
 - `archive_error`, `executing`: `/api/v0/invoke` (answer `"status": "ERROR"` with the message;
   answer `"EXECUTING"` the first k times each distinct request is posted);
 - `drop_after_bytes`, `throttle_bps`, `throttle_total_bps`: GET downloads (close the
@@ -39,6 +40,7 @@ class FaultRule(BaseModel):
     rate: float = Field(1.0, ge=0.0, le=1.0, description="probability of affecting a request")
     seed: int = 0
     latency_ms: int = Field(0, ge=0)
+    hold: bool = Field(False, description="wait until this rule is removed")
     status: int | None = Field(None, ge=400, le=599)
     archive_error: str | None = None
     executing: int = Field(0, ge=0)
@@ -47,7 +49,7 @@ class FaultRule(BaseModel):
     throttle_total_bps: int | None = Field(None, gt=0)
 
     def effects_for(self, kind: Kind, method: str) -> bool:
-        if self.latency_ms or self.status is not None:
+        if self.latency_ms or self.hold or self.status is not None:
             return True
         if kind == "invoke" and (self.archive_error is not None or self.executing):
             return True
@@ -89,6 +91,7 @@ class _RuleState:
     fired: int = 0
     seen: dict[str, int] = field(default_factory=dict)
     pacer: Pacer | None = None
+    released: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass
@@ -96,6 +99,7 @@ class Decision:
     """What the matching rules ask of one request."""
 
     latency_s: float = 0.0
+    holds: list[asyncio.Event] = field(default_factory=list)
     status: int | None = None
     archive_error: str | None = None
     executing: bool = False
@@ -119,15 +123,19 @@ class FaultBook:
         return state.id
 
     def replace(self, rules: list[FaultRule]) -> list[int]:
-        self._rules.clear()
+        self.clear()
         return [self.add(r) for r in rules]
 
     def remove(self, rule_id: int) -> bool:
-        before = len(self._rules)
+        gone = [s for s in self._rules if s.id == rule_id]
         self._rules = [s for s in self._rules if s.id != rule_id]
-        return len(self._rules) != before
+        for state in gone:
+            state.released.set()
+        return bool(gone)
 
     def clear(self) -> None:
+        for state in self._rules:
+            state.released.set()
         self._rules.clear()
 
     def describe(self) -> list[dict[str, Any]]:
@@ -174,6 +182,8 @@ class FaultBook:
                 s.remaining -= 1
             s.fired += 1
             decision.latency_s += rule.latency_ms / 1000.0
+            if rule.hold:
+                decision.holds.append(s.released)
             if rule.status is not None and decision.status is None:
                 decision.status = rule.status
             if kind == "invoke":

@@ -1,12 +1,22 @@
 """The `import` job: download an observation's products into the shared archive store and make
 each completed file a record of the importing user's library.
 
-Files download several at a time with HTTP range requests: an interrupted file resumes where
-it stopped (its partial file survives a dropped connection, a cancel and a retry), archive
-errors are retried with backoff, sizes (and checksums when the archive sends them) are
-checked. A file another user already imported is not downloaded again: storage is shared,
-records are per user. A job that fails removes its partial files and records nothing
-incomplete.
+1. The products are listed and checked (`plan`: the same rules the Products panel shows) before
+   any byte is downloaded or any path is built from an archive-supplied name.
+2. Files download several at a time with HTTP range requests: an interrupted file resumes where
+   it stopped (its partial file survives a dropped connection, a cancel and a retry), archive
+   errors are retried with backoff, sizes (and checksums when the archive sends them) are
+   checked, and a file over its size limit is refused before its download starts. A file
+   another user already imported is not downloaded again: storage is shared, records are per
+   user. While the job runs it holds the stored files it reuses, so eviction leaves them alone.
+3. Every downloaded file is checked (FITS, or an ECSV catalogue), then each becomes a record:
+   level-2 members first, then images, then the catalogues and segmentation maps made from them
+   (their lineage names the image).
+
+A failure anywhere cancels every download still running and removes the partial files; nothing
+incomplete is recorded. A cancel keeps the partial files for a retry. Exclusive-access files
+download with the user's MAST API token, if they stored one; without one the import is refused
+at once, saying until when the data are exclusive.
 """
 
 from __future__ import annotations
@@ -18,27 +28,54 @@ import hashlib
 import logging
 import shutil
 import tempfile
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from webbscope.db.mast_tokens import MastTokensRepo
+from webbscope.db.records import RecordsRepo
 from webbscope.db.users import UsersRepo
-from webbscope.domain.records import Source
-from webbscope.errors import BadRequest, UpstreamError, WebbscopeError
+from webbscope.domain.records import Record, Source
+from webbscope.domain.users import User
+from webbscope.errors import (
+    BadRequest,
+    Forbidden,
+    PayloadTooLarge,
+    UpstreamError,
+    WebbscopeError,
+)
 from webbscope.fits import FitsLimits
+from webbscope.fits._format import human_bytes
 from webbscope.jobs.queue import JobQueue
 from webbscope.jobs.worker import JobContext
-from webbscope.library.ingest import add_file
-from webbscope.mast import ArchiveClient, ArchiveProduct, DownloadInterrupted
+from webbscope.library.catalogues import inspect_catalogue, with_image
+from webbscope.library.ingest import Inspected, add_file, inspect_file
+from webbscope.mast import (
+    ArchiveAccessDenied,
+    ArchiveClient,
+    ArchiveProduct,
+    DownloadInterrupted,
+    file_format,
+    release_text,
+)
 from webbscope.services.common.metrics import IMPORT_BYTES
 from webbscope.services.mast.cache import ArchiveFiles, evict
+from webbscope.services.mast.plan import (
+    FROM_IMAGE_SUFFIXES,
+    IMAGE_SUFFIX,
+    plan,
+    storage_key,
+    suffix,
+)
+from webbscope.services.mast.products import import_rules, release_dates
+from webbscope.services.mast.sweep import partial_root, sweep_partials
+from webbscope.settings import Settings
 from webbscope.storage import MAST_PREFIX
 
 log = logging.getLogger("webbscope.import")
-
-
-def partial_dir(ctx: JobContext) -> Path:
-    return ctx.settings.data_dir / ".partial" / "mast"
+T = TypeVar("T")
+REUSED = Path()  # the stored copy is used: nothing was downloaded
 
 
 @dataclass
@@ -49,6 +86,7 @@ class Transfer:
     total_bytes: int
     files: int
     done_bytes: dict[str, int] = field(default_factory=dict)
+    resumed_bytes: dict[str, int] = field(default_factory=dict)
     files_done: int = 0
 
     async def report(self, name: str, have: int, stage: str = "downloading") -> None:
@@ -63,6 +101,10 @@ class Transfer:
             fraction=min(0.99, done / self.total_bytes) if self.total_bytes else 0.0,
             message=f"{self.files_done} of {self.files} files",
         )
+
+    def fetched(self, names: Iterable[str]) -> int:
+        """Bytes this attempt downloaded of these files (not those an earlier attempt left)."""
+        return sum(self.done_bytes.get(n, 0) - self.resumed_bytes.get(n, 0) for n in names)
 
 
 def _sha256(path: Path) -> str:
@@ -81,15 +123,30 @@ def _disk_full(exc: OSError, name: str) -> WebbscopeError:
     )
 
 
+def size_limit(settings: Settings, filename: str) -> int:
+    return settings.max_table_bytes if file_format(filename) == "ecsv" else settings.max_fits_bytes
+
+
 async def _download(
     client: ArchiveClient,
     product: ArchiveProduct,
     part: Path,
     transfer: Transfer,
     retries: int,
+    max_bytes: int | None = None,
 ) -> int:
-    """Bring `part` to the full file, resuming from its current size; return the size."""
-    remote = await client.ahead(product.download_url)
+    """Bring `part` to the full file, resuming from its current size; return the size. A file
+    the archive says is over `max_bytes` is refused before its download starts."""
+    try:
+        remote = await client.ahead(product.download_url)
+    except UpstreamError as exc:
+        if (exc.details or {}).get("retryable", True):
+            raise  # the archive is briefly away: the job is tried again
+        raise WebbscopeError(
+            f"the archive cannot give {product.filename}: {exc.message}",
+            code="archive_download_failed",
+            status=502,
+        ) from exc
     size = remote.size
     if product.size is not None and product.size != size:
         log.warning(
@@ -98,11 +155,20 @@ async def _download(
             product.size,
             size,
         )
+    if max_bytes is not None and size > max_bytes:
+        raise PayloadTooLarge(
+            f"{product.filename} is {human_bytes(size)}, over the {human_bytes(max_bytes)} "
+            "limit: it was not downloaded",
+            code="file_too_large",
+            details={"file": product.filename, "size": size, "limit": max_bytes},
+        )
     part.parent.mkdir(parents=True, exist_ok=True)
     have = part.stat().st_size if part.exists() else 0
     if have > size:
         part.unlink()
         have = 0
+    transfer.resumed_bytes[product.filename] = have
+    transfer.done_bytes[product.filename] = have
     failures = 0
     while have < size:
         try:
@@ -152,109 +218,234 @@ async def _download(
     return size
 
 
-def _select(products: list[ArchiveProduct], wanted: list[str] | None) -> list[ArchiveProduct]:
-    fits = [
-        p
-        for p in products
-        if p.product_type.upper() == "SCIENCE" and p.filename.lower().endswith(".fits")
-    ]
-    if wanted:
-        by_name = {p.filename: p for p in fits}
-        missing = [w for w in wanted if w not in by_name]
-        if missing:
-            raise BadRequest(
-                f"not among the observations' FITS products: {', '.join(missing[:5])}",
-                code="unknown_products",
-            )
-        fits = [by_name[w] for w in dict.fromkeys(wanted)]
-    unique = {p.filename: p for p in fits}
-    # Members (level-2 inputs) first, so level-3 records can name them as their sources.
-    return sorted(unique.values(), key=lambda p: (not p.is_member, p.calib_level or 0, p.filename))
+async def run_together(jobs: Iterable[Awaitable[T]]) -> list[T]:
+    """Run awaitables concurrently; when one fails (or this is cancelled) every other is
+    cancelled and waited for before the error goes on — nothing keeps running behind it."""
+    tasks = [asyncio.ensure_future(j) for j in jobs]
+    try:
+        return list(await asyncio.gather(*tasks))
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _access_refused(
+    client: ArchiveClient, product: ArchiveProduct, exc: ArchiveAccessDenied, token_set: bool
+) -> Forbidden:
+    """What to say when the archive refuses a file (asks it when the data become public)."""
+    when = release_text(release_dates(client, [product.obsid]).get(product.obsid))
+    status = (exc.details or {}).get("http_status")
+    if token_set:
+        message = (
+            f"the archive refused your MAST API token for {product.filename} (HTTP {status}): "
+            f"{product.obs_id} is in exclusive access {when}, and the token does not give "
+            f"access to it (it may have expired, or be of someone outside the programme's team)"
+        )
+    else:
+        message = (
+            f"{product.filename} is in exclusive access {when}: only the programme's team may "
+            "download it; add your MAST API token if you are on it"
+        )
+    return Forbidden(
+        message,
+        code="exclusive_access",
+        details={"file": product.filename, "http_status": status},
+    )
+
+
+@contextlib.asynccontextmanager
+async def _stage_on_failure(ctx: JobContext) -> AsyncIterator[None]:
+    """On failure (not on cancel), the stage says where the import failed."""
+    try:
+        yield
+    except asyncio.CancelledError:
+        raise
+    except BaseException:
+        stage = ctx.current.stage or "starting"
+        with contextlib.suppress(Exception):
+            await ctx.progress(stage=f"failed while {stage}", force=True)
+        raise
 
 
 async def import_job(ctx: JobContext) -> dict[str, Any]:
     params = ctx.job.params
     obsids = [str(o) for o in params.get("obsids", [])]
-    if not obsids:
-        raise BadRequest("an import needs observation ids (obsids)", code="no_observations")
-    owner = await UsersRepo(ctx.db).require(ctx.job.owner_id)
-    limits = FitsLimits.from_settings(ctx.settings)
-    client = ArchiveClient(ctx.settings.mast_server_url, ctx.settings.mast_timeout_s)
+    settings = ctx.settings
     files = ArchiveFiles(ctx.db)
-    try:
-        await ctx.progress(stage="listing products", fraction=0.0)
-        listed = await asyncio.to_thread(
-            client.list_products,
-            obsids,
-            recommended_only=bool(params.get("recommended_only", True)),
-        )
-        products = _select(listed, params.get("products"))
-        if not products:
-            raise BadRequest(
-                "these observations have no FITS products to import", code="nothing_to_import"
+    staging = partial_root(settings) / ctx.job.id
+    client: ArchiveClient | None = None
+    async with _stage_on_failure(ctx):
+        try:
+            if not obsids:
+                raise BadRequest("an import needs observation ids (obsids)", code="no_observations")
+            owner = await UsersRepo(ctx.db).require(ctx.job.owner_id)
+            await ctx.progress(stage="listing products", fraction=0.0)
+            await sweep_partials(ctx.db, settings)
+            token = await MastTokensRepo(ctx.db, settings.mast_token_secret).token(owner.id)
+            client = ArchiveClient(
+                settings.mast_server_url, settings.mast_timeout_s, mast_token=token
             )
-        transfer = Transfer(ctx, sum(p.size or 0 for p in products), len(products))
-        semaphore = asyncio.Semaphore(ctx.settings.mast_download_concurrency)
-        staging = partial_dir(ctx) / ctx.job.id
-        reused: set[str] = set()
+            result = await _import(ctx, client, owner, obsids, token is not None, files, staging)
+        except asyncio.CancelledError:
+            raise  # the partial files stay for a retry
+        except BaseException:
+            await asyncio.to_thread(shutil.rmtree, staging, True)
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                await files.release(ctx.job.id)
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.aclose()
+    await asyncio.to_thread(shutil.rmtree, staging, True)
+    with contextlib.suppress(Exception):
+        await evict(ctx.db, ctx.storage, settings.mast_cache_max_bytes)
+    return result
 
-        async def fetch(p: ArchiveProduct) -> Path:
-            key = f"{MAST_PREFIX}{p.obs_id}/{p.filename}"
-            async with semaphore:
-                known = await files.get(key)
+
+async def _import(
+    ctx: JobContext,
+    client: ArchiveClient,
+    owner: User,
+    obsids: list[str],
+    token_set: bool,
+    files: ArchiveFiles,
+    staging: Path,
+) -> dict[str, Any]:
+    params, settings = ctx.job.params, ctx.settings
+    listed = await asyncio.to_thread(
+        client.list_products, obsids, recommended_only=bool(params.get("recommended_only", True))
+    )
+    exclusive = sorted({p.obsid for p in listed if p.exclusive_access})
+    releases = (
+        await asyncio.to_thread(release_dates, client, exclusive)
+        if exclusive and not token_set
+        else {}
+    )
+    chosen = plan(
+        listed, params.get("products"), import_rules(settings, token_set=token_set), releases
+    )
+    products = chosen.products
+    if not products:
+        raise BadRequest(
+            "these observations have no products that can be imported", code="nothing_to_import"
+        )
+    transfer = Transfer(ctx, sum(p.size or 0 for p in products), len(products))
+    await ctx.progress(
+        stage="downloading", items_total=len(products), bytes_total=transfer.total_bytes
+    )
+    semaphore = asyncio.Semaphore(settings.mast_download_concurrency)
+    reused: set[str] = set()
+
+    async def fetch(p: ArchiveProduct) -> Path:
+        key = storage_key(p)
+        async with semaphore:
+            try:
+                if p.exclusive_access:  # the archive decides, even for a file in the store
+                    await client.ahead(p.download_url)
+                known = await files.hold(key, ctx.job.id)
                 if known is not None and await asyncio.to_thread(ctx.storage.exists, key):
                     reused.add(p.filename)
-                    await files.used(key)
-                    transfer.done_bytes[p.filename] = known["size"]
-                    return Path()
+                    transfer.done_bytes[p.filename] = int(known["size"])
+                    return REUSED
                 part = staging / p.obs_id / (p.filename + ".part")
-                await _download(client, p, part, transfer, ctx.settings.mast_download_retries)
-                return part
+                await _download(
+                    client,
+                    p,
+                    part,
+                    transfer,
+                    settings.mast_download_retries,
+                    size_limit(settings, p.filename),
+                )
+            except ArchiveAccessDenied as exc:
+                raise await asyncio.to_thread(_access_refused, client, p, exc, token_set) from exc
+            return part
 
-        tasks = [asyncio.create_task(fetch(p)) for p in products]
-        try:
-            parts = await asyncio.gather(*tasks)
-        except WebbscopeError:
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            shutil.rmtree(staging, ignore_errors=True)  # a failed job leaves nothing partial
-            raise
-        await ctx.progress(stage="adding to the library", fraction=0.99)
-        results = await _record_all(ctx, owner, products, parts, files, limits)
-        shutil.rmtree(staging, ignore_errors=True)
-        await evict(ctx.db, ctx.storage, ctx.settings.mast_cache_max_bytes)
-        downloaded = sum(p.size or 0 for p in products if p.filename not in reused)
-        return {
-            "imported": results,
-            "files": len(products),
-            "reused_from_store": len(reused),
-            "downloaded_bytes": downloaded,
-        }
-    finally:
-        await client.aclose()
-        client.close()
+    parts = await run_together(fetch(p) for p in products)
+    await ctx.progress(stage="checking files", fraction=0.99)
+    checked = await _inspect_all(settings, products, parts)
+    await ctx.progress(stage="adding to the library", fraction=0.99)
+    results = await _record_all(ctx, owner, products, parts, checked, files)
+    downloaded = [p.filename for p in products if p.filename not in reused]
+    return {
+        "imported": results,
+        "files": len(products),
+        "skipped": chosen.skipped,
+        "reused_from_store": len(reused),
+        "downloaded_bytes": transfer.fetched(downloaded),
+        "resumed_bytes": sum(transfer.resumed_bytes.get(n, 0) for n in downloaded),
+    }
+
+
+def _inspect(settings: Settings, product: ArchiveProduct, path: Path) -> Inspected:
+    size = path.stat().st_size
+    if file_format(product.filename) == "ecsv":
+        return inspect_catalogue(path, product.filename, size, settings.max_table_bytes)
+    return inspect_file(path, product.filename, FitsLimits.from_settings(settings))
+
+
+async def _inspect_all(
+    settings: Settings, products: list[ArchiveProduct], parts: list[Path]
+) -> dict[str, Inspected]:
+    """Every downloaded file read and checked before any is recorded: a bad file fails the
+    import with nothing recorded."""
+    checked: dict[str, Inspected] = {}
+    for product, part in zip(products, parts, strict=True):
+        if part != REUSED:
+            checked[product.filename] = await asyncio.to_thread(_inspect, settings, product, part)
+    return checked
+
+
+async def _image_of(
+    ctx: JobContext, owner: User, product: ArchiveProduct, made: dict[str, Record]
+) -> Record | None:
+    """The image a catalogue or segmentation map was made from: recorded by this import, or
+    already in the owner's library."""
+    name = f"{product.obs_id}_{IMAGE_SUFFIX}.fits"
+    if name in made:
+        return made[name]
+    key = f"{MAST_PREFIX}{product.obs_id}/{name}"
+    return await RecordsRepo(ctx.db).find_owned_key(owner.id, key)
+
+
+def _lineage_note(product: ArchiveProduct, image: Record | None) -> str:
+    if product.is_member:
+        return f"level-2 member of MAST observation {product.parent_obsid}"
+    if image is not None:
+        what = "source catalogue" if suffix(product) == "cat" else "segmentation map"
+        return f"{what} of {image.file_name} (MAST observation {product.obs_id})"
+    return f"imported from MAST observation {product.obs_id} (obsid {product.obsid})"
 
 
 async def _record_all(
     ctx: JobContext,
-    owner: Any,
+    owner: User,
     products: list[ArchiveProduct],
     parts: list[Path],
+    checked: dict[str, Inspected],
     files: ArchiveFiles,
-    limits: FitsLimits,
 ) -> list[dict[str, Any]]:
     member_records: dict[str, list[str]] = {}
+    made: dict[str, Record] = {}
     results: list[dict[str, Any]] = []
     for product, part in zip(products, parts, strict=True):
-        key = f"{MAST_PREFIX}{product.obs_id}/{product.filename}"
+        key = storage_key(product)
+        image = (
+            await _image_of(ctx, owner, product, made)
+            if suffix(product) in FROM_IMAGE_SUFFIXES
+            else None
+        )
         async with _local_copy(ctx, key, part) as (path, size, sha):
-            derived = [] if product.is_member else member_records.get(product.obsid, [])
-            note = (
-                f"level-2 member of MAST observation {product.parent_obsid}"
-                if product.is_member
-                else f"imported from MAST observation {product.obs_id} (obsid {product.obsid})"
-            )
+            info = checked.get(product.filename)
+            if info is None:
+                info = await asyncio.to_thread(_inspect, ctx.settings, product, path)
+            if file_format(product.filename) == "ecsv":
+                info = with_image(info, image.metadata if image is not None else None)
+            if image is not None:
+                derived = [image.id]
+            else:
+                derived = [] if product.is_member else member_records.get(product.obsid, [])
             added = await add_file(
                 ctx.db,
                 ctx.storage,
@@ -265,13 +456,17 @@ async def _record_all(
                 sha256=sha,
                 key=key,
                 source=Source.mast,
-                limits=limits,
-                move=part != Path(),
+                limits=FitsLimits.from_settings(ctx.settings),
+                move=part != REUSED,
+                inspected=info,
                 derived_from=derived,
-                lineage_note=note,
+                lineage_note=_lineage_note(product, image),
             )
         await files.remember(key, size, sha, product.obs_id)
-        if added.created:  # a thumbnail, as for an upload
+        made[product.filename] = added.record
+        if (
+            added.created and file_format(product.filename) == "fits"
+        ):  # a thumbnail, as for an upload
             await JobQueue(ctx.db, ctx.settings.job_limits).enqueue(
                 "thumbnail",
                 owner.id,
@@ -284,25 +479,30 @@ async def _record_all(
         results.append(
             {"file": product.filename, "record_id": added.record.id, "created": added.created}
         )
-        ctx_done = len(results)
-        await ctx.progress(items_done=ctx_done, message=f"{ctx_done} of {len(products)} added")
+        await ctx.progress(
+            items_done=len(results), message=f"{len(results)} of {len(products)} added"
+        )
     return results
 
 
 @contextlib.asynccontextmanager
 async def _local_copy(ctx: JobContext, key: str, part: Path):  # type: ignore[no-untyped-def]
     """(path, size, sha256) of the file to record: the fresh download, or the stored one."""
-    if part != Path():
+    if part != REUSED:
         size = part.stat().st_size
         sha = await asyncio.to_thread(_sha256, part)
         yield part, size, sha
         return
     known = await ArchiveFiles(ctx.db).get(key)
-    assert known is not None
+    if known is None:
+        raise WebbscopeError(
+            f"{key} left the archive store while the import used it", code="store_changed"
+        )
     local = await asyncio.to_thread(ctx.storage.local_path, key)
     if local is not None:
         yield local, known["size"], known["sha256"]
         return
     with tempfile.TemporaryDirectory(prefix="import-") as tmp:
-        path = await asyncio.to_thread(ctx.storage.download_to, key, Path(tmp) / "f.fits")
+        name = key.rsplit("/", 1)[-1]
+        path = await asyncio.to_thread(ctx.storage.download_to, key, Path(tmp) / name)
         yield path, known["size"], known["sha256"]

@@ -1,22 +1,32 @@
-/** Archive (MAST) API, typed from the backend's OpenAPI document (`npm run gen:api`). */
+/** The archive (MAST) API, typed from the backend's OpenAPI document (`npm run gen:api`). */
 import { api, fetchBlob, unwrap, type Schemas } from '@/lib/api/client';
 
-export type SearchRequest = Schemas['SearchRequest'];
-export type SearchMode = SearchRequest['mode'];
+export type SearchMode = Schemas['SearchRequest']['mode'];
+/** A search as the form builds it: the server's defaults apply to what is left out. */
+export type SearchRequest = Omit<Schemas['SearchRequest'], 'radius'> & { radius?: number };
 export type Observation = Schemas['ArchiveObservation'];
 export type SearchResult = Schemas['SearchResult'];
 export type Product = Schemas['ArchiveProduct'];
+export type ImportBody = Schemas['ImportRequest'];
 export type ImportJob = Schemas['Job'];
+export type MastTokenStatus = Schemas['MastTokenStatus'];
 
 export const searchArchive = (body: SearchRequest, signal?: AbortSignal) =>
-  unwrap(api.POST('/api/mast/search', { body, signal }));
+  unwrap(api.POST('/api/mast/search', { body: body as Schemas['SearchRequest'], signal }));
 
-export const listProducts = (obsids: Array<string | number>, recommendedOnly: boolean) =>
-  unwrap(api.POST('/api/mast/products', { body: { obsids: obsids.map(String), recommended_only: recommendedOnly } }));
+export const listProducts = (obsids: string[], recommendedOnly: boolean) =>
+  unwrap(api.POST('/api/mast/products', { body: { obsids, recommended_only: recommendedOnly } }));
 
-export const startImport = (body: Schemas['ImportRequest']) => unwrap(api.POST('/api/mast/import', { body }));
+export const startImport = (body: { obsids: string[]; products?: string[] }) =>
+  unwrap(api.POST('/api/mast/import', { body: { recommended_only: true, ...body } }));
 
-/** Previews served by the backend need the token; others are plain images. */
+export const getMastToken = () => unwrap(api.GET('/api/mast/token'));
+
+export const setMastToken = (token: string) => unwrap(api.PUT('/api/mast/token', { body: { token } }));
+
+export const clearMastToken = () => unwrap(api.DELETE('/api/mast/token'));
+
+/** Previews are served by the backend (with the token); others would be plain images. */
 export function previewNeedsAuth(url: string): boolean {
   return url.startsWith('/api/');
 }

@@ -6,6 +6,7 @@ import { Spinner } from '@/components/Spinner';
 import { ApiError } from '@/lib/api/errors';
 import type { Observation, SearchRequest } from '../api/mast';
 import { useArchiveSearch, useImport } from '../hooks/useArchive';
+import { MastTokenPanel } from './MastTokenPanel';
 import { ProductsPanel } from './ProductsPanel';
 import { ResultsList } from './ResultsList';
 import { buildRequest, SearchForm } from './SearchForm';
@@ -60,21 +61,32 @@ export function ArchivePage() {
               Import {selected.size || ''} selected observation{selected.size === 1 ? '' : 's'}
             </button>
           </div>
-          {productsOf && <ProductsPanel key={String(productsOf.obsid)} obs={productsOf} onClose={() => setProductsOf(null)} />}
           {search.data.items.length === 0 ? (
             <EmptyState title="No observations match" />
           ) : (
-            <ResultsList items={search.data.items} selected={selected} onToggle={toggle} onProducts={setProductsOf} />
+            <ResultsList
+              items={search.data.items}
+              selected={selected}
+              onToggle={toggle}
+              productsOf={productsOf ? String(productsOf.obsid) : null}
+              onProducts={(o) => setProductsOf((cur) => (cur && cur.obsid === o.obsid ? null : o))}
+              panel={productsOf && <ProductsPanel key={String(productsOf.obsid)} obs={productsOf} onClose={() => setProductsOf(null)} />}
+            />
           )}
           <Pagination
             offset={(search.data.page - 1) * search.data.page_size}
             limit={search.data.page_size}
             total={search.data.total}
-            onChange={(offset) => req && setReq({ ...req, page: Math.floor(offset / (req.page_size ?? PAGE_SIZE)) + 1 })}
+            onChange={(offset) => {
+              if (!req) return;
+              setProductsOf(null);
+              setReq({ ...req, page: Math.floor(offset / req.page_size) + 1 });
+            }}
             label="Result pages"
           />
         </section>
       )}
+      <MastTokenPanel />
     </div>
   );
 }

@@ -1,8 +1,10 @@
-import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError } from '@/lib/api/errors';
 import { toast } from '@/stores/toasts';
 import { openJobsPanel } from '@/stores/ui';
-import { listProducts, searchArchive, startImport, type SearchRequest } from '../api/mast';
+import { clearMastToken, getMastToken, listProducts, searchArchive, setMastToken, startImport, type SearchRequest } from '../api/mast';
+
+const TOKEN_KEY = ['mast', 'token'] as const;
 
 export function useArchiveSearch(req: SearchRequest | null) {
   return useQuery({
@@ -11,11 +13,12 @@ export function useArchiveSearch(req: SearchRequest | null) {
     enabled: req !== null,
     placeholderData: keepPreviousData,
     staleTime: 5 * 60_000,
-    retry: (n, err) => !(err instanceof ApiError && err.status < 500) && n < 1,
+    // A search is sent once per click: a failure is shown with "Try again", not re-sent.
+    retry: false,
   });
 }
 
-export function useProducts(obsid: string | number | null, recommendedOnly: boolean) {
+export function useProducts(obsid: string | null, recommendedOnly: boolean) {
   return useQuery({
     queryKey: ['mast', 'products', obsid, recommendedOnly],
     queryFn: () => listProducts([obsid as string], recommendedOnly),
@@ -31,6 +34,39 @@ export function useImport() {
     onSuccess: (job) => {
       toast.info('Import started');
       openJobsPanel(job.id);
+    },
+  });
+}
+
+/** Whether the signed-in user has a MAST API token stored (never the token itself). */
+export function useMastToken(enabled: boolean) {
+  return useQuery({
+    queryKey: TOKEN_KEY,
+    queryFn: getMastToken,
+    enabled,
+    retry: (n, err) => !(err instanceof ApiError && err.status < 500) && n < 1,
+  });
+}
+
+export function useSetMastToken() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: setMastToken,
+    meta: { silent: true },
+    onSuccess: (status) => {
+      qc.setQueryData(TOKEN_KEY, status);
+      void qc.invalidateQueries({ queryKey: ['mast', 'products'] });
+    },
+  });
+}
+
+export function useClearMastToken() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: clearMastToken,
+    onSuccess: () => {
+      qc.setQueryData(TOKEN_KEY, { set: false, set_at: null, name: null });
+      void qc.invalidateQueries({ queryKey: ['mast', 'products'] });
     },
   });
 }

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from webbscope.db.mast_tokens import MastTokensRepo
 from webbscope.domain.jobs import Job
 from webbscope.domain.users import User
+from webbscope.errors import BadRequest
 from webbscope.jobs import JobQueue
 from webbscope.mast import (
     ArchiveObservation,
     ProductList,
+    ProductsQuery,
     ProductsRequest,
     datetime_to_mjd,
 )
@@ -38,6 +41,13 @@ def mast_client(request: Request) -> ServiceClient:
 
 
 Mast = Annotated[ServiceClient, Depends(mast_client)]
+
+
+def mast_tokens(db: DbDep, settings: SettingsDep) -> MastTokensRepo:
+    return MastTokensRepo(db, settings.mast_token_secret)
+
+
+MastTokens = Annotated[MastTokensRepo, Depends(mast_tokens)]
 
 
 class SearchRequest(BaseModel):
@@ -136,8 +146,8 @@ async def _limit(limiter: Limiter, settings: SettingsDep, user: User | None, add
         )
 
 
-def _preview_link(url: str | None) -> str | None:
-    return f"/api/mast/preview?url={quote(url, safe='')}" if url else None
+def _preview_link(obsid: str, url: str | None) -> str | None:
+    return f"/api/mast/preview?{urlencode({'obsid': obsid})}" if url else None
 
 
 @router.post("/search", response_model=SearchResult, summary="Search the MAST archive (JWST)")
@@ -152,7 +162,9 @@ async def search(
     await _limit(limiter, settings, user, address)
     page = await mast.call("POST", "/internal/search", json=body.archive_query())
     items = [
-        ArchiveObservation(**{**row, "preview_url": _preview_link(row.get("preview_url"))})
+        ArchiveObservation(
+            **{**row, "preview_url": _preview_link(row["obsid"], row.get("preview_url"))}
+        )
         for row in page["items"]
     ]
     return SearchResult(
@@ -164,7 +176,11 @@ async def search(
     )
 
 
-@router.post("/products", response_model=ProductList, summary="Products of observations")
+@router.post(
+    "/products",
+    response_model=ProductList,
+    summary="Products of observations, each marked importable or not (with the reason)",
+)
 async def products(
     body: ProductsRequest,
     mast: Mast,
@@ -172,20 +188,94 @@ async def products(
     limiter: Limiter,
     settings: SettingsDep,
     address: ClientAddress,
+    tokens: MastTokens,
 ) -> ProductList:
     await _limit(limiter, settings, user, address)
-    result = await mast.call("POST", "/internal/products", json=body.model_dump())
+    token_set = user is not None and (await tokens.status(user.id)).set
+    query = ProductsQuery(**body.model_dump(), token_set=token_set)
+    result = await mast.call("POST", "/internal/products", json=query.model_dump())
     return ProductList(items=result["items"])
 
 
 @router.get(
     "/preview",
-    summary="An archive preview image (fetched through the mast service)",
+    summary="The preview image of an archive observation (fetched through the mast service)",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}}}},
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
 )
-async def preview(mast: Mast, url: Annotated[str, Query(max_length=2000)]) -> Response:
-    return await mast.forward("GET", "/internal/preview", params={"url": url})
+async def preview(
+    mast: Mast,
+    user: OptionalUser,
+    limiter: Limiter,
+    settings: SettingsDep,
+    address: ClientAddress,
+    obsid: Annotated[str, Query(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z_.-]+$")],
+    product: Annotated[
+        str | None,
+        Query(max_length=200, description="one of its PREVIEW products (default: its preview)"),
+    ] = None,
+) -> Response:
+    caller = f"u:{user.id}" if user is not None else f"a:{address}"
+    await limiter.hit("archive preview", caller, settings.mast_preview_rate_per_minute)
+    params = {"obsid": obsid, **({"product": product} if product else {})}
+    return await mast.forward("GET", "/internal/preview", params=params)
+
+
+class MastTokenStatus(BaseModel):
+    """Whether a MAST API token is stored (the token itself is never returned)."""
+
+    set: bool
+    set_at: datetime | None = None
+    name: str | None = Field(None, description="whom the archive said the token belongs to")
+
+
+class MastTokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=8, max_length=512, pattern=r"^[\x21-\x7e]+$")
+
+
+@router.get("/token", response_model=MastTokenStatus, summary="Is your MAST API token set?")
+async def token_status(user: CurrentUser, tokens: MastTokens) -> MastTokenStatus:
+    s = await tokens.status(user.id)
+    return MastTokenStatus(set=s.set, set_at=s.set_at, name=s.name)
+
+
+@router.put(
+    "/token",
+    response_model=MastTokenStatus,
+    summary="Store your MAST API token (checked with the archive, kept encrypted)",
+)
+async def set_token(
+    body: MastTokenIn,
+    user: CurrentUser,
+    tokens: MastTokens,
+    mast: Mast,
+    limiter: Limiter,
+    settings: SettingsDep,
+) -> MastTokenStatus:
+    await limiter.hit("archive search", f"u:{user.id}", settings.mast_search_rate_per_minute)
+    tokens.require_enabled()
+    info = await mast.call("POST", "/internal/token-check", json={"token": body.token})
+    if not info.get("valid"):
+        raise BadRequest(
+            "the archive does not accept this MAST API token: check it, or make a new one in "
+            "your MAST account",
+            code="invalid_mast_token",
+        )
+    s = await tokens.store(user.id, body.token, info.get("name"))
+    return MastTokenStatus(set=s.set, set_at=s.set_at, name=s.name)
+
+
+@router.delete(
+    "/token",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Forget your MAST API token",
+)
+async def clear_token(user: CurrentUser, tokens: MastTokens) -> Response:
+    await tokens.clear(user.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(
