@@ -47,3 +47,17 @@ def percentiles(values: NDArray[np.floating], qs: Sequence[float]) -> NDArray[np
     vb = np.array([found[int(r)] for r in below])
     va = np.array([found[int(r)] for r in above])
     return np.asarray(vb + (va - vb) * (pos - below), dtype=np.float64)
+
+
+def sorted_percentiles(ordered: NDArray[np.floating], qs: Sequence[float]) -> NDArray[np.float64]:
+    """`np.percentile(values, qs)` read off `ordered`, the finite values already sorted
+    (numpy's vectorised sort of float32 beats the partitions above when many ranks are read,
+    and gives the minimum, maximum and median with them)."""
+    q = np.asarray(qs, dtype=np.float64)
+    n = int(ordered.size)
+    pos = q / 100.0 * (n - 1)
+    below = np.floor(pos).astype(np.int64)
+    above = np.minimum(below + 1, n - 1)
+    vb = ordered[below].astype(np.float64)
+    va = ordered[above].astype(np.float64)
+    return np.asarray(vb + (va - vb) * (pos - below), dtype=np.float64)

@@ -23,25 +23,15 @@ import numpy as np
 from astropy.wcs import WCS
 from astropy.wcs.utils import proj_plane_pixel_area
 from numpy.typing import NDArray
-from regions import PixCoord, PixelRegion, PointPixelRegion
+from regions import CirclePixelRegion, PixCoord, PixelRegion, PointPixelRegion
+from regions._geometry import circle_overlap_grid
 
-from webbscope.analysis._quantiles import percentiles as exact_percentiles
+from webbscope.analysis._quantiles import sorted_percentiles
 from webbscope.analysis._regions import check_overlaps
 
 DEFAULT_PERCENTILES = (1.0, 5.0, 25.0, 75.0, 95.0, 99.0)
 MAX_PERCENTILES = 20
 _MJY_SR = u.MJy / u.sr
-
-
-@dataclass(frozen=True)
-class RegionWeights:
-    """A region's pixels on an image: the cutout slices, exact overlap weights and the
-    "center" mask (both shaped like the cutout)."""
-
-    ys: slice
-    xs: slice
-    exact: NDArray[np.float64]
-    center: NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -65,6 +55,88 @@ class RegionStats:
     bunit: str | None = None
 
 
+@dataclass(frozen=True)
+class RegionWeights:
+    """A region's pixels on an image: the cutout slices, the "center" mask (shaped like the
+    cutout) and the exact overlap weights, kept sparse: every pixel of the "center" mask that
+    is not listed in `edge_idx` has weight 1; the pixels listed (flat indices into the
+    cutout, with weights `edge_w`) are the ones on the region's edge. `exact` gives the
+    dense weights when a caller needs them."""
+
+    ys: slice
+    xs: slice
+    center: NDArray[np.bool_]
+    edge_idx: NDArray[np.intp]
+    edge_w: NDArray[np.float64]
+
+    @property
+    def exact(self) -> NDArray[np.float64]:
+        w = self.center.astype(np.float64)
+        w.flat[self.edge_idx] = self.edge_w
+        return w
+
+
+#: Side of the tiles a large circle's cutout is cut into: only tiles on the circle's edge get
+#: the exact overlap computation; the others are wholly inside (weight 1) or outside.
+_TILE = 32
+
+
+def _edge_center(
+    region: PixelRegion, w: NDArray[np.float64], y0: int, x0: int
+) -> NDArray[np.bool_]:
+    """The "center" test for pixels of exact weights `w` (cutout origin y0, x0): a pixel
+    wholly inside has its centre inside, one wholly outside has not; only the partly
+    covered pixels need the test."""
+    center = w >= 1.0
+    ey, ex = np.nonzero((w > 0.0) & ~center)
+    if ey.size:
+        center[ey, ex] = region.contains(PixCoord(ex + x0, ey + y0))
+    return center
+
+
+def _circle_weights(region: CirclePixelRegion, shape: tuple[int, int]) -> RegionWeights:
+    """Exact circle weights computed tile by tile: tiles wholly inside or outside the circle
+    are classified from their corners, only the tiles on the edge go through the exact
+    overlap code (the same code `to_mask(mode="exact")` runs for the whole box)."""
+    ny, nx = shape
+    cx, cy, r = float(region.center.x), float(region.center.y), float(region.radius)
+    bbox = region.bounding_box
+    iy0, iy1 = max(bbox.iymin, 0), min(bbox.iymax, ny)
+    ix0, ix1 = max(bbox.ixmin, 0), min(bbox.ixmax, nx)
+    h, w = iy1 - iy0, ix1 - ix0
+    ty, tx = -(-h // _TILE), -(-w // _TILE)
+    # Tile edges in pixel-edge coordinates relative to the centre.
+    ey = np.minimum(np.arange(ty + 1) * _TILE, h) + iy0 - 0.5 - cy
+    ex = np.minimum(np.arange(tx + 1) * _TILE, w) + ix0 - 0.5 - cx
+    ylo, yhi = ey[:-1, None], ey[1:, None]
+    xlo, xhi = ex[None, :-1], ex[None, 1:]
+    far = np.maximum(np.abs(ylo), np.abs(yhi)) ** 2 + np.maximum(np.abs(xlo), np.abs(xhi)) ** 2
+    near_y = np.where((ylo <= 0) & (yhi >= 0), 0.0, np.minimum(np.abs(ylo), np.abs(yhi)))
+    near_x = np.where((xlo <= 0) & (xhi >= 0), 0.0, np.minimum(np.abs(xlo), np.abs(xhi)))
+    near = near_y**2 + near_x**2
+    # A small margin keeps rounding from calling a tile on the edge wholly in or out.
+    inner = far < r * r * (1 - 1e-9)
+    edge = ~inner & (near < r * r * (1 + 1e-9))
+    center = np.repeat(np.repeat(inner, _TILE, axis=0), _TILE, axis=1)[:h, :w]
+    idx: list[NDArray[np.intp]] = []
+    wts: list[NDArray[np.float64]] = []
+    for j, i in zip(*np.nonzero(edge), strict=True):
+        y0, y1 = j * _TILE, min((j + 1) * _TILE, h)
+        x0, x1 = i * _TILE, min((i + 1) * _TILE, w)
+        frac = circle_overlap_grid(
+            float(ex[i]), float(ex[i + 1]), float(ey[j]), float(ey[j + 1]),
+            x1 - x0, y1 - y0, r, 1, 1,
+        )  # fmt: skip
+        c = _edge_center(region, frac, y0 + iy0, x0 + ix0)
+        center[y0:y1, x0:x1] = c
+        ly, lx = np.nonzero(frac > 0.0)
+        idx.append((ly + y0) * w + (lx + x0))
+        wts.append(frac[ly, lx])
+    edge_idx = np.concatenate(idx) if idx else np.zeros(0, dtype=np.intp)
+    edge_w = np.concatenate(wts) if wts else np.zeros(0)
+    return RegionWeights(slice(iy0, iy1), slice(ix0, ix1), center, edge_idx, edge_w)
+
+
 def region_weights(region: PixelRegion, shape: tuple[int, int]) -> RegionWeights:
     """Exact and centre weights of `region` over an image of `shape` (ny, nx); raises 422
     `region_outside` if it misses the image."""
@@ -73,21 +145,20 @@ def region_weights(region: PixelRegion, shape: tuple[int, int]) -> RegionWeights
     if isinstance(region, PointPixelRegion):
         ix = int(np.floor(float(region.center.x) + 0.5))
         iy = int(np.floor(float(region.center.y) + 0.5))
-        one = np.ones((1, 1))
-        return RegionWeights(slice(iy, iy + 1), slice(ix, ix + 1), one, one.astype(bool))
+        return RegionWeights(
+            slice(iy, iy + 1), slice(ix, ix + 1), np.ones((1, 1), dtype=bool),
+            np.zeros(0, dtype=np.intp), np.zeros(0),
+        )  # fmt: skip
+    if isinstance(region, CirclePixelRegion):
+        return _circle_weights(region, shape)
     exact = region.to_mask(mode="exact")
     big, small = exact.get_overlap_slices(shape)
     if big is None:  # pragma: no cover - check_overlaps ran first
         raise ValueError("no overlap")
-    w = exact.data[small]
-    # A pixel wholly inside has its centre inside, one wholly outside has not: only the
-    # partly covered pixels on the edge need the centre test ("center" method).
-    center = w >= 1.0
-    ey, ex = np.nonzero((w > 0.0) & ~center)
-    if ey.size:
-        px = PixCoord(ex + big[1].start, ey + big[0].start)
-        center[ey, ex] = region.contains(px)
-    return RegionWeights(big[0], big[1], w, center)
+    w = np.asarray(exact.data[small], dtype=np.float64)
+    center = _edge_center(region, w, big[0].start, big[1].start)
+    edge_idx = np.flatnonzero((w > 0.0) & (w < 1.0))
+    return RegionWeights(big[0], big[1], center, edge_idx, w.ravel()[edge_idx])
 
 
 def _percentile_key(q: float) -> str:
@@ -140,36 +211,48 @@ def region_stats(
         raise Unprocessable("percentiles must be between 0 and 100", code="invalid_percentiles")
     shape = (int(data.shape[-2]), int(data.shape[-1]))
     rw = region_weights(region, shape)
+    # A view of the cutout when the image is float32 already (no copy of the image).
     cut = np.asarray(data[rw.ys, rw.xs], dtype=np.float32)
     finite = np.isfinite(cut)
-    area_pix = float(rw.exact.sum())
     inside = rw.center
-    pixels = int(inside.sum())
+    pixels = int(np.count_nonzero(inside))
     values = cut[inside & finite]
     nan_pixels = pixels - int(values.size)
-    wf = np.where(finite, rw.exact, 0.0)
-    sum_area = float(wf.sum())
+    # Exact-overlap sums: the centre pixels off the edge weigh 1, so the sum is that of
+    # `values` with the edge pixels' centre values swapped for their weighted ones.
+    ry, rx = np.divmod(rw.edge_idx, cut.shape[1])
+    ev = cut[ry, rx].astype(np.float64)
+    eok = np.isfinite(ev)
+    ecenter = inside[ry, rx]
+    ein = ecenter & eok
+    area_pix = float(pixels - np.count_nonzero(ecenter) + rw.edge_w.sum())
+    ew = np.where(eok, rw.edge_w, 0.0)
+    evz = np.where(eok, ev, 0.0)
+    sum_area = float(values.size - np.count_nonzero(ein) + ew.sum())
     any_finite = sum_area > 0
+    v64 = values.astype(np.float64)
+    vsum = float(v64.sum())
     total = None
     if any_finite:
-        clean = np.where(finite, cut, np.float32(0.0)).astype(np.float64).ravel()
-        total = float(np.dot(clean, wf.ravel()))
+        total = vsum - float(evz[ein].sum()) + float(np.dot(evz, ew))
     sum_err = None
     if error is not None and any_finite:
         err = np.asarray(error[rw.ys, rw.xs], dtype=np.float64)
-        ok = finite & np.isfinite(err)
-        sum_err = float(np.sqrt(np.sum(np.where(ok, err * err * rw.exact, 0.0))))
+        e2 = np.where(finite & np.isfinite(err), err * err, 0.0)
+        flat2 = e2[ry, rx]
+        core = float(e2[inside].sum()) - float(flat2[ein].sum())
+        sum_err = float(np.sqrt(core + float(np.dot(flat2, ew))))
     pa = pixel_area_arcsec2(wcs)
     stats: dict[str, Any] = {"mean": None, "median": None, "std": None, "min": None, "max": None}
     pct: dict[str, float | None] = {_percentile_key(q): None for q in qs}
     if values.size:
-        stats["mean"] = _finite(values.mean(dtype=np.float64))
-        stats["std"] = _finite(values.std(dtype=np.float64))
-        stats["min"] = _finite(values.min())
-        stats["max"] = _finite(values.max())
-        found = exact_percentiles(values, [50.0, *qs])
-        stats["median"] = _finite(found[0])
-        pct = {_percentile_key(q): _finite(v) for q, v in zip(qs, found[1:], strict=True)}
+        mean = vsum / values.size
+        v64 -= mean
+        stats["mean"] = _finite(mean)
+        stats["std"] = _finite(np.sqrt(np.dot(v64, v64) / values.size))
+        found = sorted_percentiles(np.sort(values), [0.0, 100.0, 50.0, *qs])
+        stats["min"], stats["max"], stats["median"] = (_finite(v) for v in found[:3])
+        pct = {_percentile_key(q): _finite(v) for q, v in zip(qs, found[3:], strict=True)}
     flux = flux_err = None
     if pa is not None and is_mjy_per_sr(bunit):
         sr = pa * (u.arcsec**2).to(u.sr)

@@ -204,3 +204,43 @@ def test_fast_percentiles_equal_numpy(seed: int) -> None:
     ):
         qs = [50, 0, 1, 5, 33.3, 99, 100]
         np.testing.assert_array_equal(percentiles(values, qs), np.percentile(values, qs))
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "r"), [(200.3, 150.6, 140.7), (-30.2, 260.9, 95.5), (399.5, 0.0, 61.0)]
+)
+def test_large_circle_weights_are_sparse_and_exact(x: float, y: float, r: float) -> None:
+    """A large circle's exact weights are computed on its edge only (tile by tile) and are
+    the regions package's dense `to_mask(mode="exact")` weights."""
+    from regions import CirclePixelRegion
+
+    from webbscope.analysis import region_weights
+
+    region = CirclePixelRegion(PixCoord(x, y), r)
+    rw = region_weights(region, (300, 400))
+    mask = region.to_mask(mode="exact")
+    big, small = mask.get_overlap_slices((300, 400))
+    assert (rw.ys, rw.xs) == big
+    dense = mask.data[small]
+    assert np.abs(rw.exact - dense).max() < 1e-12
+    centre = region.to_mask(mode="center").data[small].astype(bool)
+    assert np.array_equal(rw.center, centre)
+    # Only the pixels on the edge carry explicit weights (tiles of 32 px on the edge).
+    assert rw.edge_idx.size < 0.6 * dense.size
+
+
+def test_large_circle_stats_match_aperture_stats() -> None:
+    data = noisy()
+    data[140:160, 300:330] = np.nan
+    err = np.abs(np.random.default_rng(3).normal(1.0, 0.2, data.shape)).astype(np.float32)
+    got = region_stats(data, pixel_region({"shape": "circle", "x": 250.3, "y": 149.6, "r": 170}))
+    ref = ApertureStats(data, CircularAperture((250.3, 149.6), 170))
+    assert got.sum == pytest.approx(float(ref.sum), rel=1e-6)
+    assert got.sum_area == pytest.approx(float(ref.sum_aper_area.value), rel=1e-6)
+    for name in ("mean", "median", "std", "min", "max"):
+        assert getattr(got, name) == pytest.approx(float(getattr(ref, name)), rel=1e-6), name
+    with_err = region_stats(
+        data, pixel_region({"shape": "circle", "x": 250.3, "y": 149.6, "r": 170}), error=err
+    )
+    ref_err = ApertureStats(data, CircularAperture((250.3, 149.6), 170), error=err)
+    assert with_err.sum_err == pytest.approx(float(ref_err.sum_err), rel=1e-6)
