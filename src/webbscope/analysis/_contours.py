@@ -107,26 +107,13 @@ def contour_levels(
     return out
 
 
-def find_contours(
-    data: Any,
-    levels: Sequence[float],
-    *,
-    max_points: int = 500_000,
-    threads: int = 1,
-) -> Contours:
-    """Contour lines of a 2-D image at each level. When the lines hold more than
-    `max_points` points, the shortest lines are dropped (``truncated``)."""
-    if len(levels) > MAX_LEVELS:
-        raise Unprocessable(
-            f"at most {MAX_LEVELS} contour levels",
-            code="too_many_levels",
-            details={"max": MAX_LEVELS, "requested": len(levels)},
-        )
-    z = np.asarray(data, dtype=np.float64)
-    if z.ndim != 2:
-        raise Unprocessable("contours need a 2-D image", code="not_an_image")
-    bad = ~np.isfinite(z)
-    zz: Any = np.ma.array(z, mask=bad) if bad.any() else z
+#: Images with more points than this are contoured tile by tile (see `_tiled_lines`).
+TILED_ABOVE = 1024 * 1024
+TILE = 32
+_CLOSEPOLY = 79
+
+
+def _whole_lines(zz: Any, levels: Sequence[float], threads: int) -> list[ContourLine]:
     name = "threaded" if threads > 1 else "serial"
     gen = contourpy.contour_generator(
         z=zz,
@@ -140,8 +127,186 @@ def find_contours(
         for seg, code in zip(segs, codes, strict=True):
             if len(seg) < 2:
                 continue
-            closed = bool(code[-1] == 79)  # CLOSEPOLY
+            closed = bool(code[-1] == _CLOSEPOLY)
             lines.append(ContourLine(float(level), np.asarray(seg, dtype=np.float64), closed))
+    return lines
+
+
+def _tile_ranges(data: NDArray[np.floating], tile: int) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Per tile of `tile` x `tile` quads, the minimum and maximum of the points its quads
+    touch (NaN left out; a tile of NaN only gives NaN, which straddles no level)."""
+    ny, nx = data.shape
+    ty, tx = -(-(ny - 1) // tile), -(-(nx - 1) // tile)
+    out = []
+    for reduce in (np.fmin, np.fmax):
+        # The points of the quads of a tile: its own block plus the first row and column of
+        # the next blocks (the shared edge).
+        fill = np.inf if reduce is np.fmin else -np.inf
+        pad = np.full((ty * tile + 1, tx * tile + 1), fill, dtype=data.dtype)
+        pad[:ny, :nx] = data
+        body = pad[:-1, :-1].reshape(ty, tile, tx, tile)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            blk = reduce.reduce(reduce.reduce(body, axis=3), axis=1)
+            right = reduce.reduce(pad[:-1, tile::tile].reshape(ty, tile, tx), axis=1)
+            below = reduce.reduce(pad[tile::tile, :-1].reshape(ty, tx, tile), axis=2)
+        corner = pad[tile::tile, tile::tile]
+        out.append(reduce(reduce(blk, right), reduce(below, corner)))
+    return out[0], out[1]
+
+
+def _tiled_lines(
+    data: NDArray[np.floating], levels: Sequence[float], tile: int
+) -> list[ContourLine]:
+    """The same lines as contourpy on the whole image, found only where they can be: the
+    image is cut into tiles of `tile` x `tile` quads, contourpy runs on each tile whose
+    values span a level (for those levels only), and the pieces of a line cut at tile edges
+    are joined end to end again. On a large image most tiles span no level, so most of the
+    marching is skipped."""
+    ny, nx = data.shape
+    lo, hi = _tile_ranges(data, tile)
+    lv = np.asarray(levels, dtype=np.float64)
+    # pieces[level index] = list of (n, 2) arrays in image pixels
+    pieces: list[list[NDArray[np.float64]]] = [[] for _ in levels]
+    closed_lines: list[list[NDArray[np.float64]]] = [[] for _ in levels]
+    spans = (lo[..., None] <= lv) & (hi[..., None] >= lv)
+    for j, i in zip(*np.nonzero(spans.any(axis=2)), strict=True):
+        r0, c0 = int(j) * tile, int(i) * tile
+        sub = np.asarray(data[r0 : r0 + tile + 1, c0 : c0 + tile + 1], dtype=np.float64)
+        bad = ~np.isfinite(sub)
+        zz: Any = np.ma.array(sub, mask=bad) if bad.any() else sub
+        gen = contourpy.contour_generator(
+            z=zz, name="serial", line_type=contourpy.LineType.SeparateCode
+        )
+        for k in np.flatnonzero(spans[j, i]):
+            segs, codes = gen.lines(float(lv[k]))  # type: ignore[misc]
+            for seg, code in zip(segs, codes, strict=True):
+                if len(seg) < 2:
+                    continue
+                seg = seg + np.array([c0, r0], dtype=np.float64)
+                if code[-1] == _CLOSEPOLY:
+                    closed_lines[k].append(seg)
+                else:
+                    pieces[k].append(seg)
+    lines: list[ContourLine] = []
+    for kk, level in enumerate(levels):
+        lines.extend(ContourLine(float(level), seg, True) for seg in closed_lines[kk])
+        lines.extend(_join(float(level), pieces[kk], tile, ny, nx))
+    return lines
+
+
+def _key(p: NDArray[np.float64], tile: int) -> tuple[int, int] | None:
+    """The key of a piece's end if it lies on an inner tile edge (where it continues in the
+    next tile), else None. Coordinates are rounded well below a pixel's rounding noise."""
+    x, y = float(p[0]), float(p[1])
+    on_col = abs(x / tile - round(x / tile)) < 1e-9 and x > 0.5
+    on_row = abs(y / tile - round(y / tile)) < 1e-9 and y > 0.5
+    if not (on_col or on_row):
+        return None
+    return (round(x * 1e6), round(y * 1e6))
+
+
+def _join(
+    level: float, pieces: list[NDArray[np.float64]], tile: int, ny: int, nx: int
+) -> list[ContourLine]:
+    """Join pieces of lines that meet at tile edges (each meeting point is shared by exactly
+    two pieces, one on either side); a chain that comes back to its start is closed."""
+    ends: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    keys: list[tuple[tuple[int, int] | None, tuple[int, int] | None]] = []
+    for n, seg in enumerate(pieces):
+        a, b = _key(seg[0], tile), _key(seg[-1], tile)
+        keys.append((a, b))
+        if a is not None:
+            ends.setdefault(a, []).append((n, 0))
+        if b is not None:
+            ends.setdefault(b, []).append((n, 1))
+
+    def other(key: tuple[int, int] | None, n: int, end: int) -> tuple[int, int] | None:
+        if key is None:
+            return None
+        for m, e in ends.get(key, ()):
+            if (m, e) != (n, end):
+                return m, e
+        return None
+
+    used = [False] * len(pieces)
+    out: list[ContourLine] = []
+
+    def walk(n: int, forward: bool) -> tuple[list[NDArray[np.float64]], bool]:
+        """Follow the chain from piece n (taken forward or reversed) onwards."""
+        chain: list[NDArray[np.float64]] = []
+        start = n
+        while True:
+            used[n] = True
+            seg = pieces[n] if forward else pieces[n][::-1]
+            chain.append(seg if not chain else seg[1:])
+            tail_end = 1 if forward else 0
+            nxt = other(keys[n][tail_end], n, tail_end)
+            if nxt is None:
+                return chain, False
+            m, e = nxt
+            if m == start:
+                return chain, True
+            if used[m]:
+                return chain, False
+            n, forward = m, e == 0
+
+    # Open chains first: start at a piece whose head meets nothing.
+    for n in range(len(pieces)):
+        if used[n]:
+            continue
+        if other(keys[n][0], n, 0) is None:
+            chain, _ = walk(n, True)
+        elif other(keys[n][1], n, 1) is None:
+            chain, _ = walk(n, False)
+        else:
+            continue
+        out.append(ContourLine(level, np.concatenate(chain), False))
+    # What is left are rings made of several pieces.
+    for n in range(len(pieces)):
+        if used[n]:
+            continue
+        chain, closed = walk(n, True)
+        pts = np.concatenate(chain)
+        if closed:
+            pts[-1] = pts[0]  # the ring ends where it starts, as contourpy's closed lines
+        out.append(ContourLine(level, pts, closed))
+    return out
+
+
+def find_contours(
+    data: Any,
+    levels: Sequence[float],
+    *,
+    max_points: int = 500_000,
+    threads: int = 1,
+    tile: int | None = None,
+) -> Contours:
+    """Contour lines of a 2-D image at each level. When the lines hold more than
+    `max_points` points, the shortest lines are dropped (``truncated``).
+
+    Images larger than `TILED_ABOVE` points (or any image when `tile` is given) are
+    contoured tile by tile, only where a level is crossed (`_tiled_lines`); the lines are
+    the same."""
+    if len(levels) > MAX_LEVELS:
+        raise Unprocessable(
+            f"at most {MAX_LEVELS} contour levels",
+            code="too_many_levels",
+            details={"max": MAX_LEVELS, "requested": len(levels)},
+        )
+    z = np.asarray(data)
+    if z.ndim != 2:
+        raise Unprocessable("contours need a 2-D image", code="not_an_image")
+    # float32 images stay float32 (no float64 copy of the whole image on the tiled path).
+    want = np.dtype(np.float32) if z.dtype.kind == "f" and z.dtype.itemsize <= 4 else np.float64
+    z = np.asarray(z, dtype=want)
+    size = tile if tile is not None else TILE
+    if threads <= 1 and (tile is not None or z.size > TILED_ABOVE):
+        lines = _tiled_lines(z, levels, size)
+    else:
+        z = np.asarray(z, dtype=np.float64)
+        bad = ~np.isfinite(z)
+        lines = _whole_lines(np.ma.array(z, mask=bad) if bad.any() else z, levels, threads)
     total = sum(len(line.points) for line in lines)
     truncated = False
     if total > max_points:
