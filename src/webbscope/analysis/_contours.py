@@ -132,27 +132,62 @@ def _whole_lines(zz: Any, levels: Sequence[float], threads: int) -> list[Contour
     return lines
 
 
+def _reduce_tiles(a: NDArray[Any], tile: int, reduce: np.ufunc) -> NDArray[Any]:
+    """`reduce` over the rows of `a` tile by tile: tile j takes rows j*tile to (j+1)*tile
+    inclusive (the row it shares with the next tile), for (len(a) - 1) / tile tiles."""
+    n = a.shape[0]
+    t = -(-(n - 1) // tile)
+    full = min(t, n // tile)
+    parts = [reduce.reduce(a[: full * tile].reshape(full, tile, *a.shape[1:]), axis=1)]
+    if full < t:
+        parts.append(reduce.reduce(a[full * tile :], axis=0, keepdims=True))
+    out = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    shared = a[tile::tile][:t]
+    out[: len(shared)] = reduce(out[: len(shared)], shared)
+    return out
+
+
 def _tile_ranges(data: NDArray[np.floating], tile: int) -> tuple[NDArray[Any], NDArray[Any]]:
     """Per tile of `tile` x `tile` quads, the minimum and maximum of the points its quads
-    touch (NaN left out; a tile of NaN only gives NaN, which straddles no level)."""
-    ny, nx = data.shape
-    ty, tx = -(-(ny - 1) // tile), -(-(nx - 1) // tile)
+    touch (NaN left out; a tile of NaN only gives NaN, which spans no level). One pass over
+    the rows, then one over the columns of the (small) result; no copy of the image."""
     out = []
     for reduce in (np.fmin, np.fmax):
-        # The points of the quads of a tile: its own block plus the first row and column of
-        # the next blocks (the shared edge).
-        fill = np.inf if reduce is np.fmin else -np.inf
-        pad = np.full((ty * tile + 1, tx * tile + 1), fill, dtype=data.dtype)
-        pad[:ny, :nx] = data
-        body = pad[:-1, :-1].reshape(ty, tile, tx, tile)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            blk = reduce.reduce(reduce.reduce(body, axis=3), axis=1)
-            right = reduce.reduce(pad[:-1, tile::tile].reshape(ty, tile, tx), axis=1)
-            below = reduce.reduce(pad[tile::tile, :-1].reshape(ty, tx, tile), axis=2)
-        corner = pad[tile::tile, tile::tile]
-        out.append(reduce(reduce(blk, right), reduce(below, corner)))
+        rows = _reduce_tiles(data, tile, reduce)
+        out.append(np.ascontiguousarray(_reduce_tiles(rows.T, tile, reduce).T))
     return out[0], out[1]
+
+
+def _tile_generator(
+    block: NDArray[np.floating],
+    grids: dict[tuple[int, int], tuple[NDArray[np.float64], NDArray[np.float64]]],
+) -> Any:
+    """contourpy's serial generator over one tile, built as `contour_generator(z=...,
+    name="serial", line_type=SeparateCode)` builds it (NaN and inf masked, corner mask, one
+    chunk) but without its per-call checks and grid building, which cost more than the
+    marching on a small tile. The local x, y grids are shared by tiles of one shape."""
+    z = np.asarray(block, dtype=np.float64)
+    bad = ~np.isfinite(z)
+    mask: Any = bad if bad.any() else None
+    if z.shape not in grids:
+        ny, nx = z.shape
+        grids[z.shape] = tuple(  # type: ignore[assignment]
+            np.meshgrid(np.arange(nx, dtype=np.float64), np.arange(ny, dtype=np.float64))
+        )
+    x, y = grids[z.shape]
+    return contourpy.SerialContourGenerator(
+        x,
+        y,
+        z,
+        mask,
+        corner_mask=True,
+        line_type=contourpy.LineType.SeparateCode,
+        fill_type=contourpy.FillType.OuterOffset,
+        quad_as_tri=False,
+        z_interp=contourpy.ZInterp.Linear,
+        x_chunk_size=0,
+        y_chunk_size=0,
+    )
 
 
 def _tiled_lines(
@@ -170,16 +205,12 @@ def _tiled_lines(
     pieces: list[list[NDArray[np.float64]]] = [[] for _ in levels]
     closed_lines: list[list[NDArray[np.float64]]] = [[] for _ in levels]
     spans = (lo[..., None] <= lv) & (hi[..., None] >= lv)
+    grids: dict[tuple[int, int], tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
     for j, i in zip(*np.nonzero(spans.any(axis=2)), strict=True):
         r0, c0 = int(j) * tile, int(i) * tile
-        sub = np.asarray(data[r0 : r0 + tile + 1, c0 : c0 + tile + 1], dtype=np.float64)
-        bad = ~np.isfinite(sub)
-        zz: Any = np.ma.array(sub, mask=bad) if bad.any() else sub
-        gen = contourpy.contour_generator(
-            z=zz, name="serial", line_type=contourpy.LineType.SeparateCode
-        )
+        gen = _tile_generator(data[r0 : r0 + tile + 1, c0 : c0 + tile + 1], grids)
         for k in np.flatnonzero(spans[j, i]):
-            segs, codes = gen.lines(float(lv[k]))  # type: ignore[misc]
+            segs, codes = gen.lines(float(lv[k]))
             for seg, code in zip(segs, codes, strict=True):
                 if len(seg) < 2:
                     continue
