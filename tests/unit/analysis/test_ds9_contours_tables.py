@@ -178,3 +178,25 @@ def test_region_spectrum_sum_and_mean() -> None:
     np.testing.assert_allclose(total.values[0], np.sum(cube[0] * w), rtol=1e-10)
     np.testing.assert_allclose(mean.values[5], np.sum(cube[5] * w) / w.sum(), rtol=1e-10)
     assert np.isnan(total.values[3]) and total.pixels[3] == 0
+
+
+@pytest.mark.parametrize("tile", [7, 16, 32])
+def test_tiled_contours_are_the_whole_image_lines(tile: int) -> None:
+    """Contoured tile by tile (only where a level is crossed, pieces joined at tile edges),
+    the lines are skimage's: same lengths, same points, closed where they close."""
+    z = smooth_image()
+    z[60:64, 150:170] = np.nan
+    for level in (0.2, 0.5, 0.8):
+        ours = find_contours(z, [level], tile=tile).lines
+        ref = sk_find_contours(np.ma.array(z, mask=~np.isfinite(z)).filled(np.nan), level)
+        whole = find_contours(z, [level]).lines
+        assert sorted((len(ln.points), ln.closed) for ln in ours) == sorted(
+            (len(ln.points), ln.closed) for ln in whole
+        )
+        a = np.concatenate([line.points for line in ours])
+        b = np.concatenate([line.points for line in whole])
+        assert cKDTree(b).query(a)[0].max() < 1e-9
+        assert cKDTree(a).query(b)[0].max() < 1e-9
+        if level == 0.5:  # away from the NaN patch skimage and contourpy agree point for point
+            c = np.concatenate(ref)[:, ::-1]
+            assert cKDTree(c).query(a)[0].max() < 1e-9

@@ -130,7 +130,9 @@ def contours(
     """Contours of the image, in its own pixels and on the sky; with `on`, in the pixels of
     that other image too (aligned through both WCSs)."""
     layout = file.find(ext)
-    data = np.asarray(file.plane(layout, plane), dtype=np.float64)
+    # find_contours converts to native float32 or float64 itself (no float64 copy of a
+    # float32 image).
+    data = np.asarray(file.plane(layout, plane))
     chosen = contour_levels(data, mode, n=n, levels=levels, low=low, high=high)
     found = find_contours(data, chosen, max_points=max_points)
     wcs = file.wcs(layout.index)
