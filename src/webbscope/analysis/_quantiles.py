@@ -19,45 +19,48 @@ SMALL = 200_000
 
 
 def _select(
-    work: NDArray[np.floating], ranks: list[int], offset: int, out: dict[int, float]
+    work: NDArray[np.floating],
+    ranks: list[int],
+    offset: int,
+    out: dict[int, float],
+    after: dict[int, float],
+    upper: float | None = None,
 ) -> None:
-    """The values at sorted `ranks` (relative to `offset`) of `work`, partitioned in place."""
+    """The values at sorted `ranks` (relative to `offset`) of `work`, partitioned in place;
+    `after` gets the value at the next rank too: the smallest of the part above, or, at the
+    end of `work`, `upper` (the value just above all of `work`)."""
     if not ranks:
         return
     mid = len(ranks) // 2
     k = ranks[mid] - offset
     work.partition(k)
     out[ranks[mid]] = float(work[k])
-    _select(work[:k], ranks[:mid], offset, out)
-    _select(work[k + 1 :], ranks[mid + 1 :], offset + k + 1, out)
+    if k + 1 < work.size:
+        after[ranks[mid]] = float(work[k + 1 :].min())
+    elif upper is not None:
+        after[ranks[mid]] = upper
+    _select(work[:k], ranks[:mid], offset, out, after, float(work[k]))
+    _select(work[k + 1 :], ranks[mid + 1 :], offset + k + 1, out, after, upper)
+
+
+def select_percentiles(work: NDArray[np.floating], qs: Sequence[float]) -> NDArray[np.float64]:
+    """`np.percentile(work, qs)` for finite 1-D `work` (not empty), which is reordered in
+    place (pass a copy you own). Each percentile needs the value at one rank and the next
+    one; the next one is the minimum of the part above the first, a scan, not a partition."""
+    q = np.asarray(qs, dtype=np.float64)
+    n = int(work.size)
+    pos = q / 100.0 * (n - 1)
+    below = np.floor(pos).astype(np.int64)
+    found: dict[int, float] = {}
+    after: dict[int, float] = {}
+    _select(work, sorted({int(r) for r in below}), 0, found, after)
+    vb = np.array([found[int(r)] for r in below])
+    va = np.array([after.get(int(r), found[int(r)]) for r in below])
+    return np.asarray(vb + (va - vb) * (pos - below), dtype=np.float64)
 
 
 def percentiles(values: NDArray[np.floating], qs: Sequence[float]) -> NDArray[np.float64]:
     """`np.percentile(values, qs)` for finite 1-D `values` (not empty)."""
-    q = np.asarray(qs, dtype=np.float64)
-    n = int(values.size)
-    if n < SMALL:
-        return np.asarray(np.percentile(values, q), dtype=np.float64)
-    pos = q / 100.0 * (n - 1)
-    below = np.floor(pos).astype(np.int64)
-    above = np.minimum(below + 1, n - 1)
-    ranks = sorted({int(r) for r in np.concatenate([below, above])})
-    found: dict[int, float] = {}
-    _select(np.array(values, copy=True), ranks, 0, found)
-    vb = np.array([found[int(r)] for r in below])
-    va = np.array([found[int(r)] for r in above])
-    return np.asarray(vb + (va - vb) * (pos - below), dtype=np.float64)
-
-
-def sorted_percentiles(ordered: NDArray[np.floating], qs: Sequence[float]) -> NDArray[np.float64]:
-    """`np.percentile(values, qs)` read off `ordered`, the finite values already sorted
-    (numpy's vectorised sort of float32 beats the partitions above when many ranks are read,
-    and gives the minimum, maximum and median with them)."""
-    q = np.asarray(qs, dtype=np.float64)
-    n = int(ordered.size)
-    pos = q / 100.0 * (n - 1)
-    below = np.floor(pos).astype(np.int64)
-    above = np.minimum(below + 1, n - 1)
-    vb = ordered[below].astype(np.float64)
-    va = ordered[above].astype(np.float64)
-    return np.asarray(vb + (va - vb) * (pos - below), dtype=np.float64)
+    if int(values.size) < SMALL:
+        return np.asarray(np.percentile(values, np.asarray(qs, dtype=np.float64)), dtype=np.float64)
+    return select_percentiles(np.array(values, copy=True), qs)
