@@ -215,10 +215,12 @@ def region_stats(
     rw = region_weights(region, shape)
     # A view of the cutout when the image is float32 already (no copy of the image).
     cut = np.asarray(data[rw.ys, rw.xs], dtype=np.float32)
-    finite = np.isfinite(cut)
     inside = rw.center
     pixels = int(np.count_nonzero(inside))
-    values = cut[inside & finite]
+    values = cut[inside]  # a copy of the region's values: ours to reorder
+    ok = np.isfinite(values)
+    if not ok.all():
+        values = values[ok]
     nan_pixels = pixels - int(values.size)
     # Exact-overlap sums: the centre pixels off the edge weigh 1, so the sum is that of
     # `values` with the edge pixels' centre values swapped for their weighted ones.
@@ -240,7 +242,7 @@ def region_stats(
     sum_err = None
     if error is not None and any_finite:
         err = np.asarray(error[rw.ys, rw.xs], dtype=np.float64)
-        e2 = np.where(finite & np.isfinite(err), err * err, 0.0)
+        e2 = np.where(np.isfinite(cut) & np.isfinite(err), err * err, 0.0)
         flat2 = e2[ry, rx]
         core = float(e2[inside].sum()) - float(flat2[ein].sum())
         sum_err = float(np.sqrt(core + float(np.dot(flat2, ew))))
@@ -249,8 +251,8 @@ def region_stats(
     pct: dict[str, float | None] = {_percentile_key(q): None for q in qs}
     if values.size:
         mean = vsum / values.size
-        v64 -= mean
         stats["mean"] = _finite(mean)
+        v64 -= mean
         stats["std"] = _finite(np.sqrt(np.dot(v64, v64) / values.size))
         stats["min"] = _finite(values.min())
         stats["max"] = _finite(values.max())
