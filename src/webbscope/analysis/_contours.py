@@ -205,6 +205,12 @@ def _tiled_lines(
     pieces: list[list[NDArray[np.float64]]] = [[] for _ in levels]
     closed_lines: list[list[NDArray[np.float64]]] = [[] for _ in levels]
     spans = (lo[..., None] <= lv) & (hi[..., None] >= lv)
+    # A level equal to a value on a tile edge puts line points on grid points of that edge,
+    # where pieces cannot be told apart by their ends (integer images with integer levels
+    # do this): such levels are contoured on the whole image instead.
+    edges = np.concatenate([data[tile::tile, :].ravel(), data[:, tile::tile].ravel()])
+    whole = [bool(np.any(edges == v)) for v in lv]
+    spans[..., whole] = False
     grids: dict[tuple[int, int], tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
     for j, i in zip(*np.nonzero(spans.any(axis=2)), strict=True):
         r0, c0 = int(j) * tile, int(i) * tile
@@ -220,7 +226,16 @@ def _tiled_lines(
                 else:
                     pieces[k].append(seg)
     lines: list[ContourLine] = []
+    by_level: list[ContourLine] = []
+    if any(whole):
+        z = np.asarray(data, dtype=np.float64)
+        bad = ~np.isfinite(z)
+        zz: Any = np.ma.array(z, mask=bad) if bad.any() else z
+        by_level = _whole_lines(zz, [v for v, w in zip(levels, whole, strict=True) if w], 1)
     for kk, level in enumerate(levels):
+        if whole[kk]:
+            lines.extend(ln for ln in by_level if ln.level == float(level))
+            continue
         lines.extend(ContourLine(float(level), seg, True) for seg in closed_lines[kk])
         lines.extend(_join(float(level), pieces[kk], tile, ny, nx))
     return lines

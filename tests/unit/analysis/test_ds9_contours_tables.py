@@ -200,3 +200,15 @@ def test_tiled_contours_are_the_whole_image_lines(tile: int) -> None:
         if level == 0.5:  # away from the NaN patch skimage and contourpy agree point for point
             c = np.concatenate(ref)[:, ::-1]
             assert cKDTree(c).query(a)[0].max() < 1e-9
+
+
+def test_tiled_contours_of_an_integer_image_at_its_values() -> None:
+    """Levels equal to pixel values put line points on grid points, where tile pieces
+    cannot be joined by their ends: those levels are contoured on the whole image."""
+    z = np.random.default_rng(2).integers(0, 10, (120, 150)).astype(np.float32)
+    for level in (3.0, 4.5):
+        tiled = find_contours(z, [level], tile=16).lines
+        whole = find_contours(z, [level]).lines
+        assert sorted((len(ln.points), ln.closed) for ln in tiled) == sorted(
+            (len(ln.points), ln.closed) for ln in whole
+        )
