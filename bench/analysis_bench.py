@@ -9,8 +9,8 @@ image, each against a named baseline run in the same process on the same image.
 - Region statistics: `region_stats` of a 1000-pixel-radius circle (exact-overlap sum, mean,
   median, std, min, max, six percentiles) against photutils' `ApertureStats` with the same
   numbers read (percentiles by `np.percentile` of its centre values). Target: under 50 ms.
-- Contours: 10 levels with `find_contours` (contourpy, serial) against
-  `skimage.measure.find_contours` level by level. Target: under 500 ms.
+- Contours: 10 levels with `find_contours` (contourpy, serial, run tile by tile where a level
+  is crossed) against `skimage.measure.find_contours` level by level. Target: under 500 ms.
 
 The image is a smooth nebula with noise and 3000 Gaussian sources (float32).
 Usage: ``python -m bench analysis_bench`` or ``python bench/analysis_bench.py [--size N]``.
