@@ -10,6 +10,11 @@
   ``flux_jy`` is the integrated flux density ``sum * pixel area (sr) * 1e6``.
 
 An area with no finite pixel gives its counts and nulls, not an error.
+
+Speed: only the region's bounding-box cutout is read (a view for float32 data). The weights
+are kept sparse (`RegionWeights`): pixels wholly inside weigh 1 and are not listed, and for a
+circle the exact overlaps are computed only on the tiles its edge crosses. The median and
+percentiles come from partitions of the region's own copy of its values, not a sort.
 """
 
 from __future__ import annotations
