@@ -110,6 +110,9 @@ def contour_levels(
 #: Images with more points than this are contoured tile by tile (see `_tiled_lines`).
 TILED_ABOVE = 1024 * 1024
 TILE = 32
+#: Above this share of (tile, level) pairs crossed, tiles cost more than they save (lines
+#: everywhere, as in pure noise at its median): the whole image is contoured at once.
+DENSE = 0.4
 _CLOSEPOLY = 79
 
 
@@ -191,13 +194,14 @@ def _tile_generator(
 
 
 def _tiled_lines(
-    data: NDArray[np.floating], levels: Sequence[float], tile: int
-) -> list[ContourLine]:
+    data: NDArray[np.floating], levels: Sequence[float], tile: int, force: bool = False
+) -> list[ContourLine] | None:
     """The same lines as contourpy on the whole image, found only where they can be: the
     image is cut into tiles of `tile` x `tile` quads, contourpy runs on each tile whose
     values span a level (for those levels only), and the pieces of a line cut at tile edges
     are joined end to end again. On a large image most tiles span no level, so most of the
-    marching is skipped."""
+    marching is skipped. None when more than `DENSE` of the (tile, level) pairs are crossed
+    (unless `force`): the whole image is then faster."""
     ny, nx = data.shape
     lo, hi = _tile_ranges(data, tile)
     lv = np.asarray(levels, dtype=np.float64)
@@ -205,6 +209,8 @@ def _tiled_lines(
     pieces: list[list[NDArray[np.float64]]] = [[] for _ in levels]
     closed_lines: list[list[NDArray[np.float64]]] = [[] for _ in levels]
     spans = (lo[..., None] <= lv) & (hi[..., None] >= lv)
+    if force is False and spans.mean() > DENSE:
+        return None
     # A level equal to a value on a tile edge puts line points on grid points of that edge,
     # where pieces cannot be told apart by their ends (integer images with integer levels
     # do this): such levels are contoured on the whole image instead.
@@ -347,8 +353,11 @@ def find_contours(
     want = np.dtype(np.float32) if z.dtype.kind == "f" and z.dtype.itemsize <= 4 else np.float64
     z = np.asarray(z, dtype=want)
     size = tile if tile is not None else TILE
+    found = None
     if threads <= 1 and (tile is not None or z.size > TILED_ABOVE):
-        lines = _tiled_lines(z, levels, size)
+        found = _tiled_lines(z, levels, size, force=tile is not None)
+    if found is not None:
+        lines = found
     else:
         z = np.asarray(z, dtype=np.float64)
         bad = ~np.isfinite(z)
