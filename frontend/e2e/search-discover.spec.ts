@@ -3,8 +3,8 @@
  * indexed by the engine's embed jobs (the real model), searched from the header box (chips
  * removed, scores and reasons shown), a similar record opened from the record page; then a
  * featured target's proposal followed through the guided flow: the plan, the import job with
- * its progress, the inputs in the library. (Building the composite itself needs the composites
- * service, which is not part of this stack yet: the flow ends with the inputs.)
+ * its progress, the inputs in the library, and the composite builder opened with them (the
+ * channels aligned and drawn, blue to red); last, the imported source catalogue opens as a table.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -111,6 +111,32 @@ test('search by meaning, open a similar record, follow a guided create', async (
     await shot(page, '25-guided-import');
     await expect(flow.getByRole('list', { name: 'Inputs in your library' }).getByRole('link')).toHaveCount(3, { timeout: 240_000 });
     await shot(page, '26-guided-ready');
+  });
+
+  await test.step('guided create: the composite builder, pre-filled with the three channels', async () => {
+    const flow = page.getByRole('region', { name: /Making: NIRCam: classic 3-colour/ });
+    await flow.getByRole('link', { name: 'Open the composite builder with these 3 channels' }).click();
+    await expect(page).toHaveURL(/\/composites\/new\?records=[^&]+/);
+    const canvas = page.getByTestId('composite-canvas');
+    await expect(canvas).toHaveAttribute('data-complete', '1', { timeout: 120_000 });
+    const channels = page.getByRole('list', { name: /Channels/ }).getByRole('listitem').filter({ has: page.getByRole('strong') });
+    await expect(channels).toHaveCount(3);
+    await expect(channels.nth(0)).toContainText('F090W');
+    await expect(channels.nth(2)).toContainText('F444W');
+    await shot(page, '27-guided-composite');
+  });
+
+  await test.step('the imported source catalogue: a table record, opened as a table (not in the viewer)', async () => {
+    const res = await request.get('/api/records?product_type=cat&limit=5', { headers: auth });
+    expect(res.status()).toBe(200);
+    const cat = ((await res.json()) as { items: Array<{ id: string; file_name: string }> }).items.find((r) => r.file_name.endsWith('_cat.ecsv'));
+    expect(cat, 'the guided import brought the recommended source catalogue').toBeTruthy();
+    await page.goto(`/records/${cat?.id}`);
+    await expect(page.getByRole('heading', { name: cat?.file_name })).toBeVisible();
+    await expect(page.getByRole('link', { name: 'Open in viewer' })).toHaveCount(0);
+    await page.getByRole('link', { name: 'Open table' }).click();
+    await expect(page.getByRole('heading', { name: 'Catalogue (ECSV)' })).toBeVisible();
+    await expect(page.getByRole('list', { name: 'Columns' }).getByRole('listitem').first()).toBeVisible();
   });
 
   expect(problems, 'no CSP violations or page errors').toEqual([]);

@@ -66,6 +66,14 @@ def test_guided_create_plan_imports_what_is_missing(alice: ApiUser) -> None:
         30,
     )
     assert all(len(c["record_ids"]) == 1 for c in plan["channels"])
+    # Every channel is in the library: the composite can be built, and is, from those records.
+    assert plan["composite_available"] is True
+    r = alice.post(
+        "/api/composites",
+        json={"channels": [{"record_ids": c["record_ids"]} for c in plan["channels"]]},
+    )
+    assert r.status_code in (200, 201), r.text
+    assert len(r.json()["channels"]) == 3
     # Archive imports are indexed like uploads: the imported records are found by meaning.
     imported = {c["record_ids"][0] for c in plan["channels"]}
 

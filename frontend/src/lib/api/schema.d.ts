@@ -2739,7 +2739,7 @@ export interface components {
             channels: components["schemas"]["PlanChannel"][];
             /**
              * Composite Available
-             * @description whether this server can build the composite (composites API)
+             * @description every channel has records in the library: the composite can be built from them (`POST /api/composites`, or the builder at `/composites/new?records=...`)
              * @default false
              */
             composite_available?: boolean;

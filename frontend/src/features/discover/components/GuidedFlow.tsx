@@ -18,9 +18,16 @@ function Step({ n, title, state, children }: { n: number; title: string; state: 
   );
 }
 
+/** The composite builder, pre-filled with every channel's records (one channel per filter). */
+export function builderLink(plan: Plan): string {
+  const ids = plan.channels.flatMap((c) => c.record_ids);
+  return `/composites/new?records=${ids.map(encodeURIComponent).join(',')}`;
+}
+
 /**
  * A guided create: check which of the proposal's observations are in the library, import the
- * missing ones (a job, its progress shown), then list the inputs, ready for a composite.
+ * missing ones (a job, its progress shown), list the inputs, then open the composite builder
+ * with them (it aligns the channels and orders them by wavelength).
  */
 export function GuidedFlow({ targetKey, proposal }: { targetKey: string; proposal: Proposal }) {
   const plan = usePlan();
@@ -64,6 +71,7 @@ export function GuidedFlow({ targetKey, proposal }: { targetKey: string; proposa
           ? 'failed'
           : 'active';
   const readyState: StepState = final?.ready ? 'done' : 'waiting';
+  const buildState: StepState = final?.composite_available ? 'active' : final?.ready ? 'failed' : 'waiting';
   const progress = job.data?.progress;
 
   return (
@@ -118,6 +126,14 @@ export function GuidedFlow({ targetKey, proposal }: { targetKey: string; proposa
               ))}
             </ul>
           )}
+        </Step>
+        <Step n={4} title="Build the composite" state={buildState}>
+          {final?.composite_available && (
+            <Link className="btn btn--primary" to={builderLink(final)}>
+              Open the composite builder with these {final.channels.length} channels
+            </Link>
+          )}
+          {final?.ready && !final.composite_available && <p>This server cannot build a composite of these records.</p>}
         </Step>
       </ol>
     </section>

@@ -15,10 +15,8 @@ import { EditPanel } from './EditPanel';
 import { HeadersPanel } from './HeadersPanel';
 import { LineagePanel } from './LineagePanel';
 import { MetadataPanel } from './MetadataPanel';
-
-/** x1d spectra and catalogues hold tables only (no image to view). */
-const isSpectrum = (r: { file_name: string }) => /_(x1d|c1d)(ints)?\.fits?$/i.test(r.file_name);
-const isTableOnly = (r: { file_name: string }) => isSpectrum(r) || /_cat\.fits?$/i.test(r.file_name);
+import { recordKind, recordWarnings } from './recordKind';
+import { WarningsNotice } from './WarningsNotice';
 
 const TABS = [
   { id: 'overview', label: 'Overview' },
@@ -38,6 +36,7 @@ export function RecordPage({ aside }: { aside?: (id: string) => React.ReactNode 
   if (record.isError) return <ErrorNotice error={record.error} onRetry={() => void record.refetch()} />;
   const r = record.data;
   const mine = me?.id === r.owner_id;
+  const kind = recordKind(r);
 
   const download = async () => {
     setProgress(0);
@@ -53,18 +52,25 @@ export function RecordPage({ aside }: { aside?: (id: string) => React.ReactNode 
   return (
     <div className="page page--record">
       <PageHeader title={r.file_name}>
-        {isTableOnly(r) ? (
-          <Link className="btn btn--primary" to={isSpectrum(r) ? `/spectra/${r.id}` : `/tables/${r.id}`}>
-            {isSpectrum(r) ? 'Open spectrum' : 'Open tables'}
-          </Link>
-        ) : (
+        {kind === 'image' && (
           <Link className="btn btn--primary" to={`/viewer/${r.id}`}>
             Open in viewer
           </Link>
         )}
-        <Link className="btn" to={`/tables/${r.id}`}>
-          Tables and headers
-        </Link>
+        {kind === 'spectrum' && (
+          <Link className="btn btn--primary" to={`/spectra/${r.id}`}>
+            Open spectrum
+          </Link>
+        )}
+        {kind === 'table' ? (
+          <Link className="btn btn--primary" to={`/tables/${r.id}`}>
+            Open table
+          </Link>
+        ) : (
+          <Link className="btn" to={`/tables/${r.id}`}>
+            Tables and headers
+          </Link>
+        )}
         <button type="button" className="btn" onClick={download} disabled={progress !== null}>
           Download
         </button>
@@ -76,6 +82,7 @@ export function RecordPage({ aside }: { aside?: (id: string) => React.ReactNode 
       </p>
       <TagList tags={r.tags} />
       {r.description && <p className="record__description">{r.description}</p>}
+      <WarningsNotice warnings={recordWarnings(r)} />
       <Tabs tabs={TABS} active={tab} onChange={setTab} label="Record sections">
         {tab === 'overview' && (
           <div className="record__overview">

@@ -21,6 +21,7 @@ import { ImageNotice } from './ImageNotice';
 import { Readout } from './Readout';
 import { SliceSlider } from './SliceSlider';
 import { ViewerCanvas } from './ViewerCanvas';
+import { extLabel, extValue, selectedExt } from './extensions';
 
 export function ViewerPage() {
   const { id = '' } = useParams();
@@ -125,10 +126,10 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerPro
         {imageHdus.length > 1 && (
           <div className="field field--inline">
             <label htmlFor="v-ext">Extension</label>
-            <select id="v-ext" value={ext} onChange={(e) => onExt(e.target.value)}>
+            <select id="v-ext" value={selectedExt(ext, imageHdus)} onChange={(e) => onExt(e.target.value)}>
               {imageHdus.map((h) => (
-                <option key={h.index} value={h.name}>
-                  {h.name}
+                <option key={h.index} value={extValue(h, imageHdus)}>
+                  {extLabel(h, imageHdus)}
                 </option>
               ))}
             </select>

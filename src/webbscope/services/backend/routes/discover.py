@@ -2,7 +2,7 @@
 service, remembered for a few minutes and shared by every caller), composite proposals from
 the recipe engine, and the plan of a guided create: which of a proposal's observations are in
 the caller's library already and which must be imported (the import itself is
-`POST /api/mast/import`, a job)."""
+`POST /api/mast/import`, a job), and whether the composite can be built from the records."""
 
 from __future__ import annotations
 
@@ -111,7 +111,11 @@ class PlanOut(BaseModel):
     missing_obsids: list[str] = Field(description="import these (POST /api/mast/import)")
     ready: bool = Field(description="every channel is in the library")
     composite_available: bool = Field(
-        False, description="whether this server can build the composite (composites API)"
+        False,
+        description=(
+            "every channel has records in the library: the composite can be built from them"
+            " (`POST /api/composites`, or the builder at `/composites/new?records=...`)"
+        ),
     )
 
 
@@ -233,9 +237,11 @@ async def plan(
         lacking = [o for o, obs_id in zip(ch.obsids, ch.obs_ids, strict=True) if obs_id not in mine]
         channels.append(PlanChannel(channel=ch, record_ids=records, missing_obsids=lacking))
         missing += lacking
+    ready = not missing
     return PlanOut(
         proposal=out,
         channels=channels,
         missing_obsids=list(dict.fromkeys(missing)),
-        ready=not missing,
+        ready=ready,
+        composite_available=ready and bool(channels) and all(c.record_ids for c in channels),
     )
