@@ -49,6 +49,7 @@ from webbscope.services.backend.streaming import stream_object
 from webbscope.services.backend.uploads import check_file_name, discard, receive_files
 from webbscope.services.common.errors import ErrorBody
 from webbscope.storage import MAST_PREFIX, TILES_PREFIX, UPLOADS_PREFIX
+from webbscope.storage.space import check_reserve
 
 router = APIRouter(prefix="/api/records", tags=["records"])
 
@@ -213,6 +214,13 @@ async def upload(
     # Every new record gets a thumbnail job: like any request that adds jobs, an upload is
     # refused at JOBS_MAX_ACTIVE_PER_USER, before anything is stored.
     await queue.check_active(caller.id)
+    length = request.headers.get("content-length", "")
+    await asyncio.to_thread(
+        check_reserve,
+        settings.data_dir,
+        settings.min_free_disk_bytes,
+        int(length) if length.isdigit() else 0,
+    )
     staged = await receive_files(
         request,
         staging_dir(settings.data_dir),

@@ -108,6 +108,10 @@ class SemanticService:
         self.applied_seq = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._loading: asyncio.Task[None] | None = None
+        #: Set by `stop`: the loops end at their next turn even if a cancellation was lost (the
+        #: database driver can swallow one that arrives mid-operation, and a loop that never
+        #: ends holds the process open: a service that failed to bind its port never exited).
+        self.stopping = False
 
     # -- start and stop ------------------------------------------------------------------------
 
@@ -131,11 +135,15 @@ class SemanticService:
             self.warm_up()  # a library to search: have the model ready for the first query
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(BaseException):
-                await task
+        self.stopping = True
+        pending = {t for t in self._tasks if not t.done()}
+        deadline = time.monotonic() + 10.0
+        while pending and time.monotonic() < deadline:
+            for task in pending:
+                task.cancel()
+            _done, pending = await asyncio.wait(pending, timeout=0.5)
+        if pending:
+            log.warning("%d semantic task(s) did not stop within 10 s", len(pending))
 
     async def _load(self, head: int) -> None:
         """Snapshot, then the changes after it up to `head`."""
@@ -210,7 +218,7 @@ class SemanticService:
             index.remove(rid, stamp)
 
     async def _follow(self, reader: EventReader) -> None:
-        while True:
+        while not self.stopping:
             try:
                 events = await reader.poll()
                 for event in events:
@@ -317,7 +325,7 @@ class Dispatcher:
 
     async def run(self) -> None:
         interval = max(0.2, self.service.settings.events_poll_interval_s)
-        while True:
+        while not self.service.stopping:
             try:
                 moved = await self.step()
                 await self.maybe_snapshot()
