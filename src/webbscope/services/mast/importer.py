@@ -50,6 +50,7 @@ from webbscope.fits._format import human_bytes
 from webbscope.jobs.queue import JobQueue
 from webbscope.jobs.worker import JobContext
 from webbscope.library.catalogues import inspect_catalogue, with_image
+from webbscope.library.derived import ensure_thumbnail
 from webbscope.library.ingest import Inspected, add_file, inspect_file
 from webbscope.mast import (
     ArchiveAccessDenied,
@@ -473,6 +474,10 @@ async def _record_all(
                 {"record_id": added.record.id},
                 compute=True,
                 check_limits=False,
+            )
+        elif not added.created:  # already recorded: its thumbnail job may have been stranded
+            await ensure_thumbnail(
+                ctx.db, JobQueue(ctx.db, ctx.settings.job_limits), added.record.id
             )
         if product.is_member and product.parent_obsid:
             member_records.setdefault(product.parent_obsid, []).append(added.record.id)

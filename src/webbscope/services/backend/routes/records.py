@@ -18,6 +18,7 @@ from webbscope.domain.users import User
 from webbscope.errors import Forbidden, NotFound, Unprocessable, WebbscopeError
 from webbscope.fits import FitsLimits
 from webbscope.jobs import JobQueue
+from webbscope.library.derived import ensure_thumbnail
 from webbscope.library.ingest import add_file
 from webbscope.library.query import RecordQuery, SortKey, may_read, may_read_all
 from webbscope.services.backend.deps import (
@@ -261,6 +262,9 @@ async def upload(
         await queue.enqueue(
             "thumbnail", caller.id, {"record_id": rid}, compute=True, check_limits=False
         )
+    for item in results:
+        if not item.created:  # a file already recorded: its thumbnail may have been stranded
+            await ensure_thumbnail(db, queue, item.record.id)
     body = UploadResult(items=results).model_dump(mode="json")
     code = status.HTTP_201_CREATED if created_ids else status.HTTP_200_OK
     return JSONResponse(body, status_code=code)

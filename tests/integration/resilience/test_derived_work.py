@@ -1,0 +1,120 @@
+"""Derived work is never stranded: a record committed without its thumbnail job (the backend
+killed between the two) gets one, from the workers' sweep or from a re-upload, and only one."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from pymongo import MongoClient
+
+from tests.support.api import ApiUser, register
+from tests.support.fits_files import gradient, sky_header, write_image
+from tests.support.stack import RunningStack, start_stack, stop_stack
+from tests.support.wait import eventually
+from webbscope.db import Database
+from webbscope.db.users import UsersRepo
+from webbscope.domain.records import Source
+from webbscope.fits import FitsLimits
+from webbscope.library.ingest import add_file
+from webbscope.storage import LocalStorage
+
+pytestmark = pytest.mark.integration
+
+SWEEP_EVERY_S = 2
+GRACE_S = 8
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    s = start_stack(
+        tmp_path_factory.mktemp("derived"),
+        env={"DERIVED_SWEEP_INTERVAL_S": str(SWEEP_EVERY_S), "DERIVED_SWEEP_GRACE_S": str(GRACE_S)},
+    )
+    yield s
+    stop_stack(s)
+
+
+def _fits(path: Path, seed: int) -> Path:
+    data = gradient(64, 64) + np.float32(seed)
+    return write_image(path, data, header=sky_header(64, 64))
+
+
+async def _commit_without_job(stack: RunningStack, owner_id: str, path: Path) -> str:
+    """What the upload route commits before it queues the thumbnail job: the stored file and
+    its record. Stopping here is what a backend killed between record and job leaves."""
+    db = Database(stack.mongodb_uri, "webbscope")
+    try:
+        owner = await UsersRepo(db).get(owner_id)
+        assert owner is not None
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        added = await add_file(
+            db,
+            LocalStorage(stack.data_dir),
+            owner=owner,
+            path=path,
+            file_name=path.name,
+            size=path.stat().st_size,
+            sha256=sha,
+            key=f"uploads/{owner.id}/{sha}.fits",
+            source=Source.upload,
+            limits=FitsLimits(),
+            move=False,
+        )
+        assert added.created
+        return added.record.id
+    finally:
+        await db.close()
+
+
+def _jobs(stack: RunningStack, record_id: str) -> list[dict[str, Any]]:
+    with MongoClient(stack.mongodb_uri) as client:
+        return list(
+            client["webbscope"]["jobs"].find({"type": "thumbnail", "params.record_id": record_id})
+        )
+
+
+def _thumbnail(user: ApiUser, record_id: str) -> str | None:
+    url: str | None = user.get(f"/api/records/{record_id}").json()["thumbnail_url"]
+    return url
+
+
+def test_the_sweep_queues_the_thumbnail_of_a_record_left_without_its_job(
+    stack: RunningStack, tmp_path: Path
+) -> None:
+    user = register(stack.url("backend"))
+    rid = asyncio.run(_commit_without_job(stack, user.id, _fits(tmp_path / "stranded.fits", 1)))
+    assert _jobs(stack, rid) == []  # stranded: no job, no thumbnail
+    assert _thumbnail(user, rid) is None
+
+    url = eventually(lambda: _thumbnail(user, rid), bool, timeout=GRACE_S + 60, every=0.5)
+    assert user.get(url).headers["content-type"] == "image/jpeg"
+    # Later sweeps leave it alone: one job, never a second.
+    time.sleep(3 * SWEEP_EVERY_S)
+    jobs = _jobs(stack, rid)
+    assert len(jobs) == 1 and jobs[0]["status"] == "succeeded", jobs
+
+
+def test_a_re_upload_queues_the_missing_thumbnail_job_once(
+    stack: RunningStack, tmp_path: Path
+) -> None:
+    user = register(stack.url("backend"))
+    path = _fits(tmp_path / "again.fits", 2)
+    rid = asyncio.run(_commit_without_job(stack, user.id, path))
+    r = user.upload(path)  # well within the sweep's grace: the upload itself must queue it
+    assert r.status_code == 200, r.text
+    item = r.json()["items"][0]
+    assert item["created"] is False and item["record"]["id"] == rid
+    jobs = _jobs(stack, rid)
+    assert len(jobs) == 1, jobs
+    assert user.upload(path).status_code == 200  # and again: still one job
+    assert len(_jobs(stack, rid)) == 1
+    eventually(lambda: _thumbnail(user, rid), bool, timeout=60, every=0.5)
+    time.sleep(GRACE_S + 2 * SWEEP_EVERY_S)  # the sweep sees it too, and adds nothing
+    assert len(_jobs(stack, rid)) == 1
