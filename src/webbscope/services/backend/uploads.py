@@ -332,6 +332,12 @@ async def receive_files(
     return staged
 
 
+async def drain_refused(request: Request, bound: int) -> None:
+    """Read and discard the body of a request refused before its body was read (up to
+    `bound` bytes), so the client sees the answer rather than a reset connection."""
+    await _drain(request.stream(), request, 0, bound)
+
+
 async def _drain(body: AsyncIterator[bytes], request: Request, received: int, bound: int) -> None:
     """Read and discard the rest of a refused request's body, if it is at most `bound` bytes
     (more is not worth reading: the connection is closed instead)."""

@@ -47,9 +47,14 @@ from webbscope.services.backend.schemas import (
 )
 from webbscope.services.backend.staging import staging_dir
 from webbscope.services.backend.streaming import stream_object
-from webbscope.services.backend.uploads import check_file_name, discard, receive_files
+from webbscope.services.backend.uploads import (
+    check_file_name,
+    discard,
+    drain_refused,
+    receive_files,
+)
 from webbscope.services.common.errors import ErrorBody
-from webbscope.storage import MAST_PREFIX, TILES_PREFIX, UPLOADS_PREFIX
+from webbscope.storage import MAST_PREFIX, TILES_PREFIX, UPLOADS_PREFIX, StorageFull
 from webbscope.storage.space import check_reserve
 
 router = APIRouter(prefix="/api/records", tags=["records"])
@@ -216,12 +221,16 @@ async def upload(
     # refused at JOBS_MAX_ACTIVE_PER_USER, before anything is stored.
     await queue.check_active(caller.id)
     length = request.headers.get("content-length", "")
-    await asyncio.to_thread(
-        check_reserve,
-        settings.data_dir,
-        settings.min_free_disk_bytes,
-        int(length) if length.isdigit() else 0,
-    )
+    try:  # refused before the disk is full (MIN_FREE_DISK_BYTES)
+        await asyncio.to_thread(
+            check_reserve,
+            settings.data_dir,
+            settings.min_free_disk_bytes,
+            int(length) if length.isdigit() else 0,
+        )
+    except StorageFull:
+        await drain_refused(request, settings.upload_drain_bytes)
+        raise
     staged = await receive_files(
         request,
         staging_dir(settings.data_dir),
