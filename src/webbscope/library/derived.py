@@ -99,7 +99,6 @@ async def sweep_thumbnails(
         claimed = await records.find_one_and_update(
             {"_id": doc["_id"], "thumbnail_key": None, **unclaimed},
             {"$set": {"derived_checked_at": now}},
-            projection=fields,
             return_document=ReturnDocument.AFTER,
         )
         if claimed is None:
