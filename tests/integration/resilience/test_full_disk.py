@@ -20,7 +20,6 @@ from astropy.io import fits
 from tests.support.api import ApiUser, register, sign_in
 from tests.support.fits_files import gradient, sky_header, write_image
 from tests.support.stack import RunningStack, start_stack, stop_stack
-from webbscope.storage.space import free_bytes
 
 pytestmark = pytest.mark.integration
 
@@ -53,6 +52,11 @@ def stack(small_disk: Path) -> Iterator[RunningStack]:
     )
     yield s
     stop_stack(s)
+
+
+def free_bytes(path: Path) -> int:
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
 
 
 def _staged(stack: RunningStack) -> list[str]:

@@ -56,6 +56,10 @@ def test_a_killed_engine_comes_back_while_the_others_keep_serving(tmp_path: Path
             time.sleep(0.1)
         assert engine_back, up_log(s)
         assert served >= 1
+        print(
+            f"\nengine back {time.monotonic() - killed_at:.1f} s after kill -9; "
+            f"{served} rounds of backend and mast calls served meanwhile, none failed"
+        )
         new = child_pid(s, "engine")
         assert new != old
         assert s.proc.alive()
@@ -68,9 +72,11 @@ def test_a_killed_engine_comes_back_while_the_others_keep_serving(tmp_path: Path
 
         # The database too: a killed wiredb is restarted on its port and the services reconnect.
         os.kill(child_pid(s, "wiredb"), signal.SIGKILL)
+        db_killed = time.monotonic()
         eventually(lambda: up_log(s), lambda t: "wiredb is serving again" in t, timeout=30)
         r = eventually(lambda: user.get("/api/auth/me"), lambda r: r.status_code == 200, 30, 0.2)
         assert r.json()["id"] == user.id  # nothing was lost with it
+        print(f"database back and serving {time.monotonic() - db_killed:.1f} s after kill -9")
     finally:
         stop_stack(s)
     assert s.proc.proc.returncode == 0

@@ -70,7 +70,7 @@ def test_a_crashed_child_restarts_after_a_growing_pause_and_others_are_untouched
 
 
 def test_a_crash_loop_gives_up_naming_the_child_and_why() -> None:
-    sup, said, now, _ = _supervisor(RestartPolicy(loop_crashes=3, loop_window_s=60))
+    sup, _said, now, _ = _supervisor(RestartPolicy(loop_crashes=3, loop_window_s=60))
     engine = FakeChild("engine")
     sup.add(engine)  # type: ignore[arg-type]
     with pytest.raises(CrashLoop) as caught:
