@@ -74,6 +74,7 @@ async def _commit_without_job(stack: RunningStack, owner_id: str, path: Path) ->
 
 
 def _jobs(stack: RunningStack, record_id: str) -> list[dict[str, Any]]:
+    client: MongoClient[dict[str, Any]]
     with MongoClient(stack.mongodb_uri) as client:
         return list(
             client["webbscope"]["jobs"].find({"type": "thumbnail", "params.record_id": record_id})
@@ -93,7 +94,13 @@ def test_the_sweep_queues_the_thumbnail_of_a_record_left_without_its_job(
     assert _jobs(stack, rid) == []  # stranded: no job, no thumbnail
     assert _thumbnail(user, rid) is None
 
+    committed = time.monotonic()
     url = eventually(lambda: _thumbnail(user, rid), bool, timeout=GRACE_S + 60, every=0.5)
+    assert url is not None
+    print(
+        f"\nstranded record got its thumbnail {time.monotonic() - committed:.1f} s after commit "
+        f"(grace {GRACE_S} s, sweep every {SWEEP_EVERY_S} s)"
+    )
     assert user.get(url).headers["content-type"] == "image/jpeg"
     # Later sweeps leave it alone: one job, never a second.
     time.sleep(3 * SWEEP_EVERY_S)

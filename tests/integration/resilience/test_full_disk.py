@@ -123,6 +123,12 @@ def test_a_full_disk_is_a_507_and_users_can_still_get_in(
     assert _total(user) == 1
     assert free_bytes(stack.data_dir) > free_before - MB  # the space came back
     sign_in(user)  # right after the disk was full, users still get in
+    print(
+        f"\ndisk {DISK // MB} MiB, reserve {RESERVE // MB} MiB, {free_before / MB:.1f} MiB free: "
+        f"{big.stat().st_size / MB:.1f} MiB upload refused up front; "
+        f"{(free_before + 32 * MB) / MB:.0f} MiB chunked upload hit ENOSPC -> 507; "
+        f"staging files left: {len(_staged(stack))}, records: {_total(user)}"
+    )
 
     # 3. Below the reserve: health says degraded, uploads and imports are refused, and
     #    signing in, reading and deleting still work.
