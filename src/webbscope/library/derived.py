@@ -1,4 +1,5 @@
-"""Every record eventually gets its derived artefacts — today its thumbnail.
+"""Every record eventually gets its derived artefacts: its thumbnail and its entry in the
+semantic index.
 
 Uploads and imports queue a record's thumbnail job right after committing the record; a
 process killed between the two leaves a record with no job. Two things close that gap:
@@ -10,8 +11,13 @@ process killed between the two leaves a record with no job. Two things close tha
 
 Both are idempotent: a record whose thumbnail job exists (queued, running or finished) gets no
 other, and a sweep claims each record it looks at with a single-document update, so two
-replicas sweeping at once queue one job, not two. (Tiles are rendered on demand and the
-semantic index follows the record change log, so neither can be stranded this way.)
+replicas sweeping at once queue one job, not two.
+
+The semantic index follows the record change log, and a record's change is published just
+after the record is written: a process killed in between leaves a record the index never
+hears of. `sweep_index` (run by the engine's semantic service while it is ready) publishes the
+change again for records older than the grace period that have no vector. Tiles are rendered
+on demand, so they cannot be stranded.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 
 from webbscope.db import Database, Document
+from webbscope.db.events import EventLog
 from webbscope.jobs.queue import JobQueue
 
 log = logging.getLogger("webbscope.derived")
@@ -31,6 +38,8 @@ log = logging.getLogger("webbscope.derived")
 THUMBNAIL_SUFFIXES = (".fits", ".fit", ".fts", ".fz")
 #: A record the sweep looked at is left alone this long (by the other replicas too).
 CLAIM_S = 600.0
+#: A record the index sweep nudged is left alone this long (embedding may be slow or failing).
+INDEX_CLAIM_S = 3600.0
 #: Records looked at in one pass (the next pass takes the next ones).
 SWEEP_BATCH = 500
 
@@ -79,12 +88,7 @@ async def sweep_thumbnails(
     thumbnail nor a thumbnail job; the number queued."""
     now = now or datetime.now(UTC)
     records = db.collection("records")
-    unclaimed = {
-        "$or": [
-            {"derived_checked_at": {"$exists": False}},
-            {"derived_checked_at": {"$lt": now - timedelta(seconds=CLAIM_S)}},
-        ]
-    }
+    unclaimed = _unclaimed("derived_checked_at", now, CLAIM_S)
     query = {
         "thumbnail_key": None,
         "file_name": {"$regex": r"\.(fits|fit|fts|fz)$", "$options": "i"},
@@ -111,3 +115,39 @@ async def sweep_thumbnails(
         )
         queued += 1
     return queued
+
+
+def _unclaimed(field: str, now: datetime, claim_s: float) -> Document:
+    return {
+        "$or": [
+            {field: {"$exists": False}},
+            {field: {"$lt": now - timedelta(seconds=claim_s)}},
+        ]
+    }
+
+
+async def sweep_index(db: Database, grace_s: float, *, now: datetime | None = None) -> int:
+    """Publish the change of every record older than `grace_s` that has no vector in the
+    semantic index (and was not nudged within INDEX_CLAIM_S), so the index takes it in; the
+    number published. Reads ids only: two id scans per pass."""
+    now = now or datetime.now(UTC)
+    indexed = {str(d["_id"]) async for d in db.collection("semantic_vectors").find({}, {"_id": 1})}
+    records = db.collection("records")
+    unclaimed = _unclaimed("index_checked_at", now, INDEX_CLAIM_S)
+    query = {"created_at": {"$lt": now - timedelta(seconds=grace_s)}, **unclaimed}
+    events = EventLog(db, "record")
+    published = 0
+    async for doc in records.find(query, {"_id": 1, "owner_id": 1}):
+        if str(doc["_id"]) in indexed:
+            continue
+        claimed = await records.find_one_and_update(
+            {"_id": doc["_id"], **unclaimed}, {"$set": {"index_checked_at": now}}
+        )
+        if claimed is None:
+            continue
+        await events.publish(str(doc["owner_id"]), {"id": str(doc["_id"])})
+        log.warning("record %s was missing from the semantic index: change published", doc["_id"])
+        published += 1
+        if published >= SWEEP_BATCH:
+            break
+    return published

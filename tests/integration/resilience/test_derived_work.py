@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 from pymongo import MongoClient
@@ -19,6 +20,7 @@ from tests.support.fits_files import gradient, sky_header, write_image
 from tests.support.stack import RunningStack, start_stack, stop_stack
 from tests.support.wait import eventually
 from webbscope.db import Database
+from webbscope.db.records import RecordsRepo
 from webbscope.db.users import UsersRepo
 from webbscope.domain.records import Source
 from webbscope.fits import FitsLimits
@@ -46,11 +48,16 @@ def _fits(path: Path, seed: int) -> Path:
     return write_image(path, data, header=sky_header(64, 64))
 
 
-async def _commit_without_job(stack: RunningStack, owner_id: str, path: Path) -> str:
+async def _commit_without_job(
+    stack: RunningStack, owner_id: str, path: Path, *, publish: bool = True
+) -> str:
     """What the upload route commits before it queues the thumbnail job: the stored file and
-    its record. Stopping here is what a backend killed between record and job leaves."""
+    its record. Stopping here is what a backend killed between record and job leaves; with
+    `publish=False`, killed even before the record's change was published."""
     db = Database(stack.mongodb_uri, "webbscope")
     try:
+        if not publish:
+            RecordsRepo._changed = _killed  # type: ignore[method-assign]
         owner = await UsersRepo(db).get(owner_id)
         assert owner is not None
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -70,7 +77,15 @@ async def _commit_without_job(stack: RunningStack, owner_id: str, path: Path) ->
         assert added.created
         return added.record.id
     finally:
+        RecordsRepo._changed = _changed  # type: ignore[method-assign]
         await db.close()
+
+
+_changed = RecordsRepo._changed
+
+
+async def _killed(self: RecordsRepo, owner_id: str, record_id: str) -> None:
+    """The process died here: the record is written, its change never published."""
 
 
 def _jobs(stack: RunningStack, record_id: str) -> list[dict[str, Any]]:
@@ -125,3 +140,34 @@ def test_a_re_upload_queues_the_missing_thumbnail_job_once(
     eventually(lambda: _thumbnail(user, rid), bool, timeout=60, every=0.5)
     time.sleep(GRACE_S + 2 * SWEEP_EVERY_S)  # the sweep sees it too, and adds nothing
     assert len(_jobs(stack, rid)) == 1
+
+
+def test_the_sweep_brings_a_record_the_index_never_heard_of_into_semantic_search(
+    stack: RunningStack, tmp_path: Path
+) -> None:
+    user = register(stack.url("backend"))
+    state = eventually(
+        lambda: httpx.get(
+            stack.url("engine", "/internal/semantic/status"),
+            headers={"X-Service-Token": stack.service_token},
+        ).json()["state"],
+        lambda st: st != "starting",
+        timeout=60,
+    )
+    if state != "ready":
+        pytest.skip(f"semantic search is {state} here (no embedding model)")
+    rid = asyncio.run(
+        _commit_without_job(stack, user.id, _fits(tmp_path / "unheard.fits", 3), publish=False)
+    )
+
+    def indexed() -> bool:
+        client: MongoClient[dict[str, Any]]
+        with MongoClient(stack.mongodb_uri) as client:
+            return client["webbscope"]["semantic_vectors"].find_one({"_id": rid}) is not None
+
+    assert not indexed()
+    committed = time.monotonic()
+    eventually(indexed, bool, timeout=GRACE_S + 90, every=0.5)
+    print(f"\nunpublished record indexed {time.monotonic() - committed:.1f} s after commit")
+    # And its thumbnail, from the other sweep.
+    eventually(lambda: _thumbnail(user, rid), bool, timeout=60, every=0.5)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from webbscope.db import Database
 from webbscope.db.events import EventLog, EventReader, event_id
 from webbscope.db.semantic import SemanticStore, bytes_vector
 from webbscope.jobs.queue import JobQueue
+from webbscope.library.derived import sweep_index
 from webbscope.semantic import (
     Allowed,
     Embedder,
@@ -131,6 +133,7 @@ class SemanticService:
         await self._load(reader.next - 1)
         self._tasks.append(asyncio.create_task(self._follow(reader)))
         self._tasks.append(asyncio.create_task(Dispatcher(self).run()))
+        self._tasks.append(asyncio.create_task(self._sweep()))
         if len(self.index) > 0:
             self.warm_up()  # a library to search: have the model ready for the first query
 
@@ -216,6 +219,20 @@ class SemanticService:
             index.update_attrs(rid, decode_attrs(dict(data["attrs"])), stamp)
         elif op == "delete":
             index.remove(rid, stamp)
+
+    async def _sweep(self) -> None:
+        """At start-up and every DERIVED_SWEEP_INTERVAL_S while the index is ready: records a
+        crash kept out of the index are published again (`webbscope.library.derived`)."""
+        every = self.settings.derived_sweep_interval_s
+        while not self.stopping:
+            if self.state == "ready":
+                try:
+                    await sweep_index(self.db, self.settings.derived_sweep_grace_s)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("the semantic index sweep failed (it runs again later)")
+            await asyncio.sleep(every * random.uniform(0.8, 1.2))
 
     async def _follow(self, reader: EventReader) -> None:
         while not self.stopping:
