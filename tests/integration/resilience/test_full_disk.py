@@ -6,6 +6,7 @@ still work."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import uuid
@@ -20,6 +21,8 @@ from astropy.io import fits
 from tests.support.api import ApiUser, register, sign_in
 from tests.support.fits_files import gradient, sky_header, write_image
 from tests.support.stack import RunningStack, start_stack, stop_stack
+from webbscope.db import Database
+from webbscope.jobs import JobQueue
 
 pytestmark = pytest.mark.integration
 
@@ -160,3 +163,40 @@ def test_a_full_disk_is_a_507_and_users_can_still_get_in(
     r = user.upload(small)
     assert r.status_code == 201, r.text
     assert _total(user) == 1 and _staged(stack) == []
+
+
+def test_an_import_queued_before_the_disk_ran_low_fails_cleanly(tmp_path: Path) -> None:
+    """Below the reserve the API refuses an import; one queued earlier fails at once, for good,
+    naming the reserve, with nothing downloaded and nothing recorded."""
+    from tests.integration.api.test_archive import mast_records, observation, partial_files
+    from tests.support.api import wait_job
+
+    s = start_stack(tmp_path, env={"MIN_FREE_DISK_BYTES": str(10**15)}, offline_archive=True)
+    try:
+        user = register(s.url("backend"))
+        obs = observation(user, "jw02731-o003_t017_nirspec_g395m-f290lp")  # search still works
+        r = user.post("/api/mast/import", json={"obsids": [obs["obsid"]]})
+        assert r.status_code == 507, r.text
+        assert r.json()["error"]["code"] == "storage_full"
+
+        job_id = asyncio.run(_queue_import(s, user.id, obs["obsid"]))
+        done = wait_job(user, job_id, timeout=60)
+        assert done["status"] == "failed", done
+        assert done["error"]["code"] == "storage_full", done["error"]
+        assert "MIN_FREE_DISK_BYTES" in str(done["error"]) or "reserve" in str(done["error"])
+        assert done["attempts"] == 1  # not retried into the reserve
+        assert mast_records(user) == [] and partial_files(s) == []
+    finally:
+        stop_stack(s)
+
+
+async def _queue_import(stack: RunningStack, owner_id: str, obsid: str) -> str:
+    """An import queued while there was room (the API would refuse it now)."""
+    db = Database(stack.mongodb_uri, "webbscope")
+    try:
+        job = await JobQueue(db).enqueue(
+            "import", owner_id, {"obsids": [obsid], "products": None, "recommended_only": True}
+        )
+        return job.id
+    finally:
+        await db.close()

@@ -73,6 +73,7 @@ from webbscope.services.mast.products import import_rules, release_dates
 from webbscope.services.mast.sweep import partial_root, sweep_partials
 from webbscope.settings import Settings
 from webbscope.storage import MAST_PREFIX
+from webbscope.storage.space import check_reserve
 
 log = logging.getLogger("webbscope.import")
 T = TypeVar("T")
@@ -332,6 +333,11 @@ async def _import(
         raise BadRequest(
             "these observations have no products that can be imported", code="nothing_to_import"
         )
+    # Queued before the disk ran low: refused now (507 `storage_full`, a final failure
+    # that names MIN_FREE_DISK_BYTES) rather than filling the reserve.
+    await asyncio.to_thread(
+        check_reserve, settings.data_dir, settings.min_free_disk_bytes, 0, "import"
+    )
     transfer = Transfer(ctx, sum(p.size or 0 for p in products), len(products))
     await ctx.progress(
         stage="downloading", items_total=len(products), bytes_total=transfer.total_bytes
