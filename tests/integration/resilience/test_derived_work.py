@@ -171,3 +171,65 @@ def test_the_sweep_brings_a_record_the_index_never_heard_of_into_semantic_search
     print(f"\nunpublished record indexed {time.monotonic() - committed:.1f} s after commit")
     # And its thumbnail, from the other sweep.
     eventually(lambda: _thumbnail(user, rid), bool, timeout=60, every=0.5)
+
+
+def test_backend_killed_during_uploads_leaves_every_record_with_one_thumbnail(
+    stack: RunningStack, tmp_path: Path
+) -> None:
+    """`kill -9` of the backend in the middle of a run of uploads (`webbscope up` restarts it);
+    the client retries what was not acknowledged. Every file ends as one record with one
+    thumbnail job and a thumbnail, whichever step the kill interrupted."""
+    user = register(stack.url("backend"))
+    files = [_fits(tmp_path / f"run{i:02d}.fits", 100 + i) for i in range(16)]
+    failed_attempts = 0
+    killed = False
+    for i, path in enumerate(files):
+        if i == 5:
+            _kill_backend(stack)
+            killed = True
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                r = user.upload(path)
+                if r.status_code in (200, 201):
+                    break
+                failed_attempts += 1
+            except httpx.HTTPError:
+                failed_attempts += 1
+            assert time.monotonic() < deadline, f"{path.name} never acknowledged"
+            time.sleep(0.2)
+    assert killed and failed_attempts > 0  # the kill was felt
+
+    def records() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = user.get(
+            "/api/records", params={"owner": "me", "limit": 100}
+        ).json()["items"]
+        return items
+
+    done = eventually(
+        records,
+        lambda rs: len(rs) == len(files) and all(r["thumbnail_url"] for r in rs),
+        timeout=GRACE_S + 120,
+        every=1.0,
+    )
+    jobs = {r["id"]: len(_jobs(stack, r["id"])) for r in done}
+    assert set(jobs.values()) == {1}, jobs  # one job each: none missing, none duplicated
+    print(
+        f"\n{len(files)} uploads, backend killed before the 6th: {failed_attempts} failed "
+        f"attempts retried; {len(done)} records, {sum(jobs.values())} thumbnail jobs, "
+        f"all with thumbnails"
+    )
+
+
+def _kill_backend(stack: RunningStack) -> None:
+    import os
+    import signal
+
+    import psutil
+
+    for child in psutil.Process(stack.proc.pid).children(recursive=True):
+        cmd = child.cmdline()
+        if "serve" in cmd and "backend" in cmd:
+            os.kill(child.pid, signal.SIGKILL)
+            return
+    raise AssertionError("no backend under webbscope up")
