@@ -95,7 +95,10 @@ class Supervisor:
             return
         if child.restart_at is not None and now >= child.restart_at:
             child.restart_at = None
-            proc.restart()
+            try:
+                proc.restart()
+            except OSError as exc:  # its program is gone or cannot run: no point retrying
+                raise CrashLoop(f"{proc.name} could not be started again: {exc}") from exc
             child.restarts += 1
             child.started_at = now
             child.waiting_ready = child.ready is not None

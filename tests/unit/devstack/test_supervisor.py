@@ -95,3 +95,19 @@ def test_crashes_spread_over_more_than_the_window_are_not_a_loop() -> None:
         now[0] += 40
         sup.tick()
     assert sup.restarts("engine") == 10
+
+
+def test_a_child_that_cannot_be_started_again_stops_the_stack_saying_why() -> None:
+    sup, _said, now, _ = _supervisor(RestartPolicy())
+    engine = FakeChild("engine")
+
+    def gone() -> None:
+        raise FileNotFoundError(2, "No such file or directory", "/venv/bin/python")
+
+    engine.restart = gone  # type: ignore[method-assign]
+    sup.add(engine)  # type: ignore[arg-type]
+    engine.die()
+    sup.tick()
+    now[0] += 1
+    with pytest.raises(CrashLoop, match=r"engine could not be started again: .*No such file"):
+        sup.tick()
