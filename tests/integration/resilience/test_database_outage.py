@@ -4,6 +4,9 @@ works again once it is back, with nothing lost."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import threading
 import time
 from collections import Counter
@@ -13,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import websockets
 
 from tests.support.api import PASSWORD, ApiUser, new_client, register
 from tests.support.stack import RunningStack, start_stack, stop_stack
@@ -137,6 +141,8 @@ def test_a_database_outage_answers_503_and_recovers(outage: Outage) -> None:
         t.join(30)
     assert not bad, bad[:5]
     assert {name for name, _ in seen} == set(calls), seen
+    hub = asyncio.run(_hub_answer(s, user.token or ""))
+    assert hub == ("database_unavailable", 1013), hub  # try again later, not "sign in again"
     health = httpx.get(s.url("backend", "/api/health"), timeout=10)
     assert health.status_code == 503
     assert health.json()["checks"]["database"]["status"] == "error"
@@ -150,3 +156,14 @@ def test_a_database_outage_answers_503_and_recovers(outage: Outage) -> None:
     log = (s.data_dir / "logs" / "backend.log").read_text()
     assert "Traceback" not in log
     print(f"\noutage answers: {dict(seen)}")
+
+
+async def _hub_answer(s: RunningStack, token: str) -> tuple[str, int | None]:
+    """What the jobs hub answers a signed-in client while the database is away."""
+    url = f"ws://127.0.0.1:{s.ports['backend']}/hubs/jobs"
+    async with websockets.connect(url) as ws:
+        await ws.send(json.dumps({"type": "auth", "token": token}))
+        msg = json.loads(await asyncio.wait_for(ws.recv(), 30))
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 30)
+        return str(msg["error"]["code"]), ws.close_code

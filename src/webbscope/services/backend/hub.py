@@ -193,6 +193,13 @@ async def jobs_hub(ws: WebSocket) -> None:
         await ws.send_json(_error(exc.code, exc.message))
         await ws.close(code=4401)
         return
+    except ConnectionFailure:
+        # The database is away: not an authentication answer. 1013 = try again later.
+        await ws.send_json(
+            _error("database_unavailable", "the database cannot be reached; reconnect shortly")
+        )
+        await ws.close(code=1013)
+        return
     except WebSocketDisconnect:
         return
     hub: JobHub = ws.app.state.hub
