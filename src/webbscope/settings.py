@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     mongodb_db: str = Field("webbscope", alias="MONGODB_DB", pattern=r"^[A-Za-z0-9_-]{1,63}$")
     mongodb_timeout_ms: int = Field(5000, alias="MONGODB_TIMEOUT_MS", ge=100, le=120_000)
     startup_wait_s: float = Field(15.0, alias="STARTUP_WAIT_S", ge=0, le=600)
+    #: Retry-After (seconds) on a 503 `database_unavailable`.
+    database_retry_after_s: int = Field(5, alias="DATABASE_RETRY_AFTER_S", ge=1, le=3600)
 
     # Storage
     data_dir: Path = Field(Path("./data"), alias="DATA_DIR")
@@ -117,6 +119,18 @@ class Settings(BaseSettings):
     upload_drain_bytes: int = Field(64 * 1024**2, alias="UPLOAD_DRAIN_BYTES", ge=0)
     staging_max_age_s: float = Field(6 * 3600.0, alias="STAGING_MAX_AGE_S", ge=60)
     staging_sweep_interval_s: float = Field(600.0, alias="STAGING_SWEEP_INTERVAL_S", gt=0)
+    #: Free bytes kept in reserve on the data directory's disk: below it uploads and imports
+    #: are refused (507) and health says storage is degraded, so sign-in, deletes and job
+    #: outcomes still have room.
+    min_free_disk_bytes: int = Field(1024**3, alias="MIN_FREE_DISK_BYTES", ge=0)
+
+    # Derived work (thumbnails): the sweep that queues what a crash left undone
+    derived_sweep_interval_s: float = Field(300.0, alias="DERIVED_SWEEP_INTERVAL_S", gt=0)
+    derived_sweep_grace_s: float = Field(60.0, alias="DERIVED_SWEEP_GRACE_S", ge=0)
+
+    # `webbscope up`: a child crashing this often within the window is a crash loop
+    up_crash_loop_restarts: int = Field(5, alias="UP_CRASH_LOOP_RESTARTS", ge=1, le=1000)
+    up_crash_loop_window_s: float = Field(60.0, alias="UP_CRASH_LOOP_WINDOW_S", gt=0)
 
     # Rendering (engine): load limits and cache budgets
     max_output_pixels: int = Field(36_000_000, alias="MAX_OUTPUT_PIXELS", gt=0)

@@ -29,11 +29,15 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("facets.instrument", ASCENDING)], name="instrument"),
         IndexModel([("facets.target", ASCENDING)], name="target"),
         IndexModel([("sky.dec", ASCENDING)], name="sky_dec"),
+        # The derived-work sweep looks for records without a thumbnail.
+        IndexModel([("thumbnail_key", ASCENDING)], name="thumbnail"),
     ],
     "record_headers": [],
     "jobs": [
         IndexModel([("owner_id", ASCENDING), ("created_at", DESCENDING)], name="owner_created"),
         IndexModel([("status", ASCENDING)], name="status"),
+        # Does this record have a thumbnail job? (the derived-work sweep, re-uploads)
+        IndexModel([("params.record_id", ASCENDING)], name="record"),
     ],
     "composites": [
         IndexModel([("creators", ASCENDING), ("updated_at", DESCENDING)], name="creators")

@@ -46,17 +46,44 @@ class ManagedProcess:
         self.name = name
         self.argv = list(argv)
         self.log_path = log_path
+        self.env = dict(env) if env is not None else None
+        self.cwd = cwd
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
+        self.proc = self._spawn()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             self.argv,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=dict(env) if env is not None else None,
-            cwd=cwd,
+            env=self.env,
+            cwd=self.cwd,
             start_new_session=True,
         )
+
+    def restart(self) -> None:
+        """Start the same command again after the process exited. What is left of the old
+        process group (a helper the dead process had started) is killed first."""
+        if self.alive():
+            raise RuntimeError(f"{self.name} is still running")
+        self._signal(signal.SIGKILL)
+        if self._log.closed:
+            self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.proc = self._spawn()
+
+    def exit_reason(self) -> str:
+        """How the process ended: its exit code, or the signal that killed it."""
+        code = self.proc.returncode
+        if code is None:
+            return "still running"
+        if code < 0:
+            try:
+                return f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exited with code {code}"
 
     @property
     def pid(self) -> int:

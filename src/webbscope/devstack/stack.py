@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -13,8 +14,9 @@ from types import FrameType
 import httpx
 
 from webbscope.devstack.process import ManagedProcess, ProcessStartError, port_open
+from webbscope.devstack.supervisor import CrashLoop, RestartPolicy, Supervisor
 from webbscope.devstack.wiredb import WireDB
-from webbscope.settings import load_settings
+from webbscope.settings import Settings, load_settings
 
 #: Default ports of the local stack; `--port-offset N` adds N to each.
 BASE_PORTS = {
@@ -54,11 +56,24 @@ def _say(msg: str) -> None:
     print(f"webbscope up: {msg}", file=sys.stderr, flush=True)
 
 
-def _wait_http(proc: ManagedProcess, url: str, timeout: float, want: int = 200) -> None:
+def _answers(url: str, want: int = 200) -> Callable[[], bool]:
     def ok() -> bool:
         return httpx.get(url, timeout=1.0).status_code == want
 
-    proc.wait_ready(ok, timeout)
+    return ok
+
+
+def _wait_http(proc: ManagedProcess, url: str, timeout: float, want: int = 200) -> None:
+    proc.wait_ready(_answers(url, want), timeout)
+
+
+def restart_policy(settings: Settings) -> RestartPolicy:
+    """The supervisor's policy: UP_CRASH_LOOP_RESTARTS crashes of one child within
+    UP_CRASH_LOOP_WINDOW_S is a crash loop."""
+    return RestartPolicy(
+        loop_crashes=settings.up_crash_loop_restarts,
+        loop_window_s=settings.up_crash_loop_window_s,
+    )
 
 
 def run_stack(
@@ -79,6 +94,8 @@ def run_stack(
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     started: list[ManagedProcess] = []
+    #: How each child shows it serves (used after a restart).
+    readiness: dict[str, Callable[[], bool]] = {}
     try:
         wanted = ["backend", "engine", "mast"]
         if not _configured("MONGODB_URI"):
@@ -106,6 +123,7 @@ def run_stack(
             db = WireDB(data_dir / "db", host=host, port=ports["database"])
             started.append(db)
             db.wait_ready(db.answers, timeout=30)
+            readiness[db.name] = db.answers
             env["MONGODB_URI"] = db.uri
             _say(f"database (wire-protocol server) on {db.uri}, data in {db.data_dir}")
         if offline_archive:
@@ -120,6 +138,7 @@ def run_stack(
             )
             started.append(archive)
             archive.wait_ready(archive.answers, timeout=180)
+            readiness[archive.name] = archive.answers
             env["MAST_SERVER_URL"] = archive.url
             _say(f"offline archive (MAST protocol) on {archive.url}")
         services = []
@@ -144,7 +163,8 @@ def run_stack(
             started.append(proc)
             services.append(proc)
         for proc in services:
-            _wait_http(proc, f"http://{host}:{ports[proc.name]}/health", timeout=60)
+            readiness[proc.name] = _answers(f"http://{host}:{ports[proc.name]}/health")
+            proc.wait_ready(readiness[proc.name], timeout=60)
         _wait_http(services[-1], f"http://{host}:{ports['backend']}/api/health", timeout=30)
         if frontend:
             door = ManagedProcess(
@@ -167,19 +187,24 @@ def run_stack(
                 env=env,
             )
             started.append(door)
-            _wait_http(door, f"http://{host}:{ports['frontend']}/", timeout=30)
+            readiness[door.name] = _answers(f"http://{host}:{ports['frontend']}/")
+            door.wait_ready(readiness[door.name], timeout=30)
             _say(f"Webbscope at http://{host}:{ports['frontend']}/")
         else:
             _say(f"no frontend build in {DIST}: run `npm run build` in frontend/ (`make up` does)")
         _say(f"backend http://{host}:{ports['backend']}/api  (logs in {logs})")
         print("ready", flush=True)
+        # From here on a child that dies is restarted; only a crash loop stops the stack.
+        supervisor = Supervisor(_say, restart_policy(settings))
+        for proc in started:
+            supervisor.add(proc, readiness.get(proc.name))
         while not stop.is_set():
-            for proc in started:
-                if not proc.alive():
-                    _say(f"{proc.name} exited with code {proc.proc.returncode}:\n{proc.log_tail()}")
-                    return 1
+            supervisor.tick()
             stop.wait(0.5)
         return 0
+    except CrashLoop as exc:
+        _say(str(exc))
+        return 1
     except ProcessStartError as exc:
         _say(str(exc))
         return 1

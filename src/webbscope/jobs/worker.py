@@ -198,7 +198,12 @@ class Worker:
     async def _reap_loop(self, stop: asyncio.Event) -> None:
         interval = max(1.0, self.lease_s / 3)
         next_sweep = time.monotonic() + random.uniform(5, 30)
+        next_derived = time.monotonic()  # at start-up, then every DERIVED_SWEEP_INTERVAL_S
         while not stop.is_set():
+            if "thumbnail" in self.handlers and time.monotonic() >= next_derived:
+                every = self.settings.derived_sweep_interval_s
+                next_derived = time.monotonic() + every * random.uniform(0.8, 1.2)
+                await self._sweep_derived()
             try:
                 for job in await self.queue.reap():
                     log.warning("reaped job %s (%s): now %s", job.id, job.type, job.status)
@@ -217,6 +222,20 @@ class Worker:
                 log.exception("reaper failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval)
+
+    async def _sweep_derived(self) -> None:
+        """Queue the thumbnails a crash left unqueued (see `webbscope.library.derived`)."""
+        from webbscope.library.derived import sweep_thumbnails
+
+        try:
+            queued = await sweep_thumbnails(
+                self.db, self.queue, self.settings.derived_sweep_grace_s
+            )
+        except Exception:
+            log.exception("the derived-work sweep failed (it runs again later)")
+            return
+        if queued:
+            log.warning("derived-work sweep queued %d thumbnail job(s)", queued)
 
     async def _run_job(self, job: Job) -> None:
         ctx = JobContext(job, self.queue, self.id, self.db, self.storage, self.settings)

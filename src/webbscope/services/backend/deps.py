@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from bson.errors import InvalidId
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -75,7 +76,7 @@ async def user_from_token(token: str, settings: Settings, users: UsersRepo) -> U
     claims = decode_access_token(token, settings.jwt_secret.get_secret_value())
     try:
         user = await users.get(claims.user_id)
-    except Exception:  # a malformed subject
+    except (InvalidId, TypeError):  # a malformed subject (a database error is not one: 503)
         user = None
     if user is None:
         raise Unauthorized("the account no longer exists", code="invalid_token")

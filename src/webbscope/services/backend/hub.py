@@ -29,6 +29,7 @@ from typing import Any
 
 from bson import ObjectId
 from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
+from pymongo.errors import ConnectionFailure
 
 from webbscope.auth import decode_access_token
 from webbscope.db.events import EventLog, EventReader
@@ -102,12 +103,22 @@ class JobHub:
 
     async def _follow(self, reader: EventReader) -> None:
         interval = self.app.state.settings.events_poll_interval_s
+        away = False
         while True:
             try:
                 events = await reader.poll()
+            except ConnectionFailure as exc:
+                # The database is away: one line per outage, no traceback; it resumes after.
+                if not away:
+                    log.warning("job event log paused, database unavailable: %r", exc)
+                away, events = True, []
             except Exception:
                 log.exception("reading the job event log failed")
                 events = []
+            else:
+                if away:
+                    log.warning("job event log resumed")
+                away = False
             for ev in events:
                 if not self._newest(ev.data):
                     continue  # a late event older than one already delivered
@@ -181,6 +192,13 @@ async def jobs_hub(ws: WebSocket) -> None:
     except WebbscopeError as exc:
         await ws.send_json(_error(exc.code, exc.message))
         await ws.close(code=4401)
+        return
+    except ConnectionFailure:
+        # The database is away: not an authentication answer. 1013 = try again later.
+        await ws.send_json(
+            _error("database_unavailable", "the database cannot be reached; reconnect shortly")
+        )
+        await ws.close(code=1013)
         return
     except WebSocketDisconnect:
         return

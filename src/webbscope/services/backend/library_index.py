@@ -23,6 +23,7 @@ from typing import Any
 
 from bson import ObjectId
 from fastapi import FastAPI
+from pymongo.errors import ConnectionFailure
 
 from webbscope.db import Database, Document
 from webbscope.db.events import EventLog, EventReader, event_id
@@ -97,14 +98,24 @@ class LibraryIndex:
         return behind, max(0.0, age)
 
     async def _follow(self, reader: EventReader) -> None:
+        away = False
         while True:
             try:
                 events = await reader.poll()
                 ids = list(dict.fromkeys(str(e.data["id"]) for e in events))
                 await self.refresh(*ids)
+            except ConnectionFailure as exc:
+                # The database is away: one line per outage, no traceback; it resumes after.
+                if not away:
+                    log.warning("record event log paused, database unavailable: %r", exc)
+                away, events = True, []
             except Exception:
                 log.exception("following the record event log failed")
                 events = []
+            else:
+                if away:
+                    log.warning("record event log resumed")
+                away = False
             if not events:
                 await asyncio.sleep(self.poll_s)
 

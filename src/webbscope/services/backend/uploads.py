@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -35,6 +36,7 @@ from webbscope.errors import (
 )
 from webbscope.fits import check_magic
 from webbscope.services.backend.staging import new_staging_path, release
+from webbscope.storage import StorageFull
 
 #: Bytes gathered before a write (and hash update) is handed to a worker thread.
 _FLUSH_BYTES = 4 * 1024 * 1024
@@ -304,8 +306,19 @@ async def receive_files(
             if part.writing is not None:
                 with contextlib.suppress(BaseException):
                     await part.writing
-            part.handle.close()
+            with contextlib.suppress(OSError):  # its buffer may not fit on a full disk
+                part.handle.close()
         discard(staged)
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            # The disk filled up while this upload was written: nothing of it is kept (the
+            # staging files were just removed), and the answer says so (507, not 500).
+            full = StorageFull(
+                "the server's disk filled up while receiving this upload: nothing was stored; "
+                "try again once space is freed",
+                details={"setting": "MIN_FREE_DISK_BYTES"},
+            )
+            await _drain(body, request, received, drain_bytes)
+            raise full from exc
         if isinstance(exc, WebbscopeError) and exc.status < 500:
             await _drain(body, request, received, drain_bytes)
         raise
@@ -317,6 +330,12 @@ async def receive_files(
             "no file received: send one or more parts named 'files'", code="no_files"
         )
     return staged
+
+
+async def drain_refused(request: Request, bound: int) -> None:
+    """Read and discard the body of a request refused before its body was read (up to
+    `bound` bytes), so the client sees the answer rather than a reset connection."""
+    await _drain(request.stream(), request, 0, bound)
 
 
 async def _drain(body: AsyncIterator[bytes], request: Request, received: int, bound: int) -> None:

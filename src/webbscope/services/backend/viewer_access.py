@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from bson import ObjectId
+from bson.errors import InvalidId
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -81,7 +82,7 @@ async def viewer_caller(
         async def load() -> User | None:
             try:
                 return await users.get(claims.user_id)
-            except Exception:  # a malformed subject
+            except (InvalidId, TypeError):  # a malformed subject (a database error: 503)
                 return None
 
         user = await _once(request, ("user", claims.user_id), load)

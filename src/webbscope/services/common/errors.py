@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,9 +11,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from webbscope.errors import WebbscopeError
+
+log = logging.getLogger("webbscope.errors")
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -53,6 +58,26 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def database_unavailable(retry_after_s: int) -> JSONResponse:
+    """503 `database_unavailable` with Retry-After: the answer to any request that needed the
+    database while it could not be reached (never an authentication answer, never a 500)."""
+    return error_response(
+        503,
+        "database_unavailable",
+        "the database cannot be reached at the moment; try again shortly",
+        {"retry_after_s": retry_after_s},
+        {"Retry-After": str(retry_after_s)},
+    )
+
+
+def disk_full() -> JSONResponse:
+    return error_response(
+        507,
+        "storage_full",
+        "the server's disk is full: nothing was stored; try again once space is freed",
+    )
+
+
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
@@ -71,6 +96,25 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain(_: Request, exc: WebbscopeError) -> JSONResponse:
         headers = getattr(exc, "headers", None)
         return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+
+    @app.exception_handler(ConnectionFailure)
+    async def _database(request: Request, exc: ConnectionFailure) -> JSONResponse:
+        # AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError: the database is away.
+        log.warning(
+            "database unavailable in %s %s: %s",
+            request.method,
+            request.url.path,
+            exc.__class__.__name__,
+        )
+        settings = getattr(request.app.state, "settings", None)
+        return database_unavailable(getattr(settings, "database_retry_after_s", 5))
+
+    @app.exception_handler(OSError)
+    async def _os_error(request: Request, exc: OSError) -> JSONResponse:
+        if exc.errno != errno.ENOSPC:
+            raise exc  # unexpected: the request-id middleware logs it and answers 500
+        log.warning("disk full in %s %s", request.method, request.url.path)
+        return disk_full()
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -8,9 +8,12 @@ import re
 import time
 import uuid
 
+from pymongo.errors import ConnectionFailure
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from webbscope.logs import REQUEST_ID_HEADER, request_id_var
+from webbscope.services.common.errors import database_unavailable
 
 log = logging.getLogger("webbscope.request")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -41,6 +44,17 @@ def _internal_error(rid: str) -> Message:
     }
 
 
+async def _send_response(send: Send, response: Response) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": response.raw_headers,
+        }
+    )
+    await send({"type": "http.response.body", "body": bytes(response.body)})
+
+
 class RequestIdMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -66,6 +80,12 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ConnectionFailure as exc:
+            # The database went away outside a route (a middleware, a dependency's clean-up):
+            # a 503 like every other request that needed it, not an unexpected error.
+            log.warning("database unavailable in %s: %s", scope.get("path"), type(exc).__name__)
+            if scope["type"] == "http" and status == 0:
+                await _send_response(send_with_id, database_unavailable(5))
         except Exception:
             # Unexpected: log it with the request id, answer in the shared shape, keep serving.
             log.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))

@@ -50,6 +50,7 @@ from webbscope.fits._format import human_bytes
 from webbscope.jobs.queue import JobQueue
 from webbscope.jobs.worker import JobContext
 from webbscope.library.catalogues import inspect_catalogue, with_image
+from webbscope.library.derived import ensure_thumbnail
 from webbscope.library.ingest import Inspected, add_file, inspect_file
 from webbscope.mast import (
     ArchiveAccessDenied,
@@ -72,6 +73,7 @@ from webbscope.services.mast.products import import_rules, release_dates
 from webbscope.services.mast.sweep import partial_root, sweep_partials
 from webbscope.settings import Settings
 from webbscope.storage import MAST_PREFIX
+from webbscope.storage.space import check_reserve
 
 log = logging.getLogger("webbscope.import")
 T = TypeVar("T")
@@ -331,6 +333,11 @@ async def _import(
         raise BadRequest(
             "these observations have no products that can be imported", code="nothing_to_import"
         )
+    # Queued before the disk ran low: refused now (507 `storage_full`, a final failure
+    # that names MIN_FREE_DISK_BYTES) rather than filling the reserve.
+    await asyncio.to_thread(
+        check_reserve, settings.data_dir, settings.min_free_disk_bytes, 0, "import"
+    )
     transfer = Transfer(ctx, sum(p.size or 0 for p in products), len(products))
     await ctx.progress(
         stage="downloading", items_total=len(products), bytes_total=transfer.total_bytes
@@ -473,6 +480,10 @@ async def _record_all(
                 {"record_id": added.record.id},
                 compute=True,
                 check_limits=False,
+            )
+        elif not added.created:  # already recorded: its thumbnail job may have been stranded
+            await ensure_thumbnail(
+                ctx.db, JobQueue(ctx.db, ctx.settings.job_limits), added.record.id
             )
         if product.is_member and product.parent_obsid:
             member_records.setdefault(product.parent_obsid, []).append(added.record.id)

@@ -14,6 +14,9 @@ from pydantic import BaseModel
 from webbscope import __version__
 from webbscope.errors import WebbscopeError
 from webbscope.services.common.client import ServiceClient
+from webbscope.settings import Settings
+from webbscope.storage import StorageFull
+from webbscope.storage.space import check_reserve
 
 router = APIRouter(prefix="/api", tags=["health"])
 
@@ -73,6 +76,18 @@ async def _semantic(client: ServiceClient) -> Check:
     return Check(status="degraded", latency_ms=ms, message=f"{state}: {reason or 'not ready'}")
 
 
+async def _disk_reserve(settings: Settings, check: Check) -> Check:
+    """`degraded` once the data directory's disk is below its reserve (uploads and imports are
+    refused then; sign-in and everything that only reads still work)."""
+    try:
+        await asyncio.to_thread(check_reserve, settings.data_dir, settings.min_free_disk_bytes)
+    except StorageFull as exc:
+        return Check(status="degraded", latency_ms=check.latency_ms, message=exc.message)
+    except OSError as exc:
+        return Check(status="error", latency_ms=check.latency_ms, message=str(exc))
+    return check
+
+
 @router.get(
     "/health",
     response_model=Health,
@@ -97,6 +112,8 @@ async def health(request: Request) -> JSONResponse:
         _semantic(request.app.state.engine),
     )
     checks = dict(zip(names, results, strict=True))
+    if checks["storage"].status == "ok":
+        checks["storage"] = await _disk_reserve(request.app.state.settings, checks["storage"])
     ok = all(c.status == "ok" for c in checks.values())
     # A degraded part (semantic search without its model) leaves the service usable: 503
     # only when something is down.

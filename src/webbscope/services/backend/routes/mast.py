@@ -3,6 +3,7 @@ are answered by the mast service; an import becomes a job its workers run."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
@@ -31,6 +32,7 @@ from webbscope.services.backend.deps import (
     SettingsDep,
 )
 from webbscope.services.common.client import ServiceClient
+from webbscope.storage.space import check_reserve
 
 router = APIRouter(prefix="/api/mast", tags=["archive"])
 
@@ -283,6 +285,9 @@ async def clear_token(user: CurrentUser, tokens: MastTokens) -> Response:
 async def import_observations(
     body: ImportRequest, user: CurrentUser, db: DbDep, settings: SettingsDep
 ) -> Job:
+    await asyncio.to_thread(
+        check_reserve, settings.data_dir, settings.min_free_disk_bytes, 0, "import"
+    )
     queue = JobQueue(db, settings.job_limits)
     return await queue.enqueue(
         "import",

@@ -17,6 +17,7 @@ from webbscope.domain.users import User
 from webbscope.errors import Forbidden, NotFound, Unprocessable, WebbscopeError
 from webbscope.fits import FitsLimits
 from webbscope.jobs import JobQueue
+from webbscope.library.derived import ensure_thumbnail
 from webbscope.library.ingest import add_file
 from webbscope.library.query import RecordQuery, SortKey
 from webbscope.services.backend.access import can_read, can_write, readable
@@ -47,9 +48,15 @@ from webbscope.services.backend.schemas import (
 )
 from webbscope.services.backend.staging import staging_dir
 from webbscope.services.backend.streaming import stream_object
-from webbscope.services.backend.uploads import check_file_name, discard, receive_files
+from webbscope.services.backend.uploads import (
+    check_file_name,
+    discard,
+    drain_refused,
+    receive_files,
+)
 from webbscope.services.common.errors import ErrorBody
-from webbscope.storage import MAST_PREFIX, TILES_PREFIX, UPLOADS_PREFIX
+from webbscope.storage import MAST_PREFIX, TILES_PREFIX, UPLOADS_PREFIX, StorageFull
+from webbscope.storage.space import check_reserve
 
 router = APIRouter(prefix="/api/records", tags=["records"])
 
@@ -167,6 +174,17 @@ async def upload(
     # Every new record gets a thumbnail job: like any request that adds jobs, an upload is
     # refused at JOBS_MAX_ACTIVE_PER_USER, before anything is stored.
     await queue.check_active(caller.id)
+    length = request.headers.get("content-length", "")
+    try:  # refused before the disk is full (MIN_FREE_DISK_BYTES)
+        await asyncio.to_thread(
+            check_reserve,
+            settings.data_dir,
+            settings.min_free_disk_bytes,
+            int(length) if length.isdigit() else 0,
+        )
+    except StorageFull:
+        await drain_refused(request, settings.upload_drain_bytes)
+        raise
     staged = await receive_files(
         request,
         staging_dir(settings.data_dir),
@@ -207,6 +225,9 @@ async def upload(
         await queue.enqueue(
             "thumbnail", caller.id, {"record_id": rid}, compute=True, check_limits=False
         )
+    for item in results:
+        if not item.created:  # a file already recorded: its thumbnail may have been stranded
+            await ensure_thumbnail(db, queue, item.record.id)
     body = UploadResult(items=results).model_dump(mode="json")
     code = status.HTTP_201_CREATED if created_ids else status.HTTP_200_OK
     return JSONResponse(body, status_code=code)

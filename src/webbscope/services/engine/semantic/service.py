@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from webbscope.db import Database
 from webbscope.db.events import EventLog, EventReader, event_id
 from webbscope.db.semantic import SemanticStore, bytes_vector
 from webbscope.jobs.queue import JobQueue
+from webbscope.library.derived import sweep_index
 from webbscope.semantic import (
     Allowed,
     Embedder,
@@ -108,6 +110,10 @@ class SemanticService:
         self.applied_seq = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._loading: asyncio.Task[None] | None = None
+        #: Set by `stop`: the loops end at their next turn even if a cancellation was lost (the
+        #: database driver can swallow one that arrives mid-operation, and a loop that never
+        #: ends holds the process open: a service that failed to bind its port never exited).
+        self.stopping = False
 
     # -- start and stop ------------------------------------------------------------------------
 
@@ -127,15 +133,20 @@ class SemanticService:
         await self._load(reader.next - 1)
         self._tasks.append(asyncio.create_task(self._follow(reader)))
         self._tasks.append(asyncio.create_task(Dispatcher(self).run()))
+        self._tasks.append(asyncio.create_task(self._sweep()))
         if len(self.index) > 0:
             self.warm_up()  # a library to search: have the model ready for the first query
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(BaseException):
-                await task
+        self.stopping = True
+        pending = {t for t in self._tasks if not t.done()}
+        deadline = time.monotonic() + 10.0
+        while pending and time.monotonic() < deadline:
+            for task in pending:
+                task.cancel()
+            _done, pending = await asyncio.wait(pending, timeout=0.5)
+        if pending:
+            log.warning("%d semantic task(s) did not stop within 10 s", len(pending))
 
     async def _load(self, head: int) -> None:
         """Snapshot, then the changes after it up to `head`."""
@@ -209,8 +220,22 @@ class SemanticService:
         elif op == "delete":
             index.remove(rid, stamp)
 
+    async def _sweep(self) -> None:
+        """At start-up and every DERIVED_SWEEP_INTERVAL_S while the index is ready: records a
+        crash kept out of the index are published again (`webbscope.library.derived`)."""
+        every = self.settings.derived_sweep_interval_s
+        while not self.stopping:
+            if self.state == "ready":
+                try:
+                    await sweep_index(self.db, self.settings.derived_sweep_grace_s)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("the semantic index sweep failed (it runs again later)")
+            await asyncio.sleep(every * random.uniform(0.8, 1.2))
+
     async def _follow(self, reader: EventReader) -> None:
-        while True:
+        while not self.stopping:
             try:
                 events = await reader.poll()
                 for event in events:
@@ -317,7 +342,7 @@ class Dispatcher:
 
     async def run(self) -> None:
         interval = max(0.2, self.service.settings.events_poll_interval_s)
-        while True:
+        while not self.service.stopping:
             try:
                 moved = await self.step()
                 await self.maybe_snapshot()
