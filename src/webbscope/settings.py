@@ -62,6 +62,16 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, alias="LOGIN_MAX_FAILURES", ge=1, le=100)
     login_lockout_s: int = Field(900, alias="LOGIN_LOCKOUT_S", ge=1)
     auth_rate_limit_per_minute: int = Field(30, alias="AUTH_RATE_LIMIT_PER_MINUTE", ge=1)
+    #: Log-in backoff: after LOGIN_MAX_FAILURES failures in a row an account (or an unknown
+    #: name) waits LOGIN_BACKOFF_BASE_S, doubling per further failure up to LOGIN_LOCKOUT_S.
+    login_backoff_base_s: float = Field(1.0, alias="LOGIN_BACKOFF_BASE_S", gt=0, le=3600)
+    password_change_rate_per_minute: int = Field(5, alias="PASSWORD_CHANGE_RATE_PER_MINUTE", ge=1)
+    #: argon2id hashes in flight at once (64 MiB each) and how many more may wait.
+    password_hash_concurrency: int = Field(2, alias="PASSWORD_HASH_CONCURRENCY", ge=1, le=64)
+    password_hash_queue: int = Field(32, alias="PASSWORD_HASH_QUEUE", ge=0, le=10_000)
+    #: Existence-revealing account routes (registration conflicts, email changes, share
+    #: recipients), per caller.
+    account_lookup_rate_per_minute: int = Field(20, alias="ACCOUNT_LOOKUP_RATE_PER_MINUTE", ge=1)
 
     # Backend
     backend_tile_cache_bytes: int = Field(32 * 1024**2, alias="BACKEND_TILE_CACHE_BYTES", ge=0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
@@ -94,26 +94,6 @@ class UsersRepo:
         if doc is None:
             raise NotFound("user not found", code="user_not_found")
         return to_user(doc)
-
-    async def login_failed(self, user_id: str, max_failures: int, lockout_s: int) -> User:
-        """Count a failed log-in; the `max_failures`-th in a row locks the account."""
-        user = await self._update(user_id, {"$inc": {"failed_logins": 1}})
-        if user.failed_logins >= max_failures:
-            user = await self._update(
-                user_id,
-                {
-                    "$set": {
-                        "failed_logins": 0,
-                        "locked_until": _now() + timedelta(seconds=lockout_s),
-                    }
-                },
-            )
-        return user
-
-    async def login_succeeded(self, user_id: str) -> None:
-        await self.coll.update_one(
-            {"_id": ObjectId(user_id)}, {"$set": {"failed_logins": 0, "locked_until": None}}
-        )
 
     async def set_password(self, user_id: str, password_hash: str) -> User:
         """A new password ends every session (the session version moves on)."""

@@ -3,17 +3,24 @@ disabling."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from webbscope.auth import check_password_policy, hash_password
+from webbscope.auth import check_password_policy
 from webbscope.db import parse_id
 from webbscope.domain.users import Role
 from webbscope.errors import Conflict, Unauthorized
-from webbscope.services.backend.deps import AdminUser, CurrentUser, SettingsDep, Tokens, Users
-from webbscope.services.backend.routes.auth import start_session, verify_password
+from webbscope.services.backend.deps import (
+    AdminUser,
+    CurrentUser,
+    Limiter,
+    Passwords,
+    SettingsDep,
+    Throttle,
+    Tokens,
+    Users,
+)
 from webbscope.services.backend.schemas import (
     DisabledChange,
     PasswordChange,
@@ -23,6 +30,7 @@ from webbscope.services.backend.schemas import (
     UserList,
     UserOut,
 )
+from webbscope.services.backend.sessions import start_session
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
@@ -52,11 +60,25 @@ async def change_password(
     users: Users,
     tokens: Tokens,
     settings: SettingsDep,
+    limiter: Limiter,
+    throttle: Throttle,
+    passwords: Passwords,
 ) -> TokenResponse:
-    if not await verify_password(user.password_hash, body.current_password):
+    await limiter.hit("password_change", user.id, settings.password_change_rate_per_minute)
+    # A wrong current password is a guess like a wrong log-in: same key, same backoff.
+    key = f"user:{user.id}"
+    await throttle.claim(key)
+    try:
+        ok = await passwords.verify(user.password_hash, body.current_password)
+    except BaseException:
+        await throttle.release(key)
+        raise
+    if not ok:
+        await throttle.failed(key)
         raise Unauthorized("the current password is wrong", code="invalid_credentials")
+    await throttle.succeeded(key)
     check_password_policy(body.new_password, username=user.username, email=user.email)
-    new_hash = await asyncio.to_thread(hash_password, body.new_password)
+    new_hash = await passwords.hash(body.new_password)
     updated = await users.set_password(user.id, new_hash)
     await tokens.revoke_user(user.id)
     return await start_session(updated, response, settings, tokens)
