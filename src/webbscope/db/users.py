@@ -25,6 +25,10 @@ def to_user(doc: Document) -> User:
 _FIELDS = set(User.model_fields) - {"id"}
 
 
+def _email_unavailable() -> Conflict:
+    return Conflict("that email address cannot be used; choose another", code="email_unavailable")
+
+
 class UsersRepo:
     def __init__(self, db: Database) -> None:
         self.coll = db.collection("users")
@@ -104,10 +108,17 @@ class UsersRepo:
     async def update_profile(self, user_id: str, fields: dict[str, Any]) -> User:
         if "email" in fields:
             fields["email_lower"] = fields["email"].lower()
+            # Asked first: not every server reports a unique-index clash on an update as a
+            # duplicate key (the catch below covers a race on real MongoDB).
+            other = await self.coll.find_one(
+                {"email_lower": fields["email_lower"], "_id": {"$ne": ObjectId(user_id)}}
+            )
+            if other is not None:
+                raise _email_unavailable()
         try:
             return await self._update(user_id, {"$set": dict(fields)})
         except DuplicateKeyError:
-            raise Conflict("that email is already registered", code="email_taken") from None
+            raise _email_unavailable() from None
 
     async def set_role(self, user_id: str, role: Role) -> User:
         return await self._update(

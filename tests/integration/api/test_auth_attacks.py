@@ -137,3 +137,34 @@ def test_simultaneous_logins_beyond_the_hash_bound_are_refused_at_once(
     # After the burst, sign-in works as before.
     user = register(one_hash_backend, "calm", login=False)
     sign_in(user)
+
+
+def test_bulk_share_resolves_names_only_for_an_owner(alice: ApiUser, bob: ApiUser) -> None:
+    """Before: bulk share answered 422 `unknown_user` for a name nobody has, before looking at
+    the records, so anyone could test names. Now a caller who owns none of the records gets the
+    same answer whatever the names."""
+    ids = ["0123456789abcdef01234567"]  # not bob's (nobody's)
+
+    def share(name: str) -> httpx.Response:
+        return bob.post("/api/records/bulk", json={"action": "share", "ids": ids, "users": [name]})
+
+    real, ghost = share(alice.username), share(f"nobody{uuid.uuid4().hex[:6]}")
+    assert real.status_code == ghost.status_code == 200, (real.text, ghost.text)
+    assert real.json() == ghost.json()
+    assert real.json()["succeeded"] == 0
+
+
+def test_email_changes_are_throttled_and_answer_generically(alice: ApiUser, bob: ApiUser) -> None:
+    """Before: PATCH /api/users/me answered `email_taken` without any limit."""
+    taken = bob.patch("/api/users/me", json={"email": alice.email})
+    assert taken.status_code == 409 and code(taken) == "email_unavailable"
+    codes = []
+    for n in range(25):
+        r = bob.patch("/api/users/me", json={"email": f"probe{n}-{uuid.uuid4().hex[:6]}@x.org"})
+        codes.append(r.status_code)
+        if r.status_code == 429:
+            assert code(r) == "rate_limited"
+            break
+    assert codes[-1] == 429 and len(codes) <= 21, codes
+    # Other profile fields are not counted.
+    assert bob.patch("/api/users/me", json={"display_name": "Bob"}).status_code == 200

@@ -24,6 +24,7 @@ from webbscope.services.backend.deps import (
     CurrentUser,
     DbDep,
     Library,
+    Limiter,
     OptionalUser,
     Records,
     SettingsDep,
@@ -274,12 +275,15 @@ async def patch_record(
     records: Records,
     users: Users,
     library: Library,
+    limiter: Limiter,
+    settings: SettingsDep,
 ) -> RecordOut:
     await writable(records, record_id, caller)
     changes = body.model_dump(exclude_unset=True)
     if "file_name" in changes:
         check_file_name(changes["file_name"])
     if body.shared_with is not None:
+        await limiter.hit("account_lookup", caller.id, settings.account_lookup_rate_per_minute)
         changes.update(await _share_fields(body.shared_with, users))
         changes.setdefault("visibility", Visibility.shared)
     if "visibility" in changes:
@@ -287,6 +291,16 @@ async def patch_record(
     updated = await records.update(record_id, changes)
     await library.refresh(record_id)
     return RecordOut.of(updated)
+
+
+async def _may_write_any(records: Records, ids: list[str], caller: User) -> bool:
+    for rid in dict.fromkeys(ids):
+        try:
+            await writable(records, rid, caller)
+            return True
+        except WebbscopeError:
+            continue
+    return False
 
 
 async def _share_fields(usernames: list[str], users: Users) -> Document:
@@ -443,6 +457,8 @@ async def bulk(
     db: DbDep,
     storage: StorageDep,
     library: Library,
+    limiter: Limiter,
+    settings: SettingsDep,
 ) -> BulkResult:
     if body.action in (BulkAction.tag, BulkAction.untag) and not body.tags:
         raise Unprocessable(f"'{body.action.value}' needs 'tags'", code="validation_error")
@@ -451,7 +467,10 @@ async def bulk(
         if body.visibility is None and body.users is None:
             raise Unprocessable("'share' needs 'visibility' or 'users'", code="validation_error")
         share = {}
-        if body.users is not None:
+        # Names are resolved (which says whether they exist) only for a caller who may change
+        # at least one of the records, and within the account-lookup budget.
+        if body.users is not None and await _may_write_any(records, body.ids, caller):
+            await limiter.hit("account_lookup", caller.id, settings.account_lookup_rate_per_minute)
             share.update(await _share_fields(body.users, users))
             share["visibility"] = Visibility.shared.value
         if body.visibility is not None:

@@ -41,10 +41,15 @@ async def get_profile(user: CurrentUser) -> UserOut:
 
 
 @router.patch("/me", response_model=UserOut, summary="Change the own profile")
-async def update_profile(body: ProfileUpdate, user: CurrentUser, users: Users) -> UserOut:
+async def update_profile(
+    body: ProfileUpdate, user: CurrentUser, users: Users, limiter: Limiter, settings: SettingsDep
+) -> UserOut:
     fields = body.model_dump(exclude_unset=True)
     if not fields:
         return UserOut.of(user)
+    if "email" in fields and str(fields["email"]).lower() != user.email.lower():
+        # A refused address says it has an account: throttle such questions per account.
+        await limiter.hit("account_lookup", user.id, settings.account_lookup_rate_per_minute)
     return UserOut.of(await users.update_profile(user.id, fields))
 
 
