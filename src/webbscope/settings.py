@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     account_lookup_rate_per_minute: int = Field(20, alias="ACCOUNT_LOOKUP_RATE_PER_MINUTE", ge=1)
 
     # Backend
+    #: How often a realtime hub connection re-checks its token's expiry and the account.
+    hub_recheck_s: float = Field(30.0, alias="HUB_RECHECK_S", gt=0, le=3600)
     backend_tile_cache_bytes: int = Field(32 * 1024**2, alias="BACKEND_TILE_CACHE_BYTES", ge=0)
 
     # Jobs
