@@ -1,8 +1,13 @@
-"""`GET /api/health`: the database, storage, engine and mast, each with its latency."""
+"""`GET /api/health`: the database, storage, engine and mast, each with its latency.
+
+The public answer says only which part is down, in generic words; the reasons (exception text,
+storage paths, service addresses) go to the log and to administrators at
+`GET /api/health/details`."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Literal
@@ -13,9 +18,14 @@ from pydantic import BaseModel
 
 from webbscope import __version__
 from webbscope.errors import WebbscopeError
+from webbscope.services.backend.deps import AdminUser
 from webbscope.services.common.client import ServiceClient
 
 router = APIRouter(prefix="/api", tags=["health"])
+log = logging.getLogger("webbscope.health")
+
+#: What the public sees for each state; the specifics are for the log and administrators.
+_PUBLIC = {"error": "unavailable", "degraded": "degraded: some features are limited"}
 
 
 class Check(BaseModel):
@@ -73,13 +83,7 @@ async def _semantic(client: ServiceClient) -> Check:
     return Check(status="degraded", latency_ms=ms, message=f"{state}: {reason or 'not ready'}")
 
 
-@router.get(
-    "/health",
-    response_model=Health,
-    summary="Health of the backend and everything it depends on",
-    responses={503: {"model": Health, "description": "A dependency is unhealthy"}},
-)
-async def health(request: Request) -> JSONResponse:
+async def _checks(request: Request) -> dict[str, Check]:
     parts = request.app.state.parts
 
     async def database() -> None:
@@ -97,9 +101,40 @@ async def health(request: Request) -> JSONResponse:
         _semantic(request.app.state.engine),
     )
     checks = dict(zip(names, results, strict=True))
+    for name, check in checks.items():
+        if check.status != "ok":
+            log.warning("health: %s is %s: %s", name, check.status, check.message)
+    return checks
+
+
+def _answer(checks: dict[str, Check]) -> JSONResponse:
     ok = all(c.status == "ok" for c in checks.values())
     # A degraded part (semantic search without its model) leaves the service usable: 503
     # only when something is down.
     down = any(c.status == "error" for c in checks.values())
     body = Health(status="ok" if ok else "degraded", version=__version__, checks=checks)
     return JSONResponse(body.model_dump(), status_code=503 if down else 200)
+
+
+@router.get(
+    "/health",
+    response_model=Health,
+    summary="Health of the backend and everything it depends on (generic messages)",
+    responses={503: {"model": Health, "description": "A dependency is unhealthy"}},
+)
+async def health(request: Request) -> JSONResponse:
+    checks = await _checks(request)
+    public = {
+        name: c.model_copy(update={"message": _PUBLIC.get(c.status)}) for name, c in checks.items()
+    }
+    return _answer(public)
+
+
+@router.get(
+    "/health/details",
+    response_model=Health,
+    summary="Health with the reasons (administrators)",
+    responses={503: {"model": Health, "description": "A dependency is unhealthy"}},
+)
+async def health_details(request: Request, _: AdminUser) -> JSONResponse:
+    return _answer(await _checks(request))
