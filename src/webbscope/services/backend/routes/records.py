@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from bson.errors import InvalidId
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from webbscope.db import Document, parse_id
@@ -31,6 +31,7 @@ from webbscope.services.backend.deps import (
     StorageDep,
     Users,
 )
+from webbscope.services.backend.fair_share import fair_share
 from webbscope.services.backend.schemas import (
     BulkAction,
     BulkItem,
@@ -111,7 +112,12 @@ async def writable(records: Records, record_id: str, caller: User | None) -> Doc
 # -- list and upload -----------------------------------------------------------------------
 
 
-@router.get("", response_model=RecordPage, summary="List and filter the records you can see")
+@router.get(
+    "",
+    response_model=RecordPage,
+    summary="List and filter the records you can see",
+    dependencies=[Depends(fair_share)],
+)
 async def list_records(
     caller: OptionalUser,
     library: Library,
