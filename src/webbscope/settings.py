@@ -125,6 +125,11 @@ class Settings(BaseSettings):
         8 * 1024**2, alias="MAX_HEADER_BYTES", ge=64 * 1024, le=10 * 1024**2
     )
 
+    # Quotas: bytes one account's records may hold (uploads and imports; 0 = no quota), and
+    # the largest single archive import
+    user_quota_bytes: int = Field(200 * 1024**3, alias="USER_QUOTA_BYTES", ge=0)
+    max_import_bytes: int = Field(50 * 1024**3, alias="MAX_IMPORT_BYTES", gt=0)
+
     # Uploads: what a refused upload still reads, and the staging area's clean-up
     upload_drain_bytes: int = Field(64 * 1024**2, alias="UPLOAD_DRAIN_BYTES", ge=0)
     staging_max_age_s: float = Field(6 * 3600.0, alias="STAGING_MAX_AGE_S", ge=60)

@@ -51,6 +51,7 @@ from webbscope.jobs.queue import JobQueue
 from webbscope.jobs.worker import JobContext
 from webbscope.library.catalogues import inspect_catalogue, with_image
 from webbscope.library.ingest import Inspected, add_file, inspect_file
+from webbscope.library.quota import check_user_quota
 from webbscope.mast import (
     ArchiveAccessDenied,
     ArchiveClient,
@@ -331,7 +332,18 @@ async def _import(
         raise BadRequest(
             "these observations have no products that can be imported", code="nothing_to_import"
         )
-    transfer = Transfer(ctx, sum(p.size or 0 for p in products), len(products))
+    total = sum(p.size or 0 for p in products)
+    # Sizes as the archive lists them, before anything is downloaded: the import's own cap, then
+    # the owner's quota.
+    if total > settings.max_import_bytes:
+        raise PayloadTooLarge(
+            f"these products total {human_bytes(total)}, over the "
+            f"{human_bytes(settings.max_import_bytes)} one import may bring; import fewer",
+            code="import_too_large",
+            details={"total_bytes": total, "limit_bytes": settings.max_import_bytes},
+        )
+    await check_user_quota(ctx.db, settings, owner.id, total)
+    transfer = Transfer(ctx, total, len(products))
     await ctx.progress(
         stage="downloading", items_total=len(products), bytes_total=transfer.total_bytes
     )

@@ -20,6 +20,7 @@ from webbscope.fits import FitsLimits
 from webbscope.jobs import JobQueue
 from webbscope.library.ingest import add_file
 from webbscope.library.query import RecordQuery, SortKey, may_read, may_read_all
+from webbscope.library.quota import check_quota, check_user_quota
 from webbscope.services.backend.deps import (
     CurrentUser,
     DbDep,
@@ -220,12 +221,20 @@ async def upload(
     # Every new record gets a thumbnail job: like any request that adds jobs, an upload is
     # refused at JOBS_MAX_ACTIVE_PER_USER, before anything is stored.
     await queue.check_active(caller.id)
+    # The quota, before the body is read (by its declared length) and after (by what arrived).
+    length = request.headers.get("content-length", "")
+    used = await check_user_quota(db, settings, caller.id, int(length) if length.isdigit() else 0)
     staged = await receive_files(
         request,
         staging_dir(settings.data_dir),
         settings.max_upload_bytes,
         drain_bytes=settings.upload_drain_bytes,
     )
+    try:
+        check_quota(used, sum(f.size for f in staged), settings.user_quota_bytes)
+    except BaseException:
+        discard(staged)
+        raise
     limits = FitsLimits.from_settings(settings)
     results: list[UploadItem] = []
     created_ids: list[str] = []

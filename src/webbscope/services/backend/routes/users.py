@@ -11,9 +11,11 @@ from webbscope.auth import check_password_policy
 from webbscope.db import parse_id
 from webbscope.domain.users import Role
 from webbscope.errors import Conflict, Unauthorized
+from webbscope.library.quota import bytes_owned
 from webbscope.services.backend.deps import (
     AdminUser,
     CurrentUser,
+    DbDep,
     Limiter,
     Passwords,
     SettingsDep,
@@ -36,8 +38,11 @@ router = APIRouter(prefix="/api/users", tags=["users"])
 
 
 @router.get("/me", response_model=UserOut, summary="The own profile")
-async def get_profile(user: CurrentUser) -> UserOut:
-    return UserOut.of(user)
+async def get_profile(user: CurrentUser, db: DbDep, settings: SettingsDep) -> UserOut:
+    out = UserOut.of(user)
+    out.storage_used_bytes = await bytes_owned(db, user.id)
+    out.storage_quota_bytes = settings.user_quota_bytes
+    return out
 
 
 @router.patch("/me", response_model=UserOut, summary="Change the own profile")
