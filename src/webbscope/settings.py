@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     login_backoff_base_s: float = Field(1.0, alias="LOGIN_BACKOFF_BASE_S", gt=0, le=3600)
     password_change_rate_per_minute: int = Field(5, alias="PASSWORD_CHANGE_RATE_PER_MINUTE", ge=1)
     #: argon2id hashes in flight at once (64 MiB each) and how many more may wait.
-    password_hash_concurrency: int = Field(2, alias="PASSWORD_HASH_CONCURRENCY", ge=1, le=64)
+    password_hash_concurrency: int = Field(1, alias="PASSWORD_HASH_CONCURRENCY", ge=1, le=64)
     password_hash_queue: int = Field(32, alias="PASSWORD_HASH_QUEUE", ge=0, le=10_000)
     #: Existence-revealing account routes (registration conflicts, email changes, share
     #: recipients), per caller.
