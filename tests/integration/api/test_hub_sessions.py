@@ -62,8 +62,8 @@ def test_an_expired_token_closes_a_busy_connection(api_stack: RunningStack, alic
          "iss": "webbscope", "typ": "access"},
         DEV_JWT_SECRET, algorithm="HS256",
     )  # fmt: skip
-    error, close_code, _ = asyncio.run(_chatty_until_closed(ws_url(api_stack), short))
-    assert error.get("code") == "token_expired" and close_code == 4401
+    error, close_code, after = asyncio.run(_chatty_until_closed(ws_url(api_stack), short))
+    assert error.get("code") == "token_expired" and close_code == 4401, (error, close_code, after)
 
 
 def test_a_password_change_closes_the_connection(api_stack: RunningStack, alice: ApiUser) -> None:

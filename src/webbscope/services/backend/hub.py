@@ -229,16 +229,22 @@ async def jobs_hub(ws: WebSocket) -> None:
             close_code = reader.result()
     finally:
         hub.clients.discard(client)
-        for task in (reader, watcher, sender):
-            task.cancel()
-        for task in (reader, watcher, sender):
-            with contextlib.suppress(BaseException):
-                await task
-        with contextlib.suppress(Exception):  # what the sender had not sent yet (the error)
-            while not client.outbox.empty():
-                await ws.send_json(client.outbox.get_nowait())
+        watcher.cancel()
+        with contextlib.suppress(BaseException):
+            await watcher
+        # The sender delivers what is queued (the error that ends the connection) and stops.
+        # Neither it nor the reader is cancelled mid-operation: a send or receive cut short can
+        # leave the socket unable to complete the close handshake.
+        try:
+            client.outbox.put_nowait(_STOP)
+        except asyncio.QueueFull:
+            sender.cancel()
+        with contextlib.suppress(BaseException):
+            await asyncio.wait_for(sender, 5.0)
         with contextlib.suppress(Exception):
             await ws.close(code=close_code)
+        with contextlib.suppress(BaseException):  # the reader ends with the closed socket
+            await asyncio.wait_for(reader, 5.0)
 
 
 async def _read_loop(client: Client, queue: JobQueue) -> int:
@@ -280,7 +286,7 @@ async def _read_loop(client: Client, queue: JobQueue) -> int:
                     client.push({"type": "pong"})
             else:
                 client.push(_error("bad_message", f"unknown message type {kind!r}"))
-    except WebSocketDisconnect:
+    except (WebSocketDisconnect, RuntimeError):  # the client left, or the socket was closed
         return 1000
 
 
@@ -307,7 +313,12 @@ async def _subscribe(client: Client, queue: JobQueue, job_id: Any) -> None:
             client.push({"type": "job", "job": job.model_dump(mode="json")})
 
 
+_STOP: dict[str, Any] = {"type": "_stop"}
+
+
 async def _send_loop(client: Client) -> None:
     while True:
         msg = await client.outbox.get()
+        if msg is _STOP:
+            return
         await client.ws.send_json(msg)
