@@ -7,11 +7,10 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Literal
 
-from bson.errors import InvalidId
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from webbscope.db import Document, parse_id
+from webbscope.db import Document
 from webbscope.db.records import RecordsRepo, to_record
 from webbscope.domain.records import Source, Visibility
 from webbscope.domain.users import User
@@ -19,8 +18,9 @@ from webbscope.errors import Forbidden, NotFound, Unprocessable, WebbscopeError
 from webbscope.fits import FitsLimits
 from webbscope.jobs import JobQueue
 from webbscope.library.ingest import add_file
-from webbscope.library.query import RecordQuery, SortKey, may_read, may_read_all
+from webbscope.library.query import RecordQuery, SortKey
 from webbscope.library.quota import check_quota, check_user_quota
+from webbscope.services.backend.access import can_read, can_write, readable
 from webbscope.services.backend.deps import (
     CurrentUser,
     DbDep,
@@ -33,6 +33,7 @@ from webbscope.services.backend.deps import (
     Users,
 )
 from webbscope.services.backend.fair_share import fair_share
+from webbscope.services.backend.query_params import Csv, split_csv
 from webbscope.services.backend.schemas import (
     BulkAction,
     BulkItem,
@@ -54,53 +55,6 @@ from webbscope.services.common.errors import ErrorBody
 from webbscope.storage import MAST_PREFIX, TILES_PREFIX, UPLOADS_PREFIX
 
 router = APIRouter(prefix="/api/records", tags=["records"])
-
-Csv = Annotated[list[str] | None, Query(description="repeat the parameter or separate by commas")]
-
-
-def _split(values: list[str] | None) -> list[str]:
-    out: list[str] = []
-    for v in values or []:
-        out += [p.strip() for p in v.split(",") if p.strip()]
-    return out
-
-
-# -- access ------------------------------------------------------------------------------
-
-
-def can_read(doc: Document, caller: User | None) -> bool:
-    return may_read(doc, caller.id if caller else None, bool(caller and caller.is_admin))
-
-
-def can_write(doc: Document, caller: User | None) -> bool:
-    return caller is not None and (caller.is_admin or doc["owner_id"] == caller.id)
-
-
-async def readable(records: Records, record_id: str, caller: User | None) -> Document:
-    """The record if the caller may read it; 404 otherwise (existence does not leak)."""
-    parse_id(record_id, "record id")
-    try:
-        doc = await records.get_raw(record_id)
-    except NotFound:
-        doc = None
-    if doc is None or not can_read(doc, caller):
-        raise NotFound(f"record {record_id} not found", code="record_not_found")
-    return doc
-
-
-async def readable_inputs(
-    records: RecordsRepo, record_ids: list[str], caller: User | None
-) -> list[Document] | None:
-    """The input records of a product if the caller may read every one (`may_read_all`);
-    None otherwise, without saying which (the product answers 404 and names nothing)."""
-    docs: list[Document | None] = []
-    for rid in record_ids:
-        try:
-            docs.append(await records.get_raw(rid))
-        except (NotFound, InvalidId, TypeError):
-            docs.append(None)
-    ok = may_read_all(docs, caller.id if caller else None, bool(caller and caller.is_admin))
-    return [d for d in docs if d is not None] if ok else None
 
 
 async def writable(records: Records, record_id: str, caller: User | None) -> Document:
@@ -156,14 +110,14 @@ async def list_records(
         raise Unprocessable("radius needs ra and dec", code="validation_error")
     query = RecordQuery(
         text=q,
-        instrument=_split(instrument),
-        filter=_split(filter),
-        target=_split(target),
-        program=_split(program),
-        processing_level=_split(processing_level),
-        product_type=_split(product_type),
-        source=_split(source),
-        tags=_split(tags),
+        instrument=split_csv(instrument),
+        filter=split_csv(filter),
+        target=split_csv(target),
+        program=split_csv(program),
+        processing_level=split_csv(processing_level),
+        product_type=split_csv(product_type),
+        source=split_csv(source),
+        tags=split_csv(tags),
         visibility=visibility,
         archived=None if archived == "any" else archived == "true",
         owner=owner,
