@@ -16,6 +16,7 @@ BENCHMARKS = [
     "analysis_bench",
     "semantic_bench",
     "thumbnail_bench",
+    "auth_bench",
 ]
 
 

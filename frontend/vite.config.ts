@@ -19,8 +19,31 @@ export function productionCsp(host = '127.0.0.1:3000'): string {
   return line[1].replaceAll('$ws_scheme', 'ws').replaceAll('$host', host);
 }
 
+/** The snippet's other security headers (not HSTS: plain HTTP; not the request id: the backend's),
+ *  added to proxied API answers as nginx adds them at server level. */
+export function apiSecurityHeaders(): Record<string, string> {
+  if (!existsSync(SNIPPET)) return {};
+  const out: Record<string, string> = { 'Content-Security-Policy': productionCsp() };
+  for (const m of readFileSync(SNIPPET, 'utf8').matchAll(/^\s*add_header\s+(\S+)\s+"([^"$]+)"/gm)) {
+    if (m[1] !== 'Content-Security-Policy') out[m[1]] = m[2];
+  }
+  return out;
+}
+
+const API_HEADERS = apiSecurityHeaders();
+
 const proxy = {
-  '/api': { target: backend, changeOrigin: false },
+  '/api': {
+    target: backend,
+    changeOrigin: false,
+    configure: (p: { on: (event: 'proxyRes', fn: (res: { headers: Record<string, unknown> }) => void) => void }) => {
+      p.on('proxyRes', (res) => {
+        for (const [name, value] of Object.entries(API_HEADERS)) {
+          if (!(name.toLowerCase() in res.headers)) res.headers[name.toLowerCase()] = value;
+        }
+      });
+    },
+  },
   '/hubs': { target: backend, ws: true, changeOrigin: false },
 };
 

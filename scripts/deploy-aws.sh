@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Provision one AWS host for Webbscope with the aws CLI: a security group (22 from the operator's
-# address, 80 and 443 from anywhere), an EC2 t3.medium running scripts/server-setup.sh as
+# address; 80 and 443 from the operator's address for staging, which has no TLS, and from anywhere
+# for production), an EC2 t3.medium running scripts/server-setup.sh as
 # user-data, and an Elastic IP. Re-running finds what exists by its Name tag and reuses it.
 set -euo pipefail
 
@@ -25,6 +26,10 @@ options:
   --repo URL             repository the host clones (default: this checkout's origin)
   --branch NAME          default main
   --env NAME             staging | production (default staging)
+  --web-cidr CIDR        address range allowed to reach 80/443. Default: --operator-cidr for
+                         staging (plain HTTP: keep it private), 0.0.0.0/0 for production (TLS)
+  --public               staging only: open 80/443 to the whole internet (plain HTTP; the
+                         Secure refresh cookie is not sent, so sign-ins last one access token)
   --no-start             do not build and start the stack on first boot
   --dry-run              print the aws commands instead of running them (no AWS access needed)
   -h, --help             this help
@@ -46,11 +51,15 @@ BRANCH=main
 DEPLOY_ENV=staging
 START=1
 DRY_RUN=0
+WEB_CIDR=""
+PUBLIC=0
 AMI_PARAMETER=/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --operator-cidr) OPERATOR_CIDR="${2:?--operator-cidr needs a value}"; shift 2 ;;
+    --web-cidr) WEB_CIDR="${2:?--web-cidr needs a value}"; shift 2 ;;
+    --public) PUBLIC=1; shift ;;
     --key-name) KEY_NAME="${2:?--key-name needs a value}"; shift 2 ;;
     --name) NAME="${2:?--name needs a value}"; shift 2 ;;
     --region) REGION="${2:?--region needs a value}"; shift 2 ;;
@@ -77,6 +86,16 @@ die() { printf 'deploy-aws: %s\n' "$*" >&2; exit 1; }
 [[ "$OPERATOR_CIDR" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$ ]] \
   || die "--operator-cidr must look like 203.0.113.7/32"
 [ "$OPERATOR_CIDR" != "0.0.0.0/0" ] || log "warning: SSH open to the whole internet"
+if [ -z "$WEB_CIDR" ]; then
+  if [ "$PUBLIC" = 1 ] || [ "$DEPLOY_ENV" = production ]; then WEB_CIDR=0.0.0.0/0
+  else WEB_CIDR="$OPERATOR_CIDR"; fi
+fi
+[[ "$WEB_CIDR" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$ ]] \
+  || die "--web-cidr must look like 203.0.113.0/24"
+if [ "$DEPLOY_ENV" != production ] && [ "$WEB_CIDR" = 0.0.0.0/0 ]; then
+  [ "$PUBLIC" = 1 ] || die "staging serves plain HTTP: open it to everyone only with --public"
+  log "warning: staging (plain HTTP) open to the whole internet"
+fi
 [[ "$VOLUME_SIZE" =~ ^[0-9]+$ ]] || die "--volume-size must be a number of GB"
 case "$DEPLOY_ENV" in staging|production) ;; *) die "--env must be staging or production" ;; esac
 if [ -z "$REPO" ]; then
@@ -155,8 +174,8 @@ allow() {  # port cidr
   fi
 }
 allow 22 "$OPERATOR_CIDR"
-allow 80 0.0.0.0/0
-allow 443 0.0.0.0/0
+allow 80 "$WEB_CIDR"
+allow 443 "$WEB_CIDR"
 
 # --- the instance ----------------------------------------------------------------------------
 INSTANCE_ID="$(ask None "${AWS[@]}" ec2 describe-instances \
@@ -213,7 +232,7 @@ PUBLIC_IP="$(ask 203.0.113.10 "${AWS[@]}" ec2 describe-addresses --allocation-id
 cat <<EOF
 instance:    $INSTANCE_ID ($INSTANCE_TYPE, $REGION)
 public IP:   $PUBLIC_IP
-security:    $SG_ID (22 from $OPERATOR_CIDR; 80, 443 from anywhere)
+security:    $SG_ID (22 from $OPERATOR_CIDR; 80, 443 from $WEB_CIDR)
 
 The host installs Docker and the checkout on first boot (a few minutes; then it builds the stack).
 Follow it with:  ssh ubuntu@$PUBLIC_IP 'sudo tail -f /var/log/cloud-init-output.log'

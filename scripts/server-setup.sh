@@ -162,7 +162,8 @@ set_env() {
 ENV_FILE="$DIR/.env"
 if [ "$DRY_RUN" = 1 ]; then
   echo "+ cp $DIR/.env.example $ENV_FILE (if missing); add JWT_SECRET, INTERNAL_SERVICE_TOKEN," \
-       "MAST_TOKEN_KEY, MONGO_ROOT_PASSWORD from 'openssl rand -hex' where unset; chmod 600"
+       "MAST_TOKEN_KEY, MONGO_ROOT_PASSWORD, MONGO_APP_PASSWORD from 'openssl rand -hex' where" \
+       "unset; chmod 600"
 else
   if [ ! -f "$ENV_FILE" ]; then
     log "creating $ENV_FILE from .env.example with generated secrets"
@@ -172,6 +173,7 @@ else
   set_env "$ENV_FILE" INTERNAL_SERVICE_TOKEN "$(openssl rand -hex 32)"
   set_env "$ENV_FILE" MAST_TOKEN_KEY "$(openssl rand -hex 32)"
   set_env "$ENV_FILE" MONGO_ROOT_PASSWORD "$(openssl rand -hex 24)"
+  set_env "$ENV_FILE" MONGO_APP_PASSWORD "$(openssl rand -hex 24)"
   chmod 0600 "$ENV_FILE"
   chown "$APP_USER:$APP_USER" "$ENV_FILE"
 fi

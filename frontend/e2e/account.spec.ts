@@ -15,8 +15,8 @@ test('change the password on the account page', async ({ page }) => {
   await expect(page.getByRole('heading', { level: 1, name: 'Account' })).toBeVisible();
   const form = page.getByRole('form', { name: 'Change password' });
   await form.getByLabel('Current password').fill(PASSWORD);
-  await form.getByLabel('New password', { exact: true }).fill('password123');
-  await form.getByLabel('Repeat the new password').fill('password123');
+  await form.getByLabel('New password', { exact: true }).fill('password1234');
+  await form.getByLabel('Repeat the new password').fill('password1234');
   await form.getByRole('button', { name: 'Change password' }).click();
   const next = form.getByLabel('New password', { exact: true });
   await expect(next).toBeFocused();

@@ -62,8 +62,20 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, alias="LOGIN_MAX_FAILURES", ge=1, le=100)
     login_lockout_s: int = Field(900, alias="LOGIN_LOCKOUT_S", ge=1)
     auth_rate_limit_per_minute: int = Field(30, alias="AUTH_RATE_LIMIT_PER_MINUTE", ge=1)
+    #: Log-in backoff: after LOGIN_MAX_FAILURES failures in a row an account (or an unknown
+    #: name) waits LOGIN_BACKOFF_BASE_S, doubling per further failure up to LOGIN_LOCKOUT_S.
+    login_backoff_base_s: float = Field(1.0, alias="LOGIN_BACKOFF_BASE_S", gt=0, le=3600)
+    password_change_rate_per_minute: int = Field(5, alias="PASSWORD_CHANGE_RATE_PER_MINUTE", ge=1)
+    #: argon2id hashes in flight at once (64 MiB each) and how many more may wait.
+    password_hash_concurrency: int = Field(1, alias="PASSWORD_HASH_CONCURRENCY", ge=1, le=64)
+    password_hash_queue: int = Field(32, alias="PASSWORD_HASH_QUEUE", ge=0, le=10_000)
+    #: Existence-revealing account routes (registration conflicts, email changes, share
+    #: recipients), per caller.
+    account_lookup_rate_per_minute: int = Field(20, alias="ACCOUNT_LOOKUP_RATE_PER_MINUTE", ge=1)
 
     # Backend
+    #: How often a realtime hub connection re-checks its token's expiry and the account.
+    hub_recheck_s: float = Field(30.0, alias="HUB_RECHECK_S", gt=0, le=3600)
     backend_tile_cache_bytes: int = Field(32 * 1024**2, alias="BACKEND_TILE_CACHE_BYTES", ge=0)
 
     # Jobs
@@ -115,6 +127,11 @@ class Settings(BaseSettings):
         8 * 1024**2, alias="MAX_HEADER_BYTES", ge=64 * 1024, le=10 * 1024**2
     )
 
+    # Quotas: bytes one account's records may hold (uploads and imports; 0 = no quota), and
+    # the largest single archive import
+    user_quota_bytes: int = Field(200 * 1024**3, alias="USER_QUOTA_BYTES", ge=0)
+    max_import_bytes: int = Field(50 * 1024**3, alias="MAX_IMPORT_BYTES", gt=0)
+
     # Uploads: what a refused upload still reads, and the staging area's clean-up
     upload_drain_bytes: int = Field(64 * 1024**2, alias="UPLOAD_DRAIN_BYTES", ge=0)
     staging_max_age_s: float = Field(6 * 3600.0, alias="STAGING_MAX_AGE_S", ge=60)
@@ -143,6 +160,9 @@ class Settings(BaseSettings):
     engine_tile_store_min_ms: float = Field(50.0, alias="ENGINE_TILE_STORE_MIN_MS", ge=0)
     engine_file_cache_bytes: int = Field(20 * 1024**3, alias="ENGINE_FILE_CACHE_BYTES", gt=0)
     tile_max_age_s: int = Field(86_400, alias="TILE_MAX_AGE_S", ge=0)
+    #: Requests of one caller (account, or address when anonymous) in flight at once on the
+    #: viewer, list and search routes of one backend replica.
+    caller_concurrency: int = Field(16, alias="CALLER_CONCURRENCY", ge=1, le=10_000)
     viewer_access_cache_s: float = Field(2.0, alias="VIEWER_ACCESS_CACHE_S", ge=0, le=60)
 
     # The archive

@@ -41,6 +41,7 @@ SECRETS = {
     "JWT_SECRET": "a" * 64,
     "INTERNAL_SERVICE_TOKEN": "b" * 64,
     "MONGO_ROOT_PASSWORD": "c" * 32,
+    "MONGO_APP_PASSWORD": "d" * 32,
     "CORS_ORIGINS": "https://webbscope.example.org",
     "TLS_CERT_DIR": "/etc/webbscope/certs",
 }
@@ -125,7 +126,10 @@ def test_s3_is_only_in_its_profile() -> None:
 
 
 @pytest.mark.parametrize("overlay", ["staging", "prod"])
-@pytest.mark.parametrize("missing", ["JWT_SECRET", "INTERNAL_SERVICE_TOKEN", "MONGO_ROOT_PASSWORD"])
+@pytest.mark.parametrize(
+    "missing",
+    ["JWT_SECRET", "INTERNAL_SERVICE_TOKEN", "MONGO_ROOT_PASSWORD", "MONGO_APP_PASSWORD"],
+)
 def test_staging_and_prod_refuse_missing_secrets(overlay: str, missing: str) -> None:
     env = {k: v for k, v in SECRETS.items() if k != missing}
     result = _run(overlay, "--quiet", env=env)
@@ -249,7 +253,10 @@ def test_secrets_reach_the_services(overlay: str) -> None:
         env = cfg["services"][name]["environment"]
         assert env["JWT_SECRET"] == SECRETS["JWT_SECRET"]
         assert env["INTERNAL_SERVICE_TOKEN"] == SECRETS["INTERNAL_SERVICE_TOKEN"]
-        assert env["MONGODB_URI"].startswith("mongodb://webbscope:")
+        # The least-privilege application user, never root (issue 12, item 12).
+        assert env["MONGODB_URI"].startswith(f"mongodb://webbscope_app:{'d' * 32}@mongodb:27017/")
+        assert "authSource=webbscope" in env["MONGODB_URI"]
+        assert SECRETS["MONGO_ROOT_PASSWORD"] not in env["MONGODB_URI"]
     for name in ("mongodb", "frontend", "docs", "s3"):
         env = cfg["services"][name].get("environment") or {}
         assert "JWT_SECRET" not in env and "INTERNAL_SERVICE_TOKEN" not in env
@@ -376,3 +383,14 @@ def test_compose_commands_match_the_image_defaults() -> None:
     cfg = resolved("staging")
     for name in PYTHON_SERVICES:
         assert cfg["services"][name]["command"] == cmds[name], name
+
+
+@pytest.mark.parametrize("overlay", ["staging", "prod"])
+def test_mongodb_creates_the_application_user_on_first_start(overlay: str) -> None:
+    mongo = resolved(overlay)["services"]["mongodb"]
+    assert mongo["environment"]["MONGO_APP_USERNAME"] == "webbscope_app"
+    assert mongo["environment"]["MONGO_APP_PASSWORD"] == SECRETS["MONGO_APP_PASSWORD"]
+    init = [v for v in mongo["volumes"] if v["target"] == "/docker-entrypoint-initdb.d"]
+    assert init and init[0]["read_only"] and init[0]["source"].endswith("deploy/mongodb/init")
+    script = (REPO / "deploy" / "mongodb" / "init" / "10-app-user.js").read_text()
+    assert 'roles: [{ role: "readWrite", db: dbName }]' in script

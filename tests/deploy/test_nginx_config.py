@@ -474,3 +474,32 @@ def test_front_door_sends_the_same_security_headers_as_nginx(
                    "Cross-Origin-Opener-Policy"):  # fmt: skip
         assert from_door.get(header) == from_nginx.get(header), header
     assert ("Strict-Transport-Security" in from_door) == tls
+
+
+@pytest.fixture(scope="module")
+def flooded(nginx_tmp: Path, upstream_port: int) -> Iterator[Nginx]:
+    """A staging nginx of its own: the flood must not spend the shared one's budget."""
+    with _running(_prepare(nginx_tmp, "staging-flood", upstream_port)) as ng:
+        yield ng
+
+
+def test_one_address_cannot_take_the_api_from_everyone(flooded: Nginx) -> None:
+    """Fair share (issue 12, item 3): past its rate an address gets 429 in the API's error shape
+    with Retry-After; before, nginx passed every request on."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def hit(_: int) -> Reply:
+        return _request(flooded.http_port, "/api/records/x/tiles/0/0/0.png")
+
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(hit, range(400)))
+    refused = [r for r in replies if r.status == 429]
+    assert refused and len(refused) < 400
+    body = refused[0].json()
+    assert body["error"]["code"] == "rate_limited"
+    assert refused[0].headers["Retry-After"] == "1"
+    assert "nosniff" in refused[0].headers["X-Content-Type-Options"]
+    # Sign-in has a tighter budget of its own (2/s, burst 20).
+    auth = [_request(flooded.http_port, "/api/auth/login", method="POST", body=b"{}")
+            for _ in range(40)]  # fmt: skip
+    assert any(r.status == 429 for r in auth)

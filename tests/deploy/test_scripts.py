@@ -88,8 +88,9 @@ def test_deploy_aws_dry_run() -> None:
     for expected in (
         "ec2 create-security-group --group-name webbscope-staging",
         "--port 22 --cidr 203.0.113.7/32",
-        "--port 80 --cidr 0.0.0.0/0",
-        "--port 443 --cidr 0.0.0.0/0",
+        # Staging is plain HTTP: by default only the operator reaches it (issue 12, item 11).
+        "--port 80 --cidr 203.0.113.7/32",
+        "--port 443 --cidr 203.0.113.7/32",
         "ec2 run-instances",
         "--instance-type t3.medium",
         "--user-data file://",
@@ -101,6 +102,20 @@ def test_deploy_aws_dry_run() -> None:
     assert all(line.startswith(("+ aws --region eu-west-1 ", "deploy-aws: "))
                for line in out.splitlines()), out  # fmt: skip
     assert "public IP:   203.0.113.10" in result.stdout
+
+
+def test_deploy_aws_opens_plain_http_staging_to_everyone_only_when_asked() -> None:
+    base = ("scripts/deploy-aws.sh", "--dry-run", "--operator-cidr", "203.0.113.7/32",
+            "--key-name", "ops", "--repo", "https://git.example.org/w.git")  # fmt: skip
+    refused = _run(*base, "--web-cidr", "0.0.0.0/0")
+    assert refused.returncode != 0 and "--public" in refused.stderr
+    team = _run(*base, "--web-cidr", "198.51.100.0/24")
+    assert team.returncode == 0 and "--port 80 --cidr 198.51.100.0/24" in team.stderr
+    public = _run(*base, "--public")
+    assert public.returncode == 0 and "--port 80 --cidr 0.0.0.0/0" in public.stderr
+    assert "warning: staging (plain HTTP) open to the whole internet" in public.stderr
+    prod = _run(*base, "--env", "production")
+    assert prod.returncode == 0 and "--port 443 --cidr 0.0.0.0/0" in prod.stderr
 
 
 def test_deploy_aws_user_data_fits_and_parses(tmp_path: Path) -> None:

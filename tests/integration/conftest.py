@@ -24,6 +24,8 @@ def api_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack
             "MAST_PREVIEW_RATE_PER_MINUTE": "30",
             # Each archive call reaches the test archive (tests change what it answers).
             "MAST_SEARCH_CACHE_TTL_S": "0",
+            # Hub connections re-check their token and account every second.
+            "HUB_RECHECK_S": "1",
         },
         offline_archive=True,
     )

@@ -83,6 +83,17 @@ def test_cookies_reach_their_owner_only(door: str) -> None:
     assert stranger.get("/api/auth/whoami").json()["cookie"] is None
 
 
+def test_proxied_api_answers_carry_the_security_headers(door: str) -> None:
+    """Before: only the static files had them (issue 12, item 12)."""
+    r = httpx.get(door + "/api/auth/whoami")
+    assert r.status_code == 200
+    for name in ("content-security-policy", "x-content-type-options", "x-frame-options",
+                 "referrer-policy", "cross-origin-opener-policy"):  # fmt: skip
+        assert name in r.headers, name
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers.get_list("x-frame-options") == ["DENY"]  # once, not twice
+
+
 def test_spa_fallback_assets_and_security_headers(door: str) -> None:
     page = httpx.get(door + "/library/anything")
     assert page.status_code == 200 and "<title>Webbscope" in page.text

@@ -93,6 +93,11 @@ def test_health_degrades_when_a_service_stops(tmp_path: Path) -> None:
         checks = r.json()["checks"]
         assert checks["mast"]["status"] == "error"
         assert checks["database"]["status"] == "ok"
+        # The public learns that mast is down, not where it lives or what raised (issue 12,
+        # item 10): before, the message named the internal URL and the exception.
+        assert checks["mast"]["message"] == "unavailable"
+        mast_port = str(s.ports["mast"])
+        assert mast_port not in r.text and "127.0.0.1" not in r.text and "Error" not in r.text
     finally:
         stop_stack(s)
 

@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from webbscope.errors import Unprocessable
 
-MIN_LENGTH = 10
+MIN_LENGTH = 12  # ASVS 2.1.1
 MAX_LENGTH = 256
 
 # argon2id (the library's default type) with its RFC 9106 "low memory" parameters.

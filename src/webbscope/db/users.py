@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
@@ -23,6 +23,10 @@ def to_user(doc: Document) -> User:
 
 
 _FIELDS = set(User.model_fields) - {"id"}
+
+
+def _email_unavailable() -> Conflict:
+    return Conflict("that email address cannot be used; choose another", code="email_unavailable")
 
 
 class UsersRepo:
@@ -95,26 +99,6 @@ class UsersRepo:
             raise NotFound("user not found", code="user_not_found")
         return to_user(doc)
 
-    async def login_failed(self, user_id: str, max_failures: int, lockout_s: int) -> User:
-        """Count a failed log-in; the `max_failures`-th in a row locks the account."""
-        user = await self._update(user_id, {"$inc": {"failed_logins": 1}})
-        if user.failed_logins >= max_failures:
-            user = await self._update(
-                user_id,
-                {
-                    "$set": {
-                        "failed_logins": 0,
-                        "locked_until": _now() + timedelta(seconds=lockout_s),
-                    }
-                },
-            )
-        return user
-
-    async def login_succeeded(self, user_id: str) -> None:
-        await self.coll.update_one(
-            {"_id": ObjectId(user_id)}, {"$set": {"failed_logins": 0, "locked_until": None}}
-        )
-
     async def set_password(self, user_id: str, password_hash: str) -> User:
         """A new password ends every session (the session version moves on)."""
         return await self._update(
@@ -124,10 +108,17 @@ class UsersRepo:
     async def update_profile(self, user_id: str, fields: dict[str, Any]) -> User:
         if "email" in fields:
             fields["email_lower"] = fields["email"].lower()
+            # Asked first: not every server reports a unique-index clash on an update as a
+            # duplicate key (the catch below covers a race on real MongoDB).
+            other = await self.coll.find_one(
+                {"email_lower": fields["email_lower"], "_id": {"$ne": ObjectId(user_id)}}
+            )
+            if other is not None:
+                raise _email_unavailable()
         try:
             return await self._update(user_id, {"$set": dict(fields)})
         except DuplicateKeyError:
-            raise Conflict("that email is already registered", code="email_taken") from None
+            raise _email_unavailable() from None
 
     async def set_role(self, user_id: str, role: Role) -> User:
         return await self._update(

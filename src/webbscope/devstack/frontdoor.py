@@ -66,8 +66,17 @@ def create_frontdoor(dist: Path, backend: str) -> Starlette:
                 b'answering", "details": null}}',
                 status_code=502,
                 media_type="application/json",
+                headers=security_headers(request.url.scheme, request.headers.get("host", "")),
             )
         out_headers = {k: v for k, v in resp.headers.items() if k.lower() not in _HOP}
+        # As nginx's server-level add_header does: API answers carry the security headers too
+        # (a header the backend set itself is kept).
+        present = {k.lower() for k in out_headers}
+        for name, value in security_headers(
+            request.url.scheme, request.headers.get("host", "")
+        ).items():
+            if name.lower() not in present:
+                out_headers[name] = value
 
         async def body() -> AsyncIterator[bytes]:
             try:

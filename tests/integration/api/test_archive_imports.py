@@ -332,6 +332,24 @@ def test_a_file_over_the_limit_is_refused_before_its_download(
     assert not listed[name]["importable"] and "limit" in listed[name]["reason"]
 
 
+def test_an_import_over_its_total_cap_is_refused_before_any_download(
+    alice: ApiUser, archive: httpx.Client
+) -> None:
+    """Issue 12, item 4: each file is under MAX_FITS_BYTES, but together they pass the 50 GiB
+    MAX_IMPORT_BYTES; nothing is downloaded and no record is made."""
+    obs = observation(alice, "jw02731-o001_t017_nircam_clear-f444w")
+    names = [f"{obs['obs_id']}_part{n}.fits" for n in range(4)]
+    for name in names:
+        add_product(archive, obs["obsid"], name, size=15 * 1024**3)
+    done = wait_job(alice, start_import(alice, obs, products=names)["id"])
+    assert done["status"] == "failed" and done["attempts"] == 1
+    assert done["error"]["code"] == "import_too_large", done["error"]
+    files = archive.get("/_stats").json()["files"]
+    assert not any(name in files for name in names)
+    mine = alice.get("/api/records").json()["items"]
+    assert not any(r["file_name"] in names for r in mine)
+
+
 # -- failures, resumes and leaks (items 8 and 14) ---------------------------------------------
 
 

@@ -45,19 +45,20 @@ def test_register_returns_the_user_without_secrets(api_stack: RunningStack) -> N
         "/api/auth/register",
         json={"username": "ADA_lovelace", "email": "x@example.org", "password": PASSWORD},
     )
-    assert again.status_code == 409 and err(again)["code"] == "username_taken"
+    assert again.status_code == 409 and err(again)["code"] == "registration_conflict"
     same_mail = c.post(
         "/api/auth/register",
         json={"username": "someone_else", "email": "ADA@example.org", "password": PASSWORD},
     )
-    assert same_mail.status_code == 409 and err(same_mail)["code"] == "email_taken"
+    assert same_mail.status_code == 409 and err(same_mail) == err(again)  # one answer for both
 
 
 @pytest.mark.parametrize(
     ("password", "reason"),
     [
-        ("short1!", "shorter than 10"),
-        ("password123", "most common"),
+        ("short1!", "shorter than 12"),
+        ("elevenchars", "shorter than 12"),
+        ("password1234", "most common"),
         ("aaaaaaaaaaaa", "too few different"),
         ("xx-newuser42-xx", "contains the username"),
     ],
@@ -116,24 +117,6 @@ def test_wrong_password_and_unknown_user_look_the_same(alice: ApiUser) -> None:
     assert err(a)["message"] == err(b)["message"]
 
 
-def test_five_failures_lock_the_account(api_stack: RunningStack) -> None:
-    user = register(api_stack.url("backend"), "locky", login=False)
-    for _ in range(4):
-        r = user.client.post(
-            "/api/auth/login", json={"username": user.username, "password": "wrong-password-1"}
-        )
-        assert r.status_code == 401
-    r = user.client.post(
-        "/api/auth/login", json={"username": user.username, "password": "wrong-password-1"}
-    )
-    assert r.status_code == 403 and err(r)["code"] == "account_locked"
-    assert int(r.headers["retry-after"]) > 800
-    right = user.client.post(
-        "/api/auth/login", json={"username": user.username, "password": user.password}
-    )
-    assert right.status_code == 403 and err(right)["code"] == "account_locked"
-
-
 def test_login_is_rate_limited_per_address(api_stack: RunningStack) -> None:
     c = new_client(api_stack.url("backend"))
     codes: list[int] = []
@@ -167,7 +150,7 @@ def test_registration_is_rate_limited_per_address(api_stack: RunningStack) -> No
         codes.append(attempt(len(codes)).status_code)
     assert 429 in codes
     first = codes.index(429)
-    assert first >= 30 and set(codes[:first]) == {422}
+    assert first >= 20 and set(codes[:first]) == {422}  # the account-lookup budget (20)
     r = attempt(99)
     assert r.status_code == 429
     assert err(r)["code"] == "rate_limited" and int(r.headers["retry-after"]) >= 1

@@ -25,7 +25,7 @@ describe('change password', () => {
   it('checks the obvious before sending', () => {
     expect(validatePasswordChange({ current: '', next: 'short', confirm: 'other' })).toEqual({
       current: 'Enter your current password',
-      next: 'At least 10 characters',
+      next: 'At least 12 characters',
       confirm: 'The new passwords differ',
     });
   });
@@ -34,7 +34,7 @@ describe('change password', () => {
     changePassword.mockRejectedValue(new ApiError(422, 'weak_password', 'password rejected: it is one of the most common passwords'));
     renderWith(<PasswordForm />, { announcer: true });
     expect(screen.getByRole('form', { name: 'Change password' })).toBeInTheDocument();
-    await fill('old passphrase 1', 'password123');
+    await fill('old passphrase 1', 'password1234');
     const next = screen.getByLabelText('New password');
     await waitFor(() => expect(next).toHaveAccessibleDescription(/Refused: it is one of the most common passwords/));
     expect(next).toHaveAttribute('aria-invalid', 'true');

@@ -305,8 +305,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Health of the backend and everything it depends on */
+        /** Health of the backend and everything it depends on (generic messages) */
         get: operations["health_api_health_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/details": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Health with the reasons (administrators) */
+        get: operations["health_details_api_health_details_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3576,6 +3593,10 @@ export interface components {
             /** Organisation */
             organisation: string | null;
             role: components["schemas"]["Role"];
+            /** Storage Quota Bytes */
+            storage_quota_bytes?: number | null;
+            /** Storage Used Bytes */
+            storage_used_bytes?: number | null;
             /** Username */
             username: string;
         };
@@ -4426,6 +4447,53 @@ export interface operations {
         };
     };
     health_api_health_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description A dependency is unhealthy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    health_details_api_health_details_get: {
         parameters: {
             query?: never;
             header?: never;

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from webbscope.auth import AccessClaims, decode_access_token
 from webbscope.db import Database
+from webbscope.db.login_throttle import LoginThrottle, ThrottlePolicy
 from webbscope.db.ratelimits import RateLimiter
 from webbscope.db.records import RecordsRepo
 from webbscope.db.tokens import RefreshTokensRepo
@@ -17,6 +18,7 @@ from webbscope.db.users import UsersRepo
 from webbscope.domain.users import User
 from webbscope.errors import Forbidden, Unauthorized
 from webbscope.services.backend.library_index import LibraryIndex
+from webbscope.services.backend.passwords import PasswordWork, password_work
 from webbscope.settings import Settings
 from webbscope.storage import StorageProvider
 
@@ -55,6 +57,15 @@ def get_limiter(db: DbDep) -> RateLimiter:
     return RateLimiter(db)
 
 
+def get_login_throttle(db: DbDep, settings: SettingsDep) -> LoginThrottle:
+    policy = ThrottlePolicy(
+        free_failures=settings.login_max_failures,
+        base_s=settings.login_backoff_base_s,
+        max_s=float(settings.login_lockout_s),
+    )
+    return LoginThrottle(db, policy)
+
+
 def get_records(db: DbDep) -> RecordsRepo:
     return RecordsRepo(db)
 
@@ -69,6 +80,8 @@ Library = Annotated[LibraryIndex, Depends(get_library)]
 Tokens = Annotated[RefreshTokensRepo, Depends(get_tokens)]
 Limiter = Annotated[RateLimiter, Depends(get_limiter)]
 Records = Annotated[RecordsRepo, Depends(get_records)]
+Throttle = Annotated[LoginThrottle, Depends(get_login_throttle)]
+Passwords = Annotated[PasswordWork, Depends(password_work)]
 
 
 async def user_from_token(token: str, settings: Settings, users: UsersRepo) -> User:

@@ -11,6 +11,12 @@ change written by any worker reaches clients on any replica. Protocol (JSON mess
     server → {"type": "ping"}                      every 15 s
     server → {"type": "error", "error": {"code", "message", "details"}}
 
+Whatever the traffic, every `HUB_RECHECK_S` seconds (and at the token's expiry) the connection
+checks that its access token has not expired and that the account is still enabled with the
+same session version (a password, role or status change ends it); if not, it sends the error
+(`token_expired`, `account_disabled`, `session_ended`) and closes with code 4401. A client keeps
+a long connection open by sending a fresh `{"type": "auth"}` before its token expires.
+
 A reconnecting client authenticates and subscribes again and receives the current state.
 When a job succeeds, the records it made or changed are in this replica's library index
 before the client hears of it, so listing them next shows them.
@@ -52,6 +58,8 @@ RECENT_ON_SUBSCRIBE = 50
 class Client:
     ws: WebSocket
     user_id: str
+    expires: float = 0.0
+    session_version: int = 0
     all_jobs: bool = False
     job_ids: set[str] = field(default_factory=set)
     outbox: asyncio.Queue[dict[str, Any]] = field(
@@ -160,7 +168,7 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "error": {"code": code, "message": message, "details": None}}
 
 
-async def _authenticate(ws: WebSocket) -> tuple[str, float]:
+async def _authenticate(ws: WebSocket) -> tuple[str, float, int]:
     try:
         first = await asyncio.wait_for(ws.receive_text(), AUTH_TIMEOUT_S)
     except TimeoutError:
@@ -176,19 +184,39 @@ async def _authenticate(ws: WebSocket) -> tuple[str, float]:
     return await _check_token(ws, str(msg["token"]))
 
 
-async def _check_token(ws: WebSocket, token: str) -> tuple[str, float]:
+async def _check_token(ws: WebSocket, token: str) -> tuple[str, float, int]:
     app = ws.app
     settings = app.state.settings
     user = await user_from_token(token, settings, UsersRepo(app.state.parts.db))
     claims = decode_access_token(token, settings.jwt_secret.get_secret_value())
-    return user.id, float(claims.expires_at)
+    return user.id, float(claims.expires_at), claims.session_version
+
+
+async def _watch(client: Client) -> dict[str, Any]:
+    """Return the error that ends the connection: the token expired, or the account changed."""
+    app = client.ws.app
+    every = float(app.state.settings.hub_recheck_s)
+    users = UsersRepo(app.state.parts.db)
+    while True:
+        await asyncio.sleep(max(0.05, min(every, client.expires - time.time() + 0.05)))
+        if time.time() >= client.expires:
+            return _error("token_expired", "the access token expired; auth again")
+        try:
+            user = await users.get(client.user_id)
+        except Exception:
+            log.warning("hub: could not re-check an account; will try again", exc_info=True)
+            continue
+        if user is None or user.disabled:
+            return _error("account_disabled", "this account is disabled")
+        if user.session_version != client.session_version:
+            return _error("session_ended", "the session has ended; sign in again")
 
 
 @router.websocket("/hubs/jobs")
 async def jobs_hub(ws: WebSocket) -> None:
     await ws.accept()
     try:
-        user_id, expires = await _authenticate(ws)
+        user_id, expires, version = await _authenticate(ws)
     except WebbscopeError as exc:
         await ws.send_json(_error(exc.code, exc.message))
         await ws.close(code=4401)
@@ -203,19 +231,48 @@ async def jobs_hub(ws: WebSocket) -> None:
     except WebSocketDisconnect:
         return
     hub: JobHub = ws.app.state.hub
-    client = Client(ws, user_id)
+    client = Client(ws, user_id, expires=expires, session_version=version)
     hub.clients.add(client)
-    queue = JobQueue(ws.app.state.parts.db)
     await ws.send_json({"type": "ready", "user_id": user_id})
     sender = asyncio.create_task(_send_loop(client))
+    reader = asyncio.create_task(_read_loop(client, JobQueue(ws.app.state.parts.db)))
+    watcher = asyncio.create_task(_watch(client))
+    close_code = 1000
+    try:
+        done, _ = await asyncio.wait({reader, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        if watcher in done and not watcher.cancelled() and watcher.exception() is None:
+            client.push(watcher.result())
+            close_code = 4401
+        elif reader in done and not reader.cancelled() and reader.exception() is None:
+            close_code = reader.result()
+    finally:
+        hub.clients.discard(client)
+        watcher.cancel()
+        with contextlib.suppress(BaseException):
+            await watcher
+        # The sender delivers what is queued (the error that ends the connection) and stops.
+        # Neither it nor the reader is cancelled mid-operation: a send or receive cut short can
+        # leave the socket unable to complete the close handshake.
+        try:
+            client.outbox.put_nowait(_STOP)
+        except asyncio.QueueFull:
+            sender.cancel()
+        with contextlib.suppress(BaseException):
+            await asyncio.wait_for(sender, 5.0)
+        with contextlib.suppress(Exception):
+            await ws.close(code=close_code)
+        with contextlib.suppress(BaseException):  # the reader ends with the closed socket
+            await asyncio.wait_for(reader, 5.0)
+
+
+async def _read_loop(client: Client, queue: JobQueue) -> int:
+    """Serve the client's messages; the close code when the connection should end."""
+    ws = client.ws
     try:
         while True:
             try:
                 raw = await asyncio.wait_for(ws.receive_text(), PING_EVERY_S)
             except TimeoutError:
-                if time.time() > expires:
-                    client.push(_error("token_expired", "the access token expired; auth again"))
-                    break
                 client.push({"type": "ping"})
                 continue
             try:
@@ -226,13 +283,14 @@ async def jobs_hub(ws: WebSocket) -> None:
                 continue
             if kind == "auth":
                 try:
-                    new_user, expires = await _check_token(ws, str(msg.get("token", "")))
+                    new_user, expires, version = await _check_token(ws, str(msg.get("token", "")))
                 except WebbscopeError as exc:
                     client.push(_error(exc.code, exc.message))
-                    break
-                if new_user != user_id:
+                    return 4401
+                if new_user != client.user_id:
                     client.push(_error("wrong_user", "a connection serves one user"))
-                    break
+                    return 4401
+                client.expires, client.session_version = expires, version
             elif kind == "subscribe":
                 await _subscribe(client, queue, msg.get("job_id"))
             elif kind == "unsubscribe":
@@ -246,15 +304,8 @@ async def jobs_hub(ws: WebSocket) -> None:
                     client.push({"type": "pong"})
             else:
                 client.push(_error("bad_message", f"unknown message type {kind!r}"))
-    except WebSocketDisconnect:
-        pass
-    finally:
-        hub.clients.discard(client)
-        sender.cancel()
-        with contextlib.suppress(BaseException):
-            await sender
-        with contextlib.suppress(Exception):
-            await ws.close()
+    except (WebSocketDisconnect, RuntimeError):  # the client left, or the socket was closed
+        return 1000
 
 
 async def _subscribe(client: Client, queue: JobQueue, job_id: Any) -> None:
@@ -280,7 +331,12 @@ async def _subscribe(client: Client, queue: JobQueue, job_id: Any) -> None:
             client.push({"type": "job", "job": job.model_dump(mode="json")})
 
 
+_STOP: dict[str, Any] = {"type": "_stop"}
+
+
 async def _send_loop(client: Client) -> None:
     while True:
         msg = await client.outbox.get()
+        if msg is _STOP:
+            return
         await client.ws.send_json(msg)

@@ -56,6 +56,9 @@ class UserOut(BaseModel):
     role: Role
     disabled: bool
     created_at: datetime
+    #: Only on GET /api/users/me: bytes the account's records hold, and its quota (0: none).
+    storage_used_bytes: int | None = None
+    storage_quota_bytes: int | None = None
 
     @classmethod
     def of(cls, user: User) -> UserOut:

@@ -1,14 +1,11 @@
-"""Sessions: password checks off the event loop, the refresh cookie, and the access token a
-sign-in answers with. Used by the auth and users routes."""
+"""Sessions: the refresh cookie and the tokens a signed-in user gets (shared by the auth and
+users routes)."""
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import Response
 
-from webbscope.auth import create_access_token, hash_password
-from webbscope.auth import verify_password as _verify
+from webbscope.auth import create_access_token
 from webbscope.db.tokens import RefreshTokensRepo
 from webbscope.domain.users import User
 from webbscope.services.backend.schemas import TokenResponse
@@ -16,12 +13,6 @@ from webbscope.settings import Settings
 
 REFRESH_COOKIE = "webbscope_refresh"
 COOKIE_PATH = "/api/auth"
-# Verifying against this hash when the user does not exist keeps the timing the same.
-DUMMY_HASH = hash_password("not-a-real-password-but-a-timing-equaliser")
-
-
-async def verify_password(password_hash: str, password: str) -> bool:
-    return await asyncio.to_thread(_verify, password_hash, password)
 
 
 def set_refresh_cookie(response: Response, token: str, settings: Settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
@@ -12,6 +13,8 @@ from starlette.responses import Response, StreamingResponse
 from webbscope.errors import UpstreamError, UpstreamTimeout, WebbscopeError
 from webbscope.logs import REQUEST_ID_HEADER, request_id_var
 from webbscope.services.common.internal import SERVICE_TOKEN_HEADER
+
+log = logging.getLogger("webbscope.client")
 
 
 def cookieless() -> CookieJar:
@@ -54,9 +57,16 @@ class ServiceClient:
                 code=f"{self.name}_timeout",
             ) from exc
         except httpx.HTTPError as exc:
+            # The address stays in the log: an answer to the browser must not map the inside.
+            log.warning(
+                "the %s service at %s is unreachable: %s: %s",
+                self.name,
+                self.base_url,
+                exc.__class__.__name__,
+                exc,
+            )
             raise UpstreamError(
-                f"the {self.name} service at {self.base_url} is unreachable: "
-                f"{exc.__class__.__name__}",
+                f"the {self.name} service is unreachable; try again later",
                 code=f"{self.name}_unreachable",
             ) from exc
 

@@ -52,6 +52,7 @@ from webbscope.jobs.worker import JobContext
 from webbscope.library.catalogues import inspect_catalogue, with_image
 from webbscope.library.derived import ensure_thumbnail
 from webbscope.library.ingest import Inspected, add_file, inspect_file
+from webbscope.library.quota import check_user_quota
 from webbscope.mast import (
     ArchiveAccessDenied,
     ArchiveClient,
@@ -338,7 +339,18 @@ async def _import(
     await asyncio.to_thread(
         check_reserve, settings.data_dir, settings.min_free_disk_bytes, 0, "import"
     )
-    transfer = Transfer(ctx, sum(p.size or 0 for p in products), len(products))
+    total = sum(p.size or 0 for p in products)
+    # Sizes as the archive lists them, before anything is downloaded: the import's own cap, then
+    # the owner's quota.
+    if total > settings.max_import_bytes:
+        raise PayloadTooLarge(
+            f"these products total {human_bytes(total)}, over the "
+            f"{human_bytes(settings.max_import_bytes)} one import may bring; import fewer",
+            code="import_too_large",
+            details={"total_bytes": total, "limit_bytes": settings.max_import_bytes},
+        )
+    await check_user_quota(ctx.db, settings, owner.id, total)
+    transfer = Transfer(ctx, total, len(products))
     await ctx.progress(
         stage="downloading", items_total=len(products), bytes_total=transfer.total_bytes
     )

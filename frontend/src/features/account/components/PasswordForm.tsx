@@ -12,7 +12,7 @@ const LABELS: Record<Field, string> = { current: 'Current password', next: 'New 
 export function validatePasswordChange(v: Record<Field, string>): Errors {
   const e: Errors = {};
   if (!v.current) e.current = 'Enter your current password';
-  if (v.next.length < 10) e.next = 'At least 10 characters';
+  if (v.next.length < 12) e.next = 'At least 12 characters';
   if (v.confirm !== v.next) e.confirm = 'The new passwords differ';
   return e;
 }
@@ -90,7 +90,7 @@ export function PasswordForm() {
         {field(
           'next',
           'new-password',
-          'At least 10 characters and at least 4 different ones; not a common password; not containing your username or the name part of your email address.',
+          'At least 12 characters and at least 4 different ones; not a common password; not containing your username or the name part of your email address.',
         )}
         {field('confirm', 'new-password')}
         {errors.form && <p className="field__error">{errors.form}</p>}

@@ -25,7 +25,7 @@ export function validateRegistration(v: { username: string; email: string; passw
   const errors: FieldErrors = {};
   if (!USERNAME.test(v.username)) errors.username = '3–32 letters, digits, dots, dashes or underscores, starting with a letter or digit';
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v.email)) errors.email = 'Enter an email address';
-  if (v.password.length < 10) errors.password = 'At least 10 characters';
+  if (v.password.length < 12) errors.password = 'At least 12 characters';
   if (v.confirm !== v.password) errors.confirm = 'The passwords differ';
   return errors;
 }

@@ -31,7 +31,7 @@ describe('register', () => {
     expect(validateRegistration({ username: 'ab', email: 'x', password: 'short', confirm: 'other' })).toEqual({
       username: expect.any(String),
       email: 'Enter an email address',
-      password: 'At least 10 characters',
+      password: 'At least 12 characters',
       confirm: 'The passwords differ',
     });
     expect(validateRegistration({ username: 'alice', email: 'a@b.org', password: 'long enough pw', confirm: 'long enough pw' })).toEqual({});
@@ -54,7 +54,7 @@ describe('register', () => {
     const said = screen.getByRole('alert');
     expect(said).toHaveTextContent('2 fields need attention');
     expect(said).toHaveTextContent('Email: Enter an email address.');
-    expect(said).toHaveTextContent('Password: At least 10 characters.');
+    expect(said).toHaveTextContent('Password: At least 12 characters.');
   });
 
   it("announces the server's refusal", async () => {

@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from webbscope.analysis import MAX_LEVELS, shifted_lines
 from webbscope.domain.jobs import Job
 from webbscope.jobs import JobQueue
 from webbscope.services.backend.deps import CurrentUser, DbDep, Records, SettingsDep
 from webbscope.services.backend.engine_proxy import forward
+from webbscope.services.backend.fair_share import fair_share
 from webbscope.services.backend.viewer_access import ViewerCaller, viewable
 from webbscope.services.common.analysis_schemas import (
     CatalogueOut,
@@ -38,7 +39,9 @@ from webbscope.services.common.analysis_schemas import (
 )
 from webbscope.services.common.client import ServiceClient
 
-router = APIRouter(prefix="/api/records/{record_id}", tags=["analysis"])
+router = APIRouter(
+    prefix="/api/records/{record_id}", tags=["analysis"], dependencies=[Depends(fair_share)]
+)
 lines_router = APIRouter(prefix="/api", tags=["analysis"])
 
 Ext = Annotated[str, Query(max_length=70)]

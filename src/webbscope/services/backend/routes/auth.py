@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Request, Response, status
 
-from webbscope.auth import check_password_policy, hash_password
-from webbscope.errors import Forbidden, Unauthorized
+from webbscope.auth import check_password_policy
+from webbscope.errors import Conflict, Forbidden, Unauthorized
 from webbscope.services.backend.deps import (
     ClientAddress,
     CurrentUser,
     Limiter,
+    Passwords,
     SettingsDep,
+    Throttle,
     Tokens,
     Users,
 )
+from webbscope.services.backend.passwords import DUMMY_HASH
 from webbscope.services.backend.schemas import (
     LoginRequest,
     RegisterRequest,
@@ -24,13 +24,11 @@ from webbscope.services.backend.schemas import (
     UserOut,
 )
 from webbscope.services.backend.sessions import (
-    DUMMY_HASH,
     REFRESH_COOKIE,
     access_token,
     clear_refresh_cookie,
     set_refresh_cookie,
     start_session,
-    verify_password,
 )
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -48,17 +46,28 @@ async def register(
     limiter: Limiter,
     settings: SettingsDep,
     address: ClientAddress,
+    passwords: Passwords,
 ) -> UserOut:
     await limiter.hit("registration", address, settings.auth_rate_limit_per_minute)
+    # Every attempt counts toward the lookup budget, whatever its answer: counting only the
+    # conflicts would make the 429 itself the oracle.
+    await limiter.hit("account_lookup", address, settings.account_lookup_rate_per_minute)
     check_password_policy(body.password, username=body.username, email=body.email)
-    password_hash = await asyncio.to_thread(hash_password, body.password)
-    user = await users.create(
-        username=body.username,
-        email=body.email,
-        password_hash=password_hash,
-        display_name=body.display_name,
-        organisation=body.organisation,
-    )
+    password_hash = await passwords.hash(body.password)
+    try:
+        user = await users.create(
+            username=body.username,
+            email=body.email,
+            password_hash=password_hash,
+            display_name=body.display_name,
+            organisation=body.organisation,
+        )
+    except Conflict:
+        # One answer for a taken username and a taken email address.
+        raise Conflict(
+            "that username or email address cannot be registered; choose another or sign in",
+            code="registration_conflict",
+        ) from None
     return UserOut.of(user)
 
 
@@ -71,38 +80,27 @@ async def login(
     limiter: Limiter,
     settings: SettingsDep,
     address: ClientAddress,
+    throttle: Throttle,
+    passwords: Passwords,
 ) -> TokenResponse:
     await limiter.hit("login", address, settings.auth_rate_limit_per_minute)
     user = await users.find_by_login(body.username)
-    if user is None:
-        await verify_password(DUMMY_HASH, body.password)
+    # Claimed before the slow check, so parallel guesses cannot all reach it; an unknown name
+    # is throttled exactly like an account.
+    key = f"user:{user.id}" if user else f"name:{body.username.strip().lower()}"
+    await throttle.claim(key)
+    try:
+        ok = await passwords.verify(user.password_hash if user else DUMMY_HASH, body.password)
+    except BaseException:
+        await throttle.release(key)
+        raise
+    if user is None or not ok:
+        await throttle.failed(key)
         raise Unauthorized("wrong username or password", code="invalid_credentials")
-    now = datetime.now(UTC)
-    if user.locked_until is not None and user.locked_until > now:
-        _raise_locked(user.locked_until, now)
-    if not await verify_password(user.password_hash, body.password):
-        user = await users.login_failed(
-            user.id, settings.login_max_failures, settings.login_lockout_s
-        )
-        if user.locked_until is not None and user.locked_until > now:
-            _raise_locked(user.locked_until, now)
-        raise Unauthorized("wrong username or password", code="invalid_credentials")
+    await throttle.succeeded(key)
     if user.disabled:
         raise Forbidden("this account is disabled", code="account_disabled")
-    await users.login_succeeded(user.id)
     return await start_session(user, response, settings, tokens)
-
-
-def _raise_locked(until: datetime, now: datetime) -> None:
-    seconds = max(1, int((until - now).total_seconds()))
-    err = Forbidden(
-        f"too many failed log-ins: the account is locked for {-(-seconds // 60)} more "
-        f"minute{'s' if seconds > 60 else ''}",
-        code="account_locked",
-        details={"retry_after_s": seconds},
-    )
-    err.headers = {"Retry-After": str(seconds)}
-    raise err
 
 
 @router.post(

@@ -1,8 +1,13 @@
-"""`GET /api/health`: the database, storage, engine and mast, each with its latency."""
+"""`GET /api/health`: the database, storage, engine and mast, each with its latency.
+
+The public answer says only which part is down, in generic words; the reasons (exception text,
+storage paths, service addresses) go to the log and to administrators at
+`GET /api/health/details`."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Literal
@@ -13,12 +18,17 @@ from pydantic import BaseModel
 
 from webbscope import __version__
 from webbscope.errors import WebbscopeError
+from webbscope.services.backend.deps import AdminUser
 from webbscope.services.common.client import ServiceClient
 from webbscope.settings import Settings
 from webbscope.storage import StorageFull
 from webbscope.storage.space import check_reserve
 
 router = APIRouter(prefix="/api", tags=["health"])
+log = logging.getLogger("webbscope.health")
+
+#: What the public sees for each state; the specifics are for the log and administrators.
+_PUBLIC = {"error": "unavailable", "degraded": "degraded: some features are limited"}
 
 
 class Check(BaseModel):
@@ -88,13 +98,7 @@ async def _disk_reserve(settings: Settings, check: Check) -> Check:
     return check
 
 
-@router.get(
-    "/health",
-    response_model=Health,
-    summary="Health of the backend and everything it depends on",
-    responses={503: {"model": Health, "description": "A dependency is unhealthy"}},
-)
-async def health(request: Request) -> JSONResponse:
+async def _checks(request: Request) -> dict[str, Check]:
     parts = request.app.state.parts
 
     async def database() -> None:
@@ -114,9 +118,40 @@ async def health(request: Request) -> JSONResponse:
     checks = dict(zip(names, results, strict=True))
     if checks["storage"].status == "ok":
         checks["storage"] = await _disk_reserve(request.app.state.settings, checks["storage"])
+    for name, check in checks.items():
+        if check.status != "ok":
+            log.warning("health: %s is %s: %s", name, check.status, check.message)
+    return checks
+
+
+def _answer(checks: dict[str, Check]) -> JSONResponse:
     ok = all(c.status == "ok" for c in checks.values())
     # A degraded part (semantic search without its model) leaves the service usable: 503
     # only when something is down.
     down = any(c.status == "error" for c in checks.values())
     body = Health(status="ok" if ok else "degraded", version=__version__, checks=checks)
     return JSONResponse(body.model_dump(), status_code=503 if down else 200)
+
+
+@router.get(
+    "/health",
+    response_model=Health,
+    summary="Health of the backend and everything it depends on (generic messages)",
+    responses={503: {"model": Health, "description": "A dependency is unhealthy"}},
+)
+async def health(request: Request) -> JSONResponse:
+    checks = await _checks(request)
+    public = {
+        name: c.model_copy(update={"message": _PUBLIC.get(c.status)}) for name, c in checks.items()
+    }
+    return _answer(public)
+
+
+@router.get(
+    "/health/details",
+    response_model=Health,
+    summary="Health with the reasons (administrators)",
+    responses={503: {"model": Health, "description": "A dependency is unhealthy"}},
+)
+async def health_details(request: Request, _: AdminUser) -> JSONResponse:
+    return _answer(await _checks(request))

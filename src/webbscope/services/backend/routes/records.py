@@ -7,7 +7,7 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from webbscope.db import Document
@@ -20,17 +20,20 @@ from webbscope.jobs import JobQueue
 from webbscope.library.derived import ensure_thumbnail
 from webbscope.library.ingest import add_file
 from webbscope.library.query import RecordQuery, SortKey
+from webbscope.library.quota import check_quota, check_user_quota
 from webbscope.services.backend.access import can_read, can_write, readable
 from webbscope.services.backend.deps import (
     CurrentUser,
     DbDep,
     Library,
+    Limiter,
     OptionalUser,
     Records,
     SettingsDep,
     StorageDep,
     Users,
 )
+from webbscope.services.backend.fair_share import fair_share
 from webbscope.services.backend.query_params import Csv, split_csv
 from webbscope.services.backend.schemas import (
     BulkAction,
@@ -71,7 +74,12 @@ async def writable(records: Records, record_id: str, caller: User | None) -> Doc
 # -- list and upload -----------------------------------------------------------------------
 
 
-@router.get("", response_model=RecordPage, summary="List and filter the records you can see")
+@router.get(
+    "",
+    response_model=RecordPage,
+    summary="List and filter the records you can see",
+    dependencies=[Depends(fair_share)],
+)
 async def list_records(
     caller: OptionalUser,
     library: Library,
@@ -185,12 +193,19 @@ async def upload(
     except StorageFull:
         await drain_refused(request, settings.upload_drain_bytes)
         raise
+    # The quota, before the body is read (by its declared length) and after (by what arrived).
+    used = await check_user_quota(db, settings, caller.id, int(length) if length.isdigit() else 0)
     staged = await receive_files(
         request,
         staging_dir(settings.data_dir),
         settings.max_upload_bytes,
         drain_bytes=settings.upload_drain_bytes,
     )
+    try:
+        check_quota(used, sum(f.size for f in staged), settings.user_quota_bytes)
+    except BaseException:
+        discard(staged)
+        raise
     limits = FitsLimits.from_settings(settings)
     results: list[UploadItem] = []
     created_ids: list[str] = []
@@ -249,12 +264,15 @@ async def patch_record(
     records: Records,
     users: Users,
     library: Library,
+    limiter: Limiter,
+    settings: SettingsDep,
 ) -> RecordOut:
     await writable(records, record_id, caller)
     changes = body.model_dump(exclude_unset=True)
     if "file_name" in changes:
         check_file_name(changes["file_name"])
     if body.shared_with is not None:
+        await limiter.hit("account_lookup", caller.id, settings.account_lookup_rate_per_minute)
         changes.update(await _share_fields(body.shared_with, users))
         changes.setdefault("visibility", Visibility.shared)
     if "visibility" in changes:
@@ -262,6 +280,16 @@ async def patch_record(
     updated = await records.update(record_id, changes)
     await library.refresh(record_id)
     return RecordOut.of(updated)
+
+
+async def _may_write_any(records: Records, ids: list[str], caller: User) -> bool:
+    for rid in dict.fromkeys(ids):
+        try:
+            await writable(records, rid, caller)
+            return True
+        except WebbscopeError:
+            continue
+    return False
 
 
 async def _share_fields(usernames: list[str], users: Users) -> Document:
@@ -418,6 +446,8 @@ async def bulk(
     db: DbDep,
     storage: StorageDep,
     library: Library,
+    limiter: Limiter,
+    settings: SettingsDep,
 ) -> BulkResult:
     if body.action in (BulkAction.tag, BulkAction.untag) and not body.tags:
         raise Unprocessable(f"'{body.action.value}' needs 'tags'", code="validation_error")
@@ -426,7 +456,10 @@ async def bulk(
         if body.visibility is None and body.users is None:
             raise Unprocessable("'share' needs 'visibility' or 'users'", code="validation_error")
         share = {}
-        if body.users is not None:
+        # Names are resolved (which says whether they exist) only for a caller who may change
+        # at least one of the records, and within the account-lookup budget.
+        if body.users is not None and await _may_write_any(records, body.ids, caller):
+            await limiter.hit("account_lookup", caller.id, settings.account_lookup_rate_per_minute)
             share.update(await _share_fields(body.users, users))
             share["visibility"] = Visibility.shared.value
         if body.visibility is not None:

@@ -15,7 +15,7 @@ import logging
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, Field
 
 from webbscope.db.events import EventLog
@@ -36,6 +36,7 @@ from webbscope.services.backend.deps import (
     Records,
     SettingsDep,
 )
+from webbscope.services.backend.fair_share import fair_share
 from webbscope.services.backend.query_params import Csv, split_csv
 from webbscope.services.backend.schemas import RecordOut
 from webbscope.services.common.semantic_jobs import request_rebuild
@@ -132,6 +133,7 @@ def _hits(ranked: list[Any], library: Library) -> list[SearchHit]:
 
 @router.get(
     "/search",
+    dependencies=[Depends(fair_share)],
     response_model=LibrarySearchResult,
     summary="Search the library by meaning and keywords, with the library's filters",
 )

@@ -3,16 +3,26 @@ disabling."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from webbscope.auth import check_password_policy, hash_password
+from webbscope.auth import check_password_policy
 from webbscope.db import parse_id
 from webbscope.domain.users import Role
 from webbscope.errors import Conflict, Unauthorized
-from webbscope.services.backend.deps import AdminUser, CurrentUser, SettingsDep, Tokens, Users
+from webbscope.library.quota import bytes_owned
+from webbscope.services.backend.deps import (
+    AdminUser,
+    CurrentUser,
+    DbDep,
+    Limiter,
+    Passwords,
+    SettingsDep,
+    Throttle,
+    Tokens,
+    Users,
+)
 from webbscope.services.backend.schemas import (
     DisabledChange,
     PasswordChange,
@@ -22,21 +32,29 @@ from webbscope.services.backend.schemas import (
     UserList,
     UserOut,
 )
-from webbscope.services.backend.sessions import start_session, verify_password
+from webbscope.services.backend.sessions import start_session
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
 
 @router.get("/me", response_model=UserOut, summary="The own profile")
-async def get_profile(user: CurrentUser) -> UserOut:
-    return UserOut.of(user)
+async def get_profile(user: CurrentUser, db: DbDep, settings: SettingsDep) -> UserOut:
+    out = UserOut.of(user)
+    out.storage_used_bytes = await bytes_owned(db, user.id)
+    out.storage_quota_bytes = settings.user_quota_bytes
+    return out
 
 
 @router.patch("/me", response_model=UserOut, summary="Change the own profile")
-async def update_profile(body: ProfileUpdate, user: CurrentUser, users: Users) -> UserOut:
+async def update_profile(
+    body: ProfileUpdate, user: CurrentUser, users: Users, limiter: Limiter, settings: SettingsDep
+) -> UserOut:
     fields = body.model_dump(exclude_unset=True)
     if not fields:
         return UserOut.of(user)
+    if "email" in fields and str(fields["email"]).lower() != user.email.lower():
+        # A refused address says it has an account: throttle such questions per account.
+        await limiter.hit("account_lookup", user.id, settings.account_lookup_rate_per_minute)
     return UserOut.of(await users.update_profile(user.id, fields))
 
 
@@ -52,11 +70,25 @@ async def change_password(
     users: Users,
     tokens: Tokens,
     settings: SettingsDep,
+    limiter: Limiter,
+    throttle: Throttle,
+    passwords: Passwords,
 ) -> TokenResponse:
-    if not await verify_password(user.password_hash, body.current_password):
+    await limiter.hit("password_change", user.id, settings.password_change_rate_per_minute)
+    # A wrong current password is a guess like a wrong log-in: same key, same backoff.
+    key = f"user:{user.id}"
+    await throttle.claim(key)
+    try:
+        ok = await passwords.verify(user.password_hash, body.current_password)
+    except BaseException:
+        await throttle.release(key)
+        raise
+    if not ok:
+        await throttle.failed(key)
         raise Unauthorized("the current password is wrong", code="invalid_credentials")
+    await throttle.succeeded(key)
     check_password_policy(body.new_password, username=user.username, email=user.email)
-    new_hash = await asyncio.to_thread(hash_password, body.new_password)
+    new_hash = await passwords.hash(body.new_password)
     updated = await users.set_password(user.id, new_hash)
     await tokens.revoke_user(user.id)
     return await start_session(updated, response, settings, tokens)

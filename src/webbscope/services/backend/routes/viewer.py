@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
 
 from webbscope.services.backend.deps import Records
 from webbscope.services.backend.engine_proxy import forward as _forward
+from webbscope.services.backend.fair_share import fair_share
 from webbscope.services.backend.tile_cache import MAX_ITEM, new_cache, served, tile_key
 from webbscope.services.backend.viewer_access import ViewerCaller, viewable
 from webbscope.services.common.viewer_query import PlaneQuery, RenderQuery
@@ -31,7 +32,9 @@ from webbscope.services.common.viewer_schemas import (
     SpectrumOut,
 )
 
-router = APIRouter(prefix="/api/records/{record_id}", tags=["viewer"])
+router = APIRouter(
+    prefix="/api/records/{record_id}", tags=["viewer"], dependencies=[Depends(fair_share)]
+)
 
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified (the ETag in If-None-Match matched)"}
