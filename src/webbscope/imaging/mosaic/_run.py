@@ -114,28 +114,27 @@ def _dask(
         limit = max(2, IN_FLIGHT_PER_THREAD * threads)
         pending = iter(plan.blocks)
         by_key: dict[str, Block] = {}
-        queue = as_completed()  # type: ignore[no-untyped-call]
 
-        def submit() -> bool:
+        def submit() -> Any:
             block = next(pending, None)
             if block is None:
-                return False
+                return None
             fut = client.submit(
                 compute_block, *_task_args(plan, block, offsets, grid_header, opts), pure=False
             )
             by_key[fut.key] = block
-            queue.add(fut)  # type: ignore[no-untyped-call]
-            return True
+            return fut
 
-        for _ in range(limit):
-            if not submit():
-                break
+        first = [f for f in (submit() for _ in range(limit)) if f is not None]
+        queue = as_completed(first, loop=client.loop)  # type: ignore[no-untyped-call]
         for fut in queue:
             result = fut.result()
             block = by_key.pop(fut.key)
             fut.release()
             yield block, result
-            submit()
+            more = submit()
+            if more is not None:
+                queue.add(more)  # type: ignore[no-untyped-call]
 
 
 def run_mosaic(

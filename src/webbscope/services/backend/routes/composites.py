@@ -31,6 +31,7 @@ from webbscope.db.composites import CompositesRepo
 from webbscope.domain.users import User
 from webbscope.errors import NotFound
 from webbscope.jobs import JobQueue
+from webbscope.services.backend.access import readable_inputs
 from webbscope.services.backend.composite_schemas import (
     CompositeOut,
     CompositePage,
@@ -42,7 +43,6 @@ from webbscope.services.backend.composite_schemas import (
     RenderRequest,
 )
 from webbscope.services.backend.deps import CurrentUser, DbDep, Records, SettingsDep, StorageDep
-from webbscope.services.backend.routes.records import readable_inputs
 from webbscope.services.backend.streaming import stream_object
 from webbscope.services.backend.viewer_access import ViewerCaller
 from webbscope.services.common.client import ServiceClient

@@ -7,7 +7,6 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Literal
 
-from bson.errors import InvalidId
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
@@ -19,7 +18,7 @@ from webbscope.errors import Forbidden, NotFound, Unprocessable, WebbscopeError
 from webbscope.fits import FitsLimits
 from webbscope.jobs import JobQueue
 from webbscope.library.ingest import add_file
-from webbscope.library.query import RecordQuery, SortKey, may_read, may_read_all
+from webbscope.library.query import RecordQuery, SortKey, may_read
 from webbscope.services.backend.deps import (
     CurrentUser,
     DbDep,
@@ -83,21 +82,6 @@ async def readable(records: Records, record_id: str, caller: User | None) -> Doc
     if doc is None or not can_read(doc, caller):
         raise NotFound(f"record {record_id} not found", code="record_not_found")
     return doc
-
-
-async def readable_inputs(
-    records: RecordsRepo, record_ids: list[str], caller: User | None
-) -> list[Document] | None:
-    """The input records of a product if the caller may read every one (`may_read_all`);
-    None otherwise, without saying which (the product answers 404 and names nothing)."""
-    docs: list[Document | None] = []
-    for rid in record_ids:
-        try:
-            docs.append(await records.get_raw(rid))
-        except (NotFound, InvalidId, TypeError):
-            docs.append(None)
-    ok = may_read_all(docs, caller.id if caller else None, bool(caller and caller.is_admin))
-    return [d for d in docs if d is not None] if ok else None
 
 
 async def writable(records: Records, record_id: str, caller: User | None) -> Document:
