@@ -19,6 +19,8 @@ import numpy as np
 from astropy.io import fits
 from astropy.wcs import WCS
 
+from webbscope.imaging._reproject import pixel_homography
+
 CHUNK_ROWS = 512
 
 
@@ -26,8 +28,13 @@ def _field(u: np.ndarray, v: np.ndarray, blobs: np.ndarray) -> np.ndarray:
     """The sky at tangent-plane offsets (u, v) in arcsec."""
     out = np.zeros(u.shape, dtype=np.float32)
     for bu, bv, amp, sig in blobs:
-        r2 = ((u - bu) ** 2 + (v - bv) ** 2) / (2.0 * sig * sig)
-        out += (amp * np.exp(-np.minimum(r2, 50.0))).astype(np.float32)
+        r2 = np.square(u - np.float32(bu))
+        r2 += np.square(v - np.float32(bv))
+        r2 *= np.float32(-1.0 / (2.0 * sig * sig))
+        np.maximum(r2, np.float32(-50.0), out=r2)
+        np.exp(r2, out=r2)
+        r2 *= np.float32(amp)
+        out += r2
     return out
 
 
@@ -102,21 +109,19 @@ def write_mosaic_tiles(
             w = tile_wcs(ra, dec, shape, scale_arcsec, rotation_deg)
             sci = np.empty(shape, dtype=np.float32)
             off = float(offsets[k]) if offsets is not None else 0.0
+            # tile pixel -> reference tangent-plane pixel (arcsec): exact for TAN grids
+            h = pixel_homography(ref, w)
+            assert h is not None
+            xs = np.arange(nx, dtype=np.float64)
             for y0 in range(0, ny, CHUNK_ROWS):
                 y1 = min(ny, y0 + CHUNK_ROWS)
-                yy, xx = np.mgrid[y0:y1, 0:nx]
-                lon, lat = w.wcs_pix2world(
-                    xx.ravel().astype(np.float64), yy.ravel().astype(np.float64), 0
-                )
-                del xx, yy
-                px, py = ref.wcs_world2pix(lon, lat, 0)
-                u = (px.reshape(y1 - y0, nx) * -1.0).astype(np.float32)
-                v = py.reshape(y1 - y0, nx).astype(np.float32)
+                ys = np.arange(y0, y1, dtype=np.float64)[:, None]
+                q = [h[i, 0] * xs[None, :] + h[i, 1] * ys + h[i, 2] for i in range(3)]
+                u = (-q[0] / q[2]).astype(np.float32)
+                v = (q[1] / q[2]).astype(np.float32)
                 sky = _field(u, v, blobs) + np.float32(0.2 + off)
                 if noise > 0:
-                    sky += (rng.standard_normal((y1 - y0, nx), dtype=np.float32) * noise).astype(
-                        np.float32
-                    )
+                    sky += rng.standard_normal((y1 - y0, nx), dtype=np.float32) * np.float32(noise)
                 sci[y0:y1] = sky
             primary = fits.PrimaryHDU()
             h = primary.header

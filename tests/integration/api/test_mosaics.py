@@ -81,7 +81,8 @@ def test_job_makes_a_derived_record_with_lineage_and_files(
     assert (result["width"], result["height"]) == (body["plan"]["width"], body["plan"]["height"])
     rid = result["record_id"]
     rec = mosaicker.get(f"/api/records/{rid}").json()
-    assert rec["source"] == "derived" and "mosaic" in rec["tags"]
+    assert result["created"] is True, (job, rec)
+    assert rec["source"] == "derived" and "mosaic" in rec["tags"], rec
     assert sorted(rec["lineage"]["derived_from"]) == sorted(tiles)
     for parent in tiles:
         assert rid in mosaicker.get(f"/api/records/{parent}").json()["lineage"]["derivatives"]

@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 from webbscope.errors import BadRequest
 from webbscope.imaging._reproject import reproject_image, warp
-from webbscope.imaging.mosaic._inputs import MosaicInput, open_pixels
+from webbscope.imaging.mosaic._inputs import MosaicInput, close_files, open_pixels
 
 Combine = Literal["mean", "median", "sum", "min", "max", "first", "last"]
 COMBINES: tuple[str, ...] = ("mean", "median", "sum", "min", "max", "first", "last")
@@ -89,8 +89,11 @@ def reproject_input(
     data, wmap = open_pixels(item)
     if h is not None:
         hb = _shift(h, x0, y0)
-        values = warp(data, hb, shape)
-        weights = warp(wmap, hb, shape) if (use_weights and wmap is not None) else None
+        if use_weights and wmap is not None:
+            weights = np.empty(shape, dtype=np.float32)
+            values = warp(data, hb, shape, also=wmap, also_out=weights)
+        else:
+            values, weights = warp(data, hb, shape), None
     else:
         wcs_in = item.wcs()
         bwcs = _block_wcs(grid_header, x0, y0)
@@ -178,6 +181,20 @@ def compute_block(
     opts: CombineOptions,
 ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """(values, weight sum) of the block ``(y0, y1, x0, x1)`` (NaN where nothing covers)."""
+    try:
+        return _compute(inputs, homographies, offsets, grid_header, box, opts)
+    finally:
+        close_files()  # unmaps the inputs: resident memory stays one block's worth
+
+
+def _compute(
+    inputs: Sequence[MosaicInput],
+    homographies: Sequence[NDArray[np.float64] | None],
+    offsets: Sequence[float],
+    grid_header: str,
+    box: tuple[int, int, int, int],
+    opts: CombineOptions,
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     y0, y1, x0, x1 = box
     shape = (y1 - y0, x1 - x0)
     if not inputs:

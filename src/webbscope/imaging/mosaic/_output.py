@@ -60,24 +60,33 @@ def source_cards(inputs: Sequence[MosaicInput]) -> list[tuple[str, Any, str]]:
 
 @dataclass
 class OutputFile:
+    """The file and where each extension's data starts. `write` maps only the rows of the
+    block being written and unmaps them at once, so the process's resident memory holds one
+    block of the output, never the whole file (a map of the whole file keeps every written
+    page resident until it is closed)."""
+
     path: Path
     shape: tuple[int, int]
-    sci: np.memmap[Any, Any]
-    wht: np.memmap[Any, Any]
+    offsets: tuple[int, int]
 
     def write(
         self, box: tuple[int, int, int, int], values: NDArray[np.float32], weights: NDArray[Any]
     ) -> None:
         y0, y1, x0, x1 = box
-        self.sci[y0:y1, x0:x1] = values
-        self.wht[y0:y1, x0:x1] = weights
-
-    def close(self) -> None:
-        for m in (self.sci, self.wht):
-            m.flush()
-            mm = getattr(m, "_mmap", None)
+        nx = self.shape[1]
+        for offset, block in zip(self.offsets, (values, weights), strict=True):
+            rows = np.memmap(
+                self.path, dtype=">f4", mode="r+", offset=offset + y0 * nx * 4, shape=(y1 - y0, nx)
+            )
+            rows[:, x0:x1] = block
+            rows.flush()
+            mm = getattr(rows, "_mmap", None)
+            del rows
             if mm is not None:
                 mm.close()
+
+    def close(self) -> None:
+        """Nothing stays open between writes."""
 
 
 def _image_header(grid: SkyGrid, name: str, cards: Sequence[tuple[str, Any, str]]) -> fits.Header:
@@ -127,6 +136,4 @@ def create_output(
             offsets.append(pos)
             pos += data_bytes
         f.truncate(pos)
-    shape = (grid.ny, grid.nx)
-    maps = [np.memmap(path, dtype=">f4", mode="r+", offset=o, shape=shape) for o in offsets]
-    return OutputFile(path, shape, maps[0], maps[1])
+    return OutputFile(path, (grid.ny, grid.nx), (offsets[0], offsets[1]))

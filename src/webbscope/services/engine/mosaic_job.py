@@ -98,8 +98,13 @@ async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
             metadata["mosaic"] = {
                 "id": mid,
                 "recipe": params.get("recipe"),
-                "footprints": {i["record_id"]: i["footprint"] for i in result["plan"]["inputs"]},
-                "corners": result["plan"]["corners"],
+                # flat [ra1, dec1, ra2, dec2, ...]: the wire-protocol test database
+                # (FerretDB v1) stores no arrays of arrays
+                "footprints": {
+                    i["record_id"]: [v for p in i["footprint"] for v in p]
+                    for i in result["plan"]["inputs"]
+                },
+                "corners": [v for p in result["plan"]["corners"] for v in p],
                 "covered_pixels": result["covered_pixels"],
                 "offsets": result["offsets"],
                 "executor": result["executor"],
@@ -118,6 +123,7 @@ async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
     return {
         "mosaic_id": mid,
         "record_id": record_id,
+        "created": added.created,
         "width": result["width"],
         "height": result["height"],
         "covered_pixels": result["covered_pixels"],
