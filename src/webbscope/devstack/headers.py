@@ -4,8 +4,9 @@
 
 nginx variables in the values are filled in per request as nginx fills them: `$ws_scheme` (ws
 or wss, after the page's scheme), `$host`, `$ws_authority` (the Host the browser sent, port
-included, when it is a plain name or address with an optional port; else the host name), and `$hsts_header` (HSTS on HTTPS only; a header whose
-value is empty is not sent). `$req_id` (X-Request-ID) is the backend's business here.
+included, when it is a plain name or address with an optional port; else the host name), and
+`$hsts_header` (HSTS on HTTPS only; a header whose value is empty is not sent).
+`$req_id` (X-Request-ID) is the backend's business here.
 """
 
 from __future__ import annotations

@@ -1,16 +1,37 @@
-"""Who may read a product made from records (a composite, a mosaic): only a caller who may
-read every input (`may_read_all`). Routes and jobs call this; no route module imports
-another for it."""
+"""Who may read or change a record, for the backend's routes: one place, called by every route
+and cache that serves a record or a product made from records (`library.query.may_read` holds
+the rule itself)."""
 
 from __future__ import annotations
 
 from bson.errors import InvalidId
 
-from webbscope.db import Document
+from webbscope.db import Document, parse_id
 from webbscope.db.records import RecordsRepo
 from webbscope.domain.users import User
 from webbscope.errors import NotFound
-from webbscope.library.query import may_read_all
+from webbscope.library.query import may_read, may_read_all
+from webbscope.services.backend.deps import Records
+
+
+def can_read(doc: Document, caller: User | None) -> bool:
+    return may_read(doc, caller.id if caller else None, bool(caller and caller.is_admin))
+
+
+def can_write(doc: Document, caller: User | None) -> bool:
+    return caller is not None and (caller.is_admin or doc["owner_id"] == caller.id)
+
+
+async def readable(records: Records, record_id: str, caller: User | None) -> Document:
+    """The record if the caller may read it; 404 otherwise (existence does not leak)."""
+    parse_id(record_id, "record id")
+    try:
+        doc = await records.get_raw(record_id)
+    except NotFound:
+        doc = None
+    if doc is None or not can_read(doc, caller):
+        raise NotFound(f"record {record_id} not found", code="record_not_found")
+    return doc
 
 
 async def readable_inputs(

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from webbscope.auth import decode_access_token
 from webbscope.caches import ByteLru, TTLCache
 from webbscope.errors import WebbscopeError
-from webbscope.services.backend.routes.records import can_read
+from webbscope.services.backend.access import can_read
 from webbscope.services.backend.viewer_access import usable_user
 from webbscope.services.common.metrics import ROUTE_SCOPE_KEY
 from webbscope.services.common.viewer_query import VIEWER_PARAMS

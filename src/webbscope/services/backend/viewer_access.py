@@ -24,8 +24,8 @@ from webbscope.caches import TTLCache
 from webbscope.db import Document
 from webbscope.domain.users import User
 from webbscope.errors import NotFound, Unauthorized
+from webbscope.services.backend.access import can_read, readable
 from webbscope.services.backend.deps import Records, SettingsDep, Users, check_user
-from webbscope.services.backend.routes.records import can_read, readable
 
 _bearer = HTTPBearer(auto_error=False, description="The access token from /api/auth/login")
 MAX_ENTRIES = 10_000

@@ -7,9 +7,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response, status
 
-from webbscope.auth import check_password_policy, create_access_token, hash_password
-from webbscope.auth import verify_password as _verify
-from webbscope.domain.users import User
+from webbscope.auth import check_password_policy, hash_password
 from webbscope.errors import Forbidden, Unauthorized
 from webbscope.services.backend.deps import (
     ClientAddress,
@@ -25,60 +23,17 @@ from webbscope.services.backend.schemas import (
     TokenResponse,
     UserOut,
 )
-from webbscope.settings import Settings
+from webbscope.services.backend.sessions import (
+    DUMMY_HASH,
+    REFRESH_COOKIE,
+    access_token,
+    clear_refresh_cookie,
+    set_refresh_cookie,
+    start_session,
+    verify_password,
+)
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
-
-REFRESH_COOKIE = "webbscope_refresh"
-COOKIE_PATH = "/api/auth"
-# Verifying against this hash when the user does not exist keeps the timing the same.
-_DUMMY_HASH = hash_password("not-a-real-password-but-a-timing-equaliser")
-
-
-async def verify_password(password_hash: str, password: str) -> bool:
-    return await asyncio.to_thread(_verify, password_hash, password)
-
-
-def set_refresh_cookie(response: Response, token: str, settings: Settings) -> None:
-    response.set_cookie(
-        REFRESH_COOKIE,
-        token,
-        max_age=settings.refresh_token_ttl_s,
-        path=COOKIE_PATH,
-        httponly=True,
-        secure=not settings.is_development,
-        samesite="strict",
-    )
-
-
-def clear_refresh_cookie(response: Response, settings: Settings) -> None:
-    response.delete_cookie(
-        REFRESH_COOKIE,
-        path=COOKIE_PATH,
-        httponly=True,
-        secure=not settings.is_development,
-        samesite="strict",
-    )
-
-
-async def start_session(
-    user: User, response: Response, settings: Settings, tokens: Tokens, family: str | None = None
-) -> TokenResponse:
-    """An access token in the body and a new refresh token in the cookie."""
-    refresh = await tokens.issue(user.id, settings.refresh_token_ttl_s, family=family)
-    set_refresh_cookie(response, refresh, settings)
-    return access_token(user, settings)
-
-
-def access_token(user: User, settings: Settings) -> TokenResponse:
-    token, ttl = create_access_token(
-        user.id,
-        user.role.value,
-        user.session_version,
-        settings.jwt_secret.get_secret_value(),
-        settings.access_token_ttl_s,
-    )
-    return TokenResponse(access_token=token, expires_in=ttl)
 
 
 @router.post(
@@ -120,7 +75,7 @@ async def login(
     await limiter.hit("login", address, settings.auth_rate_limit_per_minute)
     user = await users.find_by_login(body.username)
     if user is None:
-        await verify_password(_DUMMY_HASH, body.password)
+        await verify_password(DUMMY_HASH, body.password)
         raise Unauthorized("wrong username or password", code="invalid_credentials")
     now = datetime.now(UTC)
     if user.locked_until is not None and user.locked_until > now:

@@ -17,8 +17,8 @@ from webbscope.caches import TTLCache
 from webbscope.discovery import FEATURED, TARGETS, FeaturedTarget, propose, skip_reason, summarise
 from webbscope.errors import NotFound
 from webbscope.mast import ArchiveObservation, SearchPage
+from webbscope.services.backend.archive_links import preview_link
 from webbscope.services.backend.deps import CurrentUser, Library
-from webbscope.services.backend.routes.mast import _preview_link
 from webbscope.services.common.client import ServiceClient
 
 router = APIRouter(prefix="/api/discover", tags=["discover"])
@@ -191,15 +191,15 @@ async def targets(_user: CurrentUser) -> list[TargetOut]:
 async def target_detail(request: Request, target: Target, _user: CurrentUser) -> TargetDetail:
     observations, truncated = await _observations(request, target)
     holdings = summarise(observations)
-    preview = next(
-        (o.preview_url for o in observations if o.preview_url and skip_reason(o) is None),
-        next((o.preview_url for o in observations if o.preview_url), None),
+    shown = next(
+        (o for o in observations if o.preview_url and skip_reason(o) is None),
+        next((o for o in observations if o.preview_url), None),
     )
     return TargetDetail(
         target=TargetOut.of(target),
         holdings=HoldingsOut(**asdict(holdings), truncated=truncated),
         proposals=[_proposal_out(p) for p in propose(observations)],
-        preview_url=_preview_link(preview),
+        preview_url=preview_link(shown.obsid, shown.preview_url) if shown else None,
     )
 
 

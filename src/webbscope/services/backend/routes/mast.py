@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -22,6 +21,7 @@ from webbscope.mast import (
     ProductsRequest,
     datetime_to_mjd,
 )
+from webbscope.services.backend.archive_links import preview_link
 from webbscope.services.backend.deps import (
     ClientAddress,
     CurrentUser,
@@ -146,10 +146,6 @@ async def _limit(limiter: Limiter, settings: SettingsDep, user: User | None, add
         )
 
 
-def _preview_link(obsid: str, url: str | None) -> str | None:
-    return f"/api/mast/preview?{urlencode({'obsid': obsid})}" if url else None
-
-
 @router.post("/search", response_model=SearchResult, summary="Search the MAST archive (JWST)")
 async def search(
     body: SearchRequest,
@@ -163,7 +159,7 @@ async def search(
     page = await mast.call("POST", "/internal/search", json=body.archive_query())
     items = [
         ArchiveObservation(
-            **{**row, "preview_url": _preview_link(row["obsid"], row.get("preview_url"))}
+            **{**row, "preview_url": preview_link(row["obsid"], row.get("preview_url"))}
         )
         for row in page["items"]
     ]

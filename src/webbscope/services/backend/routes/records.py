@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from webbscope.db import Document, parse_id
+from webbscope.db import Document
 from webbscope.db.records import RecordsRepo, to_record
 from webbscope.domain.records import Source, Visibility
 from webbscope.domain.users import User
@@ -18,7 +18,8 @@ from webbscope.errors import Forbidden, NotFound, Unprocessable, WebbscopeError
 from webbscope.fits import FitsLimits
 from webbscope.jobs import JobQueue
 from webbscope.library.ingest import add_file
-from webbscope.library.query import RecordQuery, SortKey, may_read
+from webbscope.library.query import RecordQuery, SortKey
+from webbscope.services.backend.access import can_read, can_write, readable
 from webbscope.services.backend.deps import (
     CurrentUser,
     DbDep,
@@ -29,6 +30,7 @@ from webbscope.services.backend.deps import (
     StorageDep,
     Users,
 )
+from webbscope.services.backend.query_params import Csv, split_csv
 from webbscope.services.backend.schemas import (
     BulkAction,
     BulkItem,
@@ -50,38 +52,6 @@ from webbscope.services.common.errors import ErrorBody
 from webbscope.storage import MAST_PREFIX, TILES_PREFIX, UPLOADS_PREFIX
 
 router = APIRouter(prefix="/api/records", tags=["records"])
-
-Csv = Annotated[list[str] | None, Query(description="repeat the parameter or separate by commas")]
-
-
-def _split(values: list[str] | None) -> list[str]:
-    out: list[str] = []
-    for v in values or []:
-        out += [p.strip() for p in v.split(",") if p.strip()]
-    return out
-
-
-# -- access ------------------------------------------------------------------------------
-
-
-def can_read(doc: Document, caller: User | None) -> bool:
-    return may_read(doc, caller.id if caller else None, bool(caller and caller.is_admin))
-
-
-def can_write(doc: Document, caller: User | None) -> bool:
-    return caller is not None and (caller.is_admin or doc["owner_id"] == caller.id)
-
-
-async def readable(records: Records, record_id: str, caller: User | None) -> Document:
-    """The record if the caller may read it; 404 otherwise (existence does not leak)."""
-    parse_id(record_id, "record id")
-    try:
-        doc = await records.get_raw(record_id)
-    except NotFound:
-        doc = None
-    if doc is None or not can_read(doc, caller):
-        raise NotFound(f"record {record_id} not found", code="record_not_found")
-    return doc
 
 
 async def writable(records: Records, record_id: str, caller: User | None) -> Document:
@@ -132,14 +102,14 @@ async def list_records(
         raise Unprocessable("radius needs ra and dec", code="validation_error")
     query = RecordQuery(
         text=q,
-        instrument=_split(instrument),
-        filter=_split(filter),
-        target=_split(target),
-        program=_split(program),
-        processing_level=_split(processing_level),
-        product_type=_split(product_type),
-        source=_split(source),
-        tags=_split(tags),
+        instrument=split_csv(instrument),
+        filter=split_csv(filter),
+        target=split_csv(target),
+        program=split_csv(program),
+        processing_level=split_csv(processing_level),
+        product_type=split_csv(product_type),
+        source=split_csv(source),
+        tags=split_csv(tags),
         visibility=visibility,
         archived=None if archived == "any" else archived == "true",
         owner=owner,

@@ -27,6 +27,7 @@ from webbscope.errors import Unprocessable, WebbscopeError
 from webbscope.jobs import JobQueue
 from webbscope.library.query import predicate
 from webbscope.semantic import hybrid, parse_hints
+from webbscope.services.backend.access import readable
 from webbscope.services.backend.deps import (
     AdminUser,
     DbDep,
@@ -35,7 +36,7 @@ from webbscope.services.backend.deps import (
     Records,
     SettingsDep,
 )
-from webbscope.services.backend.routes.records import Csv, _split, readable
+from webbscope.services.backend.query_params import Csv, split_csv
 from webbscope.services.backend.schemas import RecordOut
 from webbscope.services.common.semantic_jobs import request_rebuild
 from webbscope.services.common.semantic_schemas import LibraryFilters, SemanticStatusOut
@@ -175,18 +176,18 @@ async def search(
         )
     if (ra is None) != (dec is None):
         raise Unprocessable("give both ra and dec for a sky position", code="validation_error")
-    dropped = _split(drop)
+    dropped = split_csv(drop)
     parsed = parse_hints(text, resolve_place) if hints else None
     chips = [c for c in (parsed.chips if parsed else []) if c.key not in dropped]
     explicit: dict[str, Any] = {
-        "instrument": _split(instrument),
-        "filter": _split(filter),
-        "target": _split(target),
-        "program": _split(program),
-        "processing_level": _split(processing_level),
-        "product_type": _split(product_type),
-        "source": _split(source),
-        "tags": _split(tags),
+        "instrument": split_csv(instrument),
+        "filter": split_csv(filter),
+        "target": split_csv(target),
+        "program": split_csv(program),
+        "processing_level": split_csv(processing_level),
+        "product_type": split_csv(product_type),
+        "source": split_csv(source),
+        "tags": split_csv(tags),
         "visibility": visibility,
         "archived": None if archived == "any" else archived == "true",
         "owner": owner,

@@ -13,7 +13,6 @@ from webbscope.db import parse_id
 from webbscope.domain.users import Role
 from webbscope.errors import Conflict, Unauthorized
 from webbscope.services.backend.deps import AdminUser, CurrentUser, SettingsDep, Tokens, Users
-from webbscope.services.backend.routes.auth import start_session, verify_password
 from webbscope.services.backend.schemas import (
     DisabledChange,
     PasswordChange,
@@ -23,6 +22,7 @@ from webbscope.services.backend.schemas import (
     UserList,
     UserOut,
 )
+from webbscope.services.backend.sessions import start_session, verify_password
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
