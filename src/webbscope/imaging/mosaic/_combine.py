@@ -202,13 +202,14 @@ def _compute(
     if not opts.stacked:
         total = np.zeros(shape, dtype=np.float32)
         wsum = np.zeros(shape, dtype=np.float32)
+        wsum_tmp = np.empty(shape, dtype=np.float32)
         for item, h, off in zip(inputs, homographies, offsets, strict=True):
             v, w = reproject_input(item, h, grid_header, box, opts.use_weights)
+            v *= w  # NaN where not covered (w is 0 there)
             if off:
-                v -= np.float32(off)
-            np.nan_to_num(v, copy=False, nan=0.0)
-            v *= w
-            total += v
+                np.multiply(w, np.float32(off), out=wsum_tmp)
+                v -= wsum_tmp
+            np.add(total, v, out=total, where=w > 0)
             wsum += w
         with np.errstate(invalid="ignore", divide="ignore"):
             out = total / wsum if opts.combine == "mean" else total

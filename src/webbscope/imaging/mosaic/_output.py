@@ -79,7 +79,8 @@ class OutputFile:
                 self.path, dtype=">f4", mode="r+", offset=offset + y0 * nx * 4, shape=(y1 - y0, nx)
             )
             rows[:, x0:x1] = block
-            rows.flush()
+            # no msync: the pages go to the file through the page cache (an msync per block
+            # forced a disk write each time and cost more than the block's computation)
             mm = getattr(rows, "_mmap", None)
             del rows
             if mm is not None:
