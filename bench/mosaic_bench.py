@@ -169,8 +169,10 @@ def _cluster(logs: Path) -> tuple[str, list[subprocess.Popen[bytes]]]:
     for i in range(2):
         procs.append(
             subprocess.Popen(
-                [dask, "worker", address, "--host", "127.0.0.1", "--nthreads", "1"]
-                + ["--no-dashboard", "--name", f"w{i}"],
+                [
+                    *(dask, "worker", address, "--host", "127.0.0.1", "--nthreads", "1"),
+                    *("--no-dashboard", "--name", f"w{i}"),
+                ],
                 stdout=(logs / f"worker{i}.log").open("wb"),
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
