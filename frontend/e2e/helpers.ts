@@ -68,7 +68,9 @@ export function promote(username: string): void {
   const res = spawnSync(join(REPO_DIR, '.venv/bin/webbscope'), ['admin', 'promote', username], {
     cwd: REPO_DIR,
     encoding: 'utf8',
-    env: { ...process.env, MONGODB_URI: process.env.E2E_MONGODB_URI },
+    // The stack runs in development (`webbscope up` sets it); without it the command would apply
+    // production rules and refuse the built-in secrets.
+    env: { ...process.env, WEBBSCOPE_ENV: process.env.WEBBSCOPE_ENV || 'development', MONGODB_URI: process.env.E2E_MONGODB_URI },
   });
   if (res.status !== 0) throw new Error(`could not promote ${username}: ${res.stderr.trim().slice(0, 300)}`);
 }

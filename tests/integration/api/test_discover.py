@@ -36,7 +36,7 @@ def test_holdings_and_proposals_from_the_archive(alice: ApiUser) -> None:
         proposals and proposals[0]["recommended"] and sum(p["recommended"] for p in proposals) == 1
     )
     assert any(p["kind"] == "cross" for p in proposals)
-    assert body["preview_url"] is None or body["preview_url"].startswith("/api/mast/preview?url=")
+    assert body["preview_url"].startswith("/api/mast/preview?obsid=")  # never the archive URL
 
 
 def _classic(alice: ApiUser) -> dict[str, Any]:

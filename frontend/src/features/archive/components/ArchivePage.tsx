@@ -80,7 +80,7 @@ export function ArchivePage() {
             onChange={(offset) => {
               if (!req) return;
               setProductsOf(null);
-              setReq({ ...req, page: Math.floor(offset / req.page_size) + 1 });
+              setReq({ ...req, page: Math.floor(offset / (req.page_size ?? PAGE_SIZE)) + 1 });
             }}
             label="Result pages"
           />

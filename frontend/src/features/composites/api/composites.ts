@@ -1,4 +1,4 @@
-import { api, fetchArrayBuffer, request, unwrap, type Schemas } from '@/lib/api/client';
+import { api, fetchArrayBuffer, unwrap, type Schemas } from '@/lib/api/client';
 
 export type Composite = Schemas['CompositeOut'];
 export type ChannelInfo = Schemas['ChannelInfo'];
@@ -15,7 +15,9 @@ export interface Recipe {
   output?: OutputOptions;
   name?: string | null;
 }
-export type Estimate = Schemas['EstimateOut'];
+/** The backend has two models named EstimateOut (composites and discover), so the document
+ *  names this one by its module. */
+export type Estimate = Schemas['webbscope__services__backend__composite_schemas__EstimateOut'];
 export type Presets = Schemas['PresetsOut'];
 export type RenderOut = Schemas['RenderOut'];
 export type RenderFormat = 'png' | 'jpeg' | 'tiff' | 'fits';
@@ -41,22 +43,12 @@ export async function fetchChannelTile(id: string, channel: number, level: numbe
   return { width: head.getUint16(4, true), height: head.getUint16(6, true), words: new Uint16Array(buf, 8, (buf.byteLength - 8) >> 1) };
 }
 
-export interface LibraryRecord {
-  id: string;
-  file_name: string;
-  metadata: Record<string, unknown>;
-}
+export type LibraryRecord = Schemas['RecordOut'];
 
 /** Records by id, or every i2d image of a target. */
-export const getRecord = (id: string) => request<LibraryRecord>(`/api/records/${encodeURIComponent(id)}`);
+export const getRecord = (id: string) => unwrap(api.GET('/api/records/{record_id}', { params: { path: { record_id: id } } }));
 export const recordsOfTarget = (target: string) =>
-  request<{ items: LibraryRecord[] }>('/api/records', { query: { target, limit: 200, product_type: 'i2d' } });
+  unwrap(api.GET('/api/records', { params: { query: { target: [target], limit: 200, product_type: ['i2d'] } } }));
 
-export interface Job {
-  id: string;
-  status: string;
-  progress: { fraction?: number | null; stage?: string | null };
-  result?: Record<string, unknown> | null;
-  error?: { code: string; message: string } | null;
-}
-export const getJob = (id: string) => request<Job>(`/api/jobs/${encodeURIComponent(id)}`);
+export type Job = Schemas['Job'];
+export const getJob = (id: string) => unwrap(api.GET('/api/jobs/{job_id}', { params: { path: { job_id: id } } }));

@@ -14,7 +14,7 @@ import { LiveCanvas } from './LiveCanvas';
 import { PresetBar } from './PresetBar';
 
 /** One channel per filter (several records of a filter, such as tiles, share a channel). */
-export function draftFromRecords(records: LibraryRecord[]): Draft {
+export function draftFromRecords(records: Array<Pick<LibraryRecord, 'id' | 'metadata'>>): Draft {
   const groups = new Map<string, string[]>();
   for (const r of records) {
     const key = String(r.metadata?.filter ?? r.id);

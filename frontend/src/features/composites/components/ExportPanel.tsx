@@ -12,12 +12,16 @@ const FORMATS: Array<[RenderFormat, string]> = [
   ['fits', 'RGB FITS cube'],
 ];
 
+/** The render job as the panel shows it: a job just started is known only by its id, until the
+ *  first poll brings the whole job. */
+type JobView = Pick<Job, 'id' | 'status'> & Partial<Pick<Job, 'progress' | 'result' | 'error'>>;
+
 /** Save the recipe (its id is the shareable link) and render it at full resolution as a job. */
 export function ExportPanel({ draft }: { draft: Recipe }) {
   const [formats, setFormats] = useState<Set<RenderFormat>>(new Set(['png', 'fits']));
   const [bits, setBits] = useState<8 | 16>(8);
   const [saved, setSaved] = useState<string | null>(null);
-  const [job, setJob] = useState<Job | null>(null);
+  const [job, setJob] = useState<JobView | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   useEffect(() => {
@@ -42,7 +46,7 @@ export function ExportPanel({ draft }: { draft: Recipe }) {
     if (!id) return;
     try {
       const r = await renderComposite(id, [...formats], bits);
-      setJob({ id: r.job_id, status: 'queued', progress: {} });
+      setJob({ id: r.job_id, status: 'queued' });
     } catch (err) {
       setError(err);
     }

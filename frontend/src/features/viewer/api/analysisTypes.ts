@@ -1,8 +1,22 @@
-/** Shapes of the analysis API (regions, statistics, detection, contours, tables, spectra). */
+/**
+ * Shapes of the analysis API (regions, statistics, detection, contours, tables, spectra).
+ *
+ * Generated from the backend's OpenAPI document (`npm run gen:api`) wherever the document
+ * describes them. The document carries fixed-length pairs (`[x, y]`, `[ra, dec]`) as plain
+ * arrays and a few fields as open objects; the viewer's own shapes below name those precisely,
+ * and `analysis.ts` turns what the API sends into them.
+ */
+import type { Schemas } from '@/lib/api/client';
 
-export type Shape = 'circle' | 'ellipse' | 'rectangle' | 'polygon' | 'point';
+/** An (x, y) pixel or (ra, dec) pair. */
+export type Pair = [number, number];
 
-/** A region in 0-based FITS pixels (x along a row, y up). Ellipses: semi-axes a, b. */
+export type Shape = Schemas['RegionIn']['shape'];
+
+/**
+ * A region as the viewer draws and edits it: 0-based FITS pixels (x along a row, y up).
+ * Ellipses: semi-axes a, b. What the API accepts (`RegionIn`) also allows sky frames.
+ */
 export interface Region {
   shape: Shape;
   frame?: 'image';
@@ -14,155 +28,44 @@ export interface Region {
   width?: number;
   height?: number;
   angle?: number;
-  points?: Array<[number, number]>;
+  points?: Pair[];
 }
 
-export interface SavedRegion {
-  id: string;
-  record_id: string;
-  region: Region;
-  label: string | null;
-  color: string;
-}
+/** A saved region; the API sends its region as an open object (`SavedRegionOut.region`). */
+export type SavedRegion = Omit<Schemas['SavedRegionOut'], 'region'> & { region: Region };
 
-export interface RegionStats {
-  region: Region;
-  pixels: number;
-  nan_pixels: number;
-  sum: number | null;
-  sum_err: number | null;
-  sum_area: number;
-  mean: number | null;
-  median: number | null;
-  std: number | null;
-  min: number | null;
-  max: number | null;
-  percentiles: Record<string, number | null>;
-  area_pix: number;
-  area_arcsec2: number | null;
-  pixel_area_arcsec2: number | null;
-  flux_jy: number | null;
-  flux_jy_err: number | null;
-  bunit: string | null;
-}
+export type RegionStats = Schemas['RegionStatsOut'];
 
-export type AnnotationType = 'text' | 'arrow' | 'circle' | 'ruler' | 'compass';
+export type AnnotationType = Schemas['AnnotationIn']['type'];
 
-export interface Annotation {
-  id: string;
-  record_id: string;
-  type: AnnotationType;
-  points: Array<[number, number] | null>;
-  sky: Array<[number, number]> | null;
-  text: string | null;
-  radius: number | null;
-  radius_arcsec: number | null;
-  color: string;
-  length_arcsec: number | null;
-  elsewhere: boolean;
-}
+/** An annotation, its points as pairs (null where a point has no pixel on this record). */
+export type Annotation = Omit<Schemas['AnnotationOut'], 'points' | 'sky'> & { points: Array<Pair | null>; sky: Pair[] | null };
 
-export interface DetectParams {
-  method: 'auto' | 'segmentation' | 'dao' | 'iraf';
-  threshold: number;
-  fwhm: number;
-  npixels: number;
-  deblend: boolean;
-  sharplo: number;
-  sharphi: number;
-  roundlo: number;
-  roundhi: number;
-}
+/** The detection parameters the panel edits (the API gives every one a default). */
+export type DetectParams = Required<
+  Pick<Schemas['DetectParamsIn'], 'method' | 'threshold' | 'fwhm' | 'npixels' | 'deblend' | 'sharplo' | 'sharphi' | 'roundlo' | 'roundhi'>
+>;
 
-export interface Job {
-  id: string;
-  type: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-  progress: { fraction: number; stage?: string | null; message?: string | null };
-  result?: Record<string, unknown> | null;
-  error?: { code: string; message: string } | null;
-}
+export type Job = Schemas['Job'];
 
-export interface Catalogue {
-  count: number;
-  columns: Record<string, Array<number | string | null>>;
-  units: Record<string, string | null>;
-  meta: Record<string, unknown>;
-}
+/** A source catalogue, column by column; cells are numbers, text or null (`CatalogueOut`). */
+export type Catalogue = Omit<Schemas['CatalogueOut'], 'columns'> & { columns: Record<string, Array<number | string | null>> };
 
-export interface ContourLine {
-  level: number;
-  closed: boolean;
-  pixels: Array<[number, number]>;
-  sky: Array<[number, number]> | null;
-}
+export type ContourLine = Omit<Schemas['ContourLineOut'], 'pixels' | 'sky'> & { pixels: Pair[]; sky: Pair[] | null };
+export type Contours = Omit<Schemas['ContoursOut'], 'lines'> & { lines: ContourLine[] };
 
-export interface Contours {
-  levels: number[];
-  lines: ContourLine[];
-  points: number;
-  truncated: boolean;
-  frame: 'self' | 'other';
-}
+export type Column = Schemas['ColumnOut'];
+export type TablePage = Schemas['TablePageOut'];
+export type HduSummary = Schemas['HduSummaryOut'];
+export type Hdus = Schemas['HdusOut'];
+export type HeaderMatch = Schemas['HeaderMatchOut'];
+export type Line = Schemas['LineOut'];
 
-export interface Column {
-  name: string;
-  dtype: string;
-  unit: string | null;
-  description: string | null;
-  shape: number[] | null;
-  sortable: boolean;
-}
-
-export interface TablePage {
-  hdu: number;
-  name: string;
-  columns: Column[];
-  rows: unknown[][];
-  page: number;
-  page_size: number;
-  pages: number;
-  total: number;
-  matched: number;
-  sort: string | null;
-  order: string;
-}
-
-export interface HduSummary {
-  index: number;
-  name: string;
-  ver: number;
-  type: string;
-  shape: number[] | null;
-  rows: number | null;
-  columns: number | null;
-}
-
-export interface Hdus {
-  hdus: HduSummary[];
-  spectra: number[];
-  catalogues: number[];
-}
-
-export interface HeaderMatch {
-  hdu: number;
-  name: string;
-  key: string;
-  value: unknown;
-  comment: string;
-}
-
+/** A spectrum as the plot draws it: a 1-D spectrum, a cube's pixel or a region's sum or mean. */
 export interface Spectrum {
   wavelength: Array<number | null>;
   values: Array<number | null>;
   error?: Array<number | null> | null;
   unit: string;
   bunit: string | null;
-}
-
-export interface Line {
-  name: string;
-  rest: number;
-  observed: number;
-  kind: string;
 }

@@ -1,5 +1,5 @@
 /** From celestial FITS cards: the angle of north on the image (degrees counter-clockwise from +y, array coordinates). */
-export function northAngle(wcs: Record<string, string | number> | null | undefined): number {
+export function northAngle(wcs: Record<string, string | number | boolean> | null | undefined): number {
   if (!wcs) return 0;
   const n = (k: string, d: number) => (wcs[k] === undefined ? d : Number(wcs[k]));
   let m11 = n('CD1_1', NaN);

@@ -43,7 +43,7 @@ export function CubeSpectrumPanel({ id, ext, pinned, region }: Props) {
       {spec.isError && <ErrorNotice error={spec.error} />}
       {spec.data && (
         <SpectrumPlot
-          spectrum={{ wavelength: spec.data.wavelength, values: spec.data.values, unit: spec.data.unit, bunit: spec.data.bunit }}
+          spectrum={spec.data}
           title={useRegion ? `Region ${how}` : `Spaxel (${pinned?.[0]}, ${pinned?.[1]})`}
         />
       )}

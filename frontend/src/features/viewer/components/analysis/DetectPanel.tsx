@@ -110,10 +110,10 @@ export function DetectPanel({ id, ext, slice, region, a, selected, onSelect }: P
       </form>
       {j && (
         <div className="detect-status" role="status" data-testid="detect-status" data-status={j.status}>
-          {running && <ProgressBar value={j.progress.fraction} label="Detection progress" />}
+          {running && <ProgressBar value={j.progress?.fraction ?? 0} label="Detection progress" />}
           <span>
             {j.status}
-            {running && j.progress.message ? ` · ${j.progress.message}` : ''}
+            {running && j.progress?.message ? ` · ${j.progress.message}` : ''}
             {j.status === 'succeeded' && j.result ? ` · ${String(j.result.sources)} sources (${String(j.result.method)})` : ''}
           </span>
           {j.error && <span className="error">{j.error.message}</span>}

@@ -4,6 +4,7 @@ import type { View } from '../../engine/view';
 import type { ViewerEngine } from '../../engine/ViewerEngine';
 import { initialParams } from '../../hooks/useRenderParams';
 import { ViewerCanvas } from '../ViewerCanvas';
+import { describeImage } from '../ViewerPage';
 
 interface Props {
   id: string;
@@ -23,6 +24,8 @@ export function ComparePane({ id, info, label, onEngine, onView }: Props) {
     <div className="compare__pane" data-testid="compare-pane" data-zoom={zoom.toFixed(3)} aria-label={label} role="group">
       <ViewerCanvas
         recordId={id}
+        title={label}
+        description={describeImage(info, params)}
         info={info}
         params={params}
         changedAt={changedAt}
