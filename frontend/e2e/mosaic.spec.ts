@@ -33,8 +33,8 @@ test('mosaic: choose pointings → plan with footprints → run with progress �
   await expect(page.getByRole('heading', { name: 'Mosaic', level: 1 })).toBeVisible();
 
   await test.step('choose the pointings with the library filters', async () => {
-    await page.getByLabel('Search').fill('jw02732');
-    await page.getByLabel('Filter').fill('F200W');
+    await page.getByLabel('Search', { exact: true }).fill('jw02732');
+    await page.getByLabel('Filter', { exact: true }).fill('F200W');
     for (const { name } of files) await page.getByRole('checkbox', { name: new RegExp(name.replace(/\./g, '\\.')) }).check();
     await expect(page.getByText(`${files.length} chosen`)).toBeVisible();
   });
