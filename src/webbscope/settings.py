@@ -165,6 +165,13 @@ class Settings(BaseSettings):
     caller_concurrency: int = Field(16, alias="CALLER_CONCURRENCY", ge=1, le=10_000)
     viewer_access_cache_s: float = Field(2.0, alias="VIEWER_ACCESS_CACHE_S", ge=0, le=60)
 
+    # Mosaics (engine): output limits, block size, and an optional Dask cluster for the blocks
+    mosaic_max_pixels: int = Field(400_000_000, alias="MOSAIC_MAX_PIXELS", gt=0)
+    mosaic_max_bytes: int = Field(8 * 1024**3, alias="MOSAIC_MAX_BYTES", gt=0)
+    mosaic_block: int = Field(1024, alias="MOSAIC_BLOCK", ge=64, le=8192)
+    mosaic_max_inputs: int = Field(200, alias="MOSAIC_MAX_INPUTS", ge=1, le=10_000)
+    dask_scheduler_address: str = Field("", alias="DASK_SCHEDULER_ADDRESS")
+
     # The archive
     mast_server_url: str = Field("https://mast.stsci.edu", alias="MAST_SERVER_URL")
     mast_timeout_s: float = Field(30.0, alias="MAST_TIMEOUT_S", gt=0, le=600)

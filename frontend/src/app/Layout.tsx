@@ -25,6 +25,7 @@ export function Layout() {
             <NavLink to="/library">Library</NavLink>
             <NavLink to="/archive">Archive</NavLink>
             <NavLink to="/composites/new">Composites</NavLink>
+            <NavLink to="/mosaics/new">Mosaics</NavLink>
             <NavLink to="/discover">Discover</NavLink>
             {user?.role === 'admin' && <NavLink to="/admin">Admin</NavLink>}
           </nav>

@@ -36,6 +36,7 @@ export function createAppRouter() {
             { path: 'viewer/:id', lazy: async () => ({ Component: (await import('@/features/viewer')).ViewerPage }) },
             { path: 'composites/new', lazy: async () => ({ Component: (await import('@/features/composites')).CompositeBuilderPage }) },
             { path: 'composites/:id', lazy: async () => ({ Component: (await import('@/features/composites')).CompositeBuilderPage }) },
+            { path: 'mosaics/new', lazy: async () => ({ Component: (await import('@/features/mosaics')).MosaicPage }) },
             { path: 'spectra/:id', lazy: async () => ({ Component: (await import('@/features/viewer')).SpectrumPage }) },
             { path: 'tables/:id', lazy: async () => ({ Component: (await import('@/features/viewer')).TablesPage }) },
             { path: 'compare', lazy: async () => ({ Component: (await import('@/features/viewer')).ComparePage }) },

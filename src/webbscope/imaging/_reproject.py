@@ -186,8 +186,8 @@ def _tile_window(
     return wy0, wy1, wx0, wx1, inside
 
 
-def _sample(
-    src: NDArray[np.float32],
+def _coords(
+    shape: tuple[int, int],
     hl: NDArray[np.float64],
     tw: int,
     th: int,
@@ -195,10 +195,12 @@ def _sample(
     bounds: tuple[float, float, float, float],
     ox: float,
     oy: float,
-) -> NDArray[np.float32]:
-    """Bilinear samples of the window `src` for a `tw` x `th` tile through `hl` (output tile
-    pixel -> window pixel). `bounds` = the image's (xmin, xmax, ymin, ymax) in window
-    pixels; outside the interior reproject_interp's edge rule applies."""
+) -> tuple[NDArray[np.intp], NDArray[np.float32], NDArray[np.float32], Any, int, int]:
+    """Where a `tw` x `th` tile's bilinear samples fall in a window of `shape` through `hl`
+    (output tile pixel -> window pixel): flat index of each sample's lower-left neighbour,
+    the fractions, the mask of samples outside the image (or None), and the neighbour
+    steps. `bounds` = the image's (xmin, xmax, ymin, ymax) in window pixels; outside the
+    interior reproject_interp's edge rule applies."""
     xs = np.arange(tw, dtype=np.float64) + ox
     ys = np.arange(th, dtype=np.float64) + oy
     w = hl[2, 0] * xs[None, :] + (hl[2, 1] * ys + hl[2, 2])[:, None]
@@ -206,7 +208,7 @@ def _sample(
     u /= w
     v = hl[1, 0] * xs[None, :] + (hl[1, 1] * ys + hl[1, 2])[:, None]
     v /= w
-    hgt, wid = src.shape
+    hgt, wid = shape
     out_side = None
     if not inside:
         xmin, xmax, ymin, ymax = bounds
@@ -231,17 +233,26 @@ def _sample(
     idx = yi
     idx *= wid
     idx += xi
-    flat = src.ravel()
     dx = 1 if wid > 1 else 0
     dy = wid if hgt > 1 else 0
+    return idx, fx, fy, out_side, dx, dy
+
+
+def _gather(
+    src: NDArray[np.float32],
+    where: tuple[NDArray[np.intp], NDArray[np.float32], NDArray[np.float32], Any, int, int],
+) -> NDArray[np.float32]:
+    """Bilinear samples of the window `src` at `where` (from `_coords`)."""
+    idx, fx, fy, out_side, dx, dy = where
+    flat = src.ravel()
     a = flat.take(idx)
     top = flat.take(idx + dx)
     top -= a
     top *= fx
     top += a
-    idx += dy
-    c = flat.take(idx)
-    bot = flat.take(idx + dx)
+    low = idx + dy
+    c = flat.take(low)
+    bot = flat.take(low + dx)
     bot -= c
     bot *= fx
     bot += c
@@ -252,6 +263,22 @@ def _sample(
         bot[out_side] = np.nan
     result: NDArray[np.float32] = bot
     return result
+
+
+def _sample(
+    src: NDArray[np.float32],
+    hl: NDArray[np.float64],
+    tw: int,
+    th: int,
+    inside: bool,
+    bounds: tuple[float, float, float, float],
+    ox: float,
+    oy: float,
+) -> NDArray[np.float32]:
+    """Bilinear samples of the window `src` for a `tw` x `th` tile through `hl` (output tile
+    pixel -> window pixel); see `_coords`."""
+    where = _coords(src.shape, hl, tw, th, inside, bounds, ox, oy)
+    return _gather(src, where)
 
 
 def _warp_tile(
@@ -265,6 +292,8 @@ def _warp_tile(
     offsets: list[float],
     out: NDArray[np.float32],
     footprint: NDArray[np.float32] | None,
+    also: Any = None,
+    also_out: NDArray[np.float32] | None = None,
 ) -> None:
     shape = (int(data.shape[-2]), int(data.shape[-1]))
     found = _tile_window(h, x0, y0, x1, y1, shape, 1.0)
@@ -272,6 +301,8 @@ def _warp_tile(
         out[y0:y1, x0:x1] = np.nan
         if footprint is not None:
             footprint[y0:y1, x0:x1] = 0.0
+        if also_out is not None:
+            also_out[y0:y1, x0:x1] = np.nan
         return
     wy0, wy1, wx0, wx1, inside = found
     if whole is not None:
@@ -285,10 +316,14 @@ def _warp_tile(
     bounds = (-wx0, shape[1] - 1.0 - wx0, -wy0, shape[0] - 1.0 - wy0)
     tw, th = x1 - x0, y1 - y0
     if len(offsets) == 1:
-        sample = _sample(src, hl, tw, th, inside, bounds, 0.0, 0.0)
+        where = _coords(src.shape, hl, tw, th, inside, bounds, 0.0, 0.0)
+        sample = _gather(src, where)
         out[y0:y1, x0:x1] = sample
         if footprint is not None:
             footprint[y0:y1, x0:x1] = np.isfinite(sample)
+        if also is not None and also_out is not None:
+            other = np.ascontiguousarray(np.asarray(also[wy0:wy1, wx0:wx1]), dtype=np.float32)
+            also_out[y0:y1, x0:x1] = _gather(other, where)
         return
     total = np.zeros((th, tw), dtype=np.float32)
     count = np.zeros((th, tw), dtype=np.float32)
@@ -334,14 +369,20 @@ def warp(
     workers: int | None = None,
     out: NDArray[np.float32] | None = None,
     footprint: NDArray[np.float32] | None = None,
+    also: Any = None,
+    also_out: NDArray[np.float32] | None = None,
 ) -> NDArray[np.float32]:
     """Resample 2-D `data` (array, memmap or `ScaledArray`) at ``H @ (x, y, 1)`` of every
     pixel of an output of `shape_out`; float32, NaN where not covered (see the module notes).
 
-    `footprint`, when given, receives the covered fraction of each output pixel.
+    `footprint`, when given, receives the covered fraction of each output pixel. `also`
+    (bilinear only): a second array of the same shape (a weight map) sampled at the same
+    coordinates into `also_out`, sharing the coordinate work.
     """
     if method not in ("bilinear", "flux"):
         raise BadRequest(f"warp method is bilinear or flux, not {method!r}", code="invalid_method")
+    if also is not None and (method != "bilinear" or also_out is None):
+        raise BadRequest("a second array is warped bilinearly into also_out", code="invalid_method")
     ny, nx = int(shape_out[0]), int(shape_out[1])
     if out is None:
         out = np.empty((ny, nx), dtype=np.float32)
@@ -366,7 +407,9 @@ def warp(
     def run(band: tuple[int, int]) -> None:
         y0, y1 = band
         for x in range(0, nx, t):
-            _warp_tile(data, whole, h, x, y0, min(nx, x + t), y1, offsets, out, footprint)
+            _warp_tile(
+                data, whole, h, x, y0, min(nx, x + t), y1, offsets, out, footprint, also, also_out
+            )
 
     if n_workers <= 1:
         for band in rows:

@@ -12,6 +12,7 @@ from webbscope.jobs.worker import Handler
 HANDLERS: dict[str, str] = {
     "thumbnail": "webbscope.services.engine.thumbnails:thumbnail_job",
     "composite": "webbscope.services.engine.composite_job:composite_job",
+    "mosaic": "webbscope.services.engine.mosaic_job:mosaic_job",
     "detect": "webbscope.services.engine.detection:detect_job",
     "import": "webbscope.services.mast.importer:import_job",
     "embed": "webbscope.services.engine.semantic.jobs:embed_job",
@@ -22,7 +23,7 @@ HANDLERS: dict[str, str] = {
 
 #: CPU-heavy types, bounded together by JOBS_MAX_COMPUTE.
 COMPUTE_TYPES = frozenset(
-    {"thumbnail", "composite", "detect", "semantic_rebuild", "diagnostic.cpu"}
+    {"thumbnail", "composite", "mosaic", "detect", "semantic_rebuild", "diagnostic.cpu"}
 )
 
 #: The types each service's built-in worker serves.
@@ -30,6 +31,7 @@ SERVICE_TYPES: dict[str, list[str]] = {
     "engine": [
         "thumbnail",
         "composite",
+        "mosaic",
         "detect",
         "embed",
         "semantic_rebuild",

@@ -504,6 +504,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mosaics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a mosaic (a `mosaic` job; its result names the derived record) */
+        post: operations["create_api_mosaics_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mosaics/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Plan a mosaic (no pixels computed) */
+        post: operations["plan_api_mosaics_plan_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/records": {
         parameters: {
             query?: never;
@@ -2648,6 +2682,142 @@ export interface components {
             /** Set At */
             set_at?: string | null;
         };
+        /** MosaicInputOut */
+        MosaicInputOut: {
+            /** Bunit */
+            bunit?: string | null;
+            /** Filter */
+            filter?: string | null;
+            /**
+             * Footprint
+             * @description (ra, dec) of the four outer corners
+             */
+            footprint: number[][];
+            /** Height */
+            height: number;
+            /** Instrument */
+            instrument?: string | null;
+            /** Name */
+            name: string;
+            /** Record Id */
+            record_id: string;
+            /**
+             * Weights
+             * @description wht, ivar (from ERR) or none
+             */
+            weights?: string | null;
+            /** Width */
+            width: number;
+        };
+        /** MosaicJobOut */
+        MosaicJobOut: {
+            /** Job Id */
+            job_id: string;
+            /**
+             * Mosaic Id
+             * @description the recipe's hash
+             */
+            mosaic_id: string;
+            plan: components["schemas"]["MosaicPlanOut"];
+        };
+        /** MosaicPlanOut */
+        MosaicPlanOut: {
+            /** Block Size */
+            block_size: number;
+            /** Blocks */
+            blocks: number;
+            /**
+             * Corners
+             * @description (ra, dec) of the output grid's corners
+             */
+            corners: number[][];
+            /** Disk Bytes */
+            disk_bytes: number;
+            /** Groups */
+            groups: string[][];
+            /** Height */
+            height: number;
+            /** Inputs */
+            inputs: components["schemas"]["MosaicInputOut"][];
+            /** Megapixels */
+            megapixels: number;
+            /** Memory Bytes */
+            memory_bytes: number;
+            /** Overlaps */
+            overlaps: components["schemas"]["OverlapOut"][];
+            /** Pixel Scale Arcsec */
+            pixel_scale_arcsec: number | null;
+            /** Pixels */
+            pixels: number;
+            /** Seconds */
+            seconds: number;
+            /** Units */
+            units: {
+                [key: string]: string[];
+            };
+            /** Wcs */
+            wcs: {
+                [key: string]: unknown;
+            };
+            /** Width */
+            width: number;
+        };
+        /** MosaicRequest */
+        MosaicRequest: {
+            /**
+             * Allow Mixed Units
+             * @description go on although BUNITs differ
+             * @default false
+             */
+            allow_mixed_units?: boolean;
+            /**
+             * Clip
+             * @description sigma-clip each pixel's values before combining
+             * @default false
+             */
+            clip?: boolean;
+            /**
+             * Clip Iters
+             * @default 3
+             */
+            clip_iters?: number;
+            /**
+             * Clip Sigma
+             * @default 3
+             */
+            clip_sigma?: number;
+            /**
+             * Combine
+             * @description how overlapping values are combined
+             * @default mean
+             * @enum {string}
+             */
+            combine?: "mean" | "median" | "sum" | "min" | "max" | "first" | "last";
+            /** Formats */
+            formats?: ("fits" | "png" | "jpeg")[];
+            /**
+             * Match Background
+             * @description additive offsets solved over the overlaps by least squares
+             * @default false
+             */
+            match_background?: boolean;
+            /** Name */
+            name?: string | null;
+            /** Record Ids */
+            record_ids: string[];
+            /**
+             * Resolution Arcsec
+             * @description output pixel scale; default the finest input's
+             */
+            resolution_arcsec?: number | null;
+            /**
+             * Weights
+             * @description WHT as weights, inverse variance from ERR, auto (WHT, else ERR)
+             * @default auto
+             * @enum {string}
+             */
+            weights?: "auto" | "wht" | "err" | "none";
+        };
         /** OutputIn */
         OutputIn: {
             /**
@@ -2676,6 +2846,15 @@ export interface components {
             scale?: number;
             /** Width */
             width?: number | null;
+        };
+        /** OverlapOut */
+        OverlapOut: {
+            /** A */
+            a: string;
+            /** Area Px */
+            area_px: number;
+            /** B */
+            b: string;
         };
         /** PasswordChange */
         PasswordChange: {
@@ -5009,6 +5188,90 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_api_mosaics_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MosaicRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MosaicJobOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    plan_api_mosaics_plan_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MosaicRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MosaicPlanOut"];
+                };
             };
             /** @description Client error */
             "4XX": {

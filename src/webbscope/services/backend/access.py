@@ -47,3 +47,17 @@ async def readable_inputs(
             docs.append(None)
     ok = may_read_all(docs, caller.id if caller else None, bool(caller and caller.is_admin))
     return [d for d in docs if d is not None] if ok else None
+
+
+async def require_inputs(
+    records: RecordsRepo, record_ids: list[str], caller: User | None
+) -> list[Document]:
+    """The inputs in the given order; 404 naming the first the caller may not read."""
+    docs = await readable_inputs(records, record_ids, caller)
+    if docs is None:
+        for rid in record_ids:
+            if await readable_inputs(records, [rid], caller) is None:
+                raise NotFound(f"record {rid} not found", code="record_not_found")
+        raise NotFound("record not found", code="record_not_found")
+    by_id = {str(d["_id"]): d for d in docs}
+    return [by_id[rid] for rid in record_ids]

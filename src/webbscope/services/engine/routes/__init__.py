@@ -1,7 +1,21 @@
-"""The engine's internal routes: viewer and composites (service credential required)."""
+"""The engine's internal routes: viewer, composites and mosaics (service credential required)."""
 
-from webbscope.services.engine.routes import analysis, composites, measure, render, semantic
+from webbscope.services.engine.routes import (
+    analysis,
+    composites,
+    measure,
+    mosaics,
+    render,
+    semantic,
+)
 
-ROUTERS = [measure.router, render.router, composites.router, analysis.router, semantic.router]
+ROUTERS = [
+    measure.router,
+    render.router,
+    composites.router,
+    mosaics.router,
+    analysis.router,
+    semantic.router,
+]
 
 __all__ = ["ROUTERS"]

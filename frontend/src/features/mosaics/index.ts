@@ -1,0 +1,1 @@
+export { MosaicPage } from './components/MosaicPage';
