@@ -40,6 +40,8 @@ def tight(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
             "MAX_FITS_BYTES": "100000000",
             "ENGINE_TILE_STORE_MIN_MS": "0",
             "WORKER_CONCURRENCY": "0",
+            # The render gate is under test here, not the per-caller share (issue 12).
+            "CALLER_CONCURRENCY": "1000",
         },
     )
     yield stack
