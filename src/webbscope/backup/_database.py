@@ -15,9 +15,10 @@ from bson.raw_bson import RawBSONDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
-from webbscope.backup._manifest import DB_DIR, CollectionDump, file_sha256
+from webbscope.backup._manifest import DB_DIR, CollectionDump
 from webbscope.db import Database
 from webbscope.errors import Conflict, WebbscopeError
+from webbscope.hashing import file_sha256
 
 log = logging.getLogger("webbscope.backup")
 RAW = CodecOptions(document_class=RawBSONDocument)

@@ -3,13 +3,13 @@ one is not a backup)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from webbscope.errors import BadRequest
+from webbscope.hashing import file_sha256
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -72,14 +72,6 @@ class Manifest:
             collections=collections,
             storage=StorageDump(**storage) if storage else None,
         )
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def check_files(root: Path, manifest: Manifest) -> None:

@@ -17,9 +17,9 @@ from webbscope.backup._manifest import (
     SKIPPED_PREFIXES,
     STORAGE_LIST,
     StorageDump,
-    file_sha256,
 )
 from webbscope.errors import WebbscopeError
+from webbscope.hashing import file_sha256
 from webbscope.storage import LAYOUT_PREFIXES, S3Storage, StorageNotFound, StorageProvider
 from webbscope.storage.base import file_chunks
 

@@ -11,7 +11,6 @@ stored or recorded before the render has finished.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import tempfile
 import warnings
 from pathlib import Path
@@ -29,6 +28,7 @@ from webbscope.db.users import UsersRepo
 from webbscope.domain.records import Source
 from webbscope.errors import Unprocessable, WebbscopeError
 from webbscope.fits import FitsLimits, open_fits
+from webbscope.hashing import file_sha256
 from webbscope.imaging import celestial_wcs, encode_image, hdu_image, render_composite
 from webbscope.imaging._encode import wcs_cards
 from webbscope.imaging._rgbfile import (
@@ -161,10 +161,6 @@ def render_files(
     return {"files": files, "width": plan.width, "height": plan.height}
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 async def composite_job(ctx: JobContext) -> dict[str, Any]:
     cid = str(ctx.job.params["composite_id"])
     formats = [str(f) for f in ctx.job.params.get("formats", ["png"])]
@@ -220,7 +216,7 @@ async def composite_job(ctx: JobContext) -> dict[str, Any]:
             path=fits_path,
             file_name=files["fits"],
             size=fits_path.stat().st_size,
-            sha256=_sha256(fits_path),
+            sha256=file_sha256(fits_path),
             key=keys["fits"],
             source=Source.derived,
             limits=limits,

@@ -13,7 +13,6 @@ Dask tasks of its client); nothing is stored or recorded before the last block i
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,18 +21,11 @@ from webbscope.db.records import RecordsRepo
 from webbscope.db.users import UsersRepo
 from webbscope.domain.records import Source
 from webbscope.fits import FitsLimits
+from webbscope.hashing import file_sha256
 from webbscope.jobs.worker import JobContext
 from webbscope.library.ingest import add_file
 from webbscope.services.engine.mosaics import build_mosaic
 from webbscope.storage import MOSAICS_PREFIX, THUMBNAILS_PREFIX
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(8 * 1024 * 1024):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
@@ -76,7 +68,7 @@ async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
             if fmt != "fits":
                 await asyncio.to_thread(ctx.storage.put_file, keys[fmt], out / name, move=True)
         fits_path = out / files["fits"]
-        sha = await asyncio.to_thread(_sha256, fits_path)
+        sha = await asyncio.to_thread(file_sha256, fits_path)
         added = await add_file(
             ctx.db,
             ctx.storage,

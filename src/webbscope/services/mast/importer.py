@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import hashlib
 import logging
 import shutil
 import tempfile
@@ -47,6 +46,7 @@ from webbscope.errors import (
 )
 from webbscope.fits import FitsLimits
 from webbscope.fits._format import human_bytes
+from webbscope.hashing import file_sha256
 from webbscope.jobs.queue import JobQueue
 from webbscope.jobs.worker import JobContext
 from webbscope.library.catalogues import inspect_catalogue, with_image
@@ -108,14 +108,6 @@ class Transfer:
     def fetched(self, names: Iterable[str]) -> int:
         """Bytes this attempt downloaded of these files (not those an earlier attempt left)."""
         return sum(self.done_bytes.get(n, 0) - self.resumed_bytes.get(n, 0) for n in names)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(4 * 1024 * 1024):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _disk_full(exc: OSError, name: str) -> WebbscopeError:
@@ -210,7 +202,7 @@ async def _download(
             status=502,
         )
     if remote.checksum and remote.checksum.startswith("sha256:"):
-        digest = await asyncio.to_thread(_sha256, part)
+        digest = await asyncio.to_thread(file_sha256, part)
         if digest != remote.checksum.removeprefix("sha256:"):
             part.unlink(missing_ok=True)
             raise WebbscopeError(
@@ -513,7 +505,7 @@ async def _local_copy(ctx: JobContext, key: str, part: Path):  # type: ignore[no
     """(path, size, sha256) of the file to record: the fresh download, or the stored one."""
     if part != REUSED:
         size = part.stat().st_size
-        sha = await asyncio.to_thread(_sha256, part)
+        sha = await asyncio.to_thread(file_sha256, part)
         yield part, size, sha
         return
     known = await ArchiveFiles(ctx.db).get(key)

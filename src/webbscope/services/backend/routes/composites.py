@@ -31,7 +31,7 @@ from webbscope.db.composites import CompositesRepo
 from webbscope.domain.users import User
 from webbscope.errors import NotFound
 from webbscope.jobs import JobQueue
-from webbscope.services.backend.access import readable_inputs
+from webbscope.services.backend.access import product_inputs, readable_inputs
 from webbscope.services.backend.composite_schemas import (
     CompositeOut,
     CompositePage,
@@ -49,20 +49,6 @@ from webbscope.services.common.client import ServiceClient
 
 router = APIRouter(prefix="/api/composites", tags=["composites"])
 ENGINE = "/internal/composites"
-
-
-def _inputs(docs: list[Document]) -> list[dict[str, Any]]:
-    return [
-        {
-            "record_id": str(d["_id"]),
-            "key": d["storage_key"],
-            "sha256": d["sha256"],
-            "size": d["size"],
-            "name": d["file_name"],
-            "filter": (d.get("metadata") or {}).get("filter"),
-        }
-        for d in docs
-    ]
 
 
 async def _resolve(
@@ -146,7 +132,7 @@ async def estimate(
         "POST",
         f"{ENGINE}/plan",
         params={"estimate_only": "true"},
-        json={"recipe": canonical, "inputs": _inputs(docs)},
+        json={"recipe": canonical, "inputs": product_inputs(docs, with_filter=True)},
     )
     return EstimateOut.model_validate(plan["estimate"])
 
@@ -162,7 +148,9 @@ async def create(
 ) -> JSONResponse:
     canonical, docs = await _resolve(body, records, caller)
     plan = await _engine(request).call(
-        "POST", f"{ENGINE}/plan", json={"recipe": canonical, "inputs": _inputs(docs)}
+        "POST",
+        f"{ENGINE}/plan",
+        json={"recipe": canonical, "inputs": product_inputs(docs, with_filter=True)},
     )
     cid = recipe_id(canonical)
     doc, created = await CompositesRepo(db).save(
@@ -235,7 +223,7 @@ async def preview(
     width: Annotated[int, Query(ge=16, le=8192)] = 1024,
 ) -> Response:
     doc, docs = await readable_composite(request, composite_id, records, caller)
-    body = {"recipe": doc["recipe"], "inputs": _inputs(docs)}
+    body = {"recipe": doc["recipe"], "inputs": product_inputs(docs, with_filter=True)}
     return await _engine(request).forward(
         "POST",
         f"{ENGINE}/preview",
@@ -263,7 +251,7 @@ async def channel_tile(
     y: Annotated[int, Path(ge=0)],
 ) -> Response:
     doc, docs = await readable_composite(request, composite_id, records, caller)
-    body = {"recipe": doc["recipe"], "inputs": _inputs(docs)}
+    body = {"recipe": doc["recipe"], "inputs": product_inputs(docs, with_filter=True)}
     return await _engine(request).forward(
         "POST",
         f"{ENGINE}/tiles/{channel}/{level}/{x}/{y}.f16",

@@ -20,7 +20,7 @@ from webbscope import __version__
 from webbscope.db import Document
 from webbscope.errors import Unprocessable
 from webbscope.jobs import JobQueue
-from webbscope.services.backend.access import require_inputs
+from webbscope.services.backend.access import product_inputs, require_inputs
 from webbscope.services.backend.deps import CurrentUser, DbDep, Records, SettingsDep
 from webbscope.services.backend.mosaic_schemas import MosaicJobOut, MosaicPlanOut
 from webbscope.services.common.client import ServiceClient
@@ -28,19 +28,6 @@ from webbscope.services.common.mosaic_schemas import MosaicOptions, MosaicReques
 
 router = APIRouter(prefix="/api/mosaics", tags=["mosaics"])
 ENGINE = "/internal/mosaics"
-
-
-def _inputs(docs: list[Document]) -> list[dict[str, Any]]:
-    return [
-        {
-            "record_id": str(d["_id"]),
-            "key": d["storage_key"],
-            "sha256": d["sha256"],
-            "size": d["size"],
-            "name": d["file_name"],
-        }
-        for d in docs
-    ]
 
 
 def _options(body: MosaicRequest) -> dict[str, Any]:
@@ -78,7 +65,7 @@ async def _plan(
     options = _options(body)
     engine: ServiceClient = request.app.state.engine
     plan = await engine.call(
-        "POST", f"{ENGINE}/plan", json={"inputs": _inputs(docs), "options": options}
+        "POST", f"{ENGINE}/plan", json={"inputs": product_inputs(docs), "options": options}
     )
     return docs, options, plan
 
@@ -117,7 +104,7 @@ async def create(
         caller.id,
         {
             "mosaic_id": mid,
-            "inputs": _inputs(docs),
+            "inputs": product_inputs(docs),
             "options": options,
             "recipe": doc,
             "name": body.name,
