@@ -187,13 +187,14 @@ class VectorIndex:
     def _exact(self, query: np.ndarray, rows: np.ndarray, k: int) -> list[Hit]:
         if rows.size == 0:
             return []
-        scores = self._vectors()[rows] @ query
+        scores = _comparable(self._vectors()[rows] @ query)
         take = min(k, rows.size)
-        top = (
-            np.argpartition(-scores, take - 1)[:take] if take < rows.size else np.arange(rows.size)
-        )
-        order = top[np.argsort(-scores[top], kind="stable")]
-        return [Hit(self.ids[int(rows[i])], float(scores[i])) for i in order]
+        if take < rows.size:
+            # every row tied with the k-th best stays a candidate, so the id breaks the tie
+            kth = -np.partition(-scores, take - 1)[take - 1]
+            rows, scores = rows[scores >= kth], scores[scores >= kth]
+        hits = [Hit(self.ids[int(r)], float(s)) for r, s in zip(rows, scores, strict=True)]
+        return _best_first(hits)[:take]
 
     def _graph(self, query: np.ndarray, want: int, alive: np.ndarray) -> list[tuple[int, float]]:
         faiss = _faiss()
@@ -226,10 +227,27 @@ class VectorIndex:
                 return []
             if total <= self.exact_below:
                 return self._exact(query, self._passing(alive, allowed), k)
+            # Fetch more than k from the graph: a tie at the k-th place must be broken by id
+            # among every tied record, and a filter drops some. Grow until the k-th is strictly
+            # better than anything not fetched; past a quarter of the rows, exact is cheaper.
+            want = k + 16 if allowed is None else max(4 * k, 64)
+            while want < total // 4 or (allowed is None and want < total):
+                raw = self._graph(query, want, alive)
+                found = [
+                    Hit(self.ids[r], s)
+                    for r, s in raw
+                    if allowed is None or ((a := self.attrs[r]) is not None and allowed(a))
+                ]
+                if len(found) >= k:
+                    ranked = _best_first(found)
+                    if len(raw) < want or round(ranked[k - 1].score, 5) > round(raw[-1][1], 5):
+                        return ranked[:k]
+                want *= 4
+            return self._exact(query, self._passing(alive, allowed), k)
             if allowed is None:
                 hits = self._graph(query, min(k, total), alive)
                 if len(hits) >= min(k, total):
-                    return [Hit(self.ids[r], s) for r, s in hits[:k]]
+                    return _best_first([Hit(self.ids[r], s) for r, s in hits])[:k]
                 return self._exact(query, np.flatnonzero(alive), k)
             want = max(4 * k, 64)
             while want < total // 4:
@@ -239,7 +257,7 @@ class VectorIndex:
                     if (a := self.attrs[r]) is not None and allowed(a)
                 ]
                 if len(found) >= k:
-                    return found[:k]
+                    return _best_first(found)[:k]
                 want *= 4
             return self._exact(query, self._passing(alive, allowed), k)
 
@@ -324,3 +342,15 @@ def decode_attrs(data: Mapping[str, Any]) -> dict[str, Any]:
         k: (datetime.fromisoformat(v["$date"]) if isinstance(v, dict) and "$date" in v else v)
         for k, v in data.items()
     }
+
+
+def _comparable(scores: np.ndarray) -> np.ndarray:
+    """Similarities rounded to 1e-5: vectors embedded in different batches (as on two replicas)
+    differ in their last bits, and that must not reorder near-equal records."""
+    return np.round(np.asarray(scores, dtype=np.float64), 5)
+
+
+def _best_first(hits: list[Hit]) -> list[Hit]:
+    """Highest similarity first; equal (rounded) similarities in id order, the same on every
+    replica whatever order its rows were added in."""
+    return sorted(hits, key=lambda h: (-round(h.score, 5), h.id))

@@ -96,3 +96,26 @@ def test_files_round_trip_and_corruption_is_refused(data) -> None:
         VectorIndex.from_files({**files, "vectors.faiss": files["vectors.faiss"][:100]})
     compact = index.compacted()
     assert len(compact) == 299 and compact.dead_rows == 0
+
+
+@pytest.mark.parametrize("exact_below", [0, 100_000], ids=["graph", "exact"])
+def test_replicas_that_added_rows_in_another_order_rank_alike(data, exact_below: int) -> None:
+    """Two replicas embed the same records in different batches and orders: near-equal and
+    equal similarities must come out in the same order on both (ties broken by id)."""
+    vectors, _ = data
+    rng = np.random.default_rng(3)
+    twins = np.repeat(vectors[:40], 3, axis=0)  # three records per text, as in a real library
+    noise = rng.standard_normal(twins.shape).astype(np.float32) * 1e-8  # last-bit differences
+    items = [(f"t{i:03d}", twins[i], {}, "2024-01-01") for i in range(len(twins))]
+    first = VectorIndex(vectors.shape[1], exact_below=exact_below)
+    first.upsert_many(items)
+    second = VectorIndex(vectors.shape[1], exact_below=exact_below)
+    second.upsert_many(
+        (rid, v + noise[i], a, s) for i, (rid, v, a, s) in reversed(list(enumerate(items)))
+    )
+    for q in (vectors[0], vectors[7] * 0.5 + vectors[11] * 0.5):
+        q = q / np.linalg.norm(q)
+        a = [h.id for h in first.search(q, 20)]
+        b = [h.id for h in second.search(q, 20)]
+        assert a == b
+        assert a[:3] == sorted(a[:3])  # the tied twins in id order
