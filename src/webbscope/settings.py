@@ -88,6 +88,18 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(2, alias="WORKER_CONCURRENCY", ge=0, le=64)
     jobs_retention_days: float = Field(30.0, alias="JOBS_RETENTION_DAYS", gt=0)
     events_poll_interval_s: float = Field(0.1, alias="EVENTS_POLL_INTERVAL_S", gt=0, le=10)
+    # The library's read model on each backend replica (SQLite + columns): its file (empty:
+    # a temporary file on local disk), its SQLite page cache, and the reconciliation that
+    # repairs what the record event log missed (every N seconds; 0 turns it off), looking
+    # back over records changed since the last pass minus the slack (writers' clock skew).
+    library_db_path: Path | None = Field(None, alias="LIBRARY_DB_PATH")
+    library_cache_mb: int = Field(16, alias="LIBRARY_CACHE_MB", ge=1, le=4096)
+    library_reconcile_interval_s: float = Field(
+        60.0, alias="LIBRARY_RECONCILE_INTERVAL_S", ge=0, le=86400
+    )
+    library_reconcile_slack_s: float = Field(
+        120.0, alias="LIBRARY_RECONCILE_SLACK_S", ge=0, le=86400
+    )
 
     # Database
     mongodb_uri: str = Field("mongodb://127.0.0.1:27017", alias="MONGODB_URI")

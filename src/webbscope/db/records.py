@@ -198,6 +198,8 @@ class RecordsRepo:
     async def _link(self, parent: str, update: Document) -> None:
         if not ObjectId.is_valid(parent):
             return
+        # Every write moves `updated_at`: the library's reconciliation finds changes by it.
+        update = {**update, "$set": {"updated_at": datetime.now(UTC)}}
         found = await self.coll.find_one_and_update({"_id": ObjectId(parent)}, update)
         if found is not None:
             await self._changed(found["owner_id"], parent)
@@ -238,7 +240,8 @@ class RecordsRepo:
 
     async def set_thumbnail(self, record_id: str, key: str) -> None:
         found = await self.coll.find_one_and_update(
-            {"_id": ObjectId(record_id)}, {"$set": {"thumbnail_key": key}}
+            {"_id": ObjectId(record_id)},
+            {"$set": {"thumbnail_key": key, "updated_at": datetime.now(UTC)}},
         )
         if found is not None:
             await self._changed(found["owner_id"], record_id)

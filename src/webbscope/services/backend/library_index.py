@@ -1,15 +1,15 @@
-"""The library index: each backend replica keeps what listing needs of every record in memory
-and answers `GET /api/records` from it, filtering, sorting and paging in Python.
+"""The library index: each backend replica answers `GET /api/records` (and the keyword half of
+`/api/search`) from its own read model (`library.read_model`: SQLite with FTS5 and an R*Tree,
+plus numpy columns), never from Python loops over every record and never on the event loop:
+every call into the model runs in a worker thread.
 
-The database stays the source of truth. The index is loaded at start-up and follows the
-`record` event log, so a change made anywhere (another replica, an import worker, a thumbnail
-job) reaches it within a poll interval; a request that changes records refreshes them at once,
-so its own replica answers with the change. Memory: about 2 KB a record (10,000 records, about
-20 MB per replica).
-
-Why in memory: the development database (FerretDB over SQLite) reads and decodes every
-document for any query but a lookup by `_id`, so a filtered list of 10,000 records costs
-seconds there; this keeps listing to milliseconds on every database.
+MongoDB stays the source of truth. The model is loaded at start-up (streamed from the
+database in batches) and follows the `record` event log, so a change made anywhere reaches it
+within a poll interval; a request that changes records refreshes them at once, so its own
+replica answers with the change. A periodic reconciliation finds what the event log missed
+(a writer that died between its insert and its event, an event the log lost): records changed
+since the last pass (by `updated_at`), and, when the counts differ, records added or removed
+without one.
 """
 
 from __future__ import annotations
@@ -17,8 +17,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import tempfile
 import time
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from bson import ObjectId
@@ -29,11 +32,13 @@ from webbscope.db import Database, Document
 from webbscope.db.events import EventLog, EventReader, event_id
 from webbscope.db.records import RecordsRepo, to_record
 from webbscope.domain.users import User
-from webbscope.library.query import RecordQuery, query_entry, run_query
-from webbscope.semantic import KeywordIndex
+from webbscope.library.query import RecordQuery, query_entry
+from webbscope.library.read_model import KeywordMatch, Page, ReadModel
 from webbscope.services.backend.schemas import RecordOut
+from webbscope.settings import Settings
 
 log = logging.getLogger("webbscope.library_index")
+BATCH = 1000
 
 
 def _entry(doc: Document) -> dict[str, Any]:
@@ -42,49 +47,79 @@ def _entry(doc: Document) -> dict[str, Any]:
     return entry
 
 
+def _caller(caller: User | None) -> tuple[str | None, bool]:
+    return (caller.id if caller else None, bool(caller and caller.is_admin))
+
+
 class LibraryIndex:
-    def __init__(self, db: Database, poll_s: float) -> None:
+    def __init__(self, db: Database, settings: Settings) -> None:
         self.repo = RecordsRepo(db)
         self.log = EventLog(db, "record")
-        self.poll_s = poll_s
-        self.entries: dict[str, dict[str, Any]] = {}
-        #: Keyword ranking for `/api/search`, kept with the entries.
-        self.keywords = KeywordIndex()
-        self._task: asyncio.Task[None] | None = None
+        self.poll_s = settings.events_poll_interval_s
+        self.reconcile_s = settings.library_reconcile_interval_s
+        self.slack = timedelta(seconds=settings.library_reconcile_slack_s)
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        path = settings.library_db_path
+        if path is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="webbscope-library-")
+            path = Path(self._tmp.name) / "library.sqlite"
+        self.model = ReadModel(path, cache_mb=settings.library_cache_mb)
+        self._tasks: list[asyncio.Task[None]] = []
         self.reader: EventReader | None = None
+        self._since = datetime.now(UTC)
+        self.reconciled = 0
 
     async def start(self) -> None:
         reader = await EventReader.at_head(self.log)  # before loading: nothing slips between
         self.reader = reader
+        self._since = datetime.now(UTC)
         started = time.perf_counter()
+        await asyncio.to_thread(self.model.remove, await asyncio.to_thread(self._all_ids))
+        batch: list[Document] = []
         async for doc in self.repo.coll.find({}):
-            self._put(_entry(doc))
+            batch.append(doc)
+            if len(batch) >= BATCH:
+                await asyncio.to_thread(self._apply, batch)
+                batch = []
+        await asyncio.to_thread(self._apply, batch)
         log.info(
             "library index loaded %d records in %.1f s",
-            len(self.entries),
+            await asyncio.to_thread(len, self.model),
             time.perf_counter() - started,
         )
-        self._task = asyncio.create_task(self._follow(reader))
+        self._tasks = [asyncio.create_task(self._follow(reader))]
+        if self.reconcile_s > 0:
+            self._tasks.append(asyncio.create_task(self._reconcile_loop()))
+
+    def _all_ids(self) -> list[str]:
+        return list(self.model.ids_updated())
+
+    def _apply(self, docs: Sequence[Document]) -> None:
+        if docs:
+            self.model.upsert(_entry(d) for d in docs)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(BaseException):
-                await self._task
+                await task
+        await asyncio.to_thread(self.model.close)
+        if self._tmp is not None:
+            self._tmp.cleanup()
 
     async def refresh(self, *record_ids: str) -> None:
         """Re-read records from the database (after a change this replica made)."""
-        for rid in record_ids:
+        found: list[Document] = []
+        gone: list[str] = []
+        for rid in dict.fromkeys(record_ids):
             doc = await self.repo.coll.find_one({"_id": ObjectId(rid)})
             if doc is None:
-                self.entries.pop(rid, None)
-                self.keywords.remove(rid)
+                gone.append(rid)
             else:
-                self._put(_entry(doc))
-
-    def _put(self, entry: dict[str, Any]) -> None:
-        self.entries[entry["_id"]] = entry
-        self.keywords.put(entry["_id"], entry.get("search") or "")
+                found.append(doc)
+        await asyncio.to_thread(self._apply, found)
+        if gone:
+            await asyncio.to_thread(self.model.remove, gone)
 
     async def lag(self) -> tuple[int, float]:
         """Events published but not applied yet, and the age in seconds of the oldest of them."""
@@ -119,21 +154,90 @@ class LibraryIndex:
             if not events:
                 await asyncio.sleep(self.poll_s)
 
-    def query(self, q: RecordQuery, caller: User | None) -> tuple[list[dict[str, Any]], int]:
-        page, total = run_query(
-            self.entries.values(),
-            q,
-            caller.id if caller else None,
-            bool(caller and caller.is_admin),
-        )
-        return [e["body"] for e in page], total
+    # -- reconciliation ---------------------------------------------------------------------
 
-    def get(self, record_id: str) -> dict[str, Any] | None:
-        return self.entries.get(record_id)
+    async def _reconcile_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.reconcile_s)
+            try:
+                fixed = await self.reconcile()
+                if fixed:
+                    log.warning("library reconciliation repaired %d records", fixed)
+            except ConnectionFailure:
+                pass  # the follower already says the database is away
+            except Exception:
+                log.exception("library reconciliation failed")
+
+    async def reconcile(self) -> int:
+        """Bring the model in line with the database where the event log missed changes;
+        returns how many records were repaired."""
+        started = datetime.now(UTC)
+        changed: list[Document] = []
+        async for doc in self.repo.coll.find({"updated_at": {"$gte": self._since - self.slack}}):
+            changed.append(doc)
+        have = await asyncio.to_thread(self.model.updated_at, [str(d["_id"]) for d in changed])
+        stale = [
+            d
+            for d in changed
+            if abs(have.get(str(d["_id"]), -1.0) - _ts(d.get("updated_at"))) > 1e-3
+        ]
+        await asyncio.to_thread(self._apply, stale)
+        fixed = len(stale)
+        # Inserts without an event and an old `updated_at`, and deletes without one: only
+        # when the counts differ is every id compared.
+        if await self.repo.coll.count_documents({}) != await asyncio.to_thread(len, self.model):
+            ids = {str(d["_id"]) async for d in self.repo.coll.find({}, {"_id": 1})}
+            mine = set(await asyncio.to_thread(self._all_ids))
+            gone = sorted(mine - ids)
+            missing = sorted(ids - mine)
+            if gone:
+                await asyncio.to_thread(self.model.remove, gone)
+            await self.refresh(*missing)
+            fixed += len(gone) + len(missing)
+        self._since = started
+        self.reconciled += fixed
+        return fixed
+
+    # -- queries (each in a worker thread) --------------------------------------------------
+
+    async def query(
+        self, q: RecordQuery, caller: User | None, cursor: str | None = None
+    ) -> tuple[list[dict[str, Any]], int, str | None]:
+        caller_id, is_admin = _caller(caller)
+        page: Page = await asyncio.to_thread(self.model.query, q, caller_id, is_admin, cursor)
+        return [e["body"] for e in page.entries], page.total, page.next_cursor
+
+    async def facets(self, q: RecordQuery, caller: User | None) -> dict[str, Any]:
+        caller_id, is_admin = _caller(caller)
+        return await asyncio.to_thread(self.model.facets, q, caller_id, is_admin)
+
+    async def keyword_search(
+        self, text: str, q: RecordQuery, caller: User | None
+    ) -> list[KeywordMatch]:
+        caller_id, is_admin = _caller(caller)
+        return await asyncio.to_thread(self.model.keyword_search, text, q, caller_id, is_admin)
+
+    async def get(self, record_id: str) -> dict[str, Any] | None:
+        return await asyncio.to_thread(self.model.get, record_id)
+
+    async def get_many(self, record_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return await asyncio.to_thread(self.model.get_many, list(record_ids))
+
+    async def owned(self, owner_id: str, product_type: str) -> list[dict[str, Any]]:
+        return await asyncio.to_thread(self.model.owned_entries, owner_id, product_type)
+
+    async def count(self) -> int:
+        return await asyncio.to_thread(len, self.model)
+
+
+def _ts(value: Any) -> float:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    return float("nan")
 
 
 async def start_library(app: FastAPI) -> None:
-    index = LibraryIndex(app.state.parts.db, app.state.settings.events_poll_interval_s)
+    index = LibraryIndex(app.state.parts.db, app.state.settings)
     await index.start()
     app.state.library = index
 

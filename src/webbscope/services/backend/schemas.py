@@ -164,6 +164,22 @@ class RecordPage(BaseModel):
     total: int
     offset: int
     limit: int
+    next_cursor: str | None = Field(
+        None, description="pass as `cursor` for the next page; null on the last page"
+    )
+
+
+class FacetCount(BaseModel):
+    value: str
+    count: int
+
+
+class RecordFacets(BaseModel):
+    total: int = Field(description="records matching the filter")
+    instrument: list[FacetCount]
+    filter: list[FacetCount]
+    processing_level: list[FacetCount]
+    target: list[FacetCount]
 
 
 class UploadItem(BaseModel):

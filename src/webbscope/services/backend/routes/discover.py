@@ -223,11 +223,9 @@ async def plan(
             code="proposal_not_found",
         )
     mine: dict[str, list[str]] = {}
-    for entry in library.entries.values():
-        if entry.get("owner_id") != user.id:
-            continue
+    for entry in await library.owned(user.id, "i2d"):
         meta = entry["body"].get("metadata") or {}
-        if meta.get("obs_id") and entry.get("product_type") == "i2d":
+        if meta.get("obs_id"):
             mine.setdefault(str(meta["obs_id"]), []).append(entry["_id"])
     out = _proposal_out(proposal)
     channels: list[PlanChannel] = []

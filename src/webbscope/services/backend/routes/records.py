@@ -4,6 +4,7 @@ headers, lineage and bulk actions. Another user's private record answers 404."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -21,6 +22,7 @@ from webbscope.library.derived import ensure_thumbnail
 from webbscope.library.ingest import add_file
 from webbscope.library.query import RecordQuery, SortKey
 from webbscope.library.quota import check_quota, check_user_quota
+from webbscope.library.read_model import BadCursor
 from webbscope.services.backend.access import can_read, can_write, readable
 from webbscope.services.backend.deps import (
     CurrentUser,
@@ -34,7 +36,7 @@ from webbscope.services.backend.deps import (
     Users,
 )
 from webbscope.services.backend.fair_share import fair_share
-from webbscope.services.backend.query_params import Csv, split_csv
+from webbscope.services.backend.query_params import Csv, split_csv, strict_query
 from webbscope.services.backend.schemas import (
     BulkAction,
     BulkItem,
@@ -43,6 +45,7 @@ from webbscope.services.backend.schemas import (
     HeadersOut,
     LineageGraph,
     LineageNode,
+    RecordFacets,
     RecordOut,
     RecordPage,
     RecordPatch,
@@ -63,6 +66,24 @@ from webbscope.storage.space import check_reserve
 
 router = APIRouter(prefix="/api/records", tags=["records"])
 
+SKY_HELP = (
+    "sky search: a record matches when its footprint polygon meets the circle of `radius` "
+    "degrees around (ra, dec); a record without a footprint is matched by its centre"
+)
+LIST_HELP = """Records you can see, filtered and sorted.
+
+- **Free text** (`q`): every word must start a word of the record's file name, target,
+  instrument, filter, programme, observation id, description or tags (case-insensitive).
+- **Sky** (`ra`, `dec`, `radius` in degrees, ICRS): a record matches when its footprint
+  polygon (the image's corners) intersects the circle of `radius` around the point; without
+  `radius`, when the footprint contains the point. A record without a footprint is matched
+  by its centre (within `radius`). RA wraps at 0/360 and circles may cover a pole.
+- **Paging**: `offset`/`limit`, or, for deep pages, the `next_cursor` of the previous page
+  as `cursor` (same filters and sort); records without the sort field come last in either
+  order, ties by id.
+- An unknown query parameter is a 422 naming it.
+"""
+
 
 async def writable(records: Records, record_id: str, caller: User | None) -> Document:
     doc = await readable(records, record_id, caller)
@@ -74,15 +95,7 @@ async def writable(records: Records, record_id: str, caller: User | None) -> Doc
 # -- list and upload -----------------------------------------------------------------------
 
 
-@router.get(
-    "",
-    response_model=RecordPage,
-    summary="List and filter the records you can see",
-    dependencies=[Depends(fair_share)],
-)
-async def list_records(
-    caller: OptionalUser,
-    library: Library,
+def record_filters(
     q: Annotated[str | None, Query(max_length=200, description="free text")] = None,
     instrument: Csv = None,
     filter: Csv = None,
@@ -101,21 +114,19 @@ async def list_records(
     observed_before: datetime | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
-    ra: Annotated[float | None, Query(ge=0, lt=360)] = None,
-    dec: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    ra: Annotated[float | None, Query(ge=0, lt=360, description=SKY_HELP)] = None,
+    dec: Annotated[float | None, Query(ge=-90, le=90, description=SKY_HELP)] = None,
     radius: Annotated[
-        float | None, Query(gt=0, le=10, description="degrees; omit for 'footprint contains'")
+        float | None,
+        Query(gt=0, le=10, description="degrees; omit for 'footprint contains the point'"),
     ] = None,
-    sort: SortKey = "created_at",
-    order: Literal["asc", "desc"] = "desc",
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> RecordPage:
+) -> RecordQuery:
+    """The library's filters, shared by the list and the facets."""
     if (ra is None) != (dec is None):
         raise Unprocessable("give both ra and dec for a sky position", code="validation_error")
     if radius is not None and ra is None:
         raise Unprocessable("radius needs ra and dec", code="validation_error")
-    query = RecordQuery(
+    return RecordQuery(
         text=q,
         instrument=split_csv(instrument),
         filter=split_csv(filter),
@@ -135,15 +146,60 @@ async def list_records(
         ra=ra,
         dec=dec,
         radius=radius,
-        sort=sort,
-        descending=order == "desc",
-        offset=offset,
-        limit=limit,
     )
-    items, total = library.query(query, caller)
+
+
+Filters = Annotated[RecordQuery, Depends(record_filters)]
+
+
+@router.get(
+    "",
+    response_model=RecordPage,
+    summary="List and filter the records you can see",
+    description=LIST_HELP,
+    dependencies=[Depends(fair_share), Depends(strict_query)],
+)
+async def list_records(
+    caller: OptionalUser,
+    library: Library,
+    filters: Filters,
+    sort: SortKey = "created_at",
+    order: Literal["asc", "desc"] = "desc",
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description="continue after the page that returned this `next_cursor` "
+            "(same filters and sort)",
+        ),
+    ] = None,
+) -> RecordPage:
+    query = replace(filters, sort=sort, descending=order == "desc", offset=offset, limit=limit)
+    try:
+        items, total, next_cursor = await library.query(query, caller, cursor)
+    except BadCursor as exc:
+        raise Unprocessable(str(exc), code="bad_cursor") from None
     return RecordPage.model_validate(
-        {"items": items, "total": total, "offset": offset, "limit": limit}
+        {
+            "items": items,
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "next_cursor": next_cursor,
+        }
     )
+
+
+@router.get(
+    "/facets",
+    response_model=RecordFacets,
+    summary="Counts per instrument, filter, level and target for the current filter",
+    dependencies=[Depends(fair_share), Depends(strict_query)],
+)
+async def record_facets(caller: OptionalUser, library: Library, filters: Filters) -> RecordFacets:
+    return RecordFacets.model_validate(await library.facets(filters, caller))
 
 
 @router.post(
@@ -419,15 +475,17 @@ async def lineage(
     doc = await readable(records, record_id, caller)
     lin = doc.get("lineage") or {}
 
+    parents_ids, child_ids = lin.get("derived_from", []), lin.get("derivatives", [])
+    entries = await library.get_many([*parents_ids, *child_ids])
+
     def visible(ids: list[str]) -> list[LineageNode]:
         out = []
         for rid in ids:
-            entry = library.get(rid)
+            entry = entries.get(rid)
             if entry is not None and can_read(entry, caller):
                 out.append(_node(entry["body"]))
         return out
 
-    parents_ids, child_ids = lin.get("derived_from", []), lin.get("derivatives", [])
     parents, children = visible(parents_ids), visible(child_ids)
     hidden = len(parents_ids) + len(child_ids) - len(parents) - len(children)
     me = RecordOut.of(to_record(doc)).model_dump()

@@ -37,7 +37,7 @@ from webbscope.services.backend.deps import (
     SettingsDep,
 )
 from webbscope.services.backend.fair_share import fair_share
-from webbscope.services.backend.query_params import Csv, split_csv
+from webbscope.services.backend.query_params import Csv, split_csv, strict_query
 from webbscope.services.backend.schemas import RecordOut
 from webbscope.services.common.semantic_jobs import request_rebuild
 from webbscope.services.common.semantic_schemas import LibraryFilters, SemanticStatusOut
@@ -112,10 +112,11 @@ async def _semantic(
     return [(str(h["id"]), float(h["score"])) for h in data["items"]], None
 
 
-def _hits(ranked: list[Any], library: Library) -> list[SearchHit]:
+async def _hits(ranked: list[Any], library: Library) -> list[SearchHit]:
     out = []
+    entries = await library.get_many([r.id for r in ranked])
     for r in ranked:
-        entry = library.get(r.id)
+        entry = entries.get(r.id)
         if entry is None:
             continue
         out.append(
@@ -133,7 +134,7 @@ def _hits(ranked: list[Any], library: Library) -> list[SearchHit]:
 
 @router.get(
     "/search",
-    dependencies=[Depends(fair_share)],
+    dependencies=[Depends(fair_share), Depends(strict_query)],
     response_model=LibrarySearchResult,
     summary="Search the library by meaning and keywords, with the library's filters",
 )
@@ -215,7 +216,7 @@ async def search(
     keyword = (
         [
             (h.id, h.score, h.matched)
-            for h in library.keywords.search(keyword_text, test, library.entries)
+            for h in await library.keyword_search(keyword_text, filters.query(), caller)
         ]
         if mode != "semantic"
         else []
@@ -234,7 +235,8 @@ async def search(
             },
         )
         # Checked again here: the access rule and the filters over this replica's index.
-        semantic = [(rid, s) for rid, s in found if (e := library.get(rid)) is not None and test(e)]
+        known = await library.get_many([rid for rid, _ in found])
+        semantic = [(rid, s) for rid, s in found if (e := known.get(rid)) is not None and test(e)]
     effective = mode if degraded is None else "keyword"
     ranked = hybrid(keyword, semantic, min_score=settings.semantic_min_score, mode=effective)
     page = ranked[offset : offset + limit]
@@ -244,7 +246,7 @@ async def search(
         degraded=degraded,
         chips=[ChipOut(key=c.key, label=c.label, params=c.params) for c in chips],
         dropped=dropped,
-        items=_hits(page, library),
+        items=await _hits(page, library),
         total=len(ranked),
         has_more=len(ranked) > offset + limit,
         offset=offset,
@@ -274,8 +276,9 @@ async def similar(
     )
     me = doc.get("facets") or {}
     items: list[SearchHit] = []
+    known = await library.get_many([rid for rid, _ in found])
     for rid, score in found:
-        entry = library.get(rid)
+        entry = known.get(rid)
         if entry is None or not test(entry) or rid == record_id:
             continue
         facets = entry.get("facets") or {}
@@ -329,7 +332,7 @@ async def index_status(
     return IndexStatus(
         engine=engine,
         engine_error=error,
-        library_records=len(library.entries),
+        library_records=await library.count(),
         undispatched_changes=undispatched,
         queued_embed_records=queued,
         lag=undispatched + queued,
