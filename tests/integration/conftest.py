@@ -26,6 +26,8 @@ def api_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack
             "MAST_SEARCH_CACHE_TTL_S": "0",
             # Hub connections re-check their token and account every second.
             "HUB_RECHECK_S": "1",
+            # The library's reconciliation repairs a lost record event within a second.
+            "LIBRARY_RECONCILE_INTERVAL_S": "1",
         },
         offline_archive=True,
     )

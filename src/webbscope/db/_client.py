@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -13,7 +14,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import CollectionInvalid, OperationFailure, PyMongoError
 
-from webbscope.db._indexes import INDEXES
+from webbscope.db._indexes import INDEXES, RETIRED
 from webbscope.errors import ServiceUnavailable
 
 Document = dict[str, Any]
@@ -71,6 +72,19 @@ class Database:
                         raise
             for model in models:
                 await self._create_index(coll, model)
+        if indexes is INDEXES:
+            await self._drop_retired()
+
+    async def _drop_retired(self) -> None:
+        for coll, names in RETIRED.items():
+            try:
+                present = {ix["name"] async for ix in await self.db[coll].list_indexes()}
+            except OperationFailure:
+                continue
+            for name in names:
+                if name in present:
+                    with contextlib.suppress(OperationFailure):
+                        await self.db[coll].drop_index(name)
 
     async def _create_index(self, coll: str, model: IndexModel) -> None:
         try:

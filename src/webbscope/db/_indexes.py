@@ -22,15 +22,20 @@ INDEXES: dict[str, list[IndexModel]] = {
     "rate_limits": [
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expiry_ttl"),
     ],
+    # Lists, filters, facets, text and sky are answered by each backend replica's read model
+    # (`library.read_model`), not by MongoDB: the records indexes serve only these lookups.
     "records": [
-        IndexModel([("readers", ASCENDING), ("created_at", DESCENDING)], name="readers_created"),
+        # Dedup on upload/import (`find_duplicate`) and the quota's sum over one owner
+        # (`bytes_owned`, by the `owner_id` prefix).
         IndexModel([("owner_id", ASCENDING), ("sha256", ASCENDING)], unique=True, name="owner_sha"),
+        # Is a stored file still used? (`count_key_references`, `find_owned_key`)
         IndexModel([("storage_key", ASCENDING)], name="storage_key"),
-        IndexModel([("facets.instrument", ASCENDING)], name="instrument"),
-        IndexModel([("facets.target", ASCENDING)], name="target"),
-        IndexModel([("sky.dec", ASCENDING)], name="sky_dec"),
+        # Are a deleted record's tiles still used by another record of the same content?
+        IndexModel([("sha256", ASCENDING)], name="sha256"),
         # The derived-work sweep looks for records without a thumbnail.
         IndexModel([("thumbnail_key", ASCENDING)], name="thumbnail"),
+        # The library's reconciliation reads records changed since its last pass.
+        IndexModel([("updated_at", ASCENDING)], name="updated_at"),
     ],
     "record_headers": [],
     "jobs": [
@@ -44,7 +49,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "composite_presets": [IndexModel([("owner_id", ASCENDING)], name="owner")],
     "job_running": [IndexModel([("expires_at", ASCENDING)], name="expires")],
+    # Pruning each event log by age (`EventLog.prune`).
     "job_events": [IndexModel([("at", ASCENDING)], name="at")],
+    "record_events": [IndexModel([("at", ASCENDING)], name="at")],
     "annotations": [
         IndexModel(
             [("owner_id", ASCENDING), ("record_id", ASCENDING), ("kind", ASCENDING)],
@@ -55,4 +62,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     "semantic_vectors": [],
     "semantic_meta": [],
     "semantic_events": [IndexModel([("at", ASCENDING)], name="at")],
+}
+
+#: Indexes that no query uses any more: dropped at start-up where an older version made them.
+RETIRED: dict[str, list[str]] = {
+    # Lists moved to the backend's read model (issue 17).
+    "records": ["readers_created", "instrument", "target", "sky_dec"],
 }

@@ -154,6 +154,7 @@ class RecordsRepo:
             "thumbnail_key": None,
             "created_at": now,
             "updated_at": now,
+            "rev": 0,
         }
         doc["search"] = keyword_text(doc)
         if headers is not None:
@@ -205,38 +206,71 @@ class RecordsRepo:
             await self._changed(found["owner_id"], parent)
 
     async def update(self, record_id: str, changes: Document) -> Record:
-        """Apply owner-side changes (tags, description, visibility, sharing, archived, name)
-        and keep the derived fields (readers, search) consistent."""
-        doc = await self.coll.find_one({"_id": ObjectId(record_id)})
-        if doc is None:
-            raise NotFound("record not found", code="record_not_found")
-        new = dict(doc)
-        new.update(changes)
+        """Apply owner-side changes (tags, description, visibility, sharing, archived, name):
+        only the fields given are `$set`, so concurrent edits of different fields both land;
+        the derived fields (readers, search) follow."""
+        sets = dict(changes)
         if "tags" in changes:
-            new["tags"] = sorted(set(lowered(changes["tags"])))
+            sets["tags"] = sorted(set(lowered(changes["tags"])))
         if "file_name" in changes:
-            new["file_name_lower"] = changes["file_name"].lower()
-        vis = Visibility(new["visibility"])
-        if vis is not Visibility.shared:
-            new["shared_with"], new["shared_with_ids"] = [], []
-        new["readers"] = readers_of(new["owner_id"], vis, new["shared_with_ids"])
-        new["search"] = keyword_text(new)
-        new["updated_at"] = datetime.now(UTC)
-        sets = {k: new[k] for k in new if k != "_id" and new[k] != doc.get(k)}
-        updated = await self.coll.find_one_and_update(
-            {"_id": doc["_id"]}, {"$set": sets}, return_document=ReturnDocument.AFTER
-        )
-        if updated is None:
-            raise NotFound("record not found", code="record_not_found")
-        await self._changed(updated["owner_id"], record_id)
-        return to_record(updated)
+            sets["file_name_lower"] = changes["file_name"].lower()
+        if "visibility" in changes and Visibility(changes["visibility"]) is not Visibility.shared:
+            sets["shared_with"], sets["shared_with_ids"] = [], []
+        return await self._edit(record_id, {"$set": sets})
 
     async def add_tags(self, record_id: str, tags: Sequence[str], remove: bool = False) -> Record:
-        rec = await self.get_raw(record_id)
-        current = set(rec.get("tags", []))
-        wanted = set(lowered(tags))
-        new = current - wanted if remove else current | wanted
-        return await self.update(record_id, {"tags": sorted(new)})
+        """Add (or remove) tags with `$addToSet` (`$pull`): two requests tagging the same
+        record at once both land."""
+        wanted = sorted(set(lowered(tags)))
+        if remove:
+            return await self._edit(record_id, {"$pull": {"tags": {"$in": wanted}}})
+        return await self._edit(record_id, {"$addToSet": {"tags": {"$each": wanted}}})
+
+    async def _edit(self, record_id: str, update: Document) -> Record:
+        if not ObjectId.is_valid(record_id):
+            raise NotFound("record not found", code="record_not_found")
+        update = {
+            **update,
+            "$set": {**update.get("$set", {}), "updated_at": datetime.now(UTC)},
+            "$inc": {"rev": 1},
+        }
+        doc = await self.coll.find_one_and_update(
+            {"_id": ObjectId(record_id)}, update, return_document=ReturnDocument.AFTER
+        )
+        if doc is None:
+            raise NotFound("record not found", code="record_not_found")
+        doc = await self._derive(doc)
+        await self._changed(doc["owner_id"], record_id)
+        return to_record(doc)
+
+    async def _derive(self, doc: Document) -> Document:
+        """Bring the fields derived from others (readers, search, tag order) in line, by
+        compare-and-set on `rev`: a concurrent edit in between makes this re-read and
+        derive again from a document that includes it."""
+        for _ in range(50):
+            vis = Visibility(doc["visibility"])
+            tags = sorted(set(doc.get("tags", [])))
+            shared = doc.get("shared_with_ids", []) if vis is Visibility.shared else []
+            want = {
+                "tags": tags,
+                "readers": readers_of(doc["owner_id"], vis, shared),
+                "search": keyword_text({**doc, "tags": tags}),
+            }
+            sets = {k: v for k, v in want.items() if doc.get(k) != v}
+            if not sets:
+                return doc
+            new = await self.coll.find_one_and_update(
+                {"_id": doc["_id"], "rev": doc.get("rev")},
+                {"$set": sets, "$inc": {"rev": 1}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if new is not None:
+                return new
+            again = await self.coll.find_one({"_id": doc["_id"]})
+            if again is None:
+                raise NotFound("record not found", code="record_not_found")
+            doc = again
+        return doc
 
     async def set_thumbnail(self, record_id: str, key: str) -> None:
         found = await self.coll.find_one_and_update(
