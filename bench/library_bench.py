@@ -1,202 +1,395 @@
-"""The library: listing and filtering 10,000 records, and uploading a 2 GB FITS file.
+"""The library's list queries at 10,000 and 1,000,000 records, on the read model each backend
+replica keeps (`webbscope.library.read_model`: SQLite with FTS5 and an R*Tree, plus numpy
+columns), against today's in-memory index as the baseline, in the same run.
 
-Baselines, in the same run:
-- listing: the same queries on a 500-record library (the system this is modelled on aimed at
-  under 1 s for 500 records);
-- upload: copying the same file on the same disk (`shutil.copyfile`), the ceiling for any
-  upload path; memory: the backend's resident size before the upload.
+- Records: realistic stored JWST records (full metadata, footprints, tags; about 2 KB of
+  JSON each), made by `make_doc` the way `RecordsRepo.create` stores them.
+- Loading: records are written straight into the read model (its `upsert`, in batches), not
+  through MongoDB and HTTP: a million inserts through the development wire-protocol server
+  would take hours on this machine. Queries are timed in-process, the call a route makes in
+  its worker thread (HTTP and JSON of the 50-record page are the same for both engines).
+- Baseline: the in-memory index this replaces (`library.query.run_query` over every entry,
+  as `LibraryIndex.query` did), at 10,000 and 100,000 records.
+- Memory: the resident size of a fresh process that imports the backend application and
+  opens the million-record model, after running every query. Start-up: copying the model's
+  snapshot file (as from storage) and opening it.
+
+`python -m bench library_bench [--upload]` (the 2 GB upload benchmark runs with --upload).
 """
 
 from __future__ import annotations
 
-import asyncio
+import json
+import math
+import os
 import random
 import shutil
-import statistics
+import subprocess
+import sys
 import tempfile
-import threading
 import time
+import tracemalloc
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import psutil
+from typing import Any
 
 from bench.stats import pct
-from tests.support.api import register
-from tests.support.stack import RunningStack, start_stack, stop_stack
-from webbscope.db import Database
-from webbscope.db.records import RecordsRepo
-from webbscope.db.users import UsersRepo
-from webbscope.demo import write_large_image
-from webbscope.domain.records import Source
+from webbscope.db.records import _facets, sky_fields
+from webbscope.library.query import RecordQuery, keyword_text, query_entry, run_query
+from webbscope.library.read_model import ReadModel
 
-N_RECORDS = 10_000
-BASELINE_RECORDS = 500
 REPEATS = 20
+SIZES = (10_000, 1_000_000)
+BASELINE_SIZES = (10_000, 100_000)
 INSTRUMENTS = ["NIRCAM", "MIRI", "NIRSPEC", "NIRISS"]
-FILTERS = ["F090W", "F200W", "F444W", "F770W", "F1130W", "F290LP"]
+FILTERS = ["F090W", "F200W", "F444W", "F770W", "F1130W", "F290LP", "F150W", "F356W"]
 TARGETS = [
     ("NGC 3324", 159.2, -58.6),
     ("Stephan's Quintet", 339.0, 33.96),
     ("M16", 274.7, -13.8),
     ("NGC 628", 24.17, 15.78),
     ("SMACS 0723", 110.8, -73.45),
+    ("Cas A", 350.85, 58.81),
+    ("Orion Bar", 83.84, -5.42),
+    ("WR 140", 305.12, 43.85),
 ]
-QUERIES = {
-    "newest page": {"owner": "me"},
-    "instrument": {"owner": "me", "instrument": "MIRI"},
-    "free text": {"owner": "me", "q": "quintet"},
-    "tags": {"owner": "me", "tags": "favourite"},
-    "sky cone": {"owner": "me", "ra": 339.0, "dec": 33.96, "radius": 0.5},
-    "sorted, page 20": {"owner": "me", "sort": "file_name", "order": "asc", "offset": 950},
+TAGS = ["favourite", "paper-1", "calibration", "deep", "mosaic-input", "review"]
+USERS = [f"{u:024x}" for u in range(1, 21)]  # 20 owners; the bench queries as the first
+CALLER = USERS[0]
+
+QUERIES: dict[str, RecordQuery] = {
+    "newest page": RecordQuery(),
+    "instrument": RecordQuery(instrument=["miri"]),
+    "free text": RecordQuery(text="quintet"),
+    "tags": RecordQuery(tags=["favourite"]),
+    "sky cone": RecordQuery(ra=339.0, dec=33.96, radius=0.5),
+    "facets": RecordQuery(),
+    "sorted, page 500": RecordQuery(sort="file_name", descending=False, offset=499 * 50),
 }
 
 
-def _metadata(i: int, rng: random.Random) -> dict[str, object]:
-    target, ra, dec = rng.choice(TARGETS)
-    ra += rng.uniform(-0.3, 0.3)
-    dec += rng.uniform(-0.3, 0.3)
+def make_doc(i: int, rng: random.Random) -> dict[str, Any]:
+    """One stored record, as `RecordsRepo.create` writes it (about 2 KB of JSON)."""
+    target, ra, dec = TARGETS[rng.randrange(len(TARGETS))]
+    ra = (ra + rng.uniform(-0.4, 0.4)) % 360.0
+    dec += rng.uniform(-0.4, 0.4)
     d = 0.02
-    return {
+    instrument = INSTRUMENTS[rng.randrange(4)]
+    filt = FILTERS[rng.randrange(len(FILTERS))]
+    program = str([2731, 2732, 1345, 2079, 1409, 1288][rng.randrange(6)])
+    start = datetime(2022, 7, 1, tzinfo=UTC) + timedelta(minutes=7 * i)
+    obs = f"jw0{program}-o{rng.randrange(1, 40):03d}_t{rng.randrange(1, 200):03d}"
+    name = f"{obs}_{instrument.lower()}_clear-{filt.lower()}_{i:07d}_i2d.fits"
+    owner = USERS[i % len(USERS)]
+    public = i % 3 == 0
+    meta = {
+        "file_name": name,
+        "obs_id": obs,
+        "size_bytes": 170_000_000 + i,
         "telescope": "JWST",
-        "instrument": rng.choice(INSTRUMENTS),
-        "filter": rng.choice(FILTERS),
+        "instrument": instrument,
+        "detector": "NRCALONG" if instrument == "NIRCAM" else "MIRIMAGE",
+        "filter": filt,
+        "pupil": "CLEAR",
+        "grating": None,
+        "exp_type": f"{instrument[:3]}_IMAGE",
         "target_name": target,
-        "program": str(rng.choice([2731, 2732, 1345, 2079])),
-        "processing_level": rng.choice(["2b", "3"]),
-        "product_type": rng.choice(["i2d", "cal", "s3d"]),
-        "exposure_start": datetime(2022, 7, 1, tzinfo=UTC) + timedelta(hours=i),
+        "target_ra": ra,
+        "target_dec": dec,
+        "program": program,
+        "observation": f"{rng.randrange(1, 40):03d}",
+        "visit": "001",
+        "exposure_start_mjd": 59761.0 + i / 200,
+        "exposure_start": start,
+        "exposure_end_mjd": 59761.01 + i / 200,
+        "exposure_time": 1288.4,
+        "bunit": "MJy/sr",
+        "processing_level": "3",
+        "product_type": "i2d",
+        "science_hdu": 1,
+        "shape": [4612, 4601],
+        "dtype": "float32",
+        "is_cube": False,
+        "spectral_axis": None,
+        "has_celestial_wcs": True,
         "footprint": [
             {"ra": ra - d, "dec": dec - d},
             {"ra": ra + d, "dec": dec - d},
             {"ra": ra + d, "dec": dec + d},
             {"ra": ra - d, "dec": dec + d},
         ],
-        "shape": [2048, 2048],
+        "center_ra": ra,
+        "center_dec": dec,
+        "pixel_scale_arcsec": 0.031,
+        "hdus": [
+            {"index": k, "name": n, "kind": "image", "shape": [4612, 4601], "dtype": "float32"}
+            for k, n in enumerate(["PRIMARY", "SCI", "ERR", "CON", "WHT", "VAR_POISSON"])
+        ],
+        "warnings": [],
     }
+    tags = sorted({TAGS[rng.randrange(len(TAGS))] for _ in range(rng.randrange(3))})
+    if i % 50 == 0:
+        tags = sorted({*tags, "favourite"})
+    rid = f"{0x65000000 + i:08x}{rng.getrandbits(64):016x}"
+    doc: dict[str, Any] = {
+        "_id": rid,
+        "owner_id": owner,
+        "owner_username": f"user{USERS.index(owner)}",
+        "file_name": name,
+        "file_name_lower": name.lower(),
+        "visibility": "public" if public else "private",
+        "shared_with": [],
+        "shared_with_ids": [],
+        "readers": [owner, "*"] if public else [owner],
+        "source": "mast",
+        "storage_key": f"mast/{name}",
+        "extra_keys": [],
+        "size": 170_000_000 + i,
+        "sha256": f"{rng.getrandbits(256):064x}",
+        "metadata": meta,
+        "processing_level": "3",
+        "product_type": "i2d",
+        "facets": _facets(meta),
+        "observed_at": start,
+        "tags": tags,
+        "description": "",
+        "archived": False,
+        "lineage": {"derived_from": [], "derivatives": [], "note": None},
+        "thumbnail_key": f"thumbnails/{rid}.jpg",
+        "created_at": start + timedelta(days=400),
+        "updated_at": start + timedelta(days=400),
+    }
+    doc["sky"] = sky_fields([(c["ra"], c["dec"]) for c in meta["footprint"]])
+    doc["search"] = keyword_text(doc)
+    return doc
 
 
-async def fill(stack: RunningStack, user_id: str, n: int) -> None:
-    db = Database(stack.mongodb_uri, "webbscope")
-    owner = await UsersRepo(db).require(user_id)
-    repo = RecordsRepo(db)
-    rng = random.Random(n)
-    for i in range(n):
-        await repo.create(
-            owner=owner,
-            file_name=f"jw{rng.randrange(10**8):08d}_{i:05d}_i2d.fits",
-            source=Source.upload,
-            storage_key=f"uploads/{user_id}/{i:064d}.fits",
-            size=10**6,
-            sha256=f"{i:064x}",
-            metadata=_metadata(i, rng),
-            tags=["favourite"] if i % 50 == 0 else [],
+def entry_of(doc: dict[str, Any]) -> dict[str, Any]:
+    """The list entry the backend keeps (`library_index._entry`), its body built directly
+    rather than through the pydantic model (the same keys; a million validations would
+    dominate the run)."""
+    entry = query_entry(doc)
+    body = {
+        k: doc[k]
+        for k in (
+            "owner_id",
+            "owner_username",
+            "file_name",
+            "visibility",
+            "shared_with",
+            "source",
+            "size",
+            "sha256",
+            "metadata",
+            "processing_level",
+            "product_type",
+            "tags",
+            "description",
+            "archived",
+            "created_at",
+            "updated_at",
         )
-    await db.close()
+    }
+    body["id"] = entry["_id"]
+    body["lineage"] = doc["lineage"]
+    body["thumbnail_url"] = f"/api/records/{entry['_id']}/thumbnail"
+    body["download_url"] = f"/api/records/{entry['_id']}/download"
+    entry["body"] = json.loads(json.dumps(body, default=str))
+    return entry
 
 
-def listing(stack: RunningStack, n: int) -> dict[str, list[float]]:
-    user = register(stack.url("backend"), "bench")
-    asyncio.run(fill(stack, user.id, n))
+def entries(n: int, seed: int = 0) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    return [entry_of(make_doc(i, rng)) for i in range(n)]
+
+
+def build_model(path: Path, n: int, templates: int = 20_000, batch: int = 20_000) -> float:
+    """Write n records into a fresh model file (its bulk path); seconds taken. Past the first
+    `templates` records, each is a template's row with its own id, file name, dates and
+    size (its words, sky and stored body are the template's): a realistic distribution at a
+    cost this machine can pay a million times."""
+    from webbscope.library.read_model import entry_row
+
+    started = time.perf_counter()
+    model = ReadModel(path, cache_mb=64)
+    rng = random.Random(1)
+    base = [entry_row(entry_of(make_doc(i, rng))) for i in range(min(n, templates))]
+    for start in range(0, n, batch):
+        rows = []
+        for i in range(start, min(n, start + batch)):
+            row = base[i % len(base)]
+            if i >= len(base):
+                row = dict(row)
+                row["id"] = f"{0x65000000 + i:08x}{rng.getrandbits(64):016x}"
+                row["file_name_lower"] = row["file_name_lower"].replace(".fits", f"-{i}.fits")
+                shift = 420.0 * i
+                for k in ("created_at", "updated_at", "observed_at"):
+                    row[k] = row[k] + shift
+                row["size"] = 170_000_000.0 + i
+            rows.append(row)
+        model.bulk_insert(rows)
+        if n >= 100_000 and (start // batch) % 10 == 0:
+            print(
+                f"    {start + len(rows):,} records in {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
+    model.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    model.close()
+    return time.perf_counter() - started
+
+
+def time_queries(run: Callable[[str, RecordQuery], object]) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {}
-    for name, params in QUERIES.items():
+    for name, q in QUERIES.items():
+        run(name, q)  # warm
         times = []
         for _ in range(REPEATS):
             start = time.perf_counter()
-            r = user.get("/api/records", params=params)
+            run(name, q)
             times.append(time.perf_counter() - start)
-            assert r.status_code == 200, r.text
         out[name] = times
     return out
 
 
-def upload(stack: RunningStack, work: Path) -> dict[str, float]:
-    big = work / "big_i2d.fits"
-    write_large_image(big, (23_170, 23_170))  # 2.1 GB of float32
-    size = big.stat().st_size
-    start = time.perf_counter()
-    shutil.copyfile(big, work / "copy.fits")
-    copy_s = time.perf_counter() - start
-    (work / "copy.fits").unlink()
-    user = register(stack.url("backend"), "uploader")
-    backend = next(
-        p
-        for p in psutil.Process(stack.proc.pid).children(recursive=True)
-        if "serve" in p.cmdline() and "backend" in p.cmdline()
+def baseline(n: int) -> tuple[dict[str, list[float]], float]:
+    """Today's index: every entry in a dict, `run_query` in Python (the facets: a count per
+    field over the matches, as a Python index would do it). Returns timings and MB held."""
+    tracemalloc.start()
+    held = {e["_id"]: e for e in entries(n)}
+    mb = tracemalloc.get_traced_memory()[0] / 1e6
+    tracemalloc.stop()
+
+    def run(name: str, q: RecordQuery) -> object:
+        if name == "facets":
+            page, _ = run_query(held.values(), RecordQuery(limit=10**9), CALLER, False)
+            counts: dict[str, dict[str, int]] = {}
+            for e in page:
+                for f in ("instrument", "filter", "target"):
+                    v = (e.get("facets") or {}).get(f)
+                    counts.setdefault(f, {})[v] = counts.setdefault(f, {}).get(v, 0) + 1
+            return counts
+        page, total = run_query(held.values(), q, CALLER, False)
+        return [e["body"] for e in page], total
+
+    return time_queries(run), mb
+
+
+def engine(path: Path) -> dict[str, list[float]]:
+    model = ReadModel(path)
+
+    def run(name: str, q: RecordQuery) -> object:
+        if name == "facets":
+            return model.facets(q, CALLER, False)
+        return model.query(q, CALLER, False)
+
+    try:
+        return time_queries(run)
+    finally:
+        model.close()
+
+
+_REPLICA = """
+import json, resource, sys, time
+import webbscope.services.backend.app  # the backend's code, as a replica holds it
+from bench.library_bench import QUERIES, CALLER
+from webbscope.library.read_model import ReadModel
+t = time.perf_counter()
+m = ReadModel(sys.argv[1])
+opened = time.perf_counter() - t
+for name, q in QUERIES.items():
+    (m.facets if name == "facets" else m.query)(q, CALLER, False)
+rss = int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"open_s": opened, "rss": rss, "peak": peak, "n": len(m)}))
+"""
+
+
+def replica(path: Path) -> dict[str, float]:
+    """A fresh process with the backend imported and the model opened and queried."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _REPLICA, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
     )
-    before = backend.memory_info().rss
-    peak = [before]
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            peak[0] = max(peak[0], backend.memory_info().rss)
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-
-    def body():  # type: ignore[no-untyped-def]
-        yield (
-            b'--b\r\nContent-Disposition: form-data; name="files"; filename="big_i2d.fits"\r\n\r\n'
-        )
-        with open(big, "rb") as f:
-            while chunk := f.read(1024 * 1024):
-                yield chunk
-        yield b"\r\n--b--\r\n"
-
-    start = time.perf_counter()
-    r = user.client.post(
-        "/api/records",
-        content=body(),
-        timeout=600,
-        headers={**user.auth, "Content-Type": "multipart/form-data; boundary=b"},
-    )
-    upload_s = time.perf_counter() - start
-    done.set()
-    sampler.join()
-    assert r.status_code == 201, r.text[:500]
-    return {
-        "size": size,
-        "copy_s": copy_s,
-        "upload_s": upload_s,
-        "rss_before": before,
-        "rss_peak": peak[0],
-    }
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
-def main() -> None:
+def _row(name: str, times: list[float]) -> str:
+    return f"{sum(times) / len(times) * 1000:7.1f} /{pct(times, 95) * 1000:7.1f}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    sizes = tuple(int(a) for a in os.environ.get("LIBRARY_BENCH_SIZES", "").split(",") if a)
+    sizes = sizes or SIZES
+    size_kb = len(json.dumps(make_doc(0, random.Random(0)), default=str)) / 1024
+    print(f"library read model vs today's in-memory index; records ~{size_kb:.1f} KB of JSON")
+    base: dict[int, dict[str, list[float]]] = {}
+    for n in BASELINE_SIZES:
+        print(f"  baseline: in-memory index at {n:,} records ...", flush=True)
+        base[n], mb = baseline(n)
+        print(f"    entries held: {mb:.0f} MB (Python objects)", flush=True)
+    results: dict[int, dict[str, list[float]]] = {}
+    facts: dict[int, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="library-bench-") as tmp:
-        stack = start_stack(Path(tmp) / "stack", env={"AUTH_RATE_LIMIT_PER_MINUTE": "10000"})
-        try:
-            small = listing(stack, BASELINE_RECORDS)
-            large = listing(stack, N_RECORDS)
-            print(
-                f"GET /api/records, {REPEATS} requests each, wire-protocol database "
-                "(FerretDB over SQLite):"
-            )
-            print(
-                f"  {'query':<16} {N_RECORDS} records p50/p95 ms   "
-                f"{BASELINE_RECORDS} records p50/p95 ms   p95 ratio"
-            )
-            for name in QUERIES:
-                a, b = large[name], small[name]
-                print(
-                    f"  {name:<16} {statistics.median(a) * 1000:8.1f} /{pct(a, 95) * 1000:8.1f}"
-                    f"          {statistics.median(b) * 1000:8.1f} /{pct(b, 95) * 1000:8.1f}"
-                    f"          x{pct(a, 95) / pct(b, 95):.1f}"
+        for n in sizes:
+            path = Path(tmp) / f"model-{n}.sqlite"
+            print(f"  read model: loading {n:,} records ...", flush=True)
+            load_s = build_model(path, n)
+            print(f"    loaded in {load_s:.0f} s ({path.stat().st_size / 1e6:.0f} MB file)")
+            results[n] = engine(path)
+            # Start-up from a snapshot: copy it (as from storage) and open it.
+            started = time.perf_counter()
+            copy = Path(tmp) / "snapshot-copy.sqlite"
+            shutil.copyfile(path, copy)
+            copy_s = time.perf_counter() - started
+            rep = replica(copy)
+            copy.unlink()
+            facts[n] = {"load_s": load_s, "copy_s": copy_s, **rep}
+            path.unlink()
+    print()
+    print(f"p95 in ms of each query ({REPEATS} runs, in-process; mean / p95):")
+    header = (
+        "  query              "
+        + "".join(f"model {n:>9,}    " for n in sizes)
+        + "".join(f"baseline {n:>7,}   " for n in BASELINE_SIZES)
+    )
+    print(header + "ratio (baseline / model at equal or larger size)")
+    for name in QUERIES:
+        cells = "".join(_row(name, results[n][name]) + "   " for n in sizes)
+        cells += "".join(_row(name, base[n][name]) + "   " for n in BASELINE_SIZES)
+        ratios = []
+        for b in BASELINE_SIZES:
+            m = min((n for n in sizes if n >= b), default=None)
+            if m is not None:
+                ratios.append(
+                    f"{b // 1000}k/{m // 1000}k x{pct(base[b][name], 95) / pct(results[m][name], 95):.1f}"
                 )
-            up = upload(stack, Path(tmp))
-            mb = up["size"] / 1e6
+        print(f"  {name:<18} {cells}{'  '.join(ratios)}")
+    print()
+    for n in sizes:
+        f = facts[n]
+        print(
+            f"  {n:>9,} records: load {f['load_s']:.0f} s; start-up from snapshot: copy "
+            f"{f['copy_s']:.1f} s + open {f['open_s']:.1f} s = {f['copy_s'] + f['open_s']:.1f} s; "
+            f"replica RSS after the queries {f['rss'] / 2**20:.0f} MiB (peak {f['peak'] / 2**20:.0f} MiB)"
+        )
+    targets = {10_000: 20.0, 1_000_000: 100.0}
+    for n, limit in targets.items():
+        if n in results:
+            worst = max(pct(t, 95) for t in results[n].values()) * 1000
             print(
-                f"upload of {mb:.0f} MB: {mb / up['upload_s']:.0f} MB/s "
-                f"(disk copy baseline {mb / up['copy_s']:.0f} MB/s, "
-                f"x{up['copy_s'] / up['upload_s']:.2f}); backend RSS "
-                f"{up['rss_before'] / 1e6:.0f} MB -> peak {up['rss_peak'] / 1e6:.0f} MB "
-                f"(+{(up['rss_peak'] - up['rss_before']) / 1e6:.0f} MB)"
+                f"  target p95 < {limit:.0f} ms at {n:,}: worst {worst:.1f} ms "
+                f"({'met' if worst < limit else 'NOT met'})"
             )
-        finally:
-            stop_stack(stack)
+    if "--upload" in argv:
+        from bench.library_upload_bench import main as upload_main
+
+        upload_main()
+    _ = math
 
 
 if __name__ == "__main__":

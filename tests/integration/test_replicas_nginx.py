@@ -244,7 +244,7 @@ def test_uploads_imports_jobs_and_hub_events_flow_across_replicas(
         direct = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=user.auth, timeout=30)
         listings.append(
             eventually(
-                lambda c=direct: sorted(r["id"] for r in c.get("/api/records").json()["items"]),
+                lambda c=direct: _listed_ids(c),
                 lambda ids: record_id in ids and len(ids) >= 2,
                 30,
             )
@@ -258,3 +258,9 @@ def test_uploads_imports_jobs_and_hub_events_flow_across_replicas(
         assert _requests_served(port, "tiles") > 0, f"engine :{port}"
     for port in topology.masts:
         assert _requests_served(port, "/internal/search") > 0, f"mast :{port}"
+
+
+def _listed_ids(client: httpx.Client) -> list[str]:
+    r = client.get("/api/records")
+    assert r.status_code == 200, r.text
+    return sorted(i["id"] for i in r.json()["items"])

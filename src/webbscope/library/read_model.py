@@ -2,12 +2,15 @@
 standard library's) and numpy columns, with no web or database-driver imports.
 
 - SQLite (a local file, or memory) holds each record's list entry (compressed JSON), an FTS5
-  table of its words, an R*Tree of its sky box (3-D unit-vector coordinates, so RA 0/360 and
-  the poles need no special case), its tags and who it is shared with.
+  table of its words, its sky shape, its tags and who it is shared with.
 - numpy columns (one slot per record) hold the filter and sort fields, dictionary-encoded:
   a filter is a vectorised mask over the columns, a count or a facet a `bincount` of it, and a
-  page a partial sort of the masked keys. Memory: about 90 bytes a record in the columns; the
-  SQLite page cache is bounded (`cache_mb`), the rest stays on disk.
+  page a partial sort of the masked keys. The sky is a column too: each record's bounding
+  circle as a unit vector (no seam at RA 0/360, no singularity at the poles) and a radius,
+  so a cone is three multiplications per record; only records on the circle's rim are tested
+  exactly against their polygon. Tags are a bit set per record (the first 63 tags; the rest
+  through SQLite). Memory: about 130 bytes a record in the columns; the SQLite page cache is
+  bounded (`cache_mb`), the rest stays on disk.
 
 Every method takes the model's lock and is meant to run in a worker thread, never on the
 event loop. The model is rebuilt from the database (the source of truth) or opened from a
@@ -37,11 +40,9 @@ from webbscope.library.query import (
     pivot_um,
     program_key,
 )
-from webbscope.library.sky import angular_distance_deg, cap_box, polygon_meets_circle
+from webbscope.library.sky import angular_distance_deg, polygon_meets_circle, unit_vector
 from webbscope.semantic._keyword import tokens
 
-#: Sky boxes are widened by this much (unit-vector units, ~0.2 arcsec) against rounding.
-_BOX_EPS = 1e-6
 _DATES = ("observed_at", "created_at", "updated_at")
 #: Facets reported for the current filter, and how many values of each at most.
 FACETS = ("instrument", "filter", "processing_level", "target")
@@ -52,13 +53,13 @@ CREATE TABLE IF NOT EXISTS rec(
   slot INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, owner TEXT, visibility TEXT,
   archived INT, instrument TEXT, filter TEXT, target TEXT, program TEXT,
   processing_level TEXT, product_type TEXT, source TEXT, observed_at REAL, created_at REAL,
-  updated_at REAL, file_name_lower TEXT, size REAL, pivot REAL, shape TEXT, entry BLOB);
+  updated_at REAL, file_name_lower TEXT, size REAL, pivot REAL, sx REAL, sy REAL, sz REAL,
+  srad REAL, spoly INT, tags TEXT, shape TEXT, entry BLOB, body BLOB);
 CREATE INDEX IF NOT EXISTS rec_name ON rec(file_name_lower, id);
 CREATE TABLE IF NOT EXISTS tags(tag TEXT, slot INT, PRIMARY KEY(tag, slot)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS shares(reader TEXT, slot INT, PRIMARY KEY(reader, slot))
   WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(w);
-CREATE VIRTUAL TABLE IF NOT EXISTS sky USING rtree(slot, x0, x1, y0, y1, z0, z1);
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 """
 
@@ -74,15 +75,20 @@ _CODED = (
     "product_type",
     "source",
 )
-_FLOATS = ("observed_at", "created_at", "updated_at", "size", "pivot")
+_FLOATS = ("observed_at", "created_at", "updated_at", "size", "pivot", "sx", "sy", "sz", "srad")
+#: Tags with a code below this are a bit in the `tagbits` column.
+_TAG_BITS = 63
 _REC_COLS = (
     "id",
     *_CODED,
     "archived",
     *_FLOATS,
+    "spoly",
+    "tags",
     "file_name_lower",
     "shape",
     "entry",
+    "body",
 )
 
 
@@ -139,27 +145,32 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def decode_entry(blob: bytes) -> dict[str, Any]:
+def decode_entry(blob: bytes, body: bytes | None = None) -> dict[str, Any]:
+    """A stored entry (and its body, when given, under "body")."""
     entry: dict[str, Any] = json.loads(zlib.decompress(blob))
+    if body is not None:
+        entry["body"] = json.loads(zlib.decompress(body))
     for key in _DATES:
         if isinstance(entry.get(key), str):
             entry[key] = datetime.fromisoformat(entry[key])
     return entry
 
 
-def _shape(entry: dict[str, Any]) -> tuple[str | None, tuple[float, ...] | None]:
-    """The record's sky shape (JSON: a polygon's corners, or a single centre) and its box."""
+def _shape(entry: dict[str, Any]) -> tuple[str | None, tuple[float, float, float, float, int]]:
+    """The record's sky shape (JSON: a polygon's corners, or a single centre) and its bounding
+    circle: (x, y, z) of its centre, its radius in degrees, and whether it is a polygon."""
     sky = entry.get("sky")
     if sky and sky.get("corners"):
         corners = [[float(c["ra"]), float(c["dec"])] for c in sky["corners"]]
-        box = cap_box(float(sky["ra"]), float(sky["dec"]), float(sky["radius"]))
-        return json.dumps(corners), box
+        x, y, z = unit_vector(float(sky["ra"]), float(sky["dec"]))
+        return json.dumps(corners), (x, y, z, float(sky["radius"]), 1)
     meta = (entry.get("body") or {}).get("metadata") or {}
     for ra_key, dec_key in (("center_ra", "center_dec"), ("target_ra", "target_dec")):
         ra, dec = meta.get(ra_key), meta.get(dec_key)
         if isinstance(ra, int | float) and isinstance(dec, int | float):
-            return json.dumps([[float(ra) % 360.0, float(dec)]]), cap_box(ra, dec, 0.0)
-    return None, None
+            x, y, z = unit_vector(float(ra), float(dec))
+            return json.dumps([[float(ra) % 360.0, float(dec)]]), (x, y, z, 0.0, 0)
+    return None, (math.nan, math.nan, math.nan, math.nan, 0)
 
 
 def shape_matches(shape: str, ra: float, dec: float, radius: float) -> bool:
@@ -174,7 +185,8 @@ def shape_matches(shape: str, ra: float, dec: float, radius: float) -> bool:
 def entry_row(entry: dict[str, Any]) -> dict[str, Any]:
     """The SQLite row of one list entry (see `library.query.query_entry`, plus `body`)."""
     facets = entry.get("facets") or {}
-    shape, box = _shape(entry)
+    shape, (sx, sy, sz, srad, spoly) = _shape(entry)
+    tags = sorted(set(entry.get("tags") or ()))
     return {
         "id": str(entry["_id"]),
         "owner": entry.get("owner_id"),
@@ -193,10 +205,18 @@ def entry_row(entry: dict[str, Any]) -> dict[str, Any]:
         "size": float(entry["size"]) if entry.get("size") is not None else math.nan,
         "pivot": pivot_um(entry) or math.nan,
         "file_name_lower": entry.get("file_name_lower"),
+        "sx": sx,
+        "sy": sy,
+        "sz": sz,
+        "srad": srad,
+        "spoly": spoly,
+        "tags": " ".join(tags),
         "shape": shape,
-        "entry": _encode_entry(entry),
-        "_box": box,
-        "_tags": sorted(set(entry.get("tags") or ())),
+        "entry": _encode_entry({k: v for k, v in entry.items() if k != "body"}),
+        "body": zlib.compress(
+            json.dumps(entry.get("body"), default=_json_default, separators=(",", ":")).encode(), 1
+        ),
+        "_tags": tags,
         "_shares": sorted(
             {r for r in entry.get("readers") or () if r not in (PUBLIC, entry.get("owner_id"))}
         ),
@@ -206,7 +226,8 @@ def entry_row(entry: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Page:
-    entries: list[dict[str, Any]]
+    #: Each record's API body (`RecordOut`), as JSON text.
+    bodies: list[str]
     total: int
     next_cursor: str | None
 
@@ -230,11 +251,15 @@ class ReadModel:
         self.db.executescript(_SCHEMA)
         self.lock = threading.RLock()
         self.codes = {name: _Codes() for name in _CODED}
+        self.tag_codes = _Codes()
         self.size = 0
         self.cap = 0
         self.cols: dict[str, np.ndarray] = {}
         self._grow(1024)
         self._name_rank: np.ndarray | None = None
+        self._max_id: tuple[int, int] = (-1, -1)
+        self._next_rank = 0.0
+        self._rank_stale = False
         self._load_columns()
 
     # -- columns ----------------------------------------------------------------------------
@@ -248,8 +273,11 @@ class ReadModel:
         specs: dict[str, tuple[Any, Any]] = {
             "alive": (np.bool_, False),
             "archived": (np.bool_, False),
+            "spoly": (np.bool_, False),
+            "tagbits": (np.uint64, 0),
             "oid_hi": (np.uint64, 0),
             "oid_lo": (np.uint64, 0),
+            "idrank": (np.float64, np.nan),
             **{name: (np.int32, 0) for name in _CODED},
             **{name: (np.float64, np.nan) for name in _FLOATS},
         }
@@ -267,8 +295,22 @@ class ReadModel:
         c = self.cols
         c["alive"][slot] = True
         c["archived"][slot] = bool(row["archived"])
+        c["spoly"][slot] = bool(row["spoly"])
+        bits = 0
+        for tag in (row["tags"] or "").split():
+            code = self.tag_codes.code(tag)
+            if code <= _TAG_BITS:
+                bits |= 1 << (code - 1)
+        c["tagbits"][slot] = bits
         hi, lo = _oid(row["id"])
         c["oid_hi"][slot], c["oid_lo"][slot] = hi, lo
+        rank = row.get("_rank")
+        if rank is None and (hi, lo) > self._max_id:
+            self._max_id, self._next_rank = (hi, lo), self._next_rank + 1
+            rank = self._next_rank
+        if rank is None:
+            self._rank_stale = True  # an id older than the newest: ranks are recomputed
+        c["idrank"][slot] = math.nan if rank is None else rank
         for name in _CODED:
             c[name][slot] = self.codes[name].code(row[name])
         for name in _FLOATS:
@@ -278,9 +320,10 @@ class ReadModel:
 
     def _load_columns(self) -> None:
         cur = self.db.execute(
-            f"SELECT slot, id, archived, {', '.join(_CODED)}, {', '.join(_FLOATS)} FROM rec"  # noqa: S608 -- placeholders only
+            f"SELECT slot, id, archived, spoly, tags, {', '.join(_CODED)}, {', '.join(_FLOATS)} "  # noqa: S608 -- placeholders only
+            "FROM rec"
         )
-        names = ["slot", "id", "archived", *_CODED, *_FLOATS]
+        names = ["slot", "id", "archived", "spoly", "tags", *_CODED, *_FLOATS]
         while batch := cur.fetchmany(10_000):
             for values in batch:
                 row = dict(zip(names, values, strict=True))
@@ -304,10 +347,45 @@ class ReadModel:
                 raise
         return len(rows)
 
+    def bulk_insert(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert rows (from `entry_row`) of records not in the model yet, with one
+        statement per table: the fast path for a first load."""
+        with self.lock:
+            first = int(self.db.execute("SELECT coalesce(max(slot), 0) + 1 FROM rec").fetchone()[0])
+            slots = range(first, first + len(rows))
+            cols = ("slot", *_REC_COLS)
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                f"INSERT INTO rec({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",  # noqa: S608
+                (
+                    [slot, *(row[k] for k in _REC_COLS)]
+                    for slot, row in zip(slots, rows, strict=True)
+                ),
+            )
+            self.db.executemany(
+                "INSERT OR IGNORE INTO tags(tag, slot) VALUES (?, ?)",
+                ((t, slot) for slot, row in zip(slots, rows, strict=True) for t in row["_tags"]),
+            )
+            self.db.executemany(
+                "INSERT OR IGNORE INTO shares(reader, slot) VALUES (?, ?)",
+                ((r, slot) for slot, row in zip(slots, rows, strict=True) for r in row["_shares"]),
+            )
+            self.db.executemany(
+                "INSERT INTO words(rowid, w) VALUES (?, ?)",
+                ((slot, row["_words"]) for slot, row in zip(slots, rows, strict=True)),
+            )
+            self.db.execute("COMMIT")
+            for slot, row in zip(slots, rows, strict=True):
+                self._set_columns(slot, row)
+            self._name_rank = None
+
     def _write(self, row: dict[str, Any]) -> None:
         found = self.db.execute("SELECT slot FROM rec WHERE id=?", (row["id"],)).fetchone()
         if found is not None:
-            self._remove_slot(int(found[0]))
+            old = int(found[0])
+            if old < self.cap and not math.isnan(self.cols["idrank"][old]):
+                row = {**row, "_rank": float(self.cols["idrank"][old])}  # the same id
+            self._remove_slot(old)
         values = [row[k] for k in _REC_COLS]
         cur = self.db.execute(
             f"INSERT INTO rec({', '.join(_REC_COLS)}) VALUES ({', '.join('?' * len(_REC_COLS))})",  # noqa: S608 -- placeholders only
@@ -322,20 +400,6 @@ class ReadModel:
             [(r, slot) for r in row["_shares"]],
         )
         self.db.execute("INSERT INTO words(rowid, w) VALUES (?, ?)", (slot, row["_words"]))
-        if row["_box"] is not None:
-            b = row["_box"]
-            self.db.execute(
-                "INSERT INTO sky VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    slot,
-                    b[0] - _BOX_EPS,
-                    b[1] + _BOX_EPS,
-                    b[2] - _BOX_EPS,
-                    b[3] + _BOX_EPS,
-                    b[4] - _BOX_EPS,
-                    b[5] + _BOX_EPS,
-                ),
-            )
         self._set_columns(slot, row)
         self._name_rank = None
 
@@ -345,7 +409,6 @@ class ReadModel:
             "DELETE FROM tags WHERE slot=?",
             "DELETE FROM shares WHERE slot=?",
             "DELETE FROM words WHERE rowid=?",
-            "DELETE FROM sky WHERE slot=?",
         ):
             self.db.execute(sql, (slot,))
         if slot < self.cap:
@@ -386,8 +449,8 @@ class ReadModel:
 
     def get(self, record_id: str) -> dict[str, Any] | None:
         with self.lock:
-            row = self.db.execute("SELECT entry FROM rec WHERE id=?", (record_id,)).fetchone()
-        return None if row is None else decode_entry(row[0])
+            row = self.db.execute("SELECT entry, body FROM rec WHERE id=?", (record_id,)).fetchone()
+        return None if row is None else decode_entry(row[0], row[1])
 
     def get_many(self, record_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
@@ -395,10 +458,10 @@ class ReadModel:
             for start in range(0, len(record_ids), 500):
                 chunk = list(record_ids[start : start + 500])
                 rows = self.db.execute(
-                    f"SELECT id, entry FROM rec WHERE id IN ({','.join('?' * len(chunk))})",  # noqa: S608
+                    f"SELECT id, entry, body FROM rec WHERE id IN ({','.join('?' * len(chunk))})",  # noqa: S608
                     chunk,
                 ).fetchall()
-                out.update({str(i): decode_entry(blob) for i, blob in rows})
+                out.update({str(i): decode_entry(e, b) for i, e, b in rows})
         return out
 
     def ids_updated(self) -> dict[str, float]:
@@ -419,8 +482,29 @@ class ReadModel:
             return out
 
     def _slots(self, sql: str, args: Sequence[Any]) -> np.ndarray:
-        rows = self.db.execute(sql, args).fetchall()
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        """The slots a `SELECT <slot> ...` finds, as an array (one string from SQLite, not
+        a Python tuple per row)."""
+        row = self.db.execute(f"SELECT group_concat(x) FROM ({sql})", args).fetchone()  # noqa: S608
+        if row is None or not row[0]:
+            return np.zeros(0, dtype=np.int64)
+        return np.array(str(row[0]).split(","), dtype=np.int64)
+
+    def _ranks(self) -> np.ndarray:
+        """Each slot's rank in id order (recomputed only after an id older than the newest
+        was added)."""
+        n, c = self.size, self.cols
+        if self._rank_stale:
+            alive = np.flatnonzero(c["alive"][:n])
+            order = alive[np.lexsort((c["oid_lo"][alive], c["oid_hi"][alive]))]
+            c["idrank"][:n] = np.nan
+            c["idrank"][order] = np.arange(len(order), dtype=np.float64)
+            self._next_rank = float(len(order))
+            if len(order):
+                last = int(order[-1])
+                self._max_id = (int(c["oid_hi"][last]), int(c["oid_lo"][last]))
+            self._rank_stale = False
+        ranks: np.ndarray = c["idrank"][:n]
+        return ranks
 
     def _in(self, mask: np.ndarray, slots: np.ndarray) -> np.ndarray:
         out = np.zeros_like(mask)
@@ -439,7 +523,7 @@ class ReadModel:
             if owner_code is not None:
                 readable |= c["owner"][:n] == owner_code
             if caller_id is not None:
-                shared = self._slots("SELECT slot FROM shares WHERE reader=?", (caller_id,))
+                shared = self._slots("SELECT slot AS x FROM shares WHERE reader=?", (caller_id,))
                 readable |= self._in(np.ones(n, bool), shared)
             m &= readable
         if q.archived is not None:
@@ -461,7 +545,13 @@ class ReadModel:
             if wanted:
                 m &= np.isin(c[name][:n], self.codes[name].find(wanted))
         for tag in dict.fromkeys(lowered(q.tags)):
-            m = self._in(m, self._slots("SELECT slot FROM tags WHERE tag=?", (tag,)))
+            code = self.tag_codes.index.get(tag)
+            if code is None:
+                m[:] = False
+            elif code <= _TAG_BITS:
+                m &= (c["tagbits"][:n] & np.uint64(1 << (code - 1))) != 0
+            else:
+                m = self._in(m, self._slots("SELECT slot AS x FROM tags WHERE tag=?", (tag,)))
         for name, lo, hi in (
             ("observed_at", q.observed_after, q.observed_before),
             ("created_at", q.created_after, q.created_before),
@@ -479,29 +569,37 @@ class ReadModel:
             if words:
                 match = " AND ".join(f'"{w}"*' for w in words)
                 m = self._in(
-                    m, self._slots("SELECT rowid FROM words WHERE words MATCH ?", (match,))
+                    m, self._slots("SELECT rowid AS x FROM words WHERE words MATCH ?", (match,))
                 )
         if q.ra is not None and q.dec is not None:
             m = self._sky(m, q.ra, q.dec, q.radius or 0.0)
         return m
 
     def _sky(self, m: np.ndarray, ra: float, dec: float, radius: float) -> np.ndarray:
-        b = cap_box(ra, dec, radius)
-        cand = self._slots(
-            "SELECT slot FROM sky WHERE x1>=? AND x0<=? AND y1>=? AND y0<=? AND z1>=? AND z0<=?",
-            (b[0], b[1], b[2], b[3], b[4], b[5]),
-        )
-        cand = cand[cand < len(m)]
-        cand = cand[m[cand]]
+        """Records whose footprint meets the circle (see `shape_matches`): decided from the
+        bounding circles for all but those on the rim, which are tested exactly."""
+        n, c = self.size, self.cols
+        px, py, pz = unit_vector(ra, dec)
+        dots = c["sx"][:n] * px + c["sy"][:n] * py + c["sz"][:n] * pz  # NaN: no sky
+        near = dots >= math.cos(math.radians(radius))  # the centre is within the circle
+        widest = float(np.nanmax(c["srad"][:n], initial=0.0))
+        rim = m & c["spoly"][:n] & ~near
+        rim &= dots >= math.cos(math.radians(min(radius + widest, 180.0)))
+        cand = np.flatnonzero(rim)
+        reach = np.radians(np.minimum(radius + c["srad"][cand], 180.0))
+        rim_slots = cand[dots[cand] >= np.cos(reach)]
+        sure = m & near
+        slots = [int(s) for s in rim_slots]
         hits: list[int] = []
-        for start in range(0, len(cand), 500):
-            chunk = [int(s) for s in cand[start : start + 500]]
+        for start in range(0, len(slots), 500):
+            chunk = slots[start : start + 500]
             rows = self.db.execute(
                 f"SELECT slot, shape FROM rec WHERE slot IN ({','.join('?' * len(chunk))})",  # noqa: S608
                 chunk,
             ).fetchall()
             hits += [s for s, shape in rows if shape and shape_matches(shape, ra, dec, radius)]
-        return self._in(m, np.asarray(hits, dtype=np.int64))
+        sure[np.asarray(hits, dtype=np.int64)] = True
+        return sure
 
     def _sort_key(self, sort: str) -> np.ndarray:
         n, c = self.size, self.cols
@@ -513,11 +611,11 @@ class ReadModel:
         if sort == "file_name":
             if self._name_rank is None or len(self._name_rank) < n:
                 rank = np.full(n, np.nan)
-                slots = self._slots(
+                rows = self.db.execute(
                     "SELECT slot FROM rec WHERE file_name_lower IS NOT NULL "
-                    "ORDER BY file_name_lower, id",
-                    (),
-                )
+                    "ORDER BY file_name_lower, id"
+                ).fetchall()
+                slots = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
                 rank[slots] = np.arange(len(slots), dtype=float)
                 self._name_rank = rank
             return self._name_rank[:n]
@@ -530,49 +628,45 @@ class ReadModel:
         is_admin: bool,
         cursor: str | None = None,
     ) -> Page:
-        """One page: the entries in order, the number of matches, and a cursor for the page
-        after it (missing sort values come last in either order; ties by id)."""
+        """One page: the records' bodies (JSON text) in order, the number of matches, and a
+        cursor for the page after it (missing sort values come last in either order; ties
+        by id)."""
         with self.lock:
-            m = self.mask(q, caller_id, is_admin)
-            total = int(m.sum())
+            idx = np.flatnonzero(self.mask(q, caller_id, is_admin))
+            total = len(idx)
             sign = -1.0 if q.descending else 1.0
-            key = self._sort_key(q.sort) * sign
-            eff = np.where(np.isnan(key), np.inf, key)
-            hi, lo = self.cols["oid_hi"][: self.size], self.cols["oid_lo"][: self.size]
-            if q.descending:
-                hi, lo = ~hi, ~lo
-            idx = np.flatnonzero(m)
+            full_key = self._sort_key(q.sort)
+            eff = full_key[idx] * sign
+            eff[np.isnan(eff)] = np.inf
+            rank = self._ranks()[idx] * sign
             if cursor:
-                ck, chi, clo = self._cursor_key(cursor, q, eff, hi, lo)
-                e, h, lw = eff[idx], hi[idx], lo[idx]
-                after = (e > ck) | ((e == ck) & ((h > chi) | ((h == chi) & (lw > clo))))
-                idx = idx[after]
+                ck, cr = self._cursor_key(cursor, q, full_key)
+                after = (eff > ck) | ((eff == ck) & (rank > cr))
+                idx, eff, rank = idx[after], eff[after], rank[after]
             need = q.offset + q.limit
             more = len(idx) > need
             if more:
-                vals = eff[idx]
-                part = np.argpartition(vals, need - 1)[:need]
-                threshold = vals[part].max()
-                idx = idx[vals <= threshold]
-            order = np.lexsort((lo[idx], hi[idx], eff[idx]))
-            page = idx[order][q.offset : need]
-            slots = [int(s) for s in page]
-            blobs = dict(
-                self.db.execute(
-                    f"SELECT slot, entry FROM rec WHERE slot IN ({','.join('?' * len(slots))})",  # noqa: S608 -- placeholders only
+                part = np.argpartition(eff, need - 1)[:need]
+                keep = eff <= eff[part].max()
+                idx, eff, rank = idx[keep], eff[keep], rank[keep]
+            order = _order(eff, rank)[q.offset : need]
+            slots = [int(s) for s in idx[order]]
+            found = {
+                int(slot): (str(rid), blob)
+                for slot, rid, blob in self.db.execute(
+                    f"SELECT slot, id, body FROM rec WHERE slot IN ({','.join('?' * len(slots))})",  # noqa: S608
                     slots,
-                ).fetchall()
-            )
-            entries = [decode_entry(blobs[s]) for s in slots if s in blobs]
+                )
+            }
+            bodies = [zlib.decompress(found[s][1]).decode() for s in slots if s in found]
             next_cursor = None
-            if slots and more:
-                last = slots[-1]
-                next_cursor = _make_cursor(q, str(entries[-1]["_id"]), float(eff[last]))
-            return Page(entries, total, next_cursor)
+            if slots and more and slots[-1] in found:
+                last = int(order[-1])
+                next_cursor = _make_cursor(q, found[slots[-1]][0], float(eff[last]))
+            return Page(bodies, total, next_cursor)
 
-    def _cursor_key(
-        self, cursor: str, q: RecordQuery, eff: np.ndarray, hi: np.ndarray, lo: np.ndarray
-    ) -> tuple[float, int, int]:
+    def _cursor_key(self, cursor: str, q: RecordQuery, full_key: np.ndarray) -> tuple[float, float]:
+        """The (sort key, id rank) after which the page starts, in the page's direction."""
         try:
             data = json.loads(base64.urlsafe_b64decode(cursor.encode() + b"=="))
             sort, desc, rid, value = data["s"], data["d"], str(data["i"]), float(data["k"])
@@ -580,17 +674,14 @@ class ReadModel:
             raise BadCursor("the cursor is not one this server gave") from exc
         if sort != q.sort or desc != q.descending:
             raise BadCursor("the cursor belongs to another sort order")
+        sign = -1.0 if q.descending else 1.0
         row = self.db.execute("SELECT slot FROM rec WHERE id=?", (rid,)).fetchone()
-        if row is not None and int(row[0]) < len(eff):
-            slot = int(row[0])
-            return float(eff[slot]), int(hi[slot]), int(lo[slot])
-        if sort == "file_name":
+        if row is None or int(row[0]) >= len(full_key):
             raise BadCursor("the record the cursor points at is gone; start again")
-        h, lw = _oid(rid)
-        ch, cl = np.uint64(h), np.uint64(lw)
-        if q.descending:
-            ch, cl = ~ch, ~cl
-        return value, int(ch), int(cl)
+        slot = int(row[0])
+        k = float(full_key[slot]) * sign
+        _ = value
+        return (math.inf if math.isnan(k) else k), float(self._ranks()[slot]) * sign
 
     def facets(self, q: RecordQuery, caller_id: str | None, is_admin: bool) -> dict[str, Any]:
         """Counts per instrument, filter, level and target among the records the query
@@ -664,10 +755,10 @@ class ReadModel:
             for start in range(0, len(slots), 500):
                 chunk = [int(s) for s in slots[start : start + 500]]
                 rows = self.db.execute(
-                    f"SELECT entry FROM rec WHERE slot IN ({','.join('?' * len(chunk))})",  # noqa: S608
+                    f"SELECT entry, body FROM rec WHERE slot IN ({','.join('?' * len(chunk))})",  # noqa: S608
                     chunk,
                 ).fetchall()
-                out += [decode_entry(b) for (b,) in rows]
+                out += [decode_entry(e, b) for e, b in rows]
             return out
 
     # -- snapshots --------------------------------------------------------------------------
@@ -684,6 +775,19 @@ class ReadModel:
     def close(self) -> None:
         with self.lock:
             self.db.close()
+
+
+def _order(eff: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Indices sorting by (eff, rank): a quick sort on the key, then the runs of equal keys
+    (records without the value, equal dates) sorted again by rank."""
+    order = np.argsort(eff)
+    keys = eff[order]
+    tie = np.flatnonzero(keys[1:] == keys[:-1])
+    if len(tie):
+        pos = np.unique(np.concatenate([tie, tie + 1]))
+        sub = order[pos]
+        order[pos] = sub[np.lexsort((rank[sub], eff[sub]))]
+    return order
 
 
 def _make_cursor(q: RecordQuery, record_id: str, key: float) -> str:

@@ -99,12 +99,23 @@ def polygon_meets_circle(
     """True if the convex spherical polygon and the circle of `radius` degrees around
     (ra, dec) share a point: the centre is inside the polygon, or an edge comes within
     `radius` of it. With radius 0: the polygon contains the point."""
-    if polygon_contains(corners, ra, dec):
-        return True
-    if radius <= 0 or len(corners) < 2:
+    if len(corners) < 3:
         return False
     p = unit_vector(ra, dec)
     verts = [unit_vector(a, b) for a, b in corners]
+    if _inside(verts, p):
+        return True
+    if radius <= 0:
+        return False
     return any(
         _arc_distance(p, verts[i], verts[(i + 1) % len(verts)]) <= radius for i in range(len(verts))
     )
+
+
+def _inside(verts: Sequence[Sequence[float]], p: Sequence[float]) -> bool:
+    """`polygon_contains` on unit vectors, in plain floats (no numpy per call)."""
+    centre = [sum(v[i] for v in verts) for i in range(3)]
+    if _dot(p, centre) <= 0:
+        return False
+    signs = [_dot(_cross(a, verts[(i + 1) % len(verts)]), p) for i, a in enumerate(verts)]
+    return all(s >= -1e-12 for s in signs) or all(s <= 1e-12 for s in signs)

@@ -3,6 +3,7 @@ sorts, paging), and pages by cursor without gaps or repeats."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -88,7 +89,7 @@ def test_same_answers_as_the_python_query(
     want, want_total = run_query(docs, q, caller, admin)
     page = model.query(q, caller, admin)
     assert page.total == want_total
-    assert [e["_id"] for e in page.entries] == [d["_id"] for d in want]
+    assert [json.loads(b)["id"] for b in page.bodies] == [d["_id"] for d in want]
 
 
 def test_cursor_pages_cover_everything_once(model: ReadModel, docs: list[dict[str, Any]]) -> None:
@@ -102,7 +103,7 @@ def test_cursor_pages_cover_everything_once(model: ReadModel, docs: list[dict[st
         while True:
             page = model.query(q, "u1", False, cursor)
             assert page.total == total
-            seen += [e["_id"] for e in page.entries]
+            seen += [json.loads(b)["id"] for b in page.bodies]
             cursor = page.next_cursor
             if cursor is None:
                 break
@@ -117,7 +118,7 @@ def test_cursor_pages_cover_everything_once(model: ReadModel, docs: list[dict[st
 def test_text_tags_facets_and_removal(docs: list[dict[str, Any]]) -> None:
     m = ReadModel()
     m.upsert(docs[:50])
-    assert [e["_id"] for e in m.query(RecordQuery(text="FILE7"), "x", True).entries] == [
+    assert [json.loads(b)["id"] for b in m.query(RecordQuery(text="FILE7"), "x", True).bodies] == [
         docs[7]["_id"]
     ]
     assert m.query(RecordQuery(text="word3", archived=None), "x", True).total == sum(
@@ -130,7 +131,7 @@ def test_text_tags_facets_and_removal(docs: list[dict[str, Any]]) -> None:
     assert m.query(RecordQuery(text="file7"), "x", True).total == 0
     changed = dict(docs[8], tags=["zz"], archived=False)
     m.upsert([changed])
-    assert [e["_id"] for e in m.query(RecordQuery(tags=["zz"]), "x", True).entries] == [
+    assert [json.loads(b)["id"] for b in m.query(RecordQuery(tags=["zz"]), "x", True).bodies] == [
         docs[8]["_id"]
     ]
     assert len(m) == 49

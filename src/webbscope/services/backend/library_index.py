@@ -200,12 +200,10 @@ class LibraryIndex:
 
     # -- queries (each in a worker thread) --------------------------------------------------
 
-    async def query(
-        self, q: RecordQuery, caller: User | None, cursor: str | None = None
-    ) -> tuple[list[dict[str, Any]], int, str | None]:
+    async def query(self, q: RecordQuery, caller: User | None, cursor: str | None = None) -> Page:
+        """One page; its records' bodies come as JSON text, ready to send."""
         caller_id, is_admin = _caller(caller)
-        page: Page = await asyncio.to_thread(self.model.query, q, caller_id, is_admin, cursor)
-        return [e["body"] for e in page.entries], page.total, page.next_cursor
+        return await asyncio.to_thread(self.model.query, q, caller_id, is_admin, cursor)
 
     async def facets(self, q: RecordQuery, caller: User | None) -> dict[str, Any]:
         caller_id, is_admin = _caller(caller)
