@@ -35,9 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.stats import pct
-from webbscope.db.records import _facets, sky_fields
-from webbscope.library.query import RecordQuery, keyword_text, query_entry, run_query
+from webbscope.library.query import RecordQuery, query_entry, run_query
 from webbscope.library.read_model import ReadModel
+from webbscope.records.fields import facets_of, keyword_text, sky_fields
 
 REPEATS = 20
 SIZES = (10_000, 1_000_000)
@@ -150,7 +150,7 @@ def make_doc(i: int, rng: random.Random) -> dict[str, Any]:
         "metadata": meta,
         "processing_level": "3",
         "product_type": "i2d",
-        "facets": _facets(meta),
+        "facets": facets_of(meta),
         "observed_at": start,
         "tags": tags,
         "description": "",
@@ -365,9 +365,8 @@ def main(argv: list[str] | None = None) -> None:
         for b in BASELINE_SIZES:
             m = min((n for n in sizes if n >= b), default=None)
             if m is not None:
-                ratios.append(
-                    f"{b // 1000}k/{m // 1000}k x{pct(base[b][name], 95) / pct(results[m][name], 95):.1f}"
-                )
+                ratio = pct(base[b][name], 95) / pct(results[m][name], 95)
+                ratios.append(f"{b // 1000}k/{m // 1000}k x{ratio:.1f}")
         print(f"  {name:<18} {cells}{'  '.join(ratios)}")
     print()
     for n in sizes:
@@ -375,7 +374,8 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"  {n:>9,} records: load {f['load_s']:.0f} s; start-up from snapshot: copy "
             f"{f['copy_s']:.1f} s + open {f['open_s']:.1f} s = {f['copy_s'] + f['open_s']:.1f} s; "
-            f"replica RSS after the queries {f['rss'] / 2**20:.0f} MiB (peak {f['peak'] / 2**20:.0f} MiB)"
+            f"replica RSS after the queries {f['rss'] / 2**20:.0f} MiB "
+            f"(peak {f['peak'] / 2**20:.0f} MiB)"
         )
     targets = {10_000: 20.0, 1_000_000: 100.0}
     for n, limit in targets.items():

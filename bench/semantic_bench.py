@@ -26,7 +26,8 @@ import psutil
 from bench.stats import pct
 from webbscope.demo import demo_library
 from webbscope.domain.records import Visibility
-from webbscope.library.query import RecordQuery, predicate, readers_of
+from webbscope.library.query import RecordQuery, predicate
+from webbscope.records.fields import readers_of
 from webbscope.semantic import Embedder, VectorIndex, build_context, default_model_dir, record_text
 
 N = 100_000

@@ -20,21 +20,7 @@ from webbscope.db.events import EventLog
 from webbscope.domain.records import Lineage, Record, Source, Visibility
 from webbscope.domain.users import User
 from webbscope.errors import Conflict, NotFound
-from webbscope.library.query import keyword_text, lowered, program_key, readers_of
-from webbscope.library.sky import bounding_circle
-
-
-def sky_fields(footprint: Sequence[Sequence[float]] | None) -> Document | None:
-    if not footprint or len(footprint) < 3:
-        return None
-    corners = [(float(a), float(b)) for a, b in footprint]
-    ra, dec, radius = bounding_circle(corners)
-    return {
-        "ra": ra,
-        "dec": dec,
-        "radius": radius,
-        "corners": [{"ra": a, "dec": b} for a, b in corners],
-    }
+from webbscope.records.fields import facets_of, keyword_text, lowered, readers_of, sky_fields
 
 
 def to_record(doc: Document) -> Record:
@@ -62,19 +48,6 @@ def to_record(doc: Document) -> Record:
         created_at=doc["created_at"],
         updated_at=doc["updated_at"],
     )
-
-
-def _facets(meta: Document) -> Document:
-    out = {
-        k: (str(meta[src]).lower() if meta.get(src) is not None else None)
-        for k, src in (
-            ("instrument", "instrument"),
-            ("filter", "filter"),
-            ("target", "target_name"),
-        )
-    }
-    out["program"] = program_key(str(meta["program"])) if meta.get("program") else None
-    return out
 
 
 def _footprint_pairs(meta: Document) -> list[tuple[float, float]] | None:
@@ -140,7 +113,7 @@ class RecordsRepo:
             "metadata": meta,
             "processing_level": meta.get("processing_level"),
             "product_type": meta.get("product_type"),
-            "facets": _facets(meta),
+            "facets": facets_of(meta),
             "observed_at": meta.get("exposure_start"),
             "sky": sky_fields(_footprint_pairs(meta)),
             "tags": tags,

@@ -13,7 +13,7 @@ from typing import Any
 
 from webbscope.discovery import TARGETS, FeaturedTarget
 from webbscope.domain.records import Visibility
-from webbscope.library.query import keyword_text, readers_of
+from webbscope.records.fields import keyword_text, readers_of
 
 OWNER = "000000000000000000000001"
 _EPOCH = datetime(2022, 6, 1, tzinfo=UTC)

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from webbscope.discovery._holdings import band_of, skip_reason
 from webbscope.jwst import Filter, filter_info, instrument_info
-from webbscope.library.sky import angular_distance_deg
 from webbscope.mast import ArchiveObservation
+from webbscope.records.sky import angular_distance_deg
 
 MAX_CHANNELS = 6
 #: Two bands closer than this ratio of wavelengths are near-duplicates.

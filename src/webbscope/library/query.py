@@ -1,5 +1,6 @@
 """Library queries as plain Python over record documents: the filters, sky tests and sort
-orders of `GET /api/records`, with no database or web imports."""
+orders of `GET /api/records`, with no database or web imports (the reference the read model
+is tested against, and the per-record test `/api/search` applies to semantic hits)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ from typing import Any, Literal
 
 from webbscope.domain.records import Visibility
 from webbscope.jwst import filter_info
-from webbscope.library.sky import angular_distance_deg, polygon_contains
-
-PUBLIC = "*"
+from webbscope.records.fields import PUBLIC, lowered, program_key
+from webbscope.records.sky import angular_distance_deg, polygon_contains
 
 SortKey = Literal[
     "created_at", "updated_at", "file_name", "observed_at", "target", "instrument", "size"
@@ -81,51 +81,11 @@ def query_entry(doc: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def keyword_text(doc: dict[str, Any]) -> str:
-    """The words a record is found by (lower case): file name, target, instrument, filter,
-    programme, obs id, description and tags."""
-    meta = doc.get("metadata") or {}
-    words: list[str] = []
-    for p in (
-        doc.get("file_name"),
-        meta.get("target_name"),
-        meta.get("instrument"),
-        meta.get("filter"),
-        meta.get("program"),
-        meta.get("obs_id"),
-        doc.get("description"),
-        doc.get("tags"),
-    ):
-        if isinstance(p, list | tuple):
-            words += [str(x) for x in p if x]
-        elif p:
-            words.append(str(p))
-    return " ".join(words).lower()
-
-
 def pivot_um(doc: dict[str, Any]) -> float | None:
     """The pivot wavelength of a record's filter, in microns (None if unknown)."""
     facets = doc.get("facets") or {}
     f = filter_info(facets.get("filter"), facets.get("instrument"))
     return None if f is None else f.pivot_um
-
-
-def lowered(values: Iterable[str]) -> list[str]:
-    return [v.strip().lower() for v in values if v.strip()]
-
-
-def program_key(value: str) -> str:
-    """Proposal ids compare without leading zeros ("02731" is "2731")."""
-    return value.strip().lstrip("0") or "0"
-
-
-def readers_of(owner_id: str, visibility: Visibility, shared_ids: Sequence[str]) -> list[str]:
-    readers = [owner_id]
-    if visibility is Visibility.shared:
-        readers += [u for u in shared_ids if u != owner_id]
-    if visibility is Visibility.public:
-        readers.append(PUBLIC)
-    return readers
 
 
 def may_read(doc: dict[str, Any], caller_id: str | None, is_admin: bool) -> bool:
@@ -265,3 +225,6 @@ def run_query(
     absent.sort(key=lambda d: str(d["_id"]), reverse=q.descending)
     ordered = present + absent
     return ordered[q.offset : q.offset + q.limit], len(hits)
+
+
+__all__ = ["PUBLIC", "lowered", "program_key"]

@@ -40,7 +40,7 @@ from webbscope.library.query import (
     pivot_um,
     program_key,
 )
-from webbscope.library.sky import angular_distance_deg, polygon_meets_circle, unit_vector
+from webbscope.records.sky import angular_distance_deg, polygon_meets_circle, unit_vector
 from webbscope.semantic._keyword import tokens
 
 _DATES = ("observed_at", "created_at", "updated_at")

@@ -9,7 +9,7 @@ from typing import Any
 
 from webbscope.discovery import FEATURED, find_target
 from webbscope.jwst import effective_filter
-from webbscope.library.sky import angular_distance_deg
+from webbscope.records.sky import angular_distance_deg
 from webbscope.semantic._text import TextContext, constellation_of
 
 

@@ -18,7 +18,7 @@ from astropy.wcs.utils import wcs_to_celestial_frame
 
 from tests.support.corpus import corpus_files
 from webbscope.fits import FitsLimits, extract_metadata
-from webbscope.library.sky import angular_distance_deg
+from webbscope.records.sky import angular_distance_deg
 
 CORPUS = {
     p.name: p for p in corpus_files(Path(__file__).resolve().parents[3] / ".cache" / "fits-corpus")

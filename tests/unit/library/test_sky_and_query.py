@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 from webbscope.domain.records import Visibility
 from webbscope.library.query import PUBLIC, RecordQuery, run_query
-from webbscope.library.sky import angular_distance_deg, bounding_circle, polygon_contains
+from webbscope.records.sky import angular_distance_deg, bounding_circle, polygon_contains
 
 SQUARE = [(10.0, -1.0), (12.0, -1.0), (12.0, 1.0), (10.0, 1.0)]
 
