@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     library_reconcile_slack_s: float = Field(
         120.0, alias="LIBRARY_RECONCILE_SLACK_S", ge=0, le=86400
     )
+    #: Every N seconds a replica stores a snapshot of its model in storage, from which a
+    #: replica starting later opens at once and catches up (0: never; start-up then loads
+    #: every record from the database).
+    library_snapshot_interval_s: float = Field(
+        0.0, alias="LIBRARY_SNAPSHOT_INTERVAL_S", ge=0, le=86400
+    )
 
     # Database
     mongodb_uri: str = Field("mongodb://127.0.0.1:27017", alias="MONGODB_URI")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import tempfile
 import time
 from collections.abc import Sequence
@@ -36,9 +37,14 @@ from webbscope.library.query import RecordQuery, query_entry
 from webbscope.library.read_model import KeywordMatch, Page, ReadModel
 from webbscope.services.backend.schemas import RecordOut
 from webbscope.settings import Settings
+from webbscope.storage import StorageProvider
 
 log = logging.getLogger("webbscope.library_index")
 BATCH = 1000
+#: Where the model's snapshot is kept in storage, and the model's note of when it was last in
+#: line with the database (every change after it, less the slack, is read again).
+SNAPSHOT_KEY = "library/read-model.sqlite"
+SYNCED = "synced_at"
 
 
 def _entry(doc: Document) -> dict[str, Any]:
@@ -52,7 +58,9 @@ def _caller(caller: User | None) -> tuple[str | None, bool]:
 
 
 class LibraryIndex:
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, storage: StorageProvider | None = None
+    ) -> None:
         self.repo = RecordsRepo(db)
         self.log = EventLog(db, "record")
         self.poll_s = settings.events_poll_interval_s
@@ -63,6 +71,10 @@ class LibraryIndex:
         if path is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="webbscope-library-")
             path = Path(self._tmp.name) / "library.sqlite"
+        self.path = Path(path)
+        self.cache_mb = settings.library_cache_mb
+        self.storage = storage
+        self.snapshot_s = settings.library_snapshot_interval_s
         self.model = ReadModel(path, cache_mb=settings.library_cache_mb)
         self._tasks: list[asyncio.Task[None]] = []
         self.reader: EventReader | None = None
@@ -70,26 +82,92 @@ class LibraryIndex:
         self.reconciled = 0
 
     async def start(self) -> None:
+        """Serve from the model on local disk or the snapshot in storage, then catch up (the
+        reconciliation's first pass, in the background); without either, load every record
+        from the database, streamed in batches."""
         reader = await EventReader.at_head(self.log)  # before loading: nothing slips between
         self.reader = reader
-        self._since = datetime.now(UTC)
         started = time.perf_counter()
-        await asyncio.to_thread(self.model.remove, await asyncio.to_thread(self._all_ids))
-        batch: list[Document] = []
-        async for doc in self.repo.coll.find({}):
-            batch.append(doc)
-            if len(batch) >= BATCH:
-                await asyncio.to_thread(self._apply, batch)
-                batch = []
-        await asyncio.to_thread(self._apply, batch)
-        log.info(
-            "library index loaded %d records in %.1f s",
-            await asyncio.to_thread(len, self.model),
-            time.perf_counter() - started,
-        )
+        synced = await asyncio.to_thread(self._open_snapshot)
+        if synced is not None:
+            self._since = synced
+            log.info(
+                "library index opened %d records (synced %s) in %.1f s",
+                await asyncio.to_thread(len, self.model),
+                synced.isoformat(),
+                time.perf_counter() - started,
+            )
+        else:
+            self._since = datetime.now(UTC)
+            await asyncio.to_thread(self.model.remove, await asyncio.to_thread(self._all_ids))
+            batch: list[Document] = []
+            async for doc in self.repo.coll.find({}):
+                batch.append(doc)
+                if len(batch) >= BATCH:
+                    await asyncio.to_thread(self._apply, batch)
+                    batch = []
+            await asyncio.to_thread(self._apply, batch)
+            await asyncio.to_thread(self.model.set_meta, SYNCED, self._since.isoformat())
+            log.info(
+                "library index loaded %d records in %.1f s",
+                await asyncio.to_thread(len, self.model),
+                time.perf_counter() - started,
+            )
         self._tasks = [asyncio.create_task(self._follow(reader))]
+        if synced is not None:
+            self._tasks.append(asyncio.create_task(self._catch_up()))
         if self.reconcile_s > 0:
             self._tasks.append(asyncio.create_task(self._reconcile_loop()))
+        if self.snapshot_s > 0 and self.storage is not None:
+            self._tasks.append(asyncio.create_task(self._snapshot_loop()))
+
+    def _open_snapshot(self) -> datetime | None:
+        """Open the model file left on local disk, else the snapshot in storage; the time the
+        model was last in line with the database, or None (nothing usable)."""
+        synced = self.model.get_meta(SYNCED)
+        if synced is None and self.storage is not None and self.storage.exists(SNAPSHOT_KEY):
+            self.model.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            self.storage.download_to(SNAPSHOT_KEY, self.path)
+            self.model = ReadModel(self.path, cache_mb=self.cache_mb)
+            synced = self.model.get_meta(SYNCED)
+        return None if synced is None else datetime.fromisoformat(synced)
+
+    async def _catch_up(self) -> None:
+        try:
+            fixed = await self.reconcile()
+            log.info("library index caught up with the database: %d records changed", fixed)
+        except Exception:
+            log.exception("library catch-up failed (the periodic reconciliation retries)")
+
+    async def _snapshot_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.snapshot_s)
+            try:
+                await self.snapshot()
+            except Exception:
+                log.exception("library snapshot failed")
+
+    async def snapshot(self) -> None:
+        """Store a copy of the model for replicas that start later (`SNAPSHOT_KEY`)."""
+        assert self.storage is not None
+        storage = self.storage
+        since = self._since
+
+        def write() -> None:
+            with tempfile.TemporaryDirectory(prefix="webbscope-snapshot-") as tmp:
+                copy = Path(tmp) / "library.sqlite"
+                self.model.snapshot_to(copy)
+                with contextlib.closing(sqlite3.connect(copy)) as db:
+                    db.execute(
+                        "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                        (SYNCED, since.isoformat()),
+                    )
+                    db.commit()
+                storage.put_file(SNAPSHOT_KEY, copy, move=True)
+
+        await asyncio.to_thread(write)
 
     def _all_ids(self) -> list[str]:
         return list(self.model.ids_updated())
@@ -195,6 +273,7 @@ class LibraryIndex:
             await self.refresh(*missing)
             fixed += len(gone) + len(missing)
         self._since = started
+        await asyncio.to_thread(self.model.set_meta, SYNCED, started.isoformat())
         self.reconciled += fixed
         return fixed
 
@@ -235,7 +314,7 @@ def _ts(value: Any) -> float:
 
 
 async def start_library(app: FastAPI) -> None:
-    index = LibraryIndex(app.state.parts.db, app.state.settings)
+    index = LibraryIndex(app.state.parts.db, app.state.settings, app.state.parts.storage)
     await index.start()
     app.state.library = index
 
