@@ -84,6 +84,12 @@ test('analysis: region → detection → catalogue → contours → annotation �
     await rows.first().click();
     await expect(rows.first()).toHaveAttribute('aria-selected', 'true');
     await shot(page, 'analysis-02-catalogue');
+    // Reopened, the viewer finds the record's newest detection again (markers and table).
+    const summary = await page.getByText(/\d+ sources on the image/).textContent();
+    await page.reload();
+    await expect(page.getByTestId('viewer-image')).toHaveAttribute('data-complete', '1', { timeout: 30_000 });
+    await page.getByRole('tab', { name: 'Sources' }).click();
+    await expect(page.getByText(/\d+ sources on the image/)).toHaveText(summary ?? 'missing');
   });
 
   await test.step('draw contours', async () => {

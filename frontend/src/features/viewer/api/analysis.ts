@@ -78,6 +78,17 @@ export const deleteAnnotation = (id: string, aid: string) =>
 export const startDetect = (id: string, body: { ext: string; slice: number; region: Region | null; params: DetectParams }) =>
   unwrap(api.POST('/api/records/{record_id}/detect', { params: { path: record(id) }, body }));
 export const getJob = (jobId: string) => unwrap(api.GET('/api/jobs/{job_id}', { params: { path: { job_id: jobId } } }));
+/** A detection catalogue's file name: `<image stem>_<method>-<recipe hash>_cat.fits`. */
+const DETECTION_CATALOGUE = /-[0-9a-f]{8}_cat\.fits$/;
+
+/** The newest detection catalogue derived from a record (its lineage lists derivatives oldest
+ * first), or null: the viewer shows its markers again when the record is reopened. */
+export async function latestDetectionCatalogue(id: string): Promise<string | null> {
+  const graph = await unwrap(api.GET('/api/records/{record_id}/lineage', { params: { path: record(id) } }));
+  const found = graph.derivatives.filter((d) => DETECTION_CATALOGUE.test(d.file_name));
+  return found.at(-1)?.id ?? null;
+}
+
 export const getCatalogue = async (id: string) => toCatalogue(await unwrap(api.GET('/api/records/{record_id}/catalogue', { params: { path: record(id) } })));
 export const exportCatalogue = (id: string, format: 'csv' | 'ecsv' | 'votable' | 'ds9') => fetchBlob(`${base(id)}/catalogue/export?format=${format}`);
 
