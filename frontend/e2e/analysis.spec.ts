@@ -97,6 +97,12 @@ test('analysis: region → detection → catalogue → contours → annotation �
     await page.getByLabel('Number of levels').fill('5');
     await page.getByRole('button', { name: 'Draw contours' }).click();
     await expect(page.getByTestId('contour-status')).toContainText('5 levels');
+    // contours of the other image of this field, chosen from the records that cover it
+    const of = page.getByLabel('Contours of');
+    await expect(of.locator('option', { hasText: /f200w_i2d/ })).toHaveCount(1, { timeout: 20_000 });
+    await of.selectOption({ label: (await of.locator('option', { hasText: /f200w_i2d/ }).textContent()) ?? '' });
+    await page.getByRole('button', { name: 'Draw contours' }).click();
+    await expect(page.getByTestId('contour-status')).toContainText(/5 levels, \d+ lines of .*f200w_i2d/);
   });
 
   await test.step('annotate with a ruler', async () => {

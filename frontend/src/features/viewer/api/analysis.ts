@@ -132,3 +132,11 @@ export const world2pix = async (id: string, points: Pair[], ext = 'SCI') => {
 };
 export const pix2world = (id: string, points: Pair[], ext = 'SCI') =>
   unwrap(api.POST('/api/records/{record_id}/pixels', { params: { path: record(id), query: { ext } }, body: { points } }));
+
+/** Other records whose footprint holds a sky position (this record's centre): the images whose
+ * contours can be drawn on it, aligned by WCS. Catalogues and other tables are left out. */
+export async function sameFieldRecords(id: string, [ra, dec]: Pair): Promise<Array<{ id: string; file_name: string }>> {
+  const query = { ra: ((ra % 360) + 360) % 360, dec, limit: 50 };
+  const page = await unwrap(api.GET('/api/records', { params: { query } }));
+  return page.items.filter((r) => r.id !== id && !/_cat\.fits$|\.(ecsv|csv|vot|xml)$/i.test(r.file_name)).map((r) => ({ id: r.id, file_name: r.file_name }));
+}

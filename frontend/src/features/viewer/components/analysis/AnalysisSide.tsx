@@ -79,7 +79,7 @@ export function AnalysisSide({ id, info, ext, slice, zoom, pinned, a, params, na
       <Tabs tabs={tabs} active={tab} onChange={setTab} label="Analysis tools">
         {tab === 'regions' && <RegionsPanel id={id} ext={ext} slice={slice} mode={mode} onMode={setMode} regions={regions} selected={selected} onSelect={select} a={a} />}
         {tab === 'sources' && <DetectPanel id={id} ext={ext} slice={slice} region={selectedRegion} a={a} selected={source} onSelect={pickSource} catalogueId={catalogueId} onCatalogue={setChosen} catalogue={catalogue} />}
-        {tab === 'contours' && <ContoursPanel id={id} ext={ext} slice={slice} a={a} />}
+        {tab === 'contours' && <ContoursPanel id={id} ext={ext} slice={slice} a={a} size={[info.shape.at(-1) ?? 1, info.shape.at(-2) ?? 1]} />}
         {tab === 'notes' && <AnnotatePanel id={id} a={a} params={params} size={[info.shape.at(-1) ?? 1, info.shape.at(-2) ?? 1]} name={name} />}
         {tab === 'spectrum' && isCube && <CubeSpectrumPanel id={id} ext={ext} pinned={pinned} region={selectedRegion} />}
       </Tabs>
