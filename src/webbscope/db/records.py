@@ -192,11 +192,11 @@ class RecordsRepo:
         return await self._edit(record_id, {"$set": sets})
 
     async def add_tags(self, record_id: str, tags: Sequence[str], remove: bool = False) -> Record:
-        """Add (or remove) tags with `$addToSet` (`$pull`): two requests tagging the same
+        """Add (or remove) tags with `$addToSet` (`$pullAll`): two requests tagging the same
         record at once both land."""
         wanted = sorted(set(lowered(tags)))
         if remove:
-            return await self._edit(record_id, {"$pull": {"tags": {"$in": wanted}}})
+            return await self._edit(record_id, {"$pullAll": {"tags": wanted}})
         return await self._edit(record_id, {"$addToSet": {"tags": {"$each": wanted}}})
 
     async def _edit(self, record_id: str, update: Document) -> Record:
