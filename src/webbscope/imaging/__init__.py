@@ -120,6 +120,7 @@ from webbscope.imaging._skygrid import (
 from webbscope.imaging._source import (
     ImageData,
     ScaledArray,
+    advise_sequential,
     hdu_image,
     squeeze_image,
     stored_image,
@@ -214,6 +215,7 @@ __all__ = [
     "TileWindow",
     "ViewSetup",
     "WorldPoint",
+    "advise_sequential",
     "apply_colormap",
     "apply_lut",
     "apply_stretch",

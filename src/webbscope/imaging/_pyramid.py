@@ -16,19 +16,21 @@ last column and row of tiles. A tile is therefore one read of 256 KiB at a known
 a memory-map slice on local disk, one ranged GET on S3.
 
 The pass (`build_levels`). Source rows are read in strips of ``S = 2 ** max_level`` rows (the
-coarsest block), aligned to FITS row 0, cut into column chunks of a multiple of S so that a
-chunk holds at most `chunk_pixels` pixels. Each chunk gives the float64 sums and the valid
-counts of its level max-1 blocks (2 x 2 sums of the pixels); every coarser level is 2 x 2 sums
-of the one before. As S is a multiple of every block size, chunks never split a block, so each
-level pixel is complete when its chunk is done and is written once. Memory is a few times
-`chunk_pixels` x 8 bytes, whatever the image size; each source pixel is read once.
+coarsest block), aligned to FITS row 0, from the top of the image down, each cut into column
+chunks of a multiple of S so that a chunk holds at most `chunk_pixels` pixels. Each chunk gives
+the float64 sums and the valid counts of its level max-1 blocks (2 x 2 sums of the pixels);
+every coarser level is 2 x 2 sums of the one before. As S is a multiple of every block size,
+chunks never split a block, so each level pixel is complete when its chunk is done. Level
+pixels collect in rows of tiles (256 level rows), each written out once as soon as the strips
+above it are read. Memory is a few times `chunk_pixels` x 8 bytes plus a row or two of tiles
+per level, whatever the image size; each source pixel is read once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -89,7 +91,8 @@ def _pair_sum(a: NDArray[Any]) -> NDArray[Any]:
         padded = np.zeros((h + h % 2, w + w % 2), dtype=a.dtype)
         padded[:h, :w] = a
         a = padded
-    return a.reshape(a.shape[0] // 2, 2, a.shape[1] // 2, 2).sum(axis=(1, 3))
+    out: NDArray[Any] = a.reshape(a.shape[0] // 2, 2, a.shape[1] // 2, 2).sum(axis=(1, 3))
+    return out
 
 
 def _chunk_levels(
@@ -118,21 +121,29 @@ def _strips(ny: int, nx: int, block: int, chunk_pixels: int) -> list[tuple[int, 
     return out
 
 
+class LevelSink(Protocol):
+    """Where a level's tiles go: ``sink[plane, tile_row] = tiles`` receives one whole row of
+    tiles, shape ``(nx_tiles, 256, 256)`` (a numpy array of the level's shape works)."""
+
+    def __setitem__(self, key: tuple[int, int], tiles: NDArray[np.float32]) -> None: ...
+
+
 def build_levels(
     data: ImageData,
-    outputs: dict[int, NDArray[np.float32]],
+    outputs: dict[int, LevelSink],
     *,
     chunk_pixels: int = CHUNK_PIXELS,
     report: Callable[[float], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> int:
-    """Fill `outputs` (level -> writable array of `level_layout(...).shape`, e.g. a memory map
-    of the level's file) with the block means of every stored level of `data`.
+    """Write every stored level of `data` into `outputs` (level -> `LevelSink`, e.g. an array
+    of `level_layout(...).shape`), one row of tiles at a time, each row once, top first.
 
     `data` is a 2-D image or a 3-D cube (planes along the first axis), memory-mapped or
-    anything `ImageData` allows; it is read once, chunk by chunk. Returns the number of
-    source pixels read. `report(fraction)` is called after each chunk; `cancelled()` is
-    asked too, and a True answer stops the pass (raising `InterruptedError`).
+    anything `ImageData` allows; it is read once, chunk by chunk, and the memory used is that
+    of one chunk plus one or two rows of tiles per level. Returns the number of source pixels
+    read. `report(fraction)` is called after each chunk; `cancelled()` is asked before each,
+    and a True answer stops the pass (raising `InterruptedError`).
     """
     cube = data.ndim == 3
     planes = int(data.shape[0]) if cube else 1
@@ -141,25 +152,48 @@ def build_levels(
     if top == 0:
         return 0
     block = 1 << top
-    heights = {lv: level_shape((ny, nx), lv)[0] for lv in range(top)}
-    for out in outputs.values():
-        out[...] = np.nan  # the padding of the last row and column of tiles
+    layouts = {lv: level_layout((ny, nx), lv) for lv in range(top)}
     chunks = _strips(ny, nx, block, chunk_pixels)
     total = len(chunks) * planes
     done = 0
     for p in range(planes):
         plane = _plane(data, p) if cube else data
+        bands: dict[int, dict[int, NDArray[np.float32]]] = {lv: {} for lv in range(top)}
+        strip_y0 = chunks[0][0] if chunks else 0
         for y0, y1, x0, x1 in chunks:
+            if y0 != strip_y0:  # the strip above is complete
+                _flush(outputs, bands, layouts, p, top, strip_y0)
+                strip_y0 = y0
             if cancelled is not None and cancelled():
                 raise InterruptedError("the pyramid build was cancelled")
             values = np.asarray(plane[y0:y1, x0:x1], dtype=np.float32)
             for level, means in _chunk_levels(values, top):
                 scale = 1 << (top - level)
-                _put(outputs[level][p], means, y0 // scale, x0 // scale, heights[level])
+                _put(bands[level], layouts[level], means, y0 // scale, x0 // scale)
             done += 1
             if report is not None:
                 report(done / total)
+        _flush(outputs, bands, layouts, p, top, 0)
     return planes * ny * nx
+
+
+def _flush(
+    outputs: dict[int, LevelSink],
+    bands: dict[int, dict[int, NDArray[np.float32]]],
+    layouts: dict[int, LevelLayout],
+    plane: int,
+    top: int,
+    y0: int,
+) -> None:
+    """Write out the rows of tiles complete once every source row from `y0` up is read."""
+    for level, open_bands in bands.items():
+        layout = layouts[level]
+        rows_done = layout.height - y0 // (1 << (top - level))  # display rows from the top
+        for ty in sorted(open_bands):
+            if min((ty + 1) * TILE, layout.height) <= rows_done:
+                band = open_bands.pop(ty)
+                tiles = band.reshape(TILE, layout.nx_tiles, TILE).transpose(1, 0, 2)
+                outputs[level][plane, ty] = np.ascontiguousarray(tiles)
 
 
 def _plane(data: ImageData, index: int) -> ImageData:
@@ -168,24 +202,26 @@ def _plane(data: ImageData, index: int) -> ImageData:
 
 
 def _put(
-    tiles: NDArray[np.float32], means: NDArray[np.float32], j0: int, i0: int, height: int
+    bands: dict[int, NDArray[np.float32]],
+    layout: LevelLayout,
+    means: NDArray[np.float32],
+    j0: int,
+    i0: int,
 ) -> None:
-    """Write level pixels (FITS rows j0.., columns i0..) into tiled storage (north up)."""
+    """Copy level pixels (FITS rows j0.., columns i0..) into the open rows of tiles (north
+    up; a row of tiles is ``(256, nx_tiles * 256)`` pixels, NaN where nothing is)."""
     h, w = means.shape
     flipped = means[::-1]  # display order: top row first
-    r0 = height - (j0 + h)  # display row of flipped[0]
+    r0 = layout.height - (j0 + h)  # display row of flipped[0]
     r = 0
     while r < h:
-        row = r0 + r
-        ty, ry = divmod(row, TILE)
+        ty, ry = divmod(r0 + r, TILE)
         n = min(TILE - ry, h - r)
-        c = 0
-        while c < w:
-            col = i0 + c
-            tx, rx = divmod(col, TILE)
-            m = min(TILE - rx, w - c)
-            tiles[ty, tx, ry : ry + n, rx : rx + m] = flipped[r : r + n, c : c + m]
-            c += m
+        band = bands.get(ty)
+        if band is None:
+            band = np.full((TILE, layout.nx_tiles * TILE), np.nan, dtype=np.float32)
+            bands[ty] = band
+        band[ry : ry + n, i0 : i0 + w] = flipped[r : r + n]
         r += n
 
 

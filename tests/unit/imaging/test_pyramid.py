@@ -110,3 +110,22 @@ def test_cancel_stops_the_pass():
     outputs = {lv: np.empty(lay.shape, np.float32) for lv, lay in layouts.items()}
     with pytest.raises(InterruptedError):
         build_levels(data, outputs, chunk_pixels=4096, cancelled=lambda: True)
+
+
+def test_each_row_of_tiles_is_written_once_in_file_order():
+    """The file writer appends: rows of tiles arrive once each, top first, plane by plane."""
+    data = np.stack([_image(1100, 900, seed=s) for s in (1, 2)])
+    seen: dict[int, list[tuple[int, int]]] = {}
+
+    class Sink:
+        def __init__(self, level):
+            self.level = level
+
+        def __setitem__(self, key, tiles):
+            seen.setdefault(self.level, []).append(key)
+
+    levels = stored_levels(data.shape)
+    build_levels(data, {lv: Sink(lv) for lv in levels}, chunk_pixels=8192)
+    for lv in levels:
+        lay = level_layout(data.shape, lv, 2)
+        assert seen[lv] == [(p, ty) for p in range(2) for ty in range(lay.ny_tiles)]
