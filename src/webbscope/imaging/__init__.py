@@ -77,6 +77,7 @@ from webbscope.imaging._measure import (
     world_coords,
 )
 from webbscope.imaging._pipeline import (
+    encode_tile,
     indexed_pixels,
     output_mode,
     preview_bytes,
@@ -120,6 +121,7 @@ from webbscope.imaging._skygrid import (
 from webbscope.imaging._source import (
     ImageData,
     ScaledArray,
+    advise_random,
     advise_sequential,
     hdu_image,
     squeeze_image,
@@ -215,6 +217,7 @@ __all__ = [
     "TileWindow",
     "ViewSetup",
     "WorldPoint",
+    "advise_random",
     "advise_sequential",
     "apply_colormap",
     "apply_lut",
@@ -244,6 +247,7 @@ __all__ = [
     "encode_image",
     "encode_indexed_png",
     "encode_rgb",
+    "encode_tile",
     "ensure_overlap",
     "exact_limits",
     "export_image",

@@ -14,6 +14,7 @@ from webbscope.services.engine.files import FileCache, OpenFile, ViewCache
 from webbscope.services.engine.gate import RenderGate
 from webbscope.services.engine.info import InfoCache
 from webbscope.services.engine.localcopy import LocalCopies
+from webbscope.services.engine.pyramids import PyramidStore
 from webbscope.services.engine.tiles import TileCache
 from webbscope.services.engine.warmup import warm_up_quietly
 from webbscope.settings import Settings
@@ -50,6 +51,7 @@ class ViewerState:
             storage, settings.engine_tile_cache_bytes, settings.engine_tile_store_min_ms
         )
         self.infos = InfoCache(storage)
+        self.pyramids = PyramidStore(storage, settings.pyramid_recheck_s)
 
     async def open(self, ref: FileRef) -> OpenFile:
         """The file, checked against the limits and open (memory-mapped), from the cache."""
