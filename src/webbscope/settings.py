@@ -149,6 +149,11 @@ class Settings(BaseSettings):
     up_crash_loop_restarts: int = Field(5, alias="UP_CRASH_LOOP_RESTARTS", ge=1, le=1000)
     up_crash_loop_window_s: float = Field(60.0, alias="UP_CRASH_LOOP_WINDOW_S", gt=0)
 
+    #: Seconds a service keeps an idle HTTP connection open (uvicorn's keep-alive). Longer
+    #: than any client's or proxy's own idle timeout (httpx 5 s, the services' clients 30 s,
+    #: nginx 60 s), so a client never sends a request on a connection the server is closing.
+    http_keep_alive_s: int = Field(75, alias="HTTP_KEEP_ALIVE_S", ge=1, le=3600)
+
     # Rendering (engine): load limits and cache budgets
     max_output_pixels: int = Field(36_000_000, alias="MAX_OUTPUT_PIXELS", gt=0)
     render_concurrency: int = Field(2, alias="RENDER_CONCURRENCY", ge=1, le=64)
