@@ -106,6 +106,7 @@ from webbscope.imaging._reproject import (
     reproject_image,
     warp,
 )
+from webbscope.imaging._rows import FileRows, file_rows
 from webbscope.imaging._skygrid import (
     SkyGrid,
     coverage_mask,
@@ -197,6 +198,7 @@ __all__ = [
     "Channel",
     "ChannelStyle",
     "ColourMapInfo",
+    "FileRows",
     "Finish",
     "Grid",
     "GridLine",
@@ -253,6 +255,7 @@ __all__ = [
     "export_image",
     "extract_tile",
     "feather",
+    "file_rows",
     "filter_name",
     "finest_index",
     "finish_display",

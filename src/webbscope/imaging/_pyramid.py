@@ -84,14 +84,15 @@ def level_layout(shape: tuple[int, ...], level: int, planes: int = 1) -> LevelLa
     return LevelLayout(level, planes, -(-height // TILE), -(-width // TILE), height, width)
 
 
-def _pair_sum(a: NDArray[Any]) -> NDArray[Any]:
-    """Sums over 2 x 2 blocks (an odd last row or column is a partial block)."""
+def _pair_sum(a: NDArray[Any], dtype: Any = None) -> NDArray[Any]:
+    """Sums over 2 x 2 blocks (an odd last row or column is a partial block), in `dtype`
+    (default: `a`'s)."""
     h, w = a.shape
-    if h % 2 or w % 2:
-        padded = np.zeros((h + h % 2, w + w % 2), dtype=a.dtype)
-        padded[:h, :w] = a
-        a = padded
-    out: NDArray[Any] = a.reshape(a.shape[0] // 2, 2, a.shape[1] // 2, 2).sum(axis=(1, 3))
+    out = np.zeros((-(-h // 2), -(-w // 2)), dtype=dtype or a.dtype)
+    for dy in (0, 1):
+        for dx in (0, 1):
+            part = a[dy::2, dx::2]
+            out[: part.shape[0], : part.shape[1]] += part
     return out
 
 
@@ -100,8 +101,8 @@ def _chunk_levels(
 ) -> Iterator[tuple[int, NDArray[np.float32]]]:
     """(level, means) for levels top-1 .. 0 of one aligned chunk of source pixels."""
     valid = ~np.isnan(values)
-    sums = _pair_sum(np.where(valid, values, np.float32(0.0)).astype(np.float64))
-    counts = _pair_sum(valid.astype(np.int32))
+    sums = _pair_sum(np.where(valid, values, np.float32(0.0)), np.float64)
+    counts = _pair_sum(valid, np.int32)
     for level in range(top - 1, -1, -1):
         if level < top - 1:
             sums, counts = _pair_sum(sums), _pair_sum(counts)

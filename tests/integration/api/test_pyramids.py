@@ -103,3 +103,50 @@ def test_the_same_file_from_someone_else_is_not_built_again(
     rid2 = second.upload(fits_path).json()["items"][0]["record"]["id"]
     job = _done(second, rid2)
     assert job["result"]["skipped"] == "already built for this file", job
+
+
+def test_a_pyramid_job_shows_progress_and_cancels_leaving_nothing(
+    api_stack: RunningStack, tmp_path: Path
+) -> None:
+    """A 20000^2 image (1.6 GB, sparse on disk): the job reports its progress, and a cancel
+    stops the build process; no manifest (the pyramid is not used) and no work files remain."""
+    import asyncio
+
+    from tests.support.fits_files import write_sparse
+    from tests.support.records import add_local_record
+    from webbscope.db import Database
+    from webbscope.jobs.queue import JobQueue
+    from webbscope.library.derived import queue_pyramid
+
+    user = register(api_stack.url("backend"), "pyrcancel")
+    path = write_sparse(tmp_path / "big_i2d.fits", 20_000, header=sky_header(20_000, 20_000))
+    rid = add_local_record(api_stack, user.id, path, "big_i2d.fits")
+    sha = user.get(f"/api/records/{rid}").json()["sha256"]
+
+    async def queue() -> None:
+        db = Database(api_stack.mongodb_uri, "webbscope")
+        try:
+            await queue_pyramid(JobQueue(db), user.id, rid)
+        finally:
+            await db.close()
+
+    asyncio.run(queue())
+    job = eventually(
+        lambda: _jobs(user, rid),
+        lambda js: bool(js) and (js[0]["progress"].get("fraction") or 0) > 0.01,
+        timeout=120,
+        every=0.1,
+    )[0]
+    assert job["status"] == "running" and job["progress"]["stage"] == "building", job
+    r = user.post(f"/api/jobs/{job['id']}/cancel")
+    assert r.status_code == 200, r.text
+    done = eventually(
+        lambda: _jobs(user, rid),
+        lambda js: js[0]["status"] in ("cancelled", "succeeded", "failed"),
+        timeout=30,
+        every=0.2,
+    )[0]
+    assert done["status"] == "cancelled", done
+    assert not (api_stack.data_dir / f"tiles/{sha}/pyramid/manifest.json").exists()
+    work = api_stack.data_dir / ".cache" / "pyramid-build"
+    eventually(lambda: list(work.iterdir()) if work.exists() else [], lambda left: not left)

@@ -46,3 +46,20 @@ def test_a_small_image_has_no_levels_to_store(tmp_path: Path) -> None:
     path = write_image(tmp_path / "s.fits", np.ones((64, 64), np.float32))
     manifest = build_pyramid(lambda f, m: None, str(path), FitsLimits(), str(tmp_path), 1 << 16)
     assert manifest is not None and manifest["levels"] == {}
+
+
+def test_file_rows_read_what_the_memory_map_reads(tmp_path: Path) -> None:
+    """The build reads with plain file reads (not a memory map that keeps the file's pages
+    resident): scaled integers, any window, the same values as the viewer's memory map."""
+    from webbscope.fits import open_fits, scan_fits
+    from webbscope.imaging import file_rows, hdu_image
+
+    rng = np.random.default_rng(3)
+    data = rng.integers(0, 3000, (300, 410)).astype(np.float64) * 0.2 - 5.0
+    path = write_image(tmp_path / "s.fits", data, bscale=0.2, bzero=-5.0)
+    layout = next(lay for lay in scan_fits(path, FitsLimits()) if lay.shape)
+    rows = file_rows(path, layout)
+    with open_fits(path, FitsLimits()) as hdul:
+        mapped = hdu_image(hdul[layout.index])
+        for key in [(slice(0, 300), slice(0, 410)), (slice(17, 143), slice(40, 101))]:
+            np.testing.assert_array_equal(rows[key], np.asarray(mapped[key], dtype=np.float32))

@@ -28,6 +28,7 @@ from webbscope.fits import FitsLimits, open_fits, scan_fits
 from webbscope.imaging import (
     advise_sequential,
     build_levels,
+    file_rows,
     hdu_image,
     level_layout,
     squeeze_image,
@@ -88,10 +89,15 @@ def build_pyramid(
     if layout is None:
         return None
     with open_fits(path, limits) as hdul:
-        data = squeeze_image(hdu_image(hdul[layout.index]))
+        if layout.kind in ("primary", "image"):
+            # Plain reads, not a memory map: the pass holds one chunk, not the file's pages.
+            blank = hdul[layout.index].header.get("BLANK")
+            data = file_rows(path, layout, blank=blank if isinstance(blank, int) else None)
+        else:  # tile-compressed: astropy's section decompresses the tiles each chunk needs
+            data = squeeze_image(hdu_image(hdul[layout.index]))
+            advise_sequential(data)
         if data.ndim not in (2, 3):
             return None
-        advise_sequential(data)
         shape = tuple(int(n) for n in data.shape)
         planes = shape[0] if len(shape) == 3 else 1
         levels = stored_levels(shape)
