@@ -208,7 +208,14 @@ end
 """
 
 
-def wrk_clients(base: str, token: str, paths: list[list[str]], workdir: Path) -> dict[str, float]:
+def wrk_clients(
+    base: str,
+    token: str,
+    paths: list[list[str]],
+    workdir: Path,
+    seconds: int = WRK_SECONDS,
+    warmup: int = WRK_WARMUP_SECONDS,
+) -> dict[str, float]:
     """The same requests from wrk (a load generator in C, so the Python client's CPU does
     not compete with the services on the two cores): one connection per client, each request
     after the previous answer, the list cycled. A first, unmeasured run renders every tile of
@@ -220,15 +227,25 @@ def wrk_clients(base: str, token: str, paths: list[list[str]], workdir: Path) ->
 
     def run(seconds: int) -> str:
         return subprocess.run(
-            ["wrk", "-t2", f"-c{len(paths)}", f"-d{seconds}s", "-s", str(script), base],
+            [
+                "wrk",
+                "-t2",
+                f"-c{len(paths)}",
+                f"-d{seconds}s",
+                "--timeout",
+                "30s",
+                "-s",
+                str(script),
+                base,
+            ],
             capture_output=True,
             text=True,
             timeout=seconds + 60,
             check=True,
         ).stdout
 
-    run(WRK_WARMUP_SECONDS)  # every tile of the set rendered once (not measured)
-    out = run(WRK_SECONDS)
+    run(warmup)  # every tile of the set rendered once (not measured)
+    out = run(seconds)
     line = next(ln for ln in out.splitlines() if ln.startswith("WRK "))
     n, errors, bad, p50, p95, p99 = line.split()[1:]
     return {
@@ -237,7 +254,76 @@ def wrk_clients(base: str, token: str, paths: list[list[str]], workdir: Path) ->
         "p50": float(p50),
         "p95": float(p95),
         "p99": float(p99),
-        "rate": int(n) / WRK_SECONDS,
+        "rate": int(n) / seconds,
+        "seconds": seconds,
+    }
+
+
+_WRK_COLD = """
+paths = {%s}
+local threads = 0
+setup = function(thread)
+  thread:set("first", threads)
+  threads = threads + 1
+end
+init = function(args)
+  n = 0
+end
+request = function()
+  -- this thread's half of the list, in order (cycled when the run outlasts it)
+  local i = (first + n * 2) %% #paths + 1
+  n = n + 1
+  return wrk.format("GET", paths[i], {["Authorization"] = "Bearer %s"})
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %%d %%d %%d %%d %%d %%d %%.3f %%.3f %%.3f\\n", summary.requests,
+    e.connect, e.read, e.write, e.timeout, e.status, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def wrk_once(
+    base: str, token: str, paths: list[str], workdir: Path, clients: int, seconds: int
+) -> dict[str, Any]:
+    """wrk (the C load generator) with `clients` connections walking `paths` in order, each
+    request after the previous answer, for `seconds` (the list is long enough that nothing is
+    asked twice by position: a cold run). Errors by kind: connect, read, write, timeout (30 s)
+    and non-2xx statuses."""
+    script = workdir / f"once-{len(paths)}-{time.monotonic_ns()}.lua"
+    script.write_text(_WRK_COLD % (", ".join(f'"{p}"' for p in paths), token))
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{clients}",
+            f"-d{seconds}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(script),
+            base,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+        check=True,
+    ).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("WRK "))
+    n, conn, read, write, tmo, status, p50, p95, p99 = line.split()[1:]
+    kinds = {"connect": int(conn), "read": int(read), "write": int(write), "timeout": int(tmo)}
+    kinds["status"] = int(status)
+    return {
+        "requests": int(n),
+        "listed": len(paths),
+        "errors": sum(kinds.values()),
+        "kinds": kinds,
+        "p50": float(p50),
+        "p95": float(p95),
+        "p99": float(p99),
+        "rate": int(n) / seconds,
+        "seconds": seconds,
     }
 
 
@@ -267,17 +353,32 @@ def engine_paths(
 
 
 class RssSampler:
-    """The peak resident memory of a process, sampled every 20 ms in a thread."""
+    """The peak resident memory of a process (with `tree`, of it and all its children: the
+    engine's job processes), sampled every 20 ms in a thread."""
 
-    def __init__(self, proc: psutil.Process) -> None:
+    def __init__(self, proc: psutil.Process, tree: bool = False) -> None:
         self.proc = proc
-        self.peak = proc.memory_info().rss
+        self.tree = tree
+        self.peak = self._rss()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def _rss(self) -> int:
+        total = self.proc.memory_info().rss
+        if self.tree:
+            for child in self.proc.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:  # ended between the listing and the reading
+                    pass
+        return int(total)
+
     def _run(self) -> None:
         while not self._stop.wait(0.02):
-            self.peak = max(self.peak, self.proc.memory_info().rss)
+            try:
+                self.peak = max(self.peak, self._rss())
+            except psutil.Error:
+                pass
 
     def __enter__(self) -> RssSampler:
         self._thread.start()
@@ -354,6 +455,8 @@ def run(tiles: int, clients: int, per_client: int, huge: bool, repeat: int) -> d
                 "MAX_ARRAY_ELEMENTS": "3000000000",
                 "AUTH_RATE_LIMIT_PER_MINUTE": "10000",
                 "WORKER_CONCURRENCY": "0",  # no thumbnail jobs competing for the two cores
+                # Many viewers, one bench account: the per-account share is not measured here.
+                "CALLER_CONCURRENCY": "1000",
                 "LOG_LEVEL": "WARNING",
             },
         )
@@ -398,6 +501,209 @@ def run(tiles: int, clients: int, per_client: int, huge: bool, repeat: int) -> d
         finally:
             stop_stack(stack)
     return results
+
+
+# -- issue 18: the stored pyramid -------------------------------------------------------------
+
+BIG_SIDE = 23_170  # 23170^2 float32 = 2.15 GB
+
+
+def _job_of(user: ApiUser, job_type: str, rid: str) -> dict[str, Any] | None:
+    items = user.get("/api/jobs", params={"type": job_type, "limit": 200}).json()["items"]
+    found = [j for j in items if j["params"].get("record_id") == rid]
+    return found[0] if found else None
+
+
+def wait_job(user: ApiUser, job_type: str, rid: str, timeout: float = 1800) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = _job_of(user, job_type, rid)
+        if job is not None and job["status"] in ("succeeded", "failed", "cancelled"):
+            assert job["status"] == "succeeded", job
+            return job
+        time.sleep(0.25)
+    raise TimeoutError(f"the {job_type} job of {rid} did not finish in {timeout} s")
+
+
+def _job_seconds(job: dict[str, Any]) -> float:
+    from datetime import datetime
+
+    started = datetime.fromisoformat(job["started_at"])
+    finished = datetime.fromisoformat(job["finished_at"])
+    return (finished - started).total_seconds()
+
+
+def pyramid_job_run(
+    stack: RunningStack, user: ApiUser, rid: str, queue_it: bool = False
+) -> dict[str, Any]:
+    """Wait for the record's pyramid job (queueing it first for records made directly in
+    storage) with the engine's memory (the service and its job processes) sampled."""
+    engine = engine_process(stack)
+    with RssSampler(engine, tree=True) as rss:
+        before = rss.peak
+        if queue_it:
+            asyncio.run(_queue_pyramid(stack, user.id, rid))
+        job = wait_job(user, "pyramid", rid)
+    return {
+        "job_s": _job_seconds(job),
+        "build_s": float(job["result"]["seconds"]),
+        "stored_mb": job["result"]["bytes"] / 2**20,
+        "rss_before_mb": before / 2**20,
+        "rss_peak_mb": rss.peak / 2**20,
+    }
+
+
+async def _queue_pyramid(stack: RunningStack, owner_id: str, rid: str) -> None:
+    from webbscope.db import Database
+    from webbscope.jobs.queue import JobQueue
+    from webbscope.library.derived import queue_pyramid
+
+    db = Database(stack.mongodb_uri, "webbscope")
+    try:
+        await queue_pyramid(JobQueue(db), owner_id, rid)
+    finally:
+        await db.close()
+
+
+def pyramid_bench(
+    clients: int, per_client: int, many: int, wrk_seconds: int, big: bool
+) -> dict[str, Any]:
+    """Issue 18, in one stack with its job worker on: the pyramid job's time and memory (a
+    4096^2 upload, and a ~2 GB image), cold tiles of a file whose pyramid is built against
+    the same tiles of a file without one (today's on-request path), and `many` viewers on
+    tiles already rendered (wrk). Every load run reports its errors."""
+    out: dict[str, Any] = {"clients": clients, "many": many}
+    with tempfile.TemporaryDirectory(prefix="pyramid-bench-") as tmp:
+        stack = start_stack(
+            Path(tmp) / "stack",
+            env={
+                "MAX_ARRAY_ELEMENTS": "3000000000",
+                "MAX_FITS_BYTES": str(8 * 1024**3),
+                "AUTH_RATE_LIMIT_PER_MINUTE": "10000",
+                # Many viewers, one bench account: the per-account share is not measured here.
+                "CALLER_CONCURRENCY": "1000",
+                "LOG_LEVEL": "WARNING",
+            },
+        )
+        try:
+            user = register(stack.url("backend"), "pyr")
+            assert user.token is not None
+            base = stack.url("backend")
+            auth = {"Authorization": f"Bearer {user.token}"}
+            with_levels = upload(user, Path(tmp), 7)
+            out["job_4096"] = pyramid_job_run(stack, user, with_levels)
+            without = upload(user, Path(tmp), 8)
+            wait_job(user, "pyramid", without)
+            wait_job(user, "thumbnail", without)
+            wait_job(user, "thumbnail", with_levels)
+            # The baseline file: the same size, its stored pyramid removed before any tile of
+            # it was asked for, so the engine downsamples on request (the path before the job).
+            sha = user.get(f"/api/records/{without}").json()["sha256"]
+            shutil.rmtree(stack.data_dir / "tiles" / sha / "pyramid")
+            for rid in (without, with_levels):  # the viewer's first call: file open, statistics
+                assert user.get(f"/api/records/{rid}/image-info").status_code == 200
+            # Cold: tiles nobody has asked for, from wrk (one pass over a long list).
+            cold = [
+                [p for mine in client_paths(rid, clients, per_client * 4, "gray") for p in mine]
+                for rid in (without, with_levels)
+            ]
+            out["cold_on_request"] = wrk_once(
+                base, user.token, cold[0], Path(tmp), clients, wrk_seconds
+            )
+            out["cold_pyramid"] = wrk_once(
+                base, user.token, cold[1], Path(tmp), clients, wrk_seconds
+            )
+            # Many viewers on tiles already rendered: every tile of the set asked once first
+            # (8 at a time, not measured), then wrk cycling over the set.
+            warm = client_paths(with_levels, many, per_client, "viridis")
+            unique = sorted({p for mine in warm for p in mine})
+            _, pre_errors, _ = asyncio.run(_clients(base, auth, [unique[i::8] for i in range(8)]))
+            out["prerender_errors"] = len(pre_errors)
+            out["wrk_many"] = wrk_once(
+                base,
+                user.token,
+                [p for mine in warm for p in mine],
+                Path(tmp),
+                many,
+                wrk_seconds,
+            )
+            if big:
+                path = write_large_image(
+                    stack.data_dir / ".bench" / "big_i2d.fits", (BIG_SIDE, BIG_SIDE), seed=3
+                )
+                out["big_gb"] = path.stat().st_size / 1e9
+                rid = add_local_record(stack, user.id, path, "big_i2d.fits")
+                out["job_big"] = pyramid_job_run(stack, user, rid, queue_it=True)
+        finally:
+            stop_stack(stack)
+    return out
+
+
+def pyramid_report(r: dict[str, Any]) -> str:
+    lines = [
+        "Issue 18: stored pyramid, through the real stack (backend -> engine on loopback), "
+        "2-core machine shared with other work (figures are inflated by that load).",
+        "",
+        _row("measure", "ours p50 / p95", "baseline p95", "ratio", "target"),
+        _row("-" * 46, "-" * 19, "-" * 14, "-" * 8, "-" * 14),
+    ]
+
+    def kinds(w: dict[str, Any]) -> str:
+        return ", ".join(f"{k} {v}" for k, v in w["kinds"].items())
+
+    b, c = r["cold_on_request"], r["cold_pyramid"]
+    lines.append(
+        _row(
+            f"cold: {r['clients']} clients, unviewed tiles, pyramid",
+            f"{c['p50']:7.1f} / {c['p95']:7.1f} ms",
+            f"{b['p95']:9.1f} ms",
+            f"{b['p95'] / max(c['p95'], 1e-3):6.1f}x",
+            "p95 < 100 ms, 0 errors",
+        )
+    )
+    for name, w in (("pyramid", c), ("baseline, on request (same tiles, no pyramid)", b)):
+        lines.append(
+            f"    {name}: {w['requests']} requests of {w['listed']} listed in {w['seconds']} s, "
+            f"{w['rate']:.0f} tiles/s, p50 {w['p50']:.1f} ms, p95 {w['p95']:.1f} ms, p99 "
+            f"{w['p99']:.1f} ms, {w['errors']} errors ({kinds(w)})"
+        )
+    if "wrk_many" in r:
+        w = r["wrk_many"]
+        lines.append(
+            _row(
+                f"{r['many']} clients, rendered tiles (wrk)",
+                f"{w['p50']:7.1f} / {w['p95']:7.1f} ms",
+                f"{c['p95']:9.1f} ms",
+                f"{c['p95'] / max(w['p95'], 1e-3):6.1f}x",
+                "p95 < 150 ms, 0 errors",
+            )
+        )
+        lines.append(
+            f"    {w['requests']} requests in {w['seconds']} s, {w['rate']:.0f} tiles/s, p99 "
+            f"{w['p99']:.1f} ms, {w['errors']} errors ({kinds(w)}); pre-render "
+            f"{r['prerender_errors']} errors (baseline column: the cold pyramid run's p95)"
+        )
+    for key, label in (("job_4096", f"{SIZE}^2 float32 (64 MB)"), ("job_big", "big")):
+        if key not in r:
+            continue
+        j = r[key]
+        if key == "job_big":
+            label = f"{BIG_SIDE}^2 float32 ({r['big_gb']:.2f} GB)"
+        lines.append(
+            _row(
+                f"pyramid job, {label}",
+                f"{j['job_s']:9.1f} s",
+                f"{j['rss_peak_mb']:9.0f} MB",
+                f"{4096 / j['rss_peak_mb']:6.1f}x",
+                "peak < 4096 MB",
+            )
+        )
+        lines.append(
+            f"    build in the job process {j['build_s']:.1f} s, {j['stored_mb']:.0f} MB of "
+            f"levels stored; engine + job processes RSS {j['rss_before_mb']:.0f} MB before, "
+            f"peak {j['rss_peak_mb']:.0f} MB (baseline column; ratio = 4 GB limit / peak)"
+        )
+    return "\n".join(lines)
 
 
 def _row(name: str, ours: str, base: str, ratio: str, target: str) -> str:
@@ -482,7 +788,7 @@ def report(r: dict[str, Any]) -> str:
             )
         )
         lines.append(
-            f"    {w['requests']} requests in {WRK_SECONDS} s, {w['errors']} errors, "
+            f"    {w['requests']} requests in {w['seconds']} s, {w['errors']} errors, "
             f"{w['rate']:.0f} tiles/s, p99 {w['p99']:.1f} ms (load generator in C)"
         )
     lines.append(
@@ -517,10 +823,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-client", type=int, default=30, help="requests per client")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the slow baselines")
     parser.add_argument("--no-huge", action="store_true", help="skip the 10 GB image")
+    parser.add_argument(
+        "--pyramid-only", action="store_true", help="only the stored-pyramid runs (issue 18)"
+    )
+    parser.add_argument("--no-pyramid", action="store_true", help="skip the stored-pyramid runs")
+    parser.add_argument("--many", type=int, default=100, help="clients on rendered tiles")
+    parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument("--no-big", action="store_true", help="skip the 2 GB pyramid job")
     args = parser.parse_args(argv or [])
     start = time.perf_counter()
-    results = run(args.tiles, args.clients, args.per_client, not args.no_huge, args.repeat)
-    print(report(results))
+    if not args.pyramid_only:
+        results = run(args.tiles, args.clients, args.per_client, not args.no_huge, args.repeat)
+        print(report(results))
+    if not args.no_pyramid:
+        pyramid = pyramid_bench(
+            args.clients, args.per_client, args.many, args.wrk_seconds, not args.no_big
+        )
+        print(pyramid_report(pyramid))
     print(f"(benchmark ran in {time.perf_counter() - start:.1f} s)")
     return 0
 

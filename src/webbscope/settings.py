@@ -167,6 +167,11 @@ class Settings(BaseSettings):
     up_crash_loop_restarts: int = Field(5, alias="UP_CRASH_LOOP_RESTARTS", ge=1, le=1000)
     up_crash_loop_window_s: float = Field(60.0, alias="UP_CRASH_LOOP_WINDOW_S", gt=0)
 
+    #: Seconds a service keeps an idle HTTP connection open (uvicorn's keep-alive). Longer
+    #: than any client's or proxy's own idle timeout (httpx 5 s, the services' clients 30 s,
+    #: nginx 60 s), so a client never sends a request on a connection the server is closing.
+    http_keep_alive_s: int = Field(75, alias="HTTP_KEEP_ALIVE_S", ge=1, le=3600)
+
     # Rendering (engine): load limits and cache budgets
     max_output_pixels: int = Field(36_000_000, alias="MAX_OUTPUT_PIXELS", gt=0)
     render_concurrency: int = Field(2, alias="RENDER_CONCURRENCY", ge=1, le=64)
@@ -176,6 +181,13 @@ class Settings(BaseSettings):
     engine_view_cache_bytes: int = Field(64 * 1024**2, alias="ENGINE_VIEW_CACHE_BYTES", ge=0)
     engine_tile_cache_bytes: int = Field(256 * 1024**2, alias="ENGINE_TILE_CACHE_BYTES", ge=0)
     engine_tile_store_min_ms: float = Field(50.0, alias="ENGINE_TILE_STORE_MIN_MS", ge=0)
+    #: Stored pyramids (the `pyramid` job): pixels per chunk of its streaming pass (its
+    #: working memory is about 20 bytes per pixel), and how long the engine trusts that a
+    #: file has no pyramid yet before it looks again (seconds).
+    pyramid_chunk_pixels: int = Field(
+        8 * 1024 * 1024, alias="PYRAMID_CHUNK_PIXELS", ge=65_536, le=1 << 30
+    )
+    pyramid_recheck_s: float = Field(10.0, alias="PYRAMID_RECHECK_S", ge=0, le=3600)
     engine_file_cache_bytes: int = Field(20 * 1024**3, alias="ENGINE_FILE_CACHE_BYTES", gt=0)
     tile_max_age_s: int = Field(86_400, alias="TILE_MAX_AGE_S", ge=0)
     #: Requests of one caller (account, or address when anonymous) in flight at once on the

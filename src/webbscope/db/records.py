@@ -253,6 +253,10 @@ class RecordsRepo:
         if found is not None:
             await self._changed(found["owner_id"], record_id)
 
+    async def set_pyramid(self, record_id: str, summary: Document) -> None:
+        """Mark the record's pyramid job as done (`webbscope.services.engine.pyramid_job`)."""
+        await self.coll.update_one({"_id": ObjectId(record_id)}, {"$set": {"pyramid": summary}})
+
     async def delete(self, record_id: str) -> Document | None:
         """Remove the record (and its stored headers); return the document that was removed."""
         doc = await self.coll.find_one_and_delete({"_id": ObjectId(record_id)})

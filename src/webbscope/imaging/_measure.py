@@ -177,6 +177,29 @@ def _spectral_axis(wcs: WCS | None, n: int) -> tuple[NDArray[np.float64], str]:
     return values, unit.to_string()
 
 
+#: Elements read at once by `spaxel_spectrum` (as float32: 4 MiB).
+SPECTRUM_CHUNK = 1 << 20
+
+
+def _spectrum_sums(
+    cube: ImageData, y0: int, y1: int, x0: int, x1: int
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Per plane, the sum (float64) and count of the finite values of ``cube[:, y0:y1,
+    x0:x1]``, read as float32 in chunks of planes of at most `SPECTRUM_CHUNK` elements."""
+    nw = int(cube.shape[0])
+    per_plane = max(1, (y1 - y0) * (x1 - x0))
+    step = max(1, SPECTRUM_CHUNK // per_plane)
+    sums = np.zeros(nw, dtype=np.float64)
+    counts = np.zeros(nw, dtype=np.int64)
+    for w0 in range(0, nw, step):
+        w1 = min(nw, w0 + step)
+        block = np.asarray(cube[w0:w1, y0:y1, x0:x1], dtype=np.float32).reshape(w1 - w0, -1)
+        finite = np.isfinite(block)
+        counts[w0:w1] = finite.sum(axis=1)
+        sums[w0:w1] = np.where(finite, block, np.float32(0.0)).sum(axis=1, dtype=np.float64)
+    return sums, counts
+
+
 def spaxel_spectrum(
     cube: ImageData, x: float, y: float, wcs: Any = None, *, box: int = 1
 ) -> Spectrum:
@@ -200,10 +223,7 @@ def spaxel_spectrum(
     half = box // 2
     x0, x1 = max(0, ix - half), min(nx, ix - half + box)
     y0, y1 = max(0, iy - half), min(ny, iy - half + box)
-    block = np.asarray(cube[:, y0:y1, x0:x1], dtype=np.float64).reshape(nw, -1)
-    finite = np.isfinite(block)
-    counts = finite.sum(axis=1)
-    sums = np.where(finite, block, 0.0).sum(axis=1)
+    sums, counts = _spectrum_sums(cube, y0, y1, x0, x1)
     values = np.full(nw, np.nan)
     np.divide(sums, counts, out=values, where=counts > 0)
     try:

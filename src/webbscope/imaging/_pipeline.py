@@ -94,6 +94,19 @@ def tile_bytes(
     return _encode(tile, fmt, params or RenderParams(), view, quality)
 
 
+def encode_tile(
+    tile: NDArray[np.float32],
+    fmt: str,
+    params: RenderParams | None = None,
+    view: ViewSetup | tuple[float, float] | None = None,
+    *,
+    quality: int = 90,
+) -> bytes:
+    """A tile already read (`extract_tile`, or a stored pyramid level) encoded as
+    `tile_bytes` encodes it."""
+    return _encode(tile, fmt, params or RenderParams(), view, quality)
+
+
 def preview_bytes(
     data2d: ImageData,
     max_size: int,

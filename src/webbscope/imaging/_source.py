@@ -100,7 +100,18 @@ def advise_random(array: Any) -> bool:
     Walks the array's base chain to its `mmap`; True if advice was given. Harmless for
     arrays that are not memory-mapped, and on platforms without `madvise`.
     """
-    advice = getattr(mmap, "MADV_RANDOM", None)
+    return advise(array, "MADV_RANDOM")
+
+
+def advise_sequential(array: Any) -> bool:
+    """Tell the kernel a memory-mapped array will be read once, in order (read-ahead on,
+    pages dropped behind): a streaming pass such as the pyramid build."""
+    return advise(array, "MADV_SEQUENTIAL")
+
+
+def advise(array: Any, name: str) -> bool:
+    """Give the `mmap` module's advice `name` for the mapping under `array`."""
+    advice = getattr(mmap, name, None)
     base = array.raw if isinstance(array, ScaledArray) else array
     seen = 0
     while base is not None and seen < 16:

@@ -11,6 +11,7 @@ from webbscope.jobs.worker import Handler
 #: job type -> "module:function"
 HANDLERS: dict[str, str] = {
     "thumbnail": "webbscope.services.engine.thumbnails:thumbnail_job",
+    "pyramid": "webbscope.services.engine.pyramid_job:pyramid_job",
     "composite": "webbscope.services.engine.composite_job:composite_job",
     "mosaic": "webbscope.services.engine.mosaic_job:mosaic_job",
     "detect": "webbscope.services.engine.detection:detect_job",
@@ -23,13 +24,14 @@ HANDLERS: dict[str, str] = {
 
 #: CPU-heavy types, bounded together by JOBS_MAX_COMPUTE.
 COMPUTE_TYPES = frozenset(
-    {"thumbnail", "composite", "mosaic", "detect", "semantic_rebuild", "diagnostic.cpu"}
+    {"thumbnail", "pyramid", "composite", "mosaic", "detect", "semantic_rebuild", "diagnostic.cpu"}
 )
 
 #: The types each service's built-in worker serves.
 SERVICE_TYPES: dict[str, list[str]] = {
     "engine": [
         "thumbnail",
+        "pyramid",
         "composite",
         "mosaic",
         "detect",

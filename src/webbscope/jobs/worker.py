@@ -200,7 +200,8 @@ class Worker:
         next_sweep = time.monotonic() + random.uniform(5, 30)
         next_derived = time.monotonic()  # at start-up, then every DERIVED_SWEEP_INTERVAL_S
         while not stop.is_set():
-            if "thumbnail" in self.handlers and time.monotonic() >= next_derived:
+            derived = "thumbnail" in self.handlers or "pyramid" in self.handlers
+            if derived and time.monotonic() >= next_derived:
                 every = self.settings.derived_sweep_interval_s
                 next_derived = time.monotonic() + every * random.uniform(0.8, 1.2)
                 await self._sweep_derived()
@@ -224,18 +225,22 @@ class Worker:
                 await asyncio.wait_for(stop.wait(), interval)
 
     async def _sweep_derived(self) -> None:
-        """Queue the thumbnails a crash left unqueued (see `webbscope.library.derived`)."""
-        from webbscope.library.derived import sweep_thumbnails
+        """Queue the thumbnails and pyramids a crash left unqueued (see
+        `webbscope.library.derived`)."""
+        from webbscope.library.derived import sweep_derived
 
-        try:
-            queued = await sweep_thumbnails(
-                self.db, self.queue, self.settings.derived_sweep_grace_s
-            )
-        except Exception:
-            log.exception("the derived-work sweep failed (it runs again later)")
-            return
-        if queued:
-            log.warning("derived-work sweep queued %d thumbnail job(s)", queued)
+        for job_type in ("thumbnail", "pyramid"):
+            if job_type not in self.handlers:
+                continue
+            try:
+                queued = await sweep_derived(
+                    self.db, self.queue, self.settings.derived_sweep_grace_s, job_type
+                )
+            except Exception:
+                log.exception("the derived-work sweep failed (it runs again later)")
+                return
+            if queued:
+                log.warning("derived-work sweep queued %d %s job(s)", queued, job_type)
 
     async def _run_job(self, job: Job) -> None:
         ctx = JobContext(job, self.queue, self.id, self.db, self.storage, self.settings)

@@ -552,3 +552,22 @@ def test_kept_tiles_still_check_access(
     bad = owner.get(path, headers={"Authorization": "Bearer not.a.token"})
     assert bad.status_code == 401
     assert owner.get(path, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+
+
+def test_plane_stats_of_a_cube_are_per_plane(owner: ApiUser, ids: dict[str, str]) -> None:
+    """Issue 18: a cube's display limits come from its shown plane (image-info's statistics
+    describe the whole cube)."""
+    info = owner.get(url(ids["cube"], "image-info")).json()
+    size = info["cube"]["size"]
+    answers = [owner.get(url(ids["cube"], f"plane-stats?slice={k}")) for k in (0, size - 1)]
+    for k, r in zip((0, size - 1), answers, strict=True):
+        assert r.status_code == 200, r.text
+        assert r.json()["slice"] == k and r.json()["stats"]["samples"] > 0
+    again = owner.get(
+        url(ids["cube"], "plane-stats?slice=0"),
+        headers={"If-None-Match": answers[0].headers["etag"]},
+    )
+    assert again.status_code == 304
+    assert (
+        error_code(owner.get(url(ids["cube"], f"plane-stats?slice={size}"))) == "slice_out_of_range"
+    )

@@ -88,12 +88,10 @@ async def _killed(self: RecordsRepo, owner_id: str, record_id: str) -> None:
     """The process died here: the record is written, its change never published."""
 
 
-def _jobs(stack: RunningStack, record_id: str) -> list[dict[str, Any]]:
+def _jobs(stack: RunningStack, record_id: str, kind: str = "thumbnail") -> list[dict[str, Any]]:
     client: MongoClient[dict[str, Any]]
     with MongoClient(stack.mongodb_uri) as client:
-        return list(
-            client["webbscope"]["jobs"].find({"type": "thumbnail", "params.record_id": record_id})
-        )
+        return list(client["webbscope"]["jobs"].find({"type": kind, "params.record_id": record_id}))
 
 
 def _thumbnail(user: ApiUser, record_id: str) -> str | None:
@@ -121,6 +119,14 @@ def test_the_sweep_queues_the_thumbnail_of_a_record_left_without_its_job(
     time.sleep(3 * SWEEP_EVERY_S)
     jobs = _jobs(stack, rid)
     assert len(jobs) == 1 and jobs[0]["status"] == "succeeded", jobs
+    # Its pyramid job too: queued by the same sweep, once.
+    pyramid = eventually(
+        lambda: _jobs(stack, rid, "pyramid"),
+        lambda js: bool(js) and js[0]["status"] == "succeeded",
+        timeout=60,
+        every=0.5,
+    )
+    assert len(pyramid) == 1, pyramid
 
 
 def test_a_re_upload_queues_the_missing_thumbnail_job_once(
@@ -137,9 +143,11 @@ def test_a_re_upload_queues_the_missing_thumbnail_job_once(
     assert len(jobs) == 1, jobs
     assert user.upload(path).status_code == 200  # and again: still one job
     assert len(_jobs(stack, rid)) == 1
+    assert len(_jobs(stack, rid, "pyramid")) == 1  # the pyramid job as well, once
     eventually(lambda: _thumbnail(user, rid), bool, timeout=60, every=0.5)
     time.sleep(GRACE_S + 2 * SWEEP_EVERY_S)  # the sweep sees it too, and adds nothing
     assert len(_jobs(stack, rid)) == 1
+    assert len(_jobs(stack, rid, "pyramid")) == 1
 
 
 def test_the_sweep_brings_a_record_the_index_never_heard_of_into_semantic_search(

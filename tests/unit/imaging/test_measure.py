@@ -93,6 +93,32 @@ def test_spaxel_spectrum(demo_dir) -> None:
         del cube
 
 
+def test_spaxel_spectrum_reads_a_large_box_in_float32_chunks(tmp_path) -> None:
+    """A 99 x 99 box over 600 planes of a memory-mapped big-endian cube: the same means as
+    numpy's, with the memory of a chunk (the whole box read as float64 took ~50 MB)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(2)
+    path = tmp_path / "cube.f4"
+    cube = np.memmap(path, dtype=">f4", mode="w+", shape=(600, 120, 120))
+    cube[:] = rng.normal(5.0, 1.0, cube.shape)
+    cube[:, 10:20, 10:20] = np.nan
+    cube[7] = np.nan
+    cube.flush()
+    cube = np.memmap(path, dtype=">f4", mode="r", shape=(600, 120, 120))
+    tracemalloc.start()
+    try:
+        spectrum = spaxel_spectrum(cube, 60, 60, box=99)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning, match="empty slice"):
+        want = np.nanmean(np.asarray(cube[:, 11:110, 11:110], dtype=np.float64), axis=(1, 2))
+    np.testing.assert_allclose(spectrum.values, want, rtol=1e-6, equal_nan=True)
+    assert np.isnan(spectrum.values[7])
+    assert peak < 20 * 2**20, f"peak {peak / 2**20:.1f} MB"
+
+
 def test_cutout_of_an_hdu(demo_dir) -> None:
     with fits.open(demo_dir / I2D, memmap=True) as hdul:
         hdu = hdul["SCI"]

@@ -900,6 +900,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/records/{record_id}/plane-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Statistics and histogram of the shown plane: a cube's display limits come from its shown plane (image-info's statistics describe the whole HDU) */
+        get: operations["plane_stats_api_records__record_id__plane_stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/records/{record_id}/preview": {
         parameters: {
             query?: never;
@@ -2955,6 +2972,22 @@ export interface components {
         PlanRequest: {
             /** Proposal Id */
             proposal_id: string;
+        };
+        /**
+         * PlaneStatsOut
+         * @description The statistics of the plane shown: a cube's display limits come from its shown plane,
+         *     not from the whole cube (image-info's statistics describe the whole HDU).
+         */
+        PlaneStatsOut: {
+            /** Ext */
+            ext: string;
+            histogram: components["schemas"]["HistogramOut"];
+            /**
+             * Slice
+             * @description the plane (0 for a 2-D image)
+             */
+            slice: number;
+            stats: components["schemas"]["StatsOut"];
         };
         /** PresetIn */
         PresetIn: {
@@ -6487,6 +6520,58 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PixelsOut"];
                 };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    plane_stats_api_records__record_id__plane_stats_get: {
+        parameters: {
+            query?: {
+                /** @description extension: name (SCI), NAME,VER or HDU index */
+                ext?: string;
+                /** @description cube plane (0-based) */
+                slice?: number;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaneStatsOut"];
+                };
+            };
+            /** @description Not modified (ETag matched) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Client error */
             "4XX": {

@@ -23,6 +23,14 @@ def cookieless() -> CookieJar:
     return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
+#: Seconds an idle pooled connection is kept (below the services' HTTP_KEEP_ALIVE_S).
+KEEPALIVE_S = 30.0
+#: Errors of a request sent on a connection the other side had just closed; an idempotent
+#: request is sent once more on a fresh connection.
+STALE_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 class ServiceClient:
     """An httpx client for one internal service (engine or mast)."""
 
@@ -33,8 +41,11 @@ class ServiceClient:
             base_url=self.base_url,
             headers={SERVICE_TOKEN_HEADER: token},
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
-            # A bounded pool: httpcore checks every pooled connection on each request.
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
+            # A bounded pool: httpcore checks every pooled connection on each request. Idle
+            # connections are dropped well before the services' own keep-alive (75 s).
+            limits=httpx.Limits(
+                max_connections=32, max_keepalive_connections=32, keepalive_expiry=KEEPALIVE_S
+            ),
             cookies=cookieless(),
         )
 
@@ -50,7 +61,18 @@ class ServiceClient:
     ) -> httpx.Response:
         request = self._client.build_request(method, path, headers=self._headers(headers), **kw)
         try:
-            return await self._client.send(request, stream=stream)
+            try:
+                return await self._client.send(request, stream=stream)
+            except STALE_CONNECTION as exc:
+                if method.upper() not in IDEMPOTENT:
+                    raise
+                # A pooled connection the service closed as the request went out (its idle
+                # timeout): once more, on a fresh connection.
+                log.info("retrying %s %s on a fresh connection: %r", method, path, exc)
+                request = self._client.build_request(
+                    method, path, headers=self._headers(headers), **kw
+                )
+                return await self._client.send(request, stream=stream)
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout(
                 f"the {self.name} service did not answer in time",

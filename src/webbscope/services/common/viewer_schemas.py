@@ -101,6 +101,16 @@ class ImageInfoOut(BaseModel):
     )
 
 
+class PlaneStatsOut(BaseModel):
+    """The statistics of the plane shown: a cube's display limits come from its shown plane,
+    not from the whole cube (image-info's statistics describe the whole HDU)."""
+
+    ext: str
+    slice: int = Field(description="the plane (0 for a 2-D image)")
+    stats: StatsOut
+    histogram: HistogramOut
+
+
 class PixelOut(BaseModel):
     x: float
     y: float

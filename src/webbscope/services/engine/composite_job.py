@@ -40,7 +40,9 @@ from webbscope.imaging._rgbfile import (
     tiff16_bytes,
 )
 from webbscope.jobs.process import Report
+from webbscope.jobs.queue import JobQueue
 from webbscope.jobs.worker import JobContext
+from webbscope.library.derived import queue_pyramid
 from webbscope.library.ingest import add_file
 from webbscope.storage import COMPOSITES_PREFIX, THUMBNAILS_PREFIX
 
@@ -230,6 +232,7 @@ async def composite_job(ctx: JobContext) -> dict[str, Any]:
             thumb_key = f"{THUMBNAILS_PREFIX}{record_id}.jpg"
             await asyncio.to_thread(ctx.storage.put_file, thumb_key, out / "thumb.jpg", move=True)
             await records.set_thumbnail(record_id, thumb_key)
+            await queue_pyramid(JobQueue(ctx.db, ctx.settings.job_limits), owner.id, record_id)
     render = {
         "job_id": ctx.job.id,
         "formats": list(files),

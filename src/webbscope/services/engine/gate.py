@@ -1,9 +1,10 @@
 """The render gate: at most `concurrency` heavy renders at once, `queue` more waiting.
 
-Every route that reads pixels (tiles not in a cache, previews, exports, cutouts, image
-statistics, histograms, grids, pixel values and spectra) runs its work through
-`RenderGate.run`, which runs the function in a worker thread (numpy and the encoders release
-the GIL, so two renders use two cores).
+Every route that reads pixels or tables (tiles not in a cache, previews, exports, cutouts,
+image statistics, histograms, grids, pixel values one at a time or in a batch, cube spectra,
+1-D spectra, catalogues and their exports, regions and contours, composite and mosaic plans)
+runs its work through `RenderGate.run`, which runs the function in a worker thread (numpy
+and the encoders release the GIL, so two renders use two cores).
 A request that finds every slot busy and the queue full is refused at once with 429 and
 `Retry-After`, before it allocates anything; the engine's memory therefore stays bounded by
 `concurrency` renders plus its caches.

@@ -46,6 +46,7 @@ from webbscope.services.common.viewer_schemas import (
     HistogramOut,
     ImageInfoOut,
     LevelOut,
+    PlaneStatsOut,
     StatsOut,
     finite,
 )
@@ -230,6 +231,26 @@ def image_info(file: OpenFile, layout: HduLayout) -> ImageInfoOut:
             sampled=True,
         ),
         all_nan=_all_nan(data, mapped, stats),
+    )
+
+
+def plane_stats(file: OpenFile, layout: HduLayout, index: int) -> PlaneStatsOut:
+    """Statistics and histogram of plane `index` of a cube (the image itself for a 2-D one),
+    from a lattice sample of that plane alone: what a viewer's display limits come from."""
+    data = file.plane(layout, index)
+    values = sample_pixels(data)
+    values = values[np.isfinite(values)]
+    hist = histogram(values, bins=256, sample=False)
+    return PlaneStatsOut(
+        ext=layout.name or str(layout.index),
+        slice=index,
+        stats=_stats(data, values),
+        histogram=HistogramOut(
+            counts=[int(c) for c in hist.counts],
+            edges=[float(e) for e in hist.edges],
+            total=hist.total,
+            sampled=True,
+        ),
     )
 
 

@@ -22,7 +22,9 @@ from webbscope.db.users import UsersRepo
 from webbscope.domain.records import Source
 from webbscope.fits import FitsLimits
 from webbscope.hashing import file_sha256
+from webbscope.jobs.queue import JobQueue
 from webbscope.jobs.worker import JobContext
+from webbscope.library.derived import queue_pyramid
 from webbscope.library.ingest import add_file
 from webbscope.services.engine.mosaics import build_mosaic
 from webbscope.storage import MOSAICS_PREFIX, THUMBNAILS_PREFIX
@@ -112,6 +114,7 @@ async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
             thumb_key = f"{THUMBNAILS_PREFIX}{record_id}.jpg"
             await asyncio.to_thread(ctx.storage.put_file, thumb_key, out / "thumb.jpg", move=True)
             await records.set_thumbnail(record_id, thumb_key)
+            await queue_pyramid(JobQueue(ctx.db, ctx.settings.job_limits), owner.id, record_id)
     return {
         "mosaic_id": mid,
         "record_id": record_id,

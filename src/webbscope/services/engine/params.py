@@ -145,12 +145,23 @@ def digest(*parts: Any) -> str:
 
 
 def tile_etag(
-    sha: str, plane: Plane, fmt: str, params: RenderParams | None, level: int, x: int, y: int
+    sha: str,
+    plane: Plane,
+    fmt: str,
+    params: RenderParams | None,
+    level: int,
+    x: int,
+    y: int,
+    stored: bool = False,
 ) -> str:
     """The strong ETag of a tile: the file, the plane, the format, the rendering (none for
-    f16, whose values do not depend on it) and the tile's place."""
+    f16, whose values do not depend on it) and the tile's place; `stored` when the file's
+    pyramid is built (its coarse tiles are exact means, not the on-request samples)."""
     rendering = None if fmt == "f16" or params is None else params.cache_key()
-    return f'"{digest("tile", 1, sha, plane.ext, plane.slice, fmt, rendering, level, x, y)}"'
+    parts: tuple[object, ...] = (sha, plane.ext, plane.slice, fmt, rendering, level, x, y)
+    if stored:
+        parts += ("pyramid",)
+    return f'"{digest("tile", 1, *parts)}"'
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:

@@ -7,6 +7,7 @@ sizes are checked against `MAX_OUTPUT_PIXELS` before anything is read or rendere
 from __future__ import annotations
 
 import io
+import logging
 import re
 import time
 import warnings
@@ -19,25 +20,28 @@ from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 
-from webbscope.errors import PayloadTooLarge, Unprocessable
+from webbscope.errors import PayloadTooLarge, Unprocessable, WebbscopeError
 from webbscope.fits import HduLayout
 from webbscope.imaging import (
     RenderParams,
     cutout,
     downsampled_wcs,
     encode_image,
+    encode_tile,
     export_image,
     extract_tile,
     output_mode,
     preview_bytes,
     render,
     thumbnail,
-    tile_bytes,
     tile_source_window,
 )
 from webbscope.services.engine.files import OpenFile, ViewCache
 from webbscope.services.engine.info import is_rgb
 from webbscope.services.engine.params import Plane
+from webbscope.services.engine.pyramids import StoredPyramid
+
+log = logging.getLogger("webbscope.engine.renders")
 
 #: Header cards not copied from the image into a cutout (structure, scaling, WCS: the
 #: cutout's own WCS replaces them).
@@ -96,20 +100,60 @@ def tile(
     level: int,
     x: int,
     y: int,
+    stored: StoredPyramid | None = None,
 ) -> tuple[bytes, float]:
-    """A tile's bytes and the milliseconds spent (limits from the cached view)."""
+    """A tile's bytes and the milliseconds spent (limits from the cached view). The tile's
+    values come from the `stored` pyramid when it holds this level, else are downsampled
+    from the file on request."""
     start = time.perf_counter()
     layout = file.find(plane.ext)
     if fmt != "f16" and is_rgb(file, layout):
-        return rgb_tile(file, layout, level, x, y, fmt), _ms(start)
+        return rgb_tile(file, layout, level, x, y, fmt, stored), _ms(start)
     data = file.plane(layout, plane.slice)
+    values = tile_values(file, layout, data, plane.slice, level, x, y, stored)
     view = None if fmt == "f16" else views.view(file, layout.index, plane.slice, params)
-    return tile_bytes(data, level, x, y, fmt, params, view), _ms(start)
+    return encode_tile(values, fmt, params, view), _ms(start)
 
 
-def rgb_tile(file: OpenFile, layout: HduLayout, level: int, x: int, y: int, fmt: str) -> bytes:
+def tile_values(
+    file: OpenFile,
+    layout: HduLayout,
+    data: Any,
+    index: int,
+    level: int,
+    x: int,
+    y: int,
+    stored: StoredPyramid | None,
+) -> Any:
+    """Tile (x, y) of plane `index` at `level`: read from the stored pyramid when it has it
+    (the exact block means), else downsampled from `data` (the plane) on request."""
+    cube = file.data(layout.index).ndim == 3
+    if stored is not None and stored.covers(layout.index, data.shape, level):
+        planes = int(file.data(layout.index).shape[0]) if cube else 1
+        if stored.planes == planes:
+            try:
+                return stored.tile(index if cube else 0, level, x, y)
+            except (WebbscopeError, OSError) as exc:
+                log.warning(
+                    "stored level %d of %s unreadable (%s): downsampling", level, file.sha, exc
+                )
+                stored.failed = True
+    return extract_tile(data, level, x, y)
+
+
+def rgb_tile(
+    file: OpenFile,
+    layout: HduLayout,
+    level: int,
+    x: int,
+    y: int,
+    fmt: str,
+    stored: StoredPyramid | None = None,
+) -> bytes:
     """A tile of a colour image: its three planes (integers, full scale = white) as RGB."""
-    planes = [extract_tile(file.plane(layout, k), level, x, y) for k in range(3)]
+    planes = [
+        tile_values(file, layout, file.plane(layout, k), k, level, x, y, stored) for k in range(3)
+    ]
     top = 255.0 if layout.dtype == "uint8" else 65535.0
     stack = np.stack(planes, axis=-1)
     pixels = np.clip(np.nan_to_num(stack) * np.float32(255.0 / top) + 0.5, 0, 255).astype(np.uint8)

@@ -8,16 +8,22 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 
+from webbscope.caches import ByteLru
 from webbscope.fits import FitsLimits
 from webbscope.jobs.process import start_children
+from webbscope.services.common.viewer_schemas import PlaneStatsOut
 from webbscope.services.engine.files import FileCache, OpenFile, ViewCache
 from webbscope.services.engine.gate import RenderGate
 from webbscope.services.engine.info import InfoCache
 from webbscope.services.engine.localcopy import LocalCopies
+from webbscope.services.engine.pyramids import PyramidStore
 from webbscope.services.engine.tiles import TileCache
 from webbscope.services.engine.warmup import warm_up_quietly
 from webbscope.settings import Settings
 from webbscope.storage import StorageProvider, validate_key
+
+#: Plane statistics kept (each a few kB).
+PLANE_STATS_ENTRIES = 4096
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,11 @@ class ViewerState:
             storage, settings.engine_tile_cache_bytes, settings.engine_tile_store_min_ms
         )
         self.infos = InfoCache(storage)
+        self.pyramids = PyramidStore(storage, settings.pyramid_recheck_s)
+        #: (sha, HDU index, plane) -> that plane's statistics (a cube's display limits).
+        self.plane_stats: ByteLru[tuple[str, int, int], PlaneStatsOut] = ByteLru(
+            PLANE_STATS_ENTRIES, max_entries=PLANE_STATS_ENTRIES
+        )
 
     async def open(self, ref: FileRef) -> OpenFile:
         """The file, checked against the limits and open (memory-mapped), from the cache."""

@@ -50,7 +50,7 @@ from webbscope.hashing import file_sha256
 from webbscope.jobs.queue import JobQueue
 from webbscope.jobs.worker import JobContext
 from webbscope.library.catalogues import inspect_catalogue, with_image
-from webbscope.library.derived import ensure_thumbnail
+from webbscope.library.derived import ensure_derived, queue_pyramid
 from webbscope.library.ingest import Inspected, add_file, inspect_file
 from webbscope.library.quota import check_user_quota
 from webbscope.mast import (
@@ -477,18 +477,18 @@ async def _record_all(
         made[product.filename] = added.record
         if (
             added.created and file_format(product.filename) == "fits"
-        ):  # a thumbnail, as for an upload
-            await JobQueue(ctx.db, ctx.settings.job_limits).enqueue(
+        ):  # a thumbnail and a pyramid, as for an upload
+            queue = JobQueue(ctx.db, ctx.settings.job_limits)
+            await queue.enqueue(
                 "thumbnail",
                 owner.id,
                 {"record_id": added.record.id},
                 compute=True,
                 check_limits=False,
             )
-        elif not added.created:  # already recorded: its thumbnail job may have been stranded
-            await ensure_thumbnail(
-                ctx.db, JobQueue(ctx.db, ctx.settings.job_limits), added.record.id
-            )
+            await queue_pyramid(queue, owner.id, added.record.id)
+        elif not added.created:  # already recorded: its derived jobs may have been stranded
+            await ensure_derived(ctx.db, JobQueue(ctx.db, ctx.settings.job_limits), added.record.id)
         if product.is_member and product.parent_obsid:
             member_records.setdefault(product.parent_obsid, []).append(added.record.id)
         results.append(

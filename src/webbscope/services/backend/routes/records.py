@@ -19,7 +19,7 @@ from webbscope.domain.users import User
 from webbscope.errors import Forbidden, NotFound, Unprocessable, WebbscopeError
 from webbscope.fits import FitsLimits
 from webbscope.jobs import JobQueue
-from webbscope.library.derived import ensure_thumbnail
+from webbscope.library.derived import ensure_derived, queue_pyramid
 from webbscope.library.ingest import add_file
 from webbscope.library.query import RecordQuery, SortKey
 from webbscope.library.quota import check_quota, check_user_quota
@@ -290,14 +290,15 @@ async def upload(
     finally:
         discard(staged)
     await request.app.state.library.refresh(*created_ids)
-    for rid in created_ids:  # thumbnails are produced by the engine's workers
-        # Checked above: a thumbnail of an accepted file is counted, never refused.
+    for rid in created_ids:  # thumbnails and pyramids are produced by the engine's workers
+        # Checked above: the derived work of an accepted file is counted, never refused.
         await queue.enqueue(
             "thumbnail", caller.id, {"record_id": rid}, compute=True, check_limits=False
         )
+        await queue_pyramid(queue, caller.id, rid)
     for item in results:
-        if not item.created:  # a file already recorded: its thumbnail may have been stranded
-            await ensure_thumbnail(db, queue, item.record.id)
+        if not item.created:  # a file already recorded: its derived jobs may have been stranded
+            await ensure_derived(db, queue, item.record.id)
     body = UploadResult(items=results).model_dump(mode="json")
     code = status.HTTP_201_CREATED if created_ids else status.HTTP_200_OK
     return JSONResponse(body, status_code=code)

@@ -29,6 +29,7 @@ from webbscope.services.common.viewer_schemas import (
     PixelOut,
     PixelsOut,
     PixelsRequest,
+    PlaneStatsOut,
     SpectrumOut,
 )
 
@@ -99,6 +100,24 @@ async def tile(
         headers = {k: v for k, v in resp.headers.items() if k.lower() != "content-length"}
         cache.put(key, (bytes(resp.body), headers), len(resp.body))
     return resp
+
+
+@router.get(
+    "/plane-stats",
+    response_model=PlaneStatsOut,
+    summary="Statistics and histogram of the shown plane: a cube's display limits come from "
+    "its shown plane (image-info's statistics describe the whole HDU)",
+    responses={304: {"description": "Not modified (ETag matched)"}},
+)
+async def plane_stats(
+    request: Request,
+    record_id: str,
+    caller: ViewerCaller,
+    records: Records,
+    plane: PlaneQuery,
+) -> Response:
+    doc = await viewable(request, records, record_id, caller)
+    return await _forward(request, doc, "/plane-stats")
 
 
 @router.get("/histogram", response_model=HistogramOut, summary="Histogram of a plane (sampled)")

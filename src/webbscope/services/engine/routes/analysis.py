@@ -87,7 +87,7 @@ async def region_spectrum(
 @router.post("/regions/ds9", summary="Regions as a DS9 file", response_class=Response)
 async def ds9_export(ref: FileRefDep, viewer: Viewer, body: Ds9ExportRequest) -> Response:
     file = await viewer.open(ref)
-    text = await asyncio.to_thread(
+    text = await viewer.gate.run(
         analysis.ds9_export,
         file,
         check_ext(body.ext),
@@ -100,14 +100,14 @@ async def ds9_export(ref: FileRefDep, viewer: Viewer, body: Ds9ExportRequest) ->
 @router.post("/regions/ds9/parse", response_model=Ds9ImportOut, summary="Read a DS9 file")
 async def ds9_import(ref: FileRefDep, viewer: Viewer, body: Ds9ImportRequest) -> Ds9ImportOut:
     file = await viewer.open(ref)
-    found = await asyncio.to_thread(analysis.ds9_import, file, check_ext(body.ext), body.text)
+    found = await viewer.gate.run(analysis.ds9_import, file, check_ext(body.ext), body.text)
     return Ds9ImportOut(regions=found)
 
 
 @router.post("/world2pix", response_model=PixelPointsOut, summary="Sky positions to pixels")
 async def world2pix(ref: FileRefDep, viewer: Viewer, body: WorldPointsRequest) -> PixelPointsOut:
     file = await viewer.open(ref)
-    return await asyncio.to_thread(
+    return await viewer.gate.run(
         analysis.world_to_pixels, file, check_ext(body.ext), list(body.points)
     )
 
@@ -208,7 +208,7 @@ async def spectrum1d(
     ref: FileRefDep, viewer: Viewer, hdu: Annotated[str | None, Query(max_length=70)] = None
 ) -> Spectrum1DOut:
     file = await viewer.open(ref)
-    return await asyncio.to_thread(analysis.spectrum1d, file, hdu)
+    return await viewer.gate.run(analysis.spectrum1d, file, hdu)
 
 
 @router.get("/catalogue", response_model=CatalogueOut, summary="Every source of a catalogue")
@@ -216,7 +216,7 @@ async def catalogue(
     ref: FileRefDep, viewer: Viewer, hdu: Annotated[str | None, Query(max_length=70)] = None
 ) -> CatalogueOut:
     file = await viewer.open(ref)
-    return await asyncio.to_thread(analysis.catalogue, file, hdu)
+    return await viewer.gate.run(analysis.catalogue, file, hdu)
 
 
 @router.get("/catalogue/export", summary="A catalogue as CSV, ECSV, VOTable or DS9")
@@ -232,7 +232,7 @@ async def catalogue_export(
     def make() -> bytes:
         return export_catalogue(analysis.catalogue_table(file, hdu), format)
 
-    body = await asyncio.to_thread(make)
+    body = await viewer.gate.run(make)
     stem = name.rsplit(".", 1)[0] if name.lower().endswith((".fits", ".fit")) else name
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in stem) or "catalogue"
     return Response(

@@ -1,6 +1,6 @@
-"""Engine routes that measure: image information, histograms, pixel values with sky
-positions, RA/Dec grid lines and cube spectra. Each reads pixels (a tile-compressed image
-decompresses whole tiles to do so), so each runs through the render gate."""
+"""Engine routes that measure: image information, a plane's statistics, histograms, pixel
+values with sky positions, RA/Dec grid lines and cube spectra. Each reads pixels (a
+tile-compressed image decompresses whole tiles to do so), so each runs through the render gate."""
 
 from __future__ import annotations
 
@@ -19,11 +19,12 @@ from webbscope.services.common.viewer_schemas import (
     PixelOut,
     PixelsOut,
     PixelsRequest,
+    PlaneStatsOut,
     SpectrumOut,
 )
 from webbscope.services.engine import measures
 from webbscope.services.engine.deps import FileRefDep, Viewer
-from webbscope.services.engine.info import INFO_VERSION, image_info
+from webbscope.services.engine.info import INFO_VERSION, image_info, plane_stats
 from webbscope.services.engine.params import Plane, check_ext, digest, etag_matches
 
 router = APIRouter(prefix="/internal/images/{sha}", tags=["viewer"])
@@ -62,6 +63,32 @@ async def info(
         f"open;dur={(opened - start) * 1000:.2f}, "
         f'info;dur={(done - opened) * 1000:.2f};desc="{source}"'
     )
+    return JSONResponse(found.model_dump(mode="json"), headers=headers)
+
+
+@router.get(
+    "/plane-stats",
+    response_model=PlaneStatsOut,
+    summary="Statistics and histogram of the shown plane (a cube's display limits)",
+    responses={304: {"description": "Not modified (ETag matched)"}},
+)
+async def plane_statistics(
+    ref: FileRefDep,
+    viewer: Viewer,
+    plane: PlaneQuery,
+    if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
+) -> Response:
+    etag = f'"{digest("plane-stats", 1, ref.sha, plane.ext, plane.slice)}"'
+    headers = {"ETag": etag, "Cache-Control": "private, max-age=0, must-revalidate"}
+    if etag_matches(if_none_match, etag):
+        return Response(status_code=304, headers=headers)
+    file = await viewer.open(ref)
+    layout = file.find(plane.ext)
+    key = (ref.sha, layout.index, plane.slice)
+    found = viewer.plane_stats.get(key)
+    if found is None:
+        found = await viewer.gate.run(plane_stats, file, layout, plane.slice)
+        viewer.plane_stats.put(key, found, 1)
     return JSONResponse(found.model_dump(mode="json"), headers=headers)
 
 

@@ -73,7 +73,8 @@ async def tile(
 ) -> Response:
     start = time.perf_counter()
     fmt = tile_format(fmt)
-    etag = tile_etag(ref.sha, plane, fmt, params, level, x, y)
+    stored = await viewer.pyramids.find(ref.sha)  # from memory; None until the job is done
+    etag = tile_etag(ref.sha, plane, fmt, params, level, x, y, stored is not None)
     headers = cache_headers(etag, viewer.settings.tile_max_age_s)
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
@@ -82,7 +83,7 @@ async def tile(
         file = await viewer.open(ref)
         renders.check_tile(file, plane, level, x, y)
         return await viewer.gate.run(
-            renders.tile, file, viewer.views, plane, fmt, params, level, x, y
+            renders.tile, file, viewer.views, plane, fmt, params, level, x, y, stored
         )
 
     found = await viewer.tiles.get(ref.sha, etag, fmt, produce)

@@ -1,0 +1,84 @@
+"""The `pyramid` job: every coarse level of a record's science image, built once per file.
+
+Queued after an upload, an import and a derived record (and by the derived-work sweep for
+records that have none). The levels are stored by content (`pyramid_build`), so a file that
+was built already (the same sha256, whoever added it) is skipped. The build runs in a child
+process (cancel stops it at once); its files go to storage only when all are written, and the
+manifest last. The record is marked (`pyramid`) either way, so the sweep leaves it alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from webbscope.db.records import RecordsRepo
+from webbscope.errors import NotFound
+from webbscope.fits import FitsLimits
+from webbscope.jobs.worker import JobContext
+from webbscope.services.engine.pyramid_build import (
+    build_pyramid,
+    level_file_name,
+    level_key,
+    manifest_key,
+)
+
+
+def _work_dir(ctx: JobContext) -> Path:
+    """Where levels are written before they are stored: on the data disk (a rename into
+    local storage, and room for large images, which /tmp may not have)."""
+    path = ctx.settings.data_dir / ".cache" / "pyramid-build"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+async def pyramid_job(ctx: JobContext) -> dict[str, Any]:
+    record_id = str(ctx.job.params["record_id"])
+    records = RecordsRepo(ctx.db)
+    try:
+        doc = await records.get_raw(record_id)
+    except NotFound:
+        return {"skipped": "the record was deleted"}
+    sha, key = str(doc["sha256"]), str(doc["storage_key"])
+    if await asyncio.to_thread(ctx.storage.exists, manifest_key(sha)):
+        await records.set_pyramid(record_id, {"sha256": sha, "built": True})
+        return {"skipped": "already built for this file", "sha256": sha}
+    limits = FitsLimits.from_settings(ctx.settings)
+    work = await asyncio.to_thread(_work_dir, ctx)
+    with tempfile.TemporaryDirectory(prefix=f"{sha[:16]}-", dir=work) as tmp:
+        local = await asyncio.to_thread(ctx.storage.local_path, key)
+        if local is None:
+            await ctx.progress(stage="copying", fraction=0.0)
+            local = await asyncio.to_thread(ctx.storage.download_to, key, Path(tmp) / "f.fits")
+        await ctx.progress(stage="building", fraction=0.01)
+        out = Path(tmp) / "levels"
+        out.mkdir()
+        manifest = await ctx.run_cpu(
+            build_pyramid,
+            str(local),
+            limits,
+            str(out),
+            ctx.settings.pyramid_chunk_pixels,
+            stage="building",
+        )
+        if manifest is None:
+            await records.set_pyramid(record_id, {"sha256": sha, "built": False})
+            return {"skipped": "no image data (a table or an empty file)"}
+        await ctx.progress(stage="storing", fraction=0.96)
+        for level, entry in manifest["levels"].items():
+            entry["key"] = level_key(sha, int(level))
+            path = out / level_file_name(int(level))
+            await asyncio.to_thread(ctx.storage.put_file, entry["key"], path, move=True)
+        manifest["sha256"] = sha
+        body = json.dumps(manifest, sort_keys=True).encode()
+        await asyncio.to_thread(ctx.storage.put_bytes, manifest_key(sha), body)
+    await records.set_pyramid(record_id, {"sha256": sha, "built": True})
+    return {
+        "sha256": sha,
+        "levels": len(manifest["levels"]),
+        "bytes": sum(int(e["bytes"]) for e in manifest["levels"].values()),
+        "seconds": manifest["seconds"],
+    }
