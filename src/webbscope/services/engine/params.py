@@ -150,7 +150,9 @@ def tile_etag(
     """The strong ETag of a tile: the file, the plane, the format, the rendering (none for
     f16, whose values do not depend on it) and the tile's place."""
     rendering = None if fmt == "f16" or params is None else params.cache_key()
-    return f'"{digest("tile", 1, sha, plane.ext, plane.slice, fmt, rendering, level, x, y)}"'
+    # f16 tiles changed layout (WF16 -> WFT1): their tags changed with it.
+    kind = "f16/WFT1" if fmt == "f16" else fmt
+    return f'"{digest("tile", 1, sha, plane.ext, plane.slice, kind, rendering, level, x, y)}"'
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:

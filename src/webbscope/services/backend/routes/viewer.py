@@ -69,7 +69,9 @@ async def image_info(
 @router.get(
     "/tiles/{level}/{x}/{y}.{fmt}",
     summary="A 256-px tile: level 0 is the whole image, y = 0 the top (north up); f16 tiles "
-    "are raw float16 (8-byte header 'WF16', uint16 width, height, then little-endian rows)",
+    "are exact float tiles (32-byte header 'WFT1', uint16 width, height, uint8 sample type "
+    "2 = float16 or 4 = float32, 7 zero bytes, float64 offset and scale, then little-endian "
+    "rows; value = offset + scale * sample)",
     response_class=Response,
     responses=_image("image/png", "image/jpeg", "image/webp", "application/octet-stream"),
 )
