@@ -38,7 +38,9 @@ export function renderQuery(p: RenderParams, includeRender: boolean) {
     contrast: p.contrast,
     bias: p.bias,
     gamma: p.gamma,
+    nan: p.nan,
   });
+  if (p.a !== null && (p.stretch === 'log' || p.stretch === 'asinh' || p.stretch === 'sinh')) q.a = p.a;
   if (p.interval === 'manual') Object.assign(q, { vmin: p.vmin, vmax: p.vmax });
   return q;
 }
@@ -47,17 +49,8 @@ export function tileUrl(id: string, level: number, x: number, y: number, fmt: Ti
   return `${base(id)}/tiles/${level}/${x}/${y}.${fmt}${toQueryString(renderQuery(p, fmt !== 'f16'))}`;
 }
 
-/**
- * An f16 tile's float16 samples. The engine sends an 8-byte header first — "WF16", then uint16
- * width and height, little-endian — followed by the rows (top row first): strip it, so the
- * buffer holds width × height half floats.
- */
-export async function fetchF16Tile(url: string, signal?: AbortSignal): Promise<ArrayBuffer> {
-  const buf = await fetchArrayBuffer(url, signal);
-  const head = new Uint8Array(buf, 0, Math.min(4, buf.byteLength));
-  const magic = head.length === 4 && head[0] === 0x57 && head[1] === 0x46 && head[2] === 0x31 && head[3] === 0x36;
-  return magic ? buf.slice(8) : buf;
-}
+/** An f16 tile: an exact float tile (see engine/floatTile.ts for the layout). */
+export const fetchF16Tile = (url: string, signal?: AbortSignal): Promise<ArrayBuffer> => fetchArrayBuffer(url, signal);
 export const fetchImageTile = (url: string, signal?: AbortSignal) => fetchBlob(url, signal);
 
 export function exportUrl(id: string, format: 'png' | 'jpeg' | 'tiff', width: number, p: RenderParams): string {

@@ -21,6 +21,7 @@ interface Props {
   onPick: (display: [number, number]) => void;
   onEngine: (engine: ViewerEngine | null) => void;
   onView: (v: View) => void;
+  /** Image tiles instead of float tiles: f16 tiles unavailable, or the WebGL context lost for good. */
   onF16Unavailable: () => void;
   /** Analysis overlays and the active analysis tool (optional). */
   scene?: Scene | null;
@@ -51,6 +52,7 @@ export function ViewerCanvas(props: Props) {
       forceCanvas,
       onViewChange: (v) => cbs.current.onView(v),
       onF16Unavailable: () => cbs.current.onF16Unavailable(),
+      onContextLost: () => cbs.current.onF16Unavailable(),
     });
     engine.current = e;
     const ro = new ResizeObserver(([entry]) => {

@@ -14,6 +14,8 @@ export const DEFAULT_PARAMS: RenderParams = {
   contrast: 1,
   bias: 0.5,
   gamma: 1,
+  a: null,
+  nan: 'transparent',
 };
 
 type Action =
