@@ -60,7 +60,7 @@ from webbscope.errors import BadRequest
 from webbscope.imaging._wcs import SPATIAL_WCS_KEY, cdelt_crota, celestial_wcs
 
 ImageFormat = Literal["png", "jpeg", "webp", "tiff"]
-TileFormat = Literal["png", "jpeg", "webp", "f16"]
+TileFormat = Literal["png", "jpeg", "webp", "f16", "f32"]
 
 MEDIA_TYPES: dict[str, str] = {
     "png": "image/png",
@@ -68,6 +68,7 @@ MEDIA_TYPES: dict[str, str] = {
     "webp": "image/webp",
     "tiff": "image/tiff",
     "f16": "application/octet-stream",
+    "f32": "application/octet-stream",
 }
 _ALIASES = {"jpg": "jpeg", "tif": "tiff"}
 F16_MAGIC = b"WF16"

@@ -60,8 +60,8 @@ def _encode(
     quality: int,
 ) -> bytes:
     fmt = normalise_format(fmt)
-    if fmt == "f16":
-        return encode_float_tile(values)
+    if fmt in ("f16", "f32"):
+        return encode_float_tile(values, allow_f16=fmt == "f16")
     mode = output_mode(fmt, params)
     if fmt == "png" and mode != "L":
         indexed = indexed_pixels(values, params, view)

@@ -142,3 +142,13 @@ def test_nan_and_infinities_stay_themselves(rng) -> None:
     kind, back = round_trip(constant)
     assert kind == "f16"
     np.testing.assert_array_equal(back, constant)
+
+
+def test_f32_tiles_are_the_engine_values_bit_for_bit(rng) -> None:
+    from webbscope.imaging import tile_bytes
+
+    data = (1e-3 * rng.random((300, 300))).astype(np.float32)
+    f16 = tile_bytes(data, 1, 0, 0, "f16")
+    f32 = tile_bytes(data, 1, 0, 0, "f32")
+    assert float_tile_kind(f16) == "f16" and float_tile_kind(f32) == "f32"
+    np.testing.assert_array_equal(decode_float_tile(f32), data[::-1][:256, :256])

@@ -24,7 +24,7 @@ export function toGridData(g: GridOut): GridData {
 export const getGrid = async (id: string, ext: string) =>
   toGridData(await unwrap(api.GET('/api/records/{record_id}/grid', { params: { path: record(id), query: { ext } } })));
 
-export type TileFormat = 'f16' | 'png' | 'jpg' | 'webp';
+export type TileFormat = 'f16' | 'f32' | 'png' | 'jpg' | 'webp';
 
 /** Render parameters as the tiles/export endpoints take them. */
 export function renderQuery(p: RenderParams, includeRender: boolean) {
@@ -46,11 +46,19 @@ export function renderQuery(p: RenderParams, includeRender: boolean) {
 }
 
 export function tileUrl(id: string, level: number, x: number, y: number, fmt: TileFormat, p: RenderParams): string {
-  return `${base(id)}/tiles/${level}/${x}/${y}.${fmt}${toQueryString(renderQuery(p, fmt !== 'f16'))}`;
+  return `${base(id)}/tiles/${level}/${x}/${y}.${fmt}${toQueryString(renderQuery(p, fmt !== 'f16' && fmt !== 'f32'))}`;
 }
 
 /** An f16 tile: an exact float tile (see engine/floatTile.ts for the layout). */
 export const fetchF16Tile = (url: string, signal?: AbortSignal): Promise<ArrayBuffer> => fetchArrayBuffer(url, signal);
+/** The engine's display limits and histeq curve for a plane (binary 'WVW1'; see the backend route). */
+export async function fetchView(id: string, p: RenderParams, signal?: AbortSignal): Promise<{ vmin: number; vmax: number; curve: Float32Array | null }> {
+  const buf = await fetchArrayBuffer(`${base(id)}/view${toQueryString(renderQuery(p, true))}`, signal);
+  const dv = new DataView(buf);
+  const n = dv.getUint32(4, true);
+  return { vmin: dv.getFloat64(8, true), vmax: dv.getFloat64(16, true), curve: n ? new Float32Array(buf.slice(24, 24 + 4 * n)) : null };
+}
+
 export const fetchImageTile = (url: string, signal?: AbortSignal) => fetchBlob(url, signal);
 
 export function exportUrl(id: string, format: 'png' | 'jpeg' | 'tiff', width: number, p: RenderParams): string {

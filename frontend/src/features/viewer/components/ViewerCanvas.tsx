@@ -14,6 +14,8 @@ interface Props {
   params: RenderParams;
   changedAt: React.RefObject<number | null>;
   forceCanvas: boolean;
+  /** f16 (default) or f32 float tiles (`?tiles=f32`: the engine's values bit for bit). */
+  floatTiles?: 'f16' | 'f32';
   grid: GridData | null;
   showGrid: boolean;
   pinned: [number, number] | null;
@@ -50,6 +52,7 @@ export function ViewerCanvas(props: Props) {
       info,
       params: cbs.current.params,
       forceCanvas,
+      floatTiles: cbs.current.floatTiles,
       onViewChange: (v) => cbs.current.onView(v),
       onF16Unavailable: () => cbs.current.onF16Unavailable(),
       onContextLost: () => cbs.current.onF16Unavailable(),

@@ -42,7 +42,7 @@ export function ViewerPage() {
       </div>
     );
   }
-  return <Viewer key={ext} id={id} info={info.data} ext={ext} onExt={setExt} title={title} forceCanvasInitially={search.get('renderer') === '2d' || !!info.data.rgb} />;
+  return <Viewer key={ext} id={id} info={info.data} ext={ext} onExt={setExt} title={title} forceCanvasInitially={search.get('renderer') === '2d' || !!info.data.rgb} floatTiles={search.get('tiles') === 'f32' ? 'f32' : 'f16'} />;
 }
 
 /** What the canvas shows, in words: its size and unit and how it is displayed. */
@@ -62,9 +62,10 @@ interface ViewerProps {
   onExt: (ext: string) => void;
   title: string;
   forceCanvasInitially: boolean;
+  floatTiles: 'f16' | 'f32';
 }
 
-function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerProps) {
+function Viewer({ id, info, ext, onExt, title, forceCanvasInitially, floatTiles }: ViewerProps) {
   const { params, set, setInterval, setLevels, reset } = useRenderParams(info, ext);
   const changedAt = useRef<number | null>(null);
   const [forceCanvas, setForceCanvas] = useState(forceCanvasInitially);
@@ -150,6 +151,7 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerPro
             params={params}
             changedAt={changedAt}
             forceCanvas={forceCanvas}
+            floatTiles={floatTiles}
             grid={grid.data ?? null}
             showGrid={showGrid}
             pinned={pinned}

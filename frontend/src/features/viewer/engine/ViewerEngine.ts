@@ -3,7 +3,7 @@
  * (or 2-D fallback) renderer and the overlay. React feeds it parameters; input handlers call
  * its methods; it draws at most once per animation frame.
  */
-import { fetchF16Tile, fetchImageTile, tileUrl } from '../api/viewer';
+import { fetchF16Tile, fetchImageTile, fetchView, tileUrl } from '../api/viewer';
 import type { GridData, ImageInfo, RenderParams } from '../api/types';
 import { CanvasRenderer, type ImageDrawItem } from './canvasRenderer';
 import { parseFloatTile, tileValue, type FloatTile } from './floatTile';
@@ -40,7 +40,9 @@ declare global {
 
 /** Test hooks: draw one real tile 1:1 with the real renderer and read its pixels back. */
 export interface ViewerDebug {
-  renderTile(level: number, x: number, y: number, params: RenderParams): Promise<{ width: number; height: number; kind: string; rgba: number[] } | null>;
+  renderTile(level: number, x: number, y: number, params: RenderParams, format?: 'f16' | 'f32'): Promise<{ width: number; height: number; kind: string; rgba: number[] } | null>;
+  /** The engine's PNG tile of the same parameters, decoded. */
+  engineTile(level: number, x: number, y: number, params: RenderParams): Promise<{ width: number; height: number; rgba: number[] }>;
 }
 
 /** '#rrggbb' (or '#rrggbbaa') → RGBA 0-255; anything else is transparent. */
@@ -59,12 +61,12 @@ export interface EngineOptions {
   params: RenderParams;
   forceCanvas?: boolean;
   onViewChange?: (v: View) => void;
+  /** Float tiles to ask for: f16 (scaled float16, float32 where needed; the default) or f32 (always exact). */
+  floatTiles?: 'f16' | 'f32';
   /** The f16 tiles cannot be had (4xx): the caller should fall back to image tiles. */
   onF16Unavailable?: () => void;
   /** The WebGL context was lost and could not be restored: the caller should fall back to 2-D. */
   onContextLost?: () => void;
-  /** Histeq curve (65,536 points over [0, 1]) for the current limits; the browser's own otherwise. */
-  histeqCurve?: (p: RenderParams) => Float32Array | null;
 }
 
 const CLIENT_SIDE: Array<keyof RenderParams> = ['stretch', 'interval', 'vmin', 'vmax', 'cmap', 'invert', 'contrast', 'bias', 'gamma', 'a', 'nan'];
@@ -94,6 +96,8 @@ export class ViewerEngine {
   private f16Failures = 0;
   private scene: Scene | null = null;
   private lostTimer = 0;
+  private readonly curves = new Map<string, Float32Array>();
+  private curveWanted = '';
   private readonly onLost = (e: Event) => this.contextLost(e);
   private readonly onRestored = () => this.contextRestored();
 
@@ -114,7 +118,7 @@ export class ViewerEngine {
       flipY: o.info.flip_y ?? true,
     };
     this.metrics = { renderer: this.kind, contextLosses: 0, contextRestores: 0, frames: 0, tilesLoaded: 0, stretchLatencies: [], complete: false };
-    window.__webbscope = { ...window.__webbscope, viewer: this.metrics, viewerDebug: { renderTile: (l, x, y, p) => this.renderTileForTest(l, x, y, p) } };
+    window.__webbscope = { ...window.__webbscope, viewer: this.metrics, viewerDebug: { renderTile: (l, x, y, p, f) => this.renderTileForTest(l, x, y, p, f), engineTile: (l, x, y, p) => this.engineTileForTest(l, x, y, p) } };
     if (this.gl) {
       o.canvas.addEventListener('webglcontextlost', this.onLost);
       o.canvas.addEventListener('webglcontextrestored', this.onRestored);
@@ -133,6 +137,10 @@ export class ViewerEngine {
     this.generation = this.generationOf(this.params);
     this.updateHisteq();
     this.gl?.setNanColour(parseNanColour(this.params.nan));
+  }
+
+  private get floatFormat(): 'f16' | 'f32' {
+    return this.o.floatTiles ?? 'f16';
   }
 
   get width(): number {
@@ -265,11 +273,43 @@ export class ViewerEngine {
     return i >= 0 && i < t.tile.samples.length ? tileValue(t.tile, i) : null;
   }
 
+  /**
+   * The histeq curve: the engine's own (fetched once per plane and limits, so WebGL draws the
+   * engine's pixels); until it arrives, one from the image's histogram.
+   */
   private updateHisteq(): void {
     if (!this.gl || this.params.stretch !== 'histeq') return;
-    const given = this.o.histeqCurve?.(this.params);
+    const p = this.params;
+    const key = `${p.ext}:${p.slice}:${p.interval}:${p.vmin}:${p.vmax}`;
+    const known = this.curves.get(key);
+    if (known) {
+      this.gl.setHisteq(known);
+      return;
+    }
     const h = this.o.info.histogram;
-    this.gl.setHisteq(given ?? (h ? histeqTable(h.counts, h.edges, this.params.vmin, this.params.vmax, 65536) : null));
+    this.gl.setHisteq(h ? histeqTable(h.counts, h.edges, p.vmin, p.vmax, 65536) : null);
+    if (this.curveWanted === key) return;
+    this.curveWanted = key;
+    fetchView(this.o.recordId, p)
+      .then((v) => {
+        if (!v.curve) return;
+        this.curves.set(key, v.curve);
+        if (this.curves.size > 8) this.curves.delete(this.curves.keys().next().value as string);
+        if (this.curveWanted === key && !this.destroyed) {
+          this.updateHisteq();
+          this.pendingChangeAt ??= performance.now();
+          this.requestRender();
+        }
+      })
+      .catch(() => undefined);
+  }
+
+  /** Resolves once the engine's histeq curve for these parameters is in (test hook). */
+  private async histeqReady(p: RenderParams): Promise<void> {
+    const key = `${p.ext}:${p.slice}:${p.interval}:${p.vmin}:${p.vmax}`;
+    if (p.stretch !== 'histeq' || this.curves.has(key)) return;
+    const v = await fetchView(this.o.recordId, p);
+    if (v.curve) this.curves.set(key, v.curve);
   }
 
   // ---- WebGL context loss ----------------------------------------------------------------------
@@ -306,11 +346,25 @@ export class ViewerEngine {
     this.requestRender();
   }
 
+  private async engineTileForTest(level: number, x: number, y: number, p: RenderParams) {
+    const blob = await fetchImageTile(tileUrl(this.o.recordId, level, x, y, 'png', p));
+    const bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+    const c = document.createElement('canvas');
+    c.width = bitmap.width;
+    c.height = bitmap.height;
+    const ctx = c.getContext('2d', { willReadFrequently: true });
+    if (!ctx) throw new Error('no 2-D context');
+    ctx.drawImage(bitmap, 0, 0);
+    const data = ctx.getImageData(0, 0, c.width, c.height).data;
+    return { width: c.width, height: c.height, rgba: Array.from(data) };
+  }
+
   /** Test hook (see ViewerDebug): one tile fetched as the viewer fetches it, drawn 1:1. */
-  private async renderTileForTest(level: number, x: number, y: number, p: RenderParams) {
+  private async renderTileForTest(level: number, x: number, y: number, p: RenderParams, format: 'f16' | 'f32' = this.floatFormat) {
     const gl = this.gl;
     if (!gl || gl.isLost()) return null;
-    const tile = parseFloatTile(await fetchF16Tile(tileUrl(this.o.recordId, level, x, y, 'f16', p)));
+    const tile = parseFloatTile(await fetchF16Tile(tileUrl(this.o.recordId, level, x, y, format, p)));
+    await this.histeqReady(p);
     const saved = this.params;
     this.params = p;
     this.updateHisteq();
@@ -342,7 +396,7 @@ export class ViewerEngine {
     const [level, x, y] = pos.split('/').map(Number);
     const rect = tileRect(this.pyramid, level, x, y);
     if (this.gl) {
-      const url = tileUrl(this.o.recordId, level, x, y, 'f16', this.params);
+      const url = tileUrl(this.o.recordId, level, x, y, this.floatFormat, this.params);
       let buf: ArrayBuffer;
       try {
         buf = await fetchF16Tile(url, signal);
