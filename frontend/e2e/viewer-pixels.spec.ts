@@ -66,7 +66,7 @@ test('pixels: WebGL equals the engine for each stretch and colour map (within 1/
   const pct = info.stats.percentiles ?? {};
   const vmin = pct['0.5'] ?? pct['0.25'] ?? info.stats.min ?? 0;
   const vmax = pct['99.5'] ?? pct['99.75'] ?? info.stats.max ?? 1;
-  const base: RenderParams = { ext: 'SCI', slice: 0, stretch: 'linear', interval: 'manual', vmin, vmax, cmap: 'gray', invert: false, contrast: 1, bias: 0.5, gamma: 1, a: null, nan: '#ff00ff' };
+  const base: RenderParams = { ext: 'SCI', slice: 0, stretch: 'linear', interval: 'manual', vmin, vmax, cmap: 'gray', invert: false, contrast: 1, bias: 0.5, gamma: 1, a: null, lower: 1, upper: 99, nan: '#ff00ff' };
 
   const cases: Array<[string, RenderParams]> = [];
   for (const stretch of STRETCHES) cases.push([`stretch ${stretch}`, { ...base, stretch, gamma: stretch === 'power' ? 0.7 : 1 }]);

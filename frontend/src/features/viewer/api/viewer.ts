@@ -42,6 +42,7 @@ export function renderQuery(p: RenderParams, includeRender: boolean) {
   });
   if (p.a !== null && (p.stretch === 'log' || p.stretch === 'asinh' || p.stretch === 'sinh')) q.a = p.a;
   if (p.interval === 'manual') Object.assign(q, { vmin: p.vmin, vmax: p.vmax });
+  if (p.interval === 'percentile') Object.assign(q, { lower: p.lower, upper: p.upper });
   return q;
 }
 
