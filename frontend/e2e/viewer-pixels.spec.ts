@@ -112,4 +112,28 @@ test('pixels: WebGL equals the engine for each stretch and colour map (within 1/
   for (const o of outcomes) expect(o.over, `${o.name}: pixels differing by more than 1/255`).toBe(0);
   for (const o of grayF16) expect(o.over, `f16 ${o.name}: pixels differing by more than 1/255`).toBe(0);
   expect(problems).toEqual([]);
+
+  await test.step('WebGL context loss: restored, then lost for good → 2-D', async () => {
+    const lose = (restore: boolean) =>
+      page.evaluate(async (restore) => {
+        const c = document.querySelector('[data-testid="viewer-image"]') as HTMLCanvasElement;
+        const ext = (c.getContext('webgl2') as WebGL2RenderingContext).getExtension('WEBGL_lose_context');
+        if (!ext) throw new Error('no WEBGL_lose_context');
+        ext.loseContext();
+        if (restore) {
+          await new Promise((r) => setTimeout(r, 200));
+          ext.restoreContext();
+        }
+      }, restore);
+    await lose(true);
+    await expect(canvas).toHaveAttribute('data-context', 'restored');
+    await expect(canvas).toHaveAttribute('data-complete', '1', { timeout: 30_000 });
+    expect(await page.evaluate(() => window.__webbscope?.viewer?.contextRestores)).toBe(1);
+    await expect(canvas).toHaveAttribute('data-renderer', 'webgl2');
+    await lose(false);
+    // Not restored within the wait: the viewer falls back to server-rendered tiles on a 2-D canvas.
+    await expect(page.getByTestId('viewer-image')).toHaveAttribute('data-renderer', 'canvas2d', { timeout: 15_000 });
+    await expect(page.getByTestId('viewer-image')).toHaveAttribute('data-complete', '1', { timeout: 30_000 });
+    expect(problems).toEqual([]);
+  });
 });

@@ -160,6 +160,8 @@ class Settings(BaseSettings):
     engine_tile_store_min_ms: float = Field(50.0, alias="ENGINE_TILE_STORE_MIN_MS", ge=0)
     engine_file_cache_bytes: int = Field(20 * 1024**3, alias="ENGINE_FILE_CACHE_BYTES", gt=0)
     tile_max_age_s: int = Field(86_400, alias="TILE_MAX_AGE_S", ge=0)
+    #: How long a signed download link (a record's file, followed by the browser) is valid.
+    download_link_ttl_s: int = Field(300, alias="DOWNLOAD_LINK_TTL_S", ge=10, le=86_400)
     #: Requests of one caller (account, or address when anonymous) in flight at once on the
     #: viewer, list and search routes of one backend replica.
     caller_concurrency: int = Field(16, alias="CALLER_CONCURRENCY", ge=1, le=10_000)

@@ -96,7 +96,7 @@ export function Controls({ params, onChange, onInterval, onLevels, onPercentile,
       {TAKES_A.has(params.stretch) && (
         <NumberField
           id="v-a"
-          label={`Stretch parameter a (${params.stretch}; default ${Number(DEFAULT_A[params.stretch].toPrecision(4))})`}
+          label={`Parameter a (${params.stretch}; default ${Number(DEFAULT_A[params.stretch].toPrecision(4))})`}
           value={params.a ?? DEFAULT_A[params.stretch]}
           min={params.stretch === 'sinh' ? 1 / 85 : 0}
           onCommit={(a, at) => {
@@ -104,7 +104,7 @@ export function Controls({ params, onChange, onInterval, onLevels, onPercentile,
           }}
         />
       )}
-      {params.stretch === 'power' && slider('gamma', 'Gamma (power stretch)', 0.2, 5, 0.05)}
+      {params.stretch === 'power' && slider('gamma', 'Gamma', 0.2, 5, 0.05)}
       <div className="field">
         <label htmlFor="v-interval">Interval</label>
         <select id="v-interval" value={params.interval} onChange={(e) => onInterval(e.target.value as Interval, e.timeStamp)}>
@@ -160,7 +160,7 @@ export function Controls({ params, onChange, onInterval, onLevels, onPercentile,
         <summary>Contrast, bias{params.stretch === 'power' ? '' : ', gamma'}</summary>
         {slider('contrast', 'Contrast', 0, 5, 0.05)}
         {slider('bias', 'Bias', 0, 1, 0.01)}
-        {params.stretch !== 'power' && slider('gamma', 'Gamma (power stretch)', 0.2, 5, 0.05)}
+        {params.stretch !== 'power' && slider('gamma', 'Gamma', 0.2, 5, 0.05)}
         <button type="button" className="btn btn--small" onClick={onReset}>
           Reset display
         </button>

@@ -26,7 +26,7 @@ describe('viewer controls', () => {
     fireEvent.change(max, { target: { value: '42' } });
     fireEvent.keyDown(max, { key: 'Enter' });
     expect(onLevels).toHaveBeenCalledWith(1, 42, expect.any(Number));
-    const a = screen.getByLabelText(/Stretch parameter a/);
+    const a = screen.getByLabelText(/Parameter a/);
     expect(a).toHaveValue(1000);
     fireEvent.change(a, { target: { value: '50' } });
     fireEvent.blur(a);
