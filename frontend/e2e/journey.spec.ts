@@ -161,9 +161,21 @@ test('journey: register → archive → import → viewer → upload → tag →
     await expect(canvas).toHaveAttribute('data-complete', '1', { timeout: 30_000 });
     await shot(page, '09-viewer');
     metrics.renderer = await canvas.getAttribute('data-renderer');
-    if (tls) expect(metrics.renderer, 'WebGL under the production CSP').toBe('webgl2');
+    // The real path: WebGL2 drew the real imported image's float tiles.
+    expect(metrics.renderer, tls ? 'WebGL under the production CSP' : 'WebGL2').toBe('webgl2');
+    expect(await page.evaluate(() => window.__webbscope?.viewer?.renderer)).toBe('webgl2');
+    expect(await page.evaluate(() => window.__webbscope?.viewer?.tilesLoaded ?? 0)).toBeGreaterThan(0);
+    // A stretch or colour-map change redraws the tiles already on the GPU: no tile request.
+    const tileRequests: string[] = [];
+    const onRequest = (r: { url: () => string }) => {
+      if (/\/tiles\//.test(r.url())) tileRequests.push(r.url());
+    };
+    page.on('request', onRequest);
     metrics.stretchChangeMs = await latencyAfter(page, () => page.getByLabel('Stretch').selectOption('sqrt'));
     metrics.colourMapChangeMs = await latencyAfter(page, () => page.getByLabel('Colour map').selectOption('inferno'));
+    await page.waitForTimeout(300);
+    page.off('request', onRequest);
+    expect(tileRequests, 'tiles requested by a stretch / colour-map change').toEqual([]);
     // Timings are recorded (test-artifacts/e2e-metrics.json), not asserted: speed is not a
     // pass/fail condition of a test on a shared machine.
     await shot(page, '10-viewer-inferno');
@@ -176,6 +188,19 @@ test('journey: register → archive → import → viewer → upload → tag →
     const pinned = page.getByTestId('readout-pinned');
     await expect(pinned.locator('[data-field="ra"]')).not.toHaveText('…', { timeout: 15_000 });
     await expect(pinned.locator('[data-field="dec"]')).not.toHaveText('…');
+    // Sexagesimal, and the sky position of the pixel shown (the engine's WCS at that pixel).
+    const ra = (await pinned.locator('[data-field="ra"]').textContent()) ?? '';
+    const dec = (await pinned.locator('[data-field="dec"]').textContent()) ?? '';
+    expect(ra).toMatch(/^\d{2}[h:]\d{2}[m:]\d{2}(\.\d+)?s?$/);
+    expect(dec).toMatch(/^[+-]\d{2}[°:]\d{2}[′:]\d{2}(\.\d+)?″?$/);
+    const xy = ((await pinned.locator('dd').first().textContent()) ?? '').split(',').map((t) => Number(t.trim()));
+    expect(xy.every(Number.isFinite)).toBe(true);
+    const known = await page.request.get(`/api/records/${viewerRecordId}/pixel?x=${xy[0]}&y=${xy[1]}`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(known.ok()).toBe(true);
+    const sky = (await known.json()) as { ra_str?: string | null; dec_str?: string | null; ra: number; dec: number };
+    const hms = (s: string) => s.replace(/[hm:]/g, ' ').replace('s', '').trim().split(/\s+/).map(Number);
+    const [h1, m1, s1] = hms(ra);
+    expect(Math.abs((h1 * 3600 + m1 * 60 + s1) * 15 - sky.ra * 3600)).toBeLessThan(1); // arcsec
     metrics.pixel = { ra: await pinned.locator('[data-field="ra"]').textContent(), dec: await pinned.locator('[data-field="dec"]').textContent() };
     await shot(page, '11-viewer-pixel');
   });

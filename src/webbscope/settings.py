@@ -190,6 +190,8 @@ class Settings(BaseSettings):
     pyramid_recheck_s: float = Field(10.0, alias="PYRAMID_RECHECK_S", ge=0, le=3600)
     engine_file_cache_bytes: int = Field(20 * 1024**3, alias="ENGINE_FILE_CACHE_BYTES", gt=0)
     tile_max_age_s: int = Field(86_400, alias="TILE_MAX_AGE_S", ge=0)
+    #: How long a signed download link (a record's file, followed by the browser) is valid.
+    download_link_ttl_s: int = Field(300, alias="DOWNLOAD_LINK_TTL_S", ge=10, le=86_400)
     #: Requests of one caller (account, or address when anonymous) in flight at once on the
     #: viewer, list and search routes of one backend replica.
     caller_concurrency: int = Field(16, alias="CALLER_CONCURRENCY", ge=1, le=10_000)

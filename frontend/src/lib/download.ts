@@ -2,8 +2,10 @@ import { apiErrorFromResponse } from './api/errors';
 import { authedFetch } from './api/fetch';
 
 /**
- * Save a protected file. The endpoint needs the bearer token, so a plain link cannot be used:
- * the body is streamed (with progress) into a Blob and handed to the browser as a download.
+ * Save a protected file that has no signed link (small products such as composite renders). The
+ * endpoint needs the bearer token, so the body is streamed (with progress) into a Blob, in the
+ * tab's memory, and handed to the browser as a download. Record files use `saveUrl` with a signed
+ * link instead.
  */
 export async function authedDownload(
   url: string,
@@ -30,6 +32,20 @@ export async function authedDownload(
     blob = await res.blob();
   }
   saveBlob(blob, fileName);
+}
+
+/**
+ * Save a file by following a URL that needs no token (a short-lived signed link): the browser
+ * streams it straight to disk, so even a file of many gigabytes never enters the tab's memory.
+ */
+export function saveUrl(url: string, fileName: string): void {
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  a.rel = 'noopener';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
 }
 
 export function saveBlob(blob: Blob, fileName: string): void {

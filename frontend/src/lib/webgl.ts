@@ -18,3 +18,27 @@ export function linkProgram(gl: WebGL2RenderingContext, vertex: string, fragment
   if (!gl.getProgramParameter(p, gl.LINK_STATUS)) throw new Error(`link: ${gl.getProgramInfoLog(p)}`);
   return p;
 }
+
+/**
+ * A float texture of one channel: float16 words as R16F (HALF_FLOAT) or float32 values as R32F,
+ * row 0 first, clamped at the edges. Bound to the active texture unit.
+ */
+export function floatTexture(
+  gl: WebGL2RenderingContext,
+  kind: 'f16' | 'f32',
+  samples: Uint16Array | Float32Array,
+  width: number,
+  height: number,
+): WebGLTexture {
+  const t = gl.createTexture();
+  if (!t) throw new Error('cannot create texture');
+  gl.bindTexture(gl.TEXTURE_2D, t);
+  gl.pixelStorei(gl.UNPACK_ALIGNMENT, kind === 'f16' ? 2 : 4);
+  if (kind === 'f16') gl.texImage2D(gl.TEXTURE_2D, 0, gl.R16F, width, height, 0, gl.RED, gl.HALF_FLOAT, samples);
+  else gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32F, width, height, 0, gl.RED, gl.FLOAT, samples);
+  gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+  gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+  gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+  gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+  return t;
+}

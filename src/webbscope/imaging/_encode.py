@@ -14,13 +14,40 @@ f16 tiles (raw float16 for GPU stretching in the browser), fixed layout, little-
 
 The 8-byte header keeps the samples 2-byte aligned (``new Uint16Array(buf, 8, w * h)``).
 NaN stays NaN; finite values beyond the float16 range (|x| > 65504) and infinities are
-clamped to +-65504 so that bright pixels saturate instead of becoming inf.
+clamped to +-65504 so that bright pixels saturate instead of becoming inf. Composite
+channel tiles use this layout.
+
+Exact float tiles (`encode_float_tile`, the viewer's ``.f16`` tiles), little-endian::
+
+    bytes 0-3    b"WFT1"                     magic
+    bytes 4-5    uint16 width
+    bytes 6-7    uint16 height
+    byte  8      uint8 sample type           2 = float16, 4 = float32
+    bytes 9-15   zero
+    bytes 16-23  float64 offset
+    bytes 24-31  float64 scale
+    bytes 32-    samples[height][width]      row-major, top row first
+
+A value is ``offset + scale * sample`` (NaN and +-inf stay themselves). The 32-byte header
+keeps float32 samples 4-byte aligned. For float16 samples the offset is the tile's
+smallest value when all are positive (its largest when all are negative, else 0), as a
+float32 so the browser adds it exactly, and the scale is the power of two that puts the
+largest residual in [2**14, 2**15). Residuals are never larger than the values, so every
+value keeps float16's relative precision (2**-11) whatever its magnitude: values of 1e6
+or 1e-8 alike, and sky at 1e6 +- 1 keeps steps of 1e-3 above the tile's floor where
+float16 alone saturates at 65504; a power of two scales exactly. When that would still
+lose precision the tile is sent as float32 (offset 0, scale 1, the engine's values bit for
+bit): integer-valued tiles (DN counts) that float16 cannot hold exactly, and tiles where
+any value would be off by more than ``2**-10 * |x|`` once decoded (a dynamic range beyond
+float16's; in a tile that crosses zero, values within ``2**-24 * max|tile|`` of zero may
+be off by ``2**-10`` of that).
 """
 
 from __future__ import annotations
 
 import html
 import io
+import math
 import struct
 from typing import Any, Literal
 
@@ -33,7 +60,7 @@ from webbscope.errors import BadRequest
 from webbscope.imaging._wcs import SPATIAL_WCS_KEY, cdelt_crota, celestial_wcs
 
 ImageFormat = Literal["png", "jpeg", "webp", "tiff"]
-TileFormat = Literal["png", "jpeg", "webp", "f16"]
+TileFormat = Literal["png", "jpeg", "webp", "f16", "f32"]
 
 MEDIA_TYPES: dict[str, str] = {
     "png": "image/png",
@@ -41,11 +68,20 @@ MEDIA_TYPES: dict[str, str] = {
     "webp": "image/webp",
     "tiff": "image/tiff",
     "f16": "application/octet-stream",
+    "f32": "application/octet-stream",
 }
 _ALIASES = {"jpg": "jpeg", "tif": "tiff"}
 F16_MAGIC = b"WF16"
 F16_HEADER = struct.Struct("<4sHH")
 F16_MAX = 65504.0
+FLOAT_TILE_MAGIC = b"WFT1"
+FLOAT_TILE_HEADER = struct.Struct("<4sHHB7xdd")
+FLOAT16_SAMPLES = 2
+FLOAT32_SAMPLES = 4
+#: Largest error a float16 tile may add, relative to the value (or, for values near zero
+#: in a tile that crosses it, to FLOOR times the tile's largest magnitude).
+REL_TOLERANCE = 2.0**-10
+FLOOR = 2.0**-24
 AVM_NS = "http://www.communicatingastronomy.org/avm/1.0/"
 _SOFTWARE = "Webbscope"
 
@@ -145,7 +181,10 @@ def encode_f16(tile: NDArray[Any]) -> bytes:
 
 
 def decode_f16(blob: bytes) -> NDArray[np.float32]:
-    """The float32 array of an f16 blob (inverse of `encode_f16`)."""
+    """The float32 array of an f16 blob (inverse of `encode_f16`); exact float tiles
+    (`encode_float_tile`) are decoded too."""
+    if blob[:4] == FLOAT_TILE_MAGIC:
+        return decode_float_tile(blob)
     if len(blob) < F16_HEADER.size:
         raise BadRequest("f16 blob too short", code="invalid_f16")
     magic, width, height = F16_HEADER.unpack_from(blob)
@@ -153,6 +192,76 @@ def decode_f16(blob: bytes) -> NDArray[np.float32]:
         raise BadRequest("not an f16 tile", code="invalid_f16")
     values = np.frombuffer(blob, dtype="<f2", offset=F16_HEADER.size)
     return values.reshape(height, width).astype(np.float32)
+
+
+def _float16_plan(tile: NDArray[np.float32]) -> tuple[float, float, NDArray[np.float16]] | None:
+    """(offset, scale, samples) of `tile` as scaled float16, or None when precision is lost."""
+    fin = np.isfinite(tile)
+    finite = tile[fin]
+    if finite.size == 0:
+        return 0.0, 1.0, tile.astype("<f2")
+    lo, hi = float(finite.min()), float(finite.max())
+    # Residuals no larger than the values themselves: from the smallest value when all are
+    # positive, the largest when all are negative, else from zero.
+    offset = float(np.float32(lo if lo > 0 else hi if hi < 0 else 0.0))
+    top = max(hi - offset, offset - lo)
+    scale = 1.0 if top == 0 else math.ldexp(1.0, math.frexp(top)[1] - 15)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        samples = ((tile.astype(np.float64) - offset) / scale).astype("<f2")
+        decoded = np.float32(offset) + np.float32(scale) * samples.astype(np.float32)
+    if not np.array_equal(np.isfinite(decoded), fin):
+        return None
+    error = np.abs(decoded[fin].astype(np.float64) - finite)
+    if np.all(finite == np.round(finite)):
+        ok = not error.any()  # integer counts (DN) stay exact
+    else:
+        floor = FLOOR * max(-lo, hi) if lo <= 0 <= hi else 0.0
+        ok = bool(np.all(error <= REL_TOLERANCE * np.maximum(np.abs(finite), floor)))
+    return (offset, scale, samples) if ok else None
+
+
+def encode_float_tile(tile: NDArray[Any], *, allow_f16: bool = True) -> bytes:
+    """The exact float tile layout of a 2-D tile (see the module notes): scaled float16
+    when it keeps the values' precision, else float32."""
+    if tile.ndim != 2:
+        raise BadRequest("float tiles are 2-D", code="invalid_pixels")
+    height, width = tile.shape
+    if height > 65535 or width > 65535:
+        raise BadRequest("float tiles are at most 65535 pixels a side", code="invalid_pixels")
+    values = np.ascontiguousarray(tile, dtype=np.float32)
+    plan = _float16_plan(values) if allow_f16 else None
+    if plan is not None:
+        offset, scale, samples = plan
+        header = FLOAT_TILE_HEADER.pack(
+            FLOAT_TILE_MAGIC, width, height, FLOAT16_SAMPLES, offset, scale
+        )
+        return header + samples.tobytes()
+    header = FLOAT_TILE_HEADER.pack(FLOAT_TILE_MAGIC, width, height, FLOAT32_SAMPLES, 0.0, 1.0)
+    return header + values.astype("<f4").tobytes()
+
+
+def decode_float_tile(blob: bytes) -> NDArray[np.float32]:
+    """The float32 values of an exact float tile (inverse of `encode_float_tile`), computed
+    as the browser does: ``float32(offset) + float32(scale) * sample``."""
+    if len(blob) < FLOAT_TILE_HEADER.size:
+        raise BadRequest("float tile too short", code="invalid_f16")
+    magic, width, height, kind, offset, scale = FLOAT_TILE_HEADER.unpack_from(blob)
+    if magic != FLOAT_TILE_MAGIC or kind not in (FLOAT16_SAMPLES, FLOAT32_SAMPLES):
+        raise BadRequest("not a float tile", code="invalid_f16")
+    if len(blob) != FLOAT_TILE_HEADER.size + kind * width * height:
+        raise BadRequest("float tile of the wrong length", code="invalid_f16")
+    dtype = "<f2" if kind == FLOAT16_SAMPLES else "<f4"
+    samples = np.frombuffer(blob, dtype=dtype, offset=FLOAT_TILE_HEADER.size).astype(np.float32)
+    if kind == FLOAT32_SAMPLES:
+        return samples.reshape(height, width)
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = np.float32(offset) + np.float32(scale) * samples
+    return values.astype(np.float32).reshape(height, width)
+
+
+def float_tile_kind(blob: bytes) -> str:
+    """``f16`` or ``f32``: which samples an exact float tile carries."""
+    return "f16" if blob[8] == FLOAT16_SAMPLES else "f32"
 
 
 # --- exports with metadata ----------------------------------------------------------------

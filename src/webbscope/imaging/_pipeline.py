@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 from webbscope.imaging._colormap import colormap_lut
 from webbscope.imaging._encode import (
-    encode_f16,
+    encode_float_tile,
     encode_image,
     encode_indexed_png,
     normalise_format,
@@ -60,8 +60,8 @@ def _encode(
     quality: int,
 ) -> bytes:
     fmt = normalise_format(fmt)
-    if fmt == "f16":
-        return encode_f16(values)
+    if fmt in ("f16", "f32"):
+        return encode_float_tile(values, allow_f16=fmt == "f16")
     mode = output_mode(fmt, params)
     if fmt == "png" and mode != "L":
         indexed = indexed_pixels(values, params, view)
@@ -86,7 +86,8 @@ def tile_bytes(
     """Tile (x, y) of `level` encoded as png / jpeg / webp / f16 (see `extract_tile`).
 
     Pass the image's cached `view` (from `prepare_view`) so all tiles share their limits;
-    f16 tiles are the raw float values and ignore `params` and `view`. Colour PNG tiles are
+    f16 tiles are the float values (`encode_float_tile`: scaled float16, or float32 when
+    that would lose precision) and ignore `params` and `view`. Colour PNG tiles are
     written as palette PNGs (`encode_indexed_png`): the same RGBA once decoded, ~4x faster
     to encode and ~2x smaller.
     """

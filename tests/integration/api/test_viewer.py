@@ -19,7 +19,14 @@ from tests.support.api import ApiUser, new_client, register
 from tests.support.fits_files import gradient, sky_header, write_image
 from tests.support.stack import RunningStack
 from tests.support.wait import eventually
-from webbscope.imaging import COLORMAPS, STRETCHES, decode_f16, extract_tile
+from webbscope.imaging import (
+    COLORMAPS,
+    STRETCHES,
+    decode_f16,
+    decode_float_tile,
+    encode_float_tile,
+    extract_tile,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -131,8 +138,8 @@ def test_unknown_extension_and_tables(owner: ApiUser, ids: dict[str, str]) -> No
 
 
 def as_f16(values: np.ndarray) -> np.ndarray:
-    """What an f16 tile holds for `values` (clamped to the float16 range, rounded)."""
-    return np.clip(values, -65504, 65504).astype(np.float16).astype(np.float32)
+    """What an f16 tile holds for `values` (an exact float tile: scaled float16 or float32)."""
+    return decode_float_tile(encode_float_tile(values))
 
 
 def f16(r: httpx.Response) -> np.ndarray:

@@ -730,6 +730,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/records/{record_id}/download-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A short-lived signed URL for the record's file (no token needed to follow it) */
+        post: operations["download_link_api_records__record_id__download_link_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/records/{record_id}/export": {
         parameters: {
             query?: never;
@@ -739,6 +756,23 @@ export interface paths {
         };
         /** The view as PNG, JPEG or TIFF at most `width` pixels wide (the largest integer reduction), with WCS and AVM metadata; X-Image-Width/Height give its size */
         get: operations["export_api_records__record_id__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The file through a signed link (from download-link), streamed; supports Range */
+        get: operations["signed_file_api_records__record_id__file_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1114,8 +1148,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A 256-px tile: level 0 is the whole image, y = 0 the top (north up); f16 tiles are raw float16 (8-byte header 'WF16', uint16 width, height, then little-endian rows) */
+        /** A 256-px tile: level 0 is the whole image, y = 0 the top (north up); f16 tiles are exact float tiles (32-byte header 'WFT1', uint16 width, height, uint8 sample type 2 = float16 or 4 = float32, 7 zero bytes, float64 offset and scale, then little-endian rows; value = offset + scale * sample); f32 tiles are the same layout with float32 samples always (the engine's values bit for bit) */
         get: operations["tile_api_records__record_id__tiles__level___x___y___fmt__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{record_id}/view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The display limits the engine renders a plane's tiles with, and for histeq its curve (binary: 'WVW1', uint32 n, float64 vmin, vmax, then n float32 curve points over [0, 1], little-endian), so the browser renders the engine's pixels */
+        get: operations["view_api_records__record_id__view_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2096,6 +2147,21 @@ export interface components {
         DisabledChange: {
             /** Disabled */
             disabled: boolean;
+        };
+        /** DownloadLinkOut */
+        DownloadLinkOut: {
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** File Name */
+            file_name: string;
+            /**
+             * Url
+             * @description a signed path to GET the file without a token
+             */
+            url: string;
         };
         /** Ds9Upload */
         Ds9Upload: {
@@ -6066,6 +6132,46 @@ export interface operations {
             };
         };
     };
+    download_link_api_records__record_id__download_link_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DownloadLinkOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     export_api_records__record_id__export_get: {
         parameters: {
             query?: {
@@ -6118,6 +6224,69 @@ export interface operations {
                     "image/jpeg": unknown;
                     "image/png": unknown;
                     "image/tiff": unknown;
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    signed_file_api_records__record_id__file_get: {
+        parameters: {
+            query: {
+                expires: number;
+                sig: string;
+            };
+            header?: {
+                Range?: string | null;
+            };
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fits": unknown;
+                };
+            };
+            /** @description Partial content */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fits": unknown;
+                };
+            };
+            /** @description Invalid or expired link */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Client error */
@@ -7274,7 +7443,7 @@ export interface operations {
                 level: number;
                 x: number;
                 y: number;
-                fmt: "png" | "jpg" | "jpeg" | "webp" | "f16";
+                fmt: "png" | "jpg" | "jpeg" | "webp" | "f16" | "f32";
             };
             cookie?: never;
         };
@@ -7298,6 +7467,76 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    view_api_records__record_id__view_get: {
+        parameters: {
+            query?: {
+                /** @description extension: name (SCI), NAME,VER or HDU index */
+                ext?: string;
+                /** @description cube plane (0-based) */
+                slice?: number;
+                /** @description linear, log, sqrt, squared, asinh, sinh, power, histeq */
+                stretch?: string;
+                /** @description minmax, zscale, manual (vmin, vmax), percentile (lower, upper) or a percentage kept symmetrically: 99, 99.5, 99.9, ... */
+                interval?: string;
+                /** @description percentile interval */
+                lower?: number | null;
+                /** @description percentile interval */
+                upper?: number | null;
+                /** @description manual interval */
+                vmin?: number | null;
+                /** @description manual interval */
+                vmax?: number | null;
+                /** @description gray, viridis, inferno, magma, plasma, cividis, hot, cool, turbo, cubehelix, batlow */
+                cmap?: string;
+                /** @description reverse the colour map: 0/1 */
+                invert?: string;
+                /** @description contrast/bias stretch (ds9) */
+                contrast?: number;
+                bias?: number;
+                /** @description exponent of the power stretch */
+                gamma?: number;
+                /** @description parameter of log / asinh / sinh */
+                a?: number | null;
+                /** @description NaN colour: transparent, #rrggbb or #rrggbbaa */
+                nan?: string;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
             };
             /** @description Client error */
             "4XX": {

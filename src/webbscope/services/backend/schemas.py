@@ -107,6 +107,12 @@ class LineageOut(BaseModel):
     note: str | None = None
 
 
+class DownloadLinkOut(BaseModel):
+    url: str = Field(description="a signed path to GET the file without a token")
+    expires_at: datetime
+    file_name: str
+
+
 class RecordOut(BaseModel):
     id: str
     owner_id: str

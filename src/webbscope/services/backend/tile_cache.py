@@ -36,7 +36,7 @@ TileKey = tuple[str, str, str]
 Kept = tuple[bytes, dict[str, str]]
 
 _TILE_PATH = re.compile(
-    r"^/api/records/([0-9a-f]{24})(/tiles/\d{1,2}/\d{1,9}/\d{1,9}\.(?:png|jpg|jpeg|webp|f16))$"
+    r"^/api/records/([0-9a-f]{24})(/tiles/\d{1,2}/\d{1,9}/\d{1,9}\.(?:png|jpg|jpeg|webp|f16|f32))$"
 )
 
 

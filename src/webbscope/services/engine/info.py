@@ -58,7 +58,7 @@ log = logging.getLogger("webbscope.engine.info")
 PERCENTILES = (0.05, 0.25, 0.5, 1.0, 5.0, 50.0, 95.0, 99.0, 99.5, 99.75, 99.9, 99.95)
 EXACT_MINMAX_BYTES = 16 * 1024 * 1024
 _BLOCK_ELEMENTS = 4 * 1024 * 1024
-TILE_FORMATS = ["png", "jpg", "webp", "f16"]
+TILE_FORMATS = ["png", "jpg", "webp", "f16", "f32"]
 INFO_VERSION = 4  # 2: all_nan; 3: rgb; 4: frame
 
 

@@ -109,10 +109,10 @@ def render_params(
 
 
 def tile_format(fmt: str) -> str:
-    """png, jpeg (or jpg), webp or f16."""
+    """png, jpeg (or jpg), webp, f16 or f32."""
     name = normalise_format(fmt)
     if name == "tiff":
-        raise BadRequest("tiles are png, jpg, webp or f16", code="unsupported_format")
+        raise BadRequest("tiles are png, jpg, webp, f16 or f32", code="unsupported_format")
     return name
 
 
@@ -155,10 +155,12 @@ def tile_etag(
     stored: bool = False,
 ) -> str:
     """The strong ETag of a tile: the file, the plane, the format, the rendering (none for
-    f16, whose values do not depend on it) and the tile's place; `stored` when the file's
-    pyramid is built (its coarse tiles are exact means, not the on-request samples)."""
-    rendering = None if fmt == "f16" or params is None else params.cache_key()
-    parts: tuple[object, ...] = (sha, plane.ext, plane.slice, fmt, rendering, level, x, y)
+    f16 and f32, whose values do not depend on it) and the tile's place; `stored` when the
+    file's pyramid is built (its coarse tiles are exact means, not the on-request samples)."""
+    rendering = None if fmt in ("f16", "f32") or params is None else params.cache_key()
+    # f16 tiles changed layout (WF16 -> WFT1): their tags changed with it.
+    kind = "f16/WFT1" if fmt == "f16" else fmt
+    parts: tuple[object, ...] = (sha, plane.ext, plane.slice, kind, rendering, level, x, y)
     if stored:
         parts += ("pyramid",)
     return f'"{digest("tile", 1, *parts)}"'

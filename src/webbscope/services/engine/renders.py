@@ -107,11 +107,12 @@ def tile(
     from the file on request."""
     start = time.perf_counter()
     layout = file.find(plane.ext)
-    if fmt != "f16" and is_rgb(file, layout):
+    raw = fmt in ("f16", "f32")
+    if not raw and is_rgb(file, layout):
         return rgb_tile(file, layout, level, x, y, fmt, stored), _ms(start)
     data = file.plane(layout, plane.slice)
     values = tile_values(file, layout, data, plane.slice, level, x, y, stored)
-    view = None if fmt == "f16" else views.view(file, layout.index, plane.slice, params)
+    view = None if raw else views.view(file, layout.index, plane.slice, params)
     return encode_tile(values, fmt, params, view), _ms(start)
 
 
@@ -139,6 +140,26 @@ def tile_values(
                 )
                 stored.failed = True
     return extract_tile(data, level, x, y)
+
+
+VIEW_MAGIC = b"WVW1"
+
+
+def view_bytes(file: OpenFile, views: ViewCache, plane: Plane, params: RenderParams) -> bytes:
+    """The display limits the engine renders this plane's tiles with, and for histeq its
+    curve, so a browser renders the same pixels: ``b"WVW1"``, uint32 n (0 or 65,536),
+    float64 vmin, float64 vmax, then float32[n], the histeq curve at n points evenly
+    spaced over [0, 1] (all little-endian)."""
+    layout = file.find(plane.ext)
+    view = views.view(file, layout.index, plane.slice, params)
+    curve = view.histeq_lut if params.stretch == "histeq" else None
+    n = 0 if curve is None else len(curve)
+    head = (
+        VIEW_MAGIC
+        + np.array([n], "<u4").tobytes()
+        + np.array([view.vmin, view.vmax], "<f8").tobytes()
+    )
+    return head + (b"" if curve is None else np.asarray(curve, "<f4").tobytes())
 
 
 def rgb_tile(

@@ -1,5 +1,5 @@
 import { api, unwrap, type Schemas } from '@/lib/api/client';
-import { authedDownload } from '@/lib/download';
+import { saveUrl } from '@/lib/download';
 
 export type RecordOut = Schemas['RecordOut'];
 export type RecordPatch = Schemas['RecordPatch'];
@@ -28,6 +28,11 @@ export function getLineage(id: string) {
   return unwrap(api.GET('/api/records/{record_id}/lineage', { params: { path: { record_id: id } } }));
 }
 
-export function downloadRecord(r: RecordOut, onProgress?: (loaded: number, total: number) => void) {
-  return authedDownload(r.download_url, r.file_name, onProgress);
+/**
+ * Download a record's file: ask for a short-lived signed link (access is checked then) and let the
+ * browser follow it, so the file streams to disk and never into the tab's memory.
+ */
+export async function downloadRecord(r: RecordOut): Promise<void> {
+  const link = await unwrap(api.POST('/api/records/{record_id}/download-link', { params: { path: { record_id: r.id } } }));
+  saveUrl(link.url, link.file_name);
 }

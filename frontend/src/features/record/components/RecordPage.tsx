@@ -2,7 +2,6 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ErrorNotice } from '@/components/ErrorNotice';
 import { PageHeader } from '@/components/PageHeader';
-import { ProgressBar } from '@/components/ProgressBar';
 import { PageLoading } from '@/components/Spinner';
 import { Tabs } from '@/components/Tabs';
 import { TagList } from '@/components/TagList';
@@ -30,7 +29,7 @@ export function RecordPage({ aside }: { aside?: (id: string) => React.ReactNode 
   const record = useRecord(id);
   const me = useCurrentUser();
   const [tab, setTab] = useState('overview');
-  const [progress, setProgress] = useState<number | null>(null);
+  const [starting, setStarting] = useState(false);
 
   if (record.isPending) return <PageLoading />;
   if (record.isError) return <ErrorNotice error={record.error} onRetry={() => void record.refetch()} />;
@@ -39,13 +38,14 @@ export function RecordPage({ aside }: { aside?: (id: string) => React.ReactNode 
   const kind = recordKind(r);
 
   const download = async () => {
-    setProgress(0);
+    // The browser saves the file itself (its downloads show the progress).
+    setStarting(true);
     try {
-      await downloadRecord(r, (loaded, total) => setProgress(total ? loaded / total : null));
+      await downloadRecord(r);
     } catch (err) {
       toast.error(errorMessage(err));
     } finally {
-      setProgress(null);
+      setStarting(false);
     }
   };
 
@@ -71,10 +71,9 @@ export function RecordPage({ aside }: { aside?: (id: string) => React.ReactNode 
             Tables and headers
           </Link>
         )}
-        <button type="button" className="btn" onClick={download} disabled={progress !== null}>
+        <button type="button" className="btn" onClick={download} disabled={starting}>
           Download
         </button>
-        {progress !== null && <ProgressBar value={progress} label="Download progress" />}
       </PageHeader>
       <p className="muted">
         {r.visibility}

@@ -24,7 +24,7 @@ export function toGridData(g: GridOut): GridData {
 export const getGrid = async (id: string, ext: string) =>
   toGridData(await unwrap(api.GET('/api/records/{record_id}/grid', { params: { path: record(id), query: { ext } } })));
 
-export type TileFormat = 'f16' | 'png' | 'jpg' | 'webp';
+export type TileFormat = 'f16' | 'f32' | 'png' | 'jpg' | 'webp';
 
 /** Render parameters as the tiles/export endpoints take them. */
 export function renderQuery(p: RenderParams, includeRender: boolean) {
@@ -38,26 +38,28 @@ export function renderQuery(p: RenderParams, includeRender: boolean) {
     contrast: p.contrast,
     bias: p.bias,
     gamma: p.gamma,
+    nan: p.nan,
   });
+  if (p.a !== null && (p.stretch === 'log' || p.stretch === 'asinh' || p.stretch === 'sinh')) q.a = p.a;
   if (p.interval === 'manual') Object.assign(q, { vmin: p.vmin, vmax: p.vmax });
+  if (p.interval === 'percentile') Object.assign(q, { lower: p.lower, upper: p.upper });
   return q;
 }
 
 export function tileUrl(id: string, level: number, x: number, y: number, fmt: TileFormat, p: RenderParams): string {
-  return `${base(id)}/tiles/${level}/${x}/${y}.${fmt}${toQueryString(renderQuery(p, fmt !== 'f16'))}`;
+  return `${base(id)}/tiles/${level}/${x}/${y}.${fmt}${toQueryString(renderQuery(p, fmt !== 'f16' && fmt !== 'f32'))}`;
 }
 
-/**
- * An f16 tile's float16 samples. The engine sends an 8-byte header first — "WF16", then uint16
- * width and height, little-endian — followed by the rows (top row first): strip it, so the
- * buffer holds width × height half floats.
- */
-export async function fetchF16Tile(url: string, signal?: AbortSignal): Promise<ArrayBuffer> {
-  const buf = await fetchArrayBuffer(url, signal);
-  const head = new Uint8Array(buf, 0, Math.min(4, buf.byteLength));
-  const magic = head.length === 4 && head[0] === 0x57 && head[1] === 0x46 && head[2] === 0x31 && head[3] === 0x36;
-  return magic ? buf.slice(8) : buf;
+/** An f16 tile: an exact float tile (see engine/floatTile.ts for the layout). */
+export const fetchF16Tile = (url: string, signal?: AbortSignal): Promise<ArrayBuffer> => fetchArrayBuffer(url, signal);
+/** The engine's display limits and histeq curve for a plane (binary 'WVW1'; see the backend route). */
+export async function fetchView(id: string, p: RenderParams, signal?: AbortSignal): Promise<{ vmin: number; vmax: number; curve: Float32Array | null }> {
+  const buf = await fetchArrayBuffer(`${base(id)}/view${toQueryString(renderQuery(p, true))}`, signal);
+  const dv = new DataView(buf);
+  const n = dv.getUint32(4, true);
+  return { vmin: dv.getFloat64(8, true), vmax: dv.getFloat64(16, true), curve: n ? new Float32Array(buf.slice(24, 24 + 4 * n)) : null };
 }
+
 export const fetchImageTile = (url: string, signal?: AbortSignal) => fetchBlob(url, signal);
 
 export function exportUrl(id: string, format: 'png' | 'jpeg' | 'tiff', width: number, p: RenderParams): string {

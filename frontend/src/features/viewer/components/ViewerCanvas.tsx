@@ -14,6 +14,8 @@ interface Props {
   params: RenderParams;
   changedAt: React.RefObject<number | null>;
   forceCanvas: boolean;
+  /** f16 (default) or f32 float tiles (`?tiles=f32`: the engine's values bit for bit). */
+  floatTiles?: 'f16' | 'f32';
   grid: GridData | null;
   showGrid: boolean;
   pinned: [number, number] | null;
@@ -21,6 +23,7 @@ interface Props {
   onPick: (display: [number, number]) => void;
   onEngine: (engine: ViewerEngine | null) => void;
   onView: (v: View) => void;
+  /** Image tiles instead of float tiles: f16 tiles unavailable, or the WebGL context lost for good. */
   onF16Unavailable: () => void;
   /** Analysis overlays and the active analysis tool (optional). */
   scene?: Scene | null;
@@ -51,8 +54,10 @@ export function ViewerCanvas(props: Props) {
       info,
       params: cbs.current.params,
       forceCanvas,
+      floatTiles: cbs.current.floatTiles,
       onViewChange: (v) => cbs.current.onView(v),
       onF16Unavailable: () => cbs.current.onF16Unavailable(),
+      onContextLost: () => cbs.current.onF16Unavailable(),
     });
     engine.current = e;
     const ro = new ResizeObserver(([entry]) => {

@@ -20,6 +20,8 @@ import { Histogram } from './Histogram';
 import { ImageNotice } from './ImageNotice';
 import { Readout } from './Readout';
 import { SliceSlider } from './SliceSlider';
+import { ShortcutsHelp } from './ShortcutsHelp';
+import { useViewerShortcuts } from '../hooks/useViewerShortcuts';
 import { ViewerCanvas } from './ViewerCanvas';
 import { extLabel, extValue, selectedExt } from './extensions';
 
@@ -42,7 +44,7 @@ export function ViewerPage() {
       </div>
     );
   }
-  return <Viewer key={ext} id={id} info={info.data} ext={ext} onExt={setExt} title={title} forceCanvasInitially={search.get('renderer') === '2d' || !!info.data.rgb} />;
+  return <Viewer key={ext} id={id} info={info.data} ext={ext} onExt={setExt} title={title} forceCanvasInitially={search.get('renderer') === '2d' || !!info.data.rgb} floatTiles={search.get('tiles') === 'f32' ? 'f32' : 'f16'} />;
 }
 
 /** What the canvas shows, in words: its size and unit and how it is displayed. */
@@ -62,10 +64,11 @@ interface ViewerProps {
   onExt: (ext: string) => void;
   title: string;
   forceCanvasInitially: boolean;
+  floatTiles: 'f16' | 'f32';
 }
 
-function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerProps) {
-  const { params, set, setInterval, setLevels, reset } = useRenderParams(info, ext);
+function Viewer({ id, info, ext, onExt, title, forceCanvasInitially, floatTiles }: ViewerProps) {
+  const { params, set, setInterval, setLevels, setPercentile, reset } = useRenderParams(info, ext);
   const changedAt = useRef<number | null>(null);
   const [forceCanvas, setForceCanvas] = useState(forceCanvasInitially);
   const [engine, setEngine] = useState<ViewerEngine | null>(null);
@@ -94,6 +97,20 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerPro
   const stamp = (at: number) => {
     changedAt.current = at;
   };
+  const [playing, setPlaying] = useState(false);
+  const [help, setHelp] = useState(false);
+  const slices = info.cube?.size ?? 1;
+  useViewerShortcuts({
+    params,
+    set: (patch, at) => {
+      stamp(at);
+      set(patch);
+    },
+    reset,
+    slices,
+    togglePlay: () => setPlaying((v) => !v),
+    toggleHelp: () => setHelp((v) => !v),
+  });
   const imageHdus = (info.hdus ?? []).filter((h) => (h.type ?? 'image').includes('image') && h.shape && h.shape.length >= 2);
 
   return (
@@ -118,6 +135,9 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerPro
         </button>
         <button type="button" className="btn btn--small" onClick={() => engine?.zoomTo(1)}>
           1:1
+        </button>
+        <button type="button" className="btn btn--small" aria-expanded={help} aria-keyshortcuts="?" onClick={() => setHelp((v) => !v)}>
+          Shortcuts
         </button>
         <label className="check">
           <input type="checkbox" checked={showGrid} onChange={(e) => setShowGrid(e.target.checked)} /> RA/Dec grid
@@ -150,6 +170,7 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerPro
             params={params}
             changedAt={changedAt}
             forceCanvas={forceCanvas}
+            floatTiles={floatTiles}
             grid={grid.data ?? null}
             showGrid={showGrid}
             pinned={pinned}
@@ -163,6 +184,7 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerPro
           />
         </div>
         <aside className="viewer-side">
+          {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
           <Controls
             params={params}
             onChange={(patch, at) => {
@@ -172,6 +194,14 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerPro
             onInterval={(iv, at) => {
               stamp(at);
               setInterval(iv);
+            }}
+            onLevels={(lo, hi, at) => {
+              stamp(at);
+              setLevels(lo, hi);
+            }}
+            onPercentile={(lo, hi, at) => {
+              stamp(at);
+              setPercentile(lo, hi);
             }}
             onReset={reset}
           />
@@ -189,7 +219,15 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerPro
             />
           )}
           {info.cube && info.cube.size > 1 && (
-            <SliceSlider size={info.cube.size} values={info.cube.values} unit={info.cube.unit} slice={params.slice} onChange={(slice) => set({ slice })} />
+            <SliceSlider
+              size={info.cube.size}
+              values={info.cube.values}
+              unit={info.cube.unit}
+              slice={params.slice}
+              onChange={(slice) => set({ slice })}
+              playing={playing}
+              onPlaying={setPlaying}
+            />
           )}
           <Readout
             label="Under the cursor"

@@ -3,19 +3,19 @@
  * (or 2-D fallback) renderer and the overlay. React feeds it parameters; input handlers call
  * its methods; it draws at most once per animation frame.
  */
-import { fetchF16Tile, fetchImageTile, tileUrl } from '../api/viewer';
+import { fetchF16Tile, fetchImageTile, fetchView, tileUrl } from '../api/viewer';
 import type { GridData, ImageInfo, RenderParams } from '../api/types';
 import { CanvasRenderer, type ImageDrawItem } from './canvasRenderer';
-import { asHalfWords, halfToFloat } from './f16';
+import { parseFloatTile, tileValue, type FloatTile } from './floatTile';
 import { drawScene, type Scene } from '../layers/scene';
 import { arrayToDisplay, buildPyramid, chooseLevel, displayToArray, parentTile, tileRect, tilesInRect, type Pyramid } from './geometry';
-import { GlRenderer, type DrawItem } from './glRenderer';
+import { GlRenderer, type DrawItem, type NanColour } from './glRenderer';
 import { drawOverlay, pixelScaleFromWcs, type OverlayState } from './overlay';
 import { histeqTable } from './stretch';
 import { TileCache, type Loaded } from './tileCache';
 import { clampCentre, fitView, imageToScreen, panBy, screenToImage, visibleRect, zoomAt, type View, type Viewport } from './view';
 
-type GlTile = { kind: 'gl'; texture: WebGLTexture; words: Uint16Array; texW: number; texH: number; w: number; h: number };
+type GlTile = { kind: 'gl'; texture: WebGLTexture; tile: FloatTile; texW: number; texH: number; w: number; h: number };
 type ImgTile = { kind: 'img'; bitmap: ImageBitmap; w: number; h: number };
 type Tile = GlTile | ImgTile;
 
@@ -23,6 +23,9 @@ export type RendererKind = 'webgl2' | 'canvas2d';
 
 export interface ViewerMetrics {
   renderer: RendererKind;
+  /** WebGL contexts lost and restored since the viewer opened. */
+  contextLosses: number;
+  contextRestores: number;
   frames: number;
   tilesLoaded: number;
   stretchLatencies: number[];
@@ -31,8 +34,23 @@ export interface ViewerMetrics {
 
 declare global {
   interface Window {
-    __webbscope?: { viewer?: ViewerMetrics };
+    __webbscope?: { viewer?: ViewerMetrics; viewerDebug?: ViewerDebug };
   }
+}
+
+/** Test hooks: draw one real tile 1:1 with the real renderer and read its pixels back. */
+export interface ViewerDebug {
+  renderTile(level: number, x: number, y: number, params: RenderParams, format?: 'f16' | 'f32'): Promise<{ width: number; height: number; kind: string; rgba: number[] } | null>;
+  /** The engine's PNG tile of the same parameters, decoded. */
+  engineTile(level: number, x: number, y: number, params: RenderParams): Promise<{ width: number; height: number; rgba: number[] }>;
+}
+
+/** '#rrggbb' (or '#rrggbbaa') → RGBA 0-255; anything else is transparent. */
+export function parseNanColour(text: string): NanColour {
+  const m = /^#?([0-9a-f]{6})([0-9a-f]{2})?$/i.exec(text.trim());
+  if (!m) return [0, 0, 0, 0];
+  const v = parseInt(m[1], 16);
+  return [(v >> 16) & 255, (v >> 8) & 255, v & 255, m[2] ? parseInt(m[2], 16) : 255];
 }
 
 export interface EngineOptions {
@@ -43,11 +61,17 @@ export interface EngineOptions {
   params: RenderParams;
   forceCanvas?: boolean;
   onViewChange?: (v: View) => void;
+  /** Float tiles to ask for: f16 (scaled float16, float32 where needed; the default) or f32 (always exact). */
+  floatTiles?: 'f16' | 'f32';
   /** The f16 tiles cannot be had (4xx): the caller should fall back to image tiles. */
   onF16Unavailable?: () => void;
+  /** The WebGL context was lost and could not be restored: the caller should fall back to 2-D. */
+  onContextLost?: () => void;
 }
 
-const CLIENT_SIDE: Array<keyof RenderParams> = ['stretch', 'interval', 'vmin', 'vmax', 'cmap', 'invert', 'contrast', 'bias', 'gamma'];
+const CLIENT_SIDE: Array<keyof RenderParams> = ['stretch', 'interval', 'vmin', 'vmax', 'cmap', 'invert', 'contrast', 'bias', 'gamma', 'a', 'nan'];
+/** How long a lost context may take to come back before the viewer falls back to 2-D. */
+const RESTORE_WAIT_MS = 3000;
 
 export class ViewerEngine {
   readonly kind: RendererKind;
@@ -55,7 +79,7 @@ export class ViewerEngine {
   vp: Viewport = { width: 1, height: 1 };
   readonly pyramid: Pyramid;
   readonly metrics: ViewerMetrics;
-  private readonly gl: GlRenderer | null;
+  private gl: GlRenderer | null;
   private readonly c2d: CanvasRenderer | null;
   private readonly cache: TileCache<Tile>;
   private readonly overlayCtx: CanvasRenderingContext2D | null;
@@ -71,6 +95,11 @@ export class ViewerEngine {
   private destroyed = false;
   private f16Failures = 0;
   private scene: Scene | null = null;
+  private lostTimer = 0;
+  private readonly curves = new Map<string, Float32Array>();
+  private curveWanted = '';
+  private readonly onLost = (e: Event) => this.contextLost(e);
+  private readonly onRestored = () => this.contextRestored();
 
   constructor(o: EngineOptions) {
     this.o = o;
@@ -88,8 +117,12 @@ export class ViewerEngine {
       height: this.pyramid.height,
       flipY: o.info.flip_y ?? true,
     };
-    this.metrics = { renderer: this.kind, frames: 0, tilesLoaded: 0, stretchLatencies: [], complete: false };
-    window.__webbscope = { ...window.__webbscope, viewer: this.metrics };
+    this.metrics = { renderer: this.kind, contextLosses: 0, contextRestores: 0, frames: 0, tilesLoaded: 0, stretchLatencies: [], complete: false };
+    window.__webbscope = { ...window.__webbscope, viewer: this.metrics, viewerDebug: { renderTile: (l, x, y, p, f) => this.renderTileForTest(l, x, y, p, f), engineTile: (l, x, y, p) => this.engineTileForTest(l, x, y, p) } };
+    if (this.gl) {
+      o.canvas.addEventListener('webglcontextlost', this.onLost);
+      o.canvas.addEventListener('webglcontextrestored', this.onRestored);
+    }
     o.canvas.dataset.renderer = this.kind;
     this.cache = new TileCache<Tile>({
       load: (key, signal) => this.load(key, signal),
@@ -103,6 +136,11 @@ export class ViewerEngine {
     });
     this.generation = this.generationOf(this.params);
     this.updateHisteq();
+    this.gl?.setNanColour(parseNanColour(this.params.nan));
+  }
+
+  private get floatFormat(): 'f16' | 'f32' {
+    return this.o.floatTiles ?? 'f16';
   }
 
   get width(): number {
@@ -120,7 +158,7 @@ export class ViewerEngine {
   private generationOf(p: RenderParams): string {
     const base = `${p.ext}:${p.slice}`;
     if (this.gl) return base;
-    return `${base}:${p.stretch}:${p.interval}:${p.vmin}:${p.vmax}:${p.cmap}:${p.invert}:${p.contrast}:${p.bias}:${p.gamma}`;
+    return `${base}:${p.stretch}:${p.interval}:${p.vmin}:${p.vmax}:${p.cmap}:${p.invert}:${p.contrast}:${p.bias}:${p.gamma}:${p.a}:${p.nan}`;
   }
 
   // ---- inputs -------------------------------------------------------------------------------
@@ -183,6 +221,7 @@ export class ViewerEngine {
       this.generation = gen;
     }
     if (p.stretch === 'histeq' && (prev.stretch !== 'histeq' || prev.vmin !== p.vmin || prev.vmax !== p.vmax)) this.updateHisteq();
+    if (p.nan !== prev.nan) this.gl?.setNanColour(parseNanColour(p.nan));
     if (CLIENT_SIDE.some((k) => prev[k] !== p[k])) this.pendingChangeAt = changedAt;
     this.requestRender();
   }
@@ -231,13 +270,123 @@ export class ViewerEngine {
     const t = this.cache.get(`${this.generation}|${L}/${tx}/${ty}`);
     if (!t || t.kind !== 'gl') return null;
     const i = (py - ty * T) * t.texW + (px - tx * T);
-    return i >= 0 && i < t.words.length ? halfToFloat(t.words[i]) : null;
+    return i >= 0 && i < t.tile.samples.length ? tileValue(t.tile, i) : null;
   }
 
+  /**
+   * The histeq curve: the engine's own (fetched once per plane and limits, so WebGL draws the
+   * engine's pixels); until it arrives, one from the image's histogram.
+   */
   private updateHisteq(): void {
-    if (!this.gl) return;
+    if (!this.gl || this.params.stretch !== 'histeq') return;
+    const p = this.params;
+    const key = `${p.ext}:${p.slice}:${p.interval}:${p.vmin}:${p.vmax}`;
+    const known = this.curves.get(key);
+    if (known) {
+      this.gl.setHisteq(known);
+      return;
+    }
     const h = this.o.info.histogram;
-    this.gl.setHisteq(h && this.params.stretch === 'histeq' ? histeqTable(h.counts, h.edges, this.params.vmin, this.params.vmax) : null);
+    this.gl.setHisteq(h ? histeqTable(h.counts, h.edges, p.vmin, p.vmax, 65536) : null);
+    if (this.curveWanted === key) return;
+    this.curveWanted = key;
+    fetchView(this.o.recordId, p)
+      .then((v) => {
+        if (!v.curve) return;
+        this.curves.set(key, v.curve);
+        if (this.curves.size > 8) this.curves.delete(this.curves.keys().next().value as string);
+        if (this.curveWanted === key && !this.destroyed) {
+          this.updateHisteq();
+          this.pendingChangeAt ??= performance.now();
+          this.requestRender();
+        }
+      })
+      .catch(() => undefined);
+  }
+
+  /** Resolves once the engine's histeq curve for these parameters is in (test hook). */
+  private async histeqReady(p: RenderParams): Promise<void> {
+    const key = `${p.ext}:${p.slice}:${p.interval}:${p.vmin}:${p.vmax}`;
+    if (p.stretch !== 'histeq' || this.curves.has(key)) return;
+    const v = await fetchView(this.o.recordId, p);
+    if (v.curve) this.curves.set(key, v.curve);
+  }
+
+  // ---- WebGL context loss ----------------------------------------------------------------------
+
+  private contextLost(e: Event): void {
+    e.preventDefault(); // ask for a restore
+    this.metrics.contextLosses++;
+    this.o.canvas.dataset.context = 'lost';
+    // The textures went with the context: forget them without touching the dead context.
+    const gl = this.gl;
+    this.gl = null;
+    this.cache.clear();
+    this.gl = gl;
+    window.clearTimeout(this.lostTimer);
+    this.lostTimer = window.setTimeout(() => {
+      if (this.gl?.isLost()) this.o.onContextLost?.();
+    }, RESTORE_WAIT_MS);
+  }
+
+  private contextRestored(): void {
+    window.clearTimeout(this.lostTimer);
+    const gl = GlRenderer.create(this.o.canvas);
+    if (!gl) {
+      this.o.onContextLost?.();
+      return;
+    }
+    this.gl = gl;
+    this.cache.clear(); // tiles that failed while the context was gone load again at once
+    this.metrics.contextRestores++;
+    this.o.canvas.dataset.context = 'restored';
+    gl.setNanColour(parseNanColour(this.params.nan));
+    this.updateHisteq();
+    this.resize(this.vp.width, this.vp.height, this.dpr);
+    this.requestRender();
+  }
+
+  private async engineTileForTest(level: number, x: number, y: number, p: RenderParams) {
+    const blob = await fetchImageTile(tileUrl(this.o.recordId, level, x, y, 'png', p));
+    const bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+    const c = document.createElement('canvas');
+    c.width = bitmap.width;
+    c.height = bitmap.height;
+    const ctx = c.getContext('2d', { willReadFrequently: true });
+    if (!ctx) throw new Error('no 2-D context');
+    ctx.drawImage(bitmap, 0, 0);
+    const data = ctx.getImageData(0, 0, c.width, c.height).data;
+    return { width: c.width, height: c.height, rgba: Array.from(data) };
+  }
+
+  /** Test hook (see ViewerDebug): one tile fetched as the viewer fetches it, drawn 1:1. */
+  private async renderTileForTest(level: number, x: number, y: number, p: RenderParams, format: 'f16' | 'f32' = this.floatFormat) {
+    const gl = this.gl;
+    if (!gl || gl.isLost()) return null;
+    const tile = parseFloatTile(await fetchF16Tile(tileUrl(this.o.recordId, level, x, y, format, p)));
+    await this.histeqReady(p);
+    const saved = this.params;
+    this.params = p;
+    this.updateHisteq();
+    gl.setNanColour(parseNanColour(p.nan));
+    const texture = gl.upload(tile);
+    const ctx = gl.gl;
+    const W = ctx.drawingBufferWidth;
+    const H = ctx.drawingBufferHeight;
+    const w = Math.min(tile.width, W);
+    const h = Math.min(tile.height, H);
+    gl.draw([{ texture, offset: tile.offset, scale: tile.scale, x: 0, y: 0, w: tile.width, h: tile.height }], p, { width: W, height: H }, true);
+    const out = new Uint8Array(w * h * 4);
+    ctx.readPixels(0, H - h, w, h, ctx.RGBA, ctx.UNSIGNED_BYTE, out);
+    gl.deleteTexture(texture, tile.width * tile.height * (tile.kind === 'f16' ? 2 : 4));
+    this.params = saved;
+    this.updateHisteq();
+    gl.setNanColour(parseNanColour(saved.nan));
+    this.requestRender();
+    // rows bottom-up → top-down
+    const rgba: number[] = new Array(w * h * 4);
+    for (let r = 0; r < h; r++) for (let i = 0; i < w * 4; i++) rgba[r * w * 4 + i] = out[(h - 1 - r) * w * 4 + i];
+    return { width: w, height: h, kind: tile.kind, rgba };
   }
 
   // ---- tiles --------------------------------------------------------------------------------
@@ -247,7 +396,7 @@ export class ViewerEngine {
     const [level, x, y] = pos.split('/').map(Number);
     const rect = tileRect(this.pyramid, level, x, y);
     if (this.gl) {
-      const url = tileUrl(this.o.recordId, level, x, y, 'f16', this.params);
+      const url = tileUrl(this.o.recordId, level, x, y, this.floatFormat, this.params);
       let buf: ArrayBuffer;
       try {
         buf = await fetchF16Tile(url, signal);
@@ -256,19 +405,13 @@ export class ViewerEngine {
         if (status >= 400 && status < 500 && status !== 404 && ++this.f16Failures >= 2) this.o.onF16Unavailable?.();
         throw err;
       }
-      const words = asHalfWords(buf);
-      const T = this.pyramid.tileSize;
-      let texW = rect.w;
-      let texH = rect.h;
-      if (words.length === T * T && rect.w * rect.h !== T * T) {
-        texW = T;
-        texH = T;
-      } else if (words.length !== rect.w * rect.h) {
-        texW = rect.w;
-        texH = Math.max(1, Math.floor(words.length / rect.w));
-      }
-      const texture = this.gl.uploadF16(words.subarray(0, texW * texH), texW, texH);
-      return { value: { kind: 'gl', texture, words, texW, texH, w: rect.w, h: rect.h }, bytes: texW * texH * 4 };
+      const tile = parseFloatTile(buf);
+      const gl = this.gl;
+      if (!gl || gl.isLost()) throw new Error('WebGL context lost');
+      const texture = gl.upload(tile);
+      const texW = tile.width;
+      const texH = tile.height;
+      return { value: { kind: 'gl', texture, tile, texW, texH, w: Math.min(rect.w, texW), h: Math.min(rect.h, texH) }, bytes: texW * texH * 4 };
     }
     const fmt = 'webp';
     const blob = await fetchImageTile(tileUrl(this.o.recordId, level, x, y, fmt, this.params), signal);
@@ -277,8 +420,9 @@ export class ViewerEngine {
   }
 
   private dispose(t: Tile): void {
-    if (t.kind === 'gl') this.gl?.deleteTexture(t.texture, t.texW * t.texH * 2);
-    else t.bitmap.close();
+    if (t.kind === 'gl') {
+      if (this.gl && !this.gl.isLost()) this.gl.deleteTexture(t.texture, t.texW * t.texH * (t.tile.kind === 'f16' ? 2 : 4));
+    } else t.bitmap.close();
   }
 
   // ---- drawing ------------------------------------------------------------------------------
@@ -354,9 +498,9 @@ export class ViewerEngine {
       for (const [k, l, x, y] of order) {
         const t = this.cache.get(k) as GlTile | undefined;
         if (!t) continue;
-        items.push({ texture: t.texture, ...this.screenRect(l, x, y), du: t.w / t.texW, dv: t.h / t.texH });
+        items.push({ texture: t.texture, offset: t.tile.offset, scale: t.tile.scale, nearestOnly: t.tile.kind === 'f32', ...this.screenRect(l, x, y), du: t.w / t.texW, dv: t.h / t.texH });
       }
-      this.gl.draw(items, this.params, this.vp, pixelated);
+      if (!this.gl.isLost()) this.gl.draw(items, this.params, this.vp, pixelated);
     } else if (this.c2d) {
       const items: ImageDrawItem[] = [];
       for (const [k, l, x, y] of order) {
@@ -387,6 +531,9 @@ export class ViewerEngine {
   destroy(): void {
     this.destroyed = true;
     if (this.raf) cancelAnimationFrame(this.raf);
+    window.clearTimeout(this.lostTimer);
+    this.o.canvas.removeEventListener('webglcontextlost', this.onLost);
+    this.o.canvas.removeEventListener('webglcontextrestored', this.onRestored);
     this.cache.clear();
     const ext = this.gl?.gl.getExtension('WEBGL_lose_context');
     ext?.loseContext();

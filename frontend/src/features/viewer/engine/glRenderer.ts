@@ -1,15 +1,26 @@
 /**
- * WebGL2 renderer of float16 tiles: each tile is an R16F texture; the stretch and colour map are
- * uniforms and lookup textures, so a change of either is one redraw of textures already on the GPU.
+ * WebGL2 renderer of float tiles: each tile is an R16F (scaled float16) or R32F texture; the
+ * stretch and colour map are uniforms and lookup textures (the engine's tables), so a change of
+ * either is one redraw of textures already on the GPU. It renders as the engine does, to the
+ * 8-bit index (see shaders.ts).
  */
 import type { RenderParams } from '../api/types';
-import { linkProgram } from '@/lib/webgl';
+import { floatTexture, linkProgram } from '@/lib/webgl';
 import { colormapLut } from './colormaps';
+import type { FloatTile } from './floatTile';
 import { FRAGMENT, VERTEX } from './shaders';
-import { STRETCH_ID } from './stretch';
+import { STRETCH_ID, stretchConstants } from './stretch';
+
+/** The display limits and the NaN colour (0-255 RGBA) the shader needs beyond RenderParams. */
+export type NanColour = [number, number, number, number];
 
 export interface DrawItem {
   texture: WebGLTexture;
+  /** value = offset + scale · texel */
+  offset: number;
+  scale: number;
+  /** float32 textures without linear filtering are drawn with NEAREST */
+  nearestOnly?: boolean;
   /** Screen rectangle in CSS pixels. */
   x: number;
   y: number;
@@ -29,6 +40,7 @@ export class GlRenderer {
   private readonly cmapTex: WebGLTexture;
   private readonly histeqTex: WebGLTexture;
   private cmapName = '';
+  private readonly floatLinear: boolean;
   textureBytes = 0;
 
   static create(canvas: HTMLCanvasElement): GlRenderer | null {
@@ -47,7 +59,8 @@ export class GlRenderer {
     const p = linkProgram(gl, VERTEX, FRAGMENT);
     this.program = p;
     gl.useProgram(p);
-    for (const name of ['u_rect', 'u_viewport', 'u_tex', 'u_tile', 'u_cmap', 'u_histeq', 'u_vmin', 'u_vmax', 'u_stretch', 'u_contrast', 'u_bias', 'u_gamma', 'u_invert']) {
+    this.floatLinear = !!gl.getExtension('OES_texture_float_linear');
+    for (const name of ['u_rect', 'u_viewport', 'u_tex', 'u_tile', 'u_cmap', 'u_histeq', 'u_offset', 'u_scale', 'u_vmin', 'u_invspan', 'u_stretch', 'u_a', 'u_anorm', 'u_contrast', 'u_bias', 'u_gamma', 'u_invert', 'u_nan']) {
       this.u[name] = gl.getUniformLocation(p, name);
     }
     const vao = gl.createVertexArray();
@@ -60,6 +73,7 @@ export class GlRenderer {
     gl.vertexAttribPointer(loc, 2, gl.FLOAT, false, 0, 0);
     this.cmapTex = this.lutTexture();
     this.histeqTex = this.lutTexture();
+    this.setNanColour([0, 0, 0, 0]);
     this.setHisteq(null);
     gl.uniform1i(this.u.u_tile, 0);
     gl.uniform1i(this.u.u_cmap, 1);
@@ -73,8 +87,8 @@ export class GlRenderer {
     const t = gl.createTexture();
     if (!t) throw new Error('cannot create texture');
     gl.bindTexture(gl.TEXTURE_2D, t);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.LINEAR);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.LINEAR);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
     return t;
@@ -90,29 +104,35 @@ export class GlRenderer {
     this.cmapName = name;
   }
 
-  setHisteq(table: Float32Array | null): void {
+  /** The histeq curve at 65,536 evenly spaced points of [0, 1] (the engine's lookup), or the identity. */
+  setHisteq(curve: Float32Array | null): void {
     const gl = this.gl;
-    const data = new Uint8Array(256);
-    for (let i = 0; i < 256; i++) data[i] = Math.round((table ? table[Math.round((i / 255) * (table.length - 1))] : i / 255) * 255);
+    const data = new Float32Array(65536);
+    if (curve && curve.length === 65536) data.set(curve);
+    else for (let i = 0; i < 65536; i++) data[i] = i / 65535;
     gl.activeTexture(gl.TEXTURE2);
     gl.bindTexture(gl.TEXTURE_2D, this.histeqTex);
-    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
-    gl.texImage2D(gl.TEXTURE_2D, 0, gl.R8, 256, 1, 0, gl.RED, gl.UNSIGNED_BYTE, data);
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.R32F, 256, 256, 0, gl.RED, gl.FLOAT, data);
   }
 
-  /** Upload a float16 tile (width × height, row 0 at the top). */
-  uploadF16(words: Uint16Array, width: number, height: number): WebGLTexture {
+  setNanColour(c: NanColour): void {
+    this.gl.useProgram(this.program);
+    this.gl.uniform4f(this.u.u_nan, c[0] / 255, c[1] / 255, c[2] / 255, c[3] / 255);
+  }
+
+  /** Upload a float tile (row 0 at the top) as an R16F or R32F texture. */
+  upload(t: FloatTile, width = t.width, height = t.height): WebGLTexture {
     const gl = this.gl;
-    const t = gl.createTexture();
-    if (!t) throw new Error('cannot create texture');
     gl.activeTexture(gl.TEXTURE0);
-    gl.bindTexture(gl.TEXTURE_2D, t);
-    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 2);
-    gl.texImage2D(gl.TEXTURE_2D, 0, gl.R16F, width, height, 0, gl.RED, gl.HALF_FLOAT, words);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
-    this.textureBytes += width * height * 2;
-    return t;
+    const tex = floatTexture(gl, t.kind, t.samples.subarray(0, width * height), width, height);
+    this.textureBytes += width * height * (t.kind === 'f16' ? 2 : 4);
+    return tex;
+  }
+
+  /** Whether float32 textures can be filtered linearly here. */
+  get canFilterFloat32(): boolean {
+    return this.floatLinear;
   }
 
   deleteTexture(t: WebGLTexture, bytes: number): void {
@@ -130,11 +150,13 @@ export class GlRenderer {
     }
   }
 
-  draw(items: DrawItem[], p: RenderParams, vp: { width: number; height: number }, pixelated: boolean): void {
+  draw(items: DrawItem[], p: RenderParams, vp: { width: number; height: number }, pixelated: boolean, clear = true): void {
     const gl = this.gl;
     gl.viewport(0, 0, gl.drawingBufferWidth, gl.drawingBufferHeight);
-    gl.clearColor(0, 0, 0, 0);
-    gl.clear(gl.COLOR_BUFFER_BIT);
+    if (clear) {
+      gl.clearColor(0, 0, 0, 0);
+      gl.clear(gl.COLOR_BUFFER_BIT);
+    }
     gl.useProgram(this.program);
     this.setColormap(p.cmap);
     gl.activeTexture(gl.TEXTURE1);
@@ -142,17 +164,23 @@ export class GlRenderer {
     gl.activeTexture(gl.TEXTURE2);
     gl.bindTexture(gl.TEXTURE_2D, this.histeqTex);
     gl.uniform2f(this.u.u_viewport, vp.width, vp.height);
+    const span = p.vmax - p.vmin;
     gl.uniform1f(this.u.u_vmin, p.vmin);
-    gl.uniform1f(this.u.u_vmax, p.vmax);
+    gl.uniform1f(this.u.u_invspan, span !== 0 ? Math.fround(1 / span) : 1);
     gl.uniform1i(this.u.u_stretch, STRETCH_ID[p.stretch]);
+    const { a, norm } = stretchConstants(p.stretch, p.a);
+    gl.uniform1f(this.u.u_a, a);
+    gl.uniform1f(this.u.u_anorm, norm);
     gl.uniform1f(this.u.u_contrast, p.contrast);
     gl.uniform1f(this.u.u_bias, p.bias);
     gl.uniform1f(this.u.u_gamma, p.gamma);
     gl.uniform1i(this.u.u_invert, p.invert ? 1 : 0);
     gl.activeTexture(gl.TEXTURE0);
-    const filter = pixelated ? gl.NEAREST : gl.LINEAR;
     for (const it of items) {
+      const filter = pixelated || (it.nearestOnly && !this.floatLinear) ? gl.NEAREST : gl.LINEAR;
       gl.bindTexture(gl.TEXTURE_2D, it.texture);
+      gl.uniform1f(this.u.u_offset, it.offset);
+      gl.uniform1f(this.u.u_scale, it.scale);
       gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, filter);
       gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, filter);
       gl.uniform4f(this.u.u_rect, it.x, it.y, it.w, it.h);

@@ -37,12 +37,25 @@ export function percentileFromHistogram(counts: number[], edges: number[], q: nu
   return edges[edges.length - 1];
 }
 
+/** The limits keeping the pixels between two percentiles (the server's, else the histogram's). */
+export function customPercentile(info: IntervalSource, lower: number, upper: number): [number, number] | null {
+  const h = info.histogram;
+  let lo = lookup(info.stats?.percentiles, lower);
+  let hi = lookup(info.stats?.percentiles, upper);
+  if ((lo === undefined || hi === undefined) && h) {
+    lo = lo ?? percentileFromHistogram(h.counts, h.edges, lower);
+    hi = hi ?? percentileFromHistogram(h.counts, h.edges, upper);
+  }
+  if (lo === undefined || hi === undefined) return null;
+  return hi > lo ? [lo, hi] : [lo, lo + 1];
+}
+
 export function resolveInterval(info: IntervalSource, interval: Interval): [number, number] | null {
   const s = info.stats ?? {};
   const h = info.histogram;
   const lo0 = s.min ?? h?.edges[0];
   const hi0 = s.max ?? h?.edges[h.edges.length - 1];
-  if (interval === 'manual') return null;
+  if (interval === 'manual' || interval === 'percentile') return null;
   if (interval === 'minmax') return lo0 !== undefined && hi0 !== undefined ? [lo0, hi0] : null;
   if (interval === 'zscale') {
     const z = s.zscale ?? (s.percentiles && [s.percentiles.zscale_min, s.percentiles.zscale_max]);

@@ -5,12 +5,14 @@ import { percentileFromHistogram, resolveInterval } from './interval';
 import { pixelScaleFromWcs, scaleBar } from './overlay';
 
 describe('colour maps', () => {
-  it('are 256 RGBA entries from the first to the last stop', () => {
+  it('are the engine tables: 256 RGBA entries, every engine map, reversed when inverted', () => {
     const lut = colormapLut('viridis');
     expect(lut).toHaveLength(1024);
     expect(Array.from(lut.slice(0, 4))).toEqual([68, 1, 84, 255]);
     expect(Array.from(lut.slice(1020))).toEqual([253, 231, 37, 255]);
+    expect(Array.from(colormapLut('viridis', true).slice(0, 4))).toEqual([253, 231, 37, 255]);
     expect(colormapStops('gray', 2)).toEqual(['rgb(0,0,0)', 'rgb(255,255,255)']);
+    for (const name of ['cubehelix', 'batlow', 'turbo'] as const) expect(colormapLut(name)).toHaveLength(1024);
   });
 });
 

@@ -1,4 +1,14 @@
-/** GLSL ES 3.00: float tiles → interval → stretch (power: x^gamma) → contrast/bias → invert → colour map. */
+/**
+ * GLSL ES 3.00, the engine's render pipeline step for step (imaging/_render.py), in float32:
+ *
+ *   v = offset + scale · texel                   the tile's value (exact float tiles)
+ *   x = (v − vmin) · (1 / span)                  1/span rounded to float32 on the CPU, as numpy
+ *   x = stretch(clip(x, 0, 1))                   astropy's stretches; histeq through the
+ *                                                engine's 65,536-entry curve
+ *   x = clip((x − bias) · contrast + 0.5)        only when not (1, 0.5)
+ *   i = min(floor(256 x), 255)                   8-bit index (matplotlib's quantisation)
+ *   rgba = lut[i] (reversed when inverted); NaN → the NaN colour; +inf → top, −inf → bottom
+ */
 
 export const VERTEX = `#version 300 es
 in vec2 a_unit;
@@ -15,40 +25,53 @@ void main() {
 
 export const FRAGMENT = `#version 300 es
 precision highp float;
+precision highp int;
 in vec2 v_uv;
 uniform sampler2D u_tile;
-uniform sampler2D u_cmap;
-uniform sampler2D u_histeq;
+uniform sampler2D u_cmap;     // 256 x 1 RGBA8, the engine's table
+uniform sampler2D u_histeq;   // 256 x 256 R32F, the engine's histeq curve at 65,536 points
+uniform float u_offset;
+uniform float u_scale;
 uniform float u_vmin;
-uniform float u_vmax;
+uniform float u_invspan;      // float32(1 / (vmax - vmin)), or 1 when vmax == vmin
 uniform int u_stretch;
+uniform float u_a;            // log / asinh / sinh parameter
+uniform float u_anorm;        // float32(1 / log(a + 1)), 1 / asinh(1 / a) or 1 / sinh(1 / a)
 uniform float u_contrast;
 uniform float u_bias;
 uniform float u_gamma;
 uniform bool u_invert;
+uniform vec4 u_nan;
 out vec4 outColor;
 
-float asinh_(float x) { return log(x + sqrt(x * x + 1.0)); }
-float sinh_(float x) { return 0.5 * (exp(x) - exp(-x)); }
-
-float stretch(float t) {
-  if (u_stretch == 1) return log(1000.0 * t + 1.0) / log(1001.0);
-  if (u_stretch == 2) return sqrt(t);
-  if (u_stretch == 3) return t * t;
-  if (u_stretch == 4) return asinh_(t / 0.1) / asinh_(10.0);
-  if (u_stretch == 5) return sinh_(t * 3.0) / sinh_(3.0);
-  if (u_stretch == 6) return pow(t, u_gamma);
-  if (u_stretch == 7) return texture(u_histeq, vec2(t * (255.0 / 256.0) + 0.5 / 256.0, 0.5)).r;
-  return t;
+float stretch(float x) {
+  if (u_stretch == 1) return log(x * u_a + 1.0) * u_anorm;
+  if (u_stretch == 2) return sqrt(x);
+  if (u_stretch == 3) return x * x;
+  if (u_stretch == 4) return asinh(x / u_a) * u_anorm;
+  if (u_stretch == 5) return sinh(x / u_a) * u_anorm;
+  if (u_stretch == 6) {
+    if (u_gamma == 2.0) return x * x;
+    if (u_gamma == 0.5) return sqrt(x);
+    if (u_gamma == 1.0) return x;
+    return pow(x, u_gamma);
+  }
+  if (u_stretch == 7) {
+    int q = int(x * 65535.0 + 0.5);
+    return texelFetch(u_histeq, ivec2(q & 255, q >> 8), 0).r;
+  }
+  return x;
 }
 
 void main() {
-  float v = texture(u_tile, v_uv).r;
-  if (isnan(v) || isinf(v)) { outColor = vec4(0.0); return; }
-  float span = u_vmax - u_vmin;
-  float t = clamp((v - u_vmin) / (span == 0.0 ? 1.0 : span), 0.0, 1.0);
-  t = stretch(t);
-  t = clamp((t - u_bias) * u_contrast + 0.5, 0.0, 1.0);
-  if (u_invert) t = 1.0 - t;
-  outColor = texture(u_cmap, vec2(t * (255.0 / 256.0) + 0.5 / 256.0, 0.5));
+  float h = texture(u_tile, v_uv).r;
+  if (isnan(h)) { outColor = u_nan; return; }
+  float v = u_offset + u_scale * h;
+  float x = (v - u_vmin) * u_invspan;
+  x = isinf(x) ? (x > 0.0 ? 1.0 : 0.0) : clamp(x, 0.0, 1.0);
+  x = stretch(x);
+  if (u_contrast != 1.0 || u_bias != 0.5) x = clamp((x - u_bias) * u_contrast + 0.5, 0.0, 1.0);
+  int i = int(min(x * 256.0, 255.0));
+  if (u_invert) i = 255 - i;
+  outColor = texelFetch(u_cmap, ivec2(i, 0), 0);
 }`;

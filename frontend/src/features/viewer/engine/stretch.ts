@@ -22,6 +22,26 @@ export const STRETCH_ID: Record<Stretch, number> = {
   histeq: 7,
 };
 
+/** The `a` a stretch uses (its default when not given) and the shader's normalising constant. */
+export function stretchConstants(stretch: Stretch, a?: number | null): { a: number; norm: number } {
+  if (stretch === 'log') {
+    const v = a ?? LOG_A;
+    return { a: v, norm: Math.fround(1 / Math.log(v + 1)) };
+  }
+  if (stretch === 'asinh') {
+    const v = a ?? ASINH_A;
+    return { a: v, norm: Math.fround(1 / Math.asinh(1 / v)) };
+  }
+  if (stretch === 'sinh') {
+    const v = a ?? SINH_A;
+    return { a: v, norm: Math.fround(1 / Math.sinh(1 / v)) };
+  }
+  return { a: 1, norm: 1 };
+}
+
+/** Which stretches take the parameter `a`. */
+export const TAKES_A: ReadonlySet<Stretch> = new Set<Stretch>(['log', 'asinh', 'sinh']);
+
 export function applyStretch(stretch: Stretch, x: number, histeqLut?: ArrayLike<number>, gamma = 1): number {
   const t = Math.min(1, Math.max(0, x));
   switch (stretch) {

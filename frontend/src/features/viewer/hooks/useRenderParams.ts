@@ -1,6 +1,6 @@
 import { useCallback, useReducer } from 'react';
 import type { ImageInfo, Interval, RenderParams } from '../api/types';
-import { resolveInterval, type IntervalSource } from '../engine/interval';
+import { customPercentile, resolveInterval, type IntervalSource } from '../engine/interval';
 
 export const DEFAULT_PARAMS: RenderParams = {
   ext: 'SCI',
@@ -14,12 +14,17 @@ export const DEFAULT_PARAMS: RenderParams = {
   contrast: 1,
   bias: 0.5,
   gamma: 1,
+  a: null,
+  lower: 1,
+  upper: 99,
+  nan: 'transparent',
 };
 
 type Action =
   | { type: 'set'; patch: Partial<RenderParams> }
   | { type: 'interval'; interval: Interval; info: IntervalSource }
   | { type: 'levels'; vmin: number; vmax: number }
+  | { type: 'percentile'; lower: number; upper: number; info: IntervalSource }
   | { type: 'reset'; info: IntervalSource };
 
 export function reduceParams(state: RenderParams, a: Action): RenderParams {
@@ -28,8 +33,15 @@ export function reduceParams(state: RenderParams, a: Action): RenderParams {
       return { ...state, ...a.patch };
     case 'interval': {
       if (a.interval === 'manual') return { ...state, interval: 'manual' };
+      if (a.interval === 'percentile') return reduceParams(state, { type: 'percentile', lower: state.lower, upper: state.upper, info: a.info });
       const r = resolveInterval(a.info, a.interval);
       return r ? { ...state, interval: a.interval, vmin: r[0], vmax: r[1] } : { ...state, interval: a.interval };
+    }
+    case 'percentile': {
+      const lower = Math.max(0, Math.min(100, a.lower));
+      const upper = Math.max(lower, Math.min(100, a.upper));
+      const r = customPercentile(a.info, lower, upper);
+      return { ...state, interval: 'percentile', lower, upper, ...(r ? { vmin: r[0], vmax: r[1] } : {}) };
     }
     case 'levels':
       return { ...state, interval: 'manual', vmin: Math.min(a.vmin, a.vmax), vmax: Math.max(a.vmin, a.vmax) };
@@ -52,6 +64,7 @@ export function useRenderParams(info: ImageInfo, ext: string) {
     set: useCallback((patch: Partial<RenderParams>) => dispatch({ type: 'set', patch }), []),
     setInterval: useCallback((interval: Interval) => dispatch({ type: 'interval', interval, info }), [info]),
     setLevels: useCallback((vmin: number, vmax: number) => dispatch({ type: 'levels', vmin, vmax }), []),
+    setPercentile: useCallback((lower: number, upper: number) => dispatch({ type: 'percentile', lower, upper, info }), [info]),
     reset: useCallback(() => dispatch({ type: 'reset', info }), [info]),
   };
 }

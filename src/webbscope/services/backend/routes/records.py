@@ -6,17 +6,17 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from webbscope.db import Document
+from webbscope.db import Document, parse_id
 from webbscope.db.records import RecordsRepo, to_record
 from webbscope.domain.records import Source, Visibility
 from webbscope.domain.users import User
-from webbscope.errors import Forbidden, NotFound, Unprocessable, WebbscopeError
+from webbscope.errors import BadRequest, Forbidden, NotFound, Unprocessable, WebbscopeError
 from webbscope.fits import FitsLimits
 from webbscope.jobs import JobQueue
 from webbscope.library.derived import ensure_derived, queue_pyramid
@@ -43,6 +43,7 @@ from webbscope.services.backend.schemas import (
     BulkItem,
     BulkRequest,
     BulkResult,
+    DownloadLinkOut,
     HeadersOut,
     LineageGraph,
     LineageNode,
@@ -53,6 +54,7 @@ from webbscope.services.backend.schemas import (
     UploadItem,
     UploadResult,
 )
+from webbscope.services.backend.signed_links import check_link, make_link
 from webbscope.services.backend.staging import staging_dir
 from webbscope.services.backend.streaming import stream_object
 from webbscope.services.backend.uploads import (
@@ -423,6 +425,62 @@ async def download(
         etag=doc["sha256"],
         file_name=doc["file_name"],
         if_none_match=if_none_match,
+    )
+
+
+@router.post(
+    "/{record_id}/download-link",
+    response_model=DownloadLinkOut,
+    summary="A short-lived signed URL for the record's file (no token needed to follow it)",
+)
+async def download_link(
+    record_id: str, caller: OptionalUser, records: Records, settings: SettingsDep
+) -> DownloadLinkOut:
+    doc = await readable(records, record_id, caller)
+    url, expires = make_link(
+        settings.jwt_secret.get_secret_value(),
+        record_id,
+        doc["sha256"],
+        settings.download_link_ttl_s,
+    )
+    return DownloadLinkOut(
+        url=url, expires_at=datetime.fromtimestamp(expires, UTC), file_name=doc["file_name"]
+    )
+
+
+@router.get(
+    "/{record_id}/file",
+    summary="The file through a signed link (from download-link), streamed; supports Range",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/fits": {}}},
+        206: {"content": {"application/fits": {}}, "description": "Partial content"},
+        403: {"model": ErrorBody, "description": "Invalid or expired link"},
+    },
+)
+async def signed_file(
+    record_id: str,
+    records: Records,
+    storage: StorageDep,
+    settings: SettingsDep,
+    expires: Annotated[int, Query()],
+    sig: Annotated[str, Query(min_length=64, max_length=64)],
+    range_header: Annotated[str | None, Header(alias="Range")] = None,
+) -> Response:
+    try:
+        parse_id(record_id, "record id")
+        doc = await records.get_raw(record_id)
+    except (NotFound, BadRequest):
+        raise Forbidden("this download link is not valid", code="invalid_link") from None
+    check_link(settings.jwt_secret.get_secret_value(), record_id, doc["sha256"], expires, sig)
+    return stream_object(
+        storage,
+        doc["storage_key"],
+        doc["size"],
+        range_header=range_header,
+        media_type="application/fits",
+        etag=doc["sha256"],
+        file_name=doc["file_name"],
     )
 
 

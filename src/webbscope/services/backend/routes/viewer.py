@@ -70,7 +70,10 @@ async def image_info(
 @router.get(
     "/tiles/{level}/{x}/{y}.{fmt}",
     summary="A 256-px tile: level 0 is the whole image, y = 0 the top (north up); f16 tiles "
-    "are raw float16 (8-byte header 'WF16', uint16 width, height, then little-endian rows)",
+    "are exact float tiles (32-byte header 'WFT1', uint16 width, height, uint8 sample type "
+    "2 = float16 or 4 = float32, 7 zero bytes, float64 offset and scale, then little-endian "
+    "rows; value = offset + scale * sample); f32 tiles are the same layout with float32 "
+    "samples always (the engine's values bit for bit)",
     response_class=Response,
     responses=_image("image/png", "image/jpeg", "image/webp", "application/octet-stream"),
 )
@@ -84,7 +87,7 @@ async def tile(
     level: Annotated[int, Path(ge=0, le=40)],
     x: Annotated[int, Path(ge=0)],
     y: Annotated[int, Path(ge=0)],
-    fmt: Annotated[Literal["png", "jpg", "jpeg", "webp", "f16"], Path()],
+    fmt: Annotated[Literal["png", "jpg", "jpeg", "webp", "f16", "f32"], Path()],
 ) -> Response:
     doc = await viewable(request, records, record_id, caller)
     path = f"/tiles/{level}/{x}/{y}.{fmt}"
@@ -118,6 +121,26 @@ async def plane_stats(
 ) -> Response:
     doc = await viewable(request, records, record_id, caller)
     return await _forward(request, doc, "/plane-stats")
+
+
+@router.get(
+    "/view",
+    summary="The display limits the engine renders a plane's tiles with, and for histeq its "
+    "curve (binary: 'WVW1', uint32 n, float64 vmin, vmax, then n float32 curve points over "
+    "[0, 1], little-endian), so the browser renders the engine's pixels",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+async def view(
+    request: Request,
+    record_id: str,
+    caller: ViewerCaller,
+    records: Records,
+    plane: PlaneQuery,
+    params: RenderQuery,
+) -> Response:
+    doc = await viewable(request, records, record_id, caller)
+    return await _forward(request, doc, "/view")
 
 
 @router.get("/histogram", response_model=HistogramOut, summary="Histogram of a plane (sampled)")

@@ -68,7 +68,7 @@ async def tile(
     level: Annotated[int, Path(ge=0, le=40)],
     x: Annotated[int, Path(ge=0)],
     y: Annotated[int, Path(ge=0)],
-    fmt: Annotated[str, Path(description="png, jpg, webp or f16")],
+    fmt: Annotated[str, Path(description="png, jpg, webp, f16 or f32")],
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     start = time.perf_counter()
@@ -92,6 +92,22 @@ async def tile(
 
 
 @router.get(
+    "/view",
+    summary="The display limits of a plane (and its histeq curve) as the engine renders tiles",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+async def view(ref: FileRefDep, viewer: Viewer, plane: PlaneQuery, params: RenderQuery) -> Response:
+    file = await viewer.open(ref)
+    body = await viewer.gate.run(renders.view_bytes, file, viewer.views, plane, params)
+    return Response(
+        body,
+        media_type="application/octet-stream",
+        headers={"Cache-Control": "private, max-age=60"},
+    )
+
+
+@router.get(
     "/preview",
     summary="The whole image at most `size` pixels on its longer side (thumbnails, previews)",
     response_class=Response,
@@ -108,7 +124,7 @@ async def preview(
 ) -> Response:
     start = time.perf_counter()
     fmt = tile_format(format)
-    if fmt == "f16":
+    if fmt in ("f16", "f32"):
         raise BadRequest("previews are jpeg, png or webp", code="unsupported_format")
     rendering = params.cache_key()
     etag = f'"{digest("preview", 1, ref.sha, plane.ext, plane.slice, fmt, rendering, size)}"'
