@@ -24,7 +24,7 @@ from webbscope.fits import FitsLimits
 from webbscope.hashing import file_sha256
 from webbscope.jobs.worker import JobContext
 from webbscope.library.ingest import add_file
-from webbscope.services.engine.mosaics import build_mosaic
+from webbscope.services.engine.mosaics import build_mosaic, local_processes
 from webbscope.storage import MOSAICS_PREFIX, THUMBNAILS_PREFIX
 
 
@@ -59,6 +59,8 @@ async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
             s.mosaic_max_pixels,
             s.mosaic_max_bytes,
             s.dask_scheduler_address,
+            local_processes(s),
+            s.mosaic_memory_bytes,
             stage="mosaicking",
         )
         await ctx.progress(stage="saving", fraction=0.97)
@@ -100,6 +102,7 @@ async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
                 "covered_pixels": result["covered_pixels"],
                 "offsets": result["offsets"],
                 "executor": result["executor"],
+                "workers": result["workers"],
             }
             changes: dict[str, Any] = {
                 "extra_keys": [keys[f] for f in files if f != "fits"],
@@ -121,5 +124,6 @@ async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
         "covered_pixels": result["covered_pixels"],
         "seconds": result["seconds"],
         "executor": result["executor"],
+        "workers": result["workers"],
         "keys": keys,
     }
