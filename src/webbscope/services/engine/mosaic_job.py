@@ -8,6 +8,10 @@ keywords); the PNG and JPEG asked for are stored beside it (the record's `extra_
 the plan's footprints and the run's figures. The computation runs in a child process
 (`run_cpu`), reporting progress per block, so a cancel stops it at once (and with it any
 Dask tasks of its client); nothing is stored or recorded before the last block is written.
+
+An automatic observation mosaic (queued after an import, `webbscope.library.auto_mosaics`)
+is tagged ``auto-mosaic``, keeps its group in ``metadata.mosaic.auto_group``, and replaces
+the group's earlier automatic mosaics once saved.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from webbscope.domain.records import Source
 from webbscope.fits import FitsLimits
 from webbscope.hashing import file_sha256
 from webbscope.jobs.worker import JobContext
+from webbscope.library import auto_mosaics
 from webbscope.library.ingest import add_file
 from webbscope.services.engine.mosaics import build_mosaic, local_processes
 from webbscope.storage import MOSAICS_PREFIX, THUMBNAILS_PREFIX
@@ -104,6 +109,8 @@ async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
                 "executor": result["executor"],
                 "workers": result["workers"],
             }
+            if params.get("auto"):
+                metadata["mosaic"]["auto_group"] = str(params.get("auto_group") or "")
             changes: dict[str, Any] = {
                 "extra_keys": [keys[f] for f in files if f != "fits"],
                 "tags": ["mosaic", *(["auto-mosaic"] if params.get("auto") else [])],
@@ -115,6 +122,11 @@ async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
             thumb_key = f"{THUMBNAILS_PREFIX}{record_id}.jpg"
             await asyncio.to_thread(ctx.storage.put_file, thumb_key, out / "thumb.jpg", move=True)
             await records.set_thumbnail(record_id, thumb_key)
+    replaced: list[str] = []
+    if params.get("auto") and params.get("auto_group") and added.created:
+        replaced = await auto_mosaics.replace(
+            ctx.db, ctx.storage, owner.id, str(params["auto_group"]), record_id, mid
+        )
     return {
         "mosaic_id": mid,
         "record_id": record_id,
@@ -126,4 +138,9 @@ async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
         "executor": result["executor"],
         "workers": result["workers"],
         "keys": keys,
+        **(
+            {"auto_group": params.get("auto_group"), "replaced": replaced}
+            if params.get("auto")
+            else {}
+        ),
     }
