@@ -142,7 +142,7 @@ def test_workers_die_with_their_parent(tiles: list[Path], tmp_path: Path) -> Non
         assert len(children) >= 2, "the workers did not start"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
-        gone, alive = psutil.wait_procs(children, timeout=10)
+        _gone, alive = psutil.wait_procs(children, timeout=10)
         assert not alive
     finally:
         if proc.poll() is None:
