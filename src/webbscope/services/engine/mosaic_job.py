@@ -104,6 +104,9 @@ async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
                     for i in result["plan"]["inputs"]
                 },
                 "corners": [v for p in result["plan"]["corners"] for v in p],
+                # per input {name, xy: [x0, y0, x1, y1, ...]} in the mosaic's pixels: the
+                # footprints the viewer draws over the result
+                "outlines": result["outlines"],
                 "covered_pixels": result["covered_pixels"],
                 "offsets": result["offsets"],
                 "executor": result["executor"],

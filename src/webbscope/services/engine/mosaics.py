@@ -166,5 +166,14 @@ def build_mosaic(
         "seconds": round(result.seconds, 3),
         "executor": result.executor,
         "workers": result.workers,
+        # each input's outline in the mosaic's 0-based pixels (x, y flat), for the viewer
+        "outlines": {
+            item.record_id: {
+                "name": item.name,
+                "xy": [round(float(v), 2) for v in outline.ravel()],
+            }
+            for item, outline in zip(plan.inputs, plan.outlines, strict=True)
+            if np.isfinite(outline).all()
+        },
         "plan": {k: v for k, v in summary.items() if k not in ("wcs",)},
     }

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { ErrorNotice, NotAvailable } from '@/components/ErrorNotice';
@@ -11,6 +11,7 @@ import { displayToArray } from '../engine/geometry';
 import type { View } from '../engine/view';
 import type { ViewerEngine } from '../engine/ViewerEngine';
 import { useAnalysisScene } from '../hooks/useAnalysisScene';
+import { mosaicFootprints, type Footprint } from '../layers/footprintLayer';
 import { useRenderParams } from '../hooks/useRenderParams';
 import { AnalysisSide } from './analysis/AnalysisSide';
 import { useGrid, useImageInfo, usePixel } from '../hooks/useViewerData';
@@ -30,6 +31,7 @@ export function ViewerPage() {
   const info = useImageInfo(id, ext);
   const record = useQuery({ queryKey: ['viewer', id, 'record'], queryFn: () => getRecordSummary(id), staleTime: 60_000 });
   const title = record.data?.file_name ?? 'Viewer';
+  const footprints = useMemo(() => mosaicFootprints(record.data?.metadata), [record.data]);
 
   if (info.isPending) return <PageLoading />;
   if (info.isError) {
@@ -42,7 +44,7 @@ export function ViewerPage() {
       </div>
     );
   }
-  return <Viewer key={ext} id={id} info={info.data} ext={ext} onExt={setExt} title={title} forceCanvasInitially={search.get('renderer') === '2d' || !!info.data.rgb} />;
+  return <Viewer key={ext} id={id} info={info.data} ext={ext} onExt={setExt} title={title} footprints={footprints} forceCanvasInitially={search.get('renderer') === '2d' || !!info.data.rgb} />;
 }
 
 /** What the canvas shows, in words: its size and unit and how it is displayed. */
@@ -61,10 +63,12 @@ interface ViewerProps {
   ext: string;
   onExt: (ext: string) => void;
   title: string;
+  /** A mosaic's input footprints (empty for other records). */
+  footprints: Footprint[];
   forceCanvasInitially: boolean;
 }
 
-function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerProps) {
+function Viewer({ id, info, ext, onExt, title, footprints, forceCanvasInitially }: ViewerProps) {
   const { params, set, setInterval, setLevels, reset } = useRenderParams(info, ext);
   const changedAt = useRef<number | null>(null);
   const [forceCanvas, setForceCanvas] = useState(forceCanvasInitially);
@@ -75,6 +79,12 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerPro
   const [pinned, setPinned] = useState<[number, number] | null>(null);
   const grid = useGrid(id, ext, showGrid);
   const analysis = useAnalysisScene(engine, info);
+  const [showFootprints, setShowFootprints] = useState(true);
+  const { scene, redraw } = analysis;
+  useEffect(() => {
+    scene.footprints = showFootprints ? footprints : [];
+    redraw();
+  }, [scene, redraw, footprints, showFootprints]);
   const height = info.shape[info.shape.length - 2] ?? 0;
   const flipY = info.flip_y ?? true;
 
@@ -123,6 +133,11 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially }: ViewerPro
           <input type="checkbox" checked={showGrid} onChange={(e) => setShowGrid(e.target.checked)} /> RA/Dec grid
         </label>
         {showGrid && grid.isError && <span className="muted">grid unavailable</span>}
+        {footprints.length > 0 && (
+          <label className="check" title={footprints.map((f) => f.name).join('\n')}>
+            <input type="checkbox" checked={showFootprints} onChange={(e) => setShowFootprints(e.target.checked)} /> Input footprints ({footprints.length})
+          </label>
+        )}
         {imageHdus.length > 1 && (
           <div className="field field--inline">
             <label htmlFor="v-ext">Extension</label>
