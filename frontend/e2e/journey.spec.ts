@@ -243,6 +243,8 @@ test('journey: register → archive → import → viewer → upload → tag →
     await expect(footprints).toBeChecked();
     await expect(page.getByTestId('viewer-image')).toBeVisible();
     await shot(page, '13c-mosaic-viewer-footprints');
+    await page.goto('/library'); // the next steps start from the library
+    await expect(page.getByRole('heading', { name: 'Library' })).toBeVisible();
   });
 
   await test.step('jobs panel from any page (live over the hub), thumbnails from the jobs', async () => {
