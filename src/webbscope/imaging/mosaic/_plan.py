@@ -44,8 +44,8 @@ S_PER_OUTPUT_PX = 12e-9
 BASE_MEMORY = 192 * 1024**2
 #: A local worker process's own memory beyond its block (a forked copy shares the rest).
 WORKER_MEMORY = 96 * 1024**2
-#: Measured on 2 cores: two workers finish in about 0.55 of one's time (not 0.5: the page
-#: cache and the shared memory bus).
+#: Assumed share of each added worker (bench/mosaic_bench.py measured 1.8x for two workers
+#: on 2 loaded cores: the page cache and the shared memory bus).
 PARALLEL_EFFICIENCY = 0.9
 #: Methods that keep every input's values of a block (the others accumulate).
 STACK_METHODS = frozenset({"median", "min", "max", "first", "last"})
