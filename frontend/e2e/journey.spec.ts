@@ -3,14 +3,15 @@
  * sign in → search the archive → import a level-3 image with its source catalogue and
  * segmentation map from the Products panel and watch its progress → see the catalogue's lineage →
  * open the image in the viewer → change the stretch and colour map → read a pixel's RA/Dec → upload a FITS file →
- * tag it in the library → (admin page) → sign out. A screenshot of each page goes to
+ * tag it in the library → plan and make a mosaic of three pointings, open it in the viewer with its input footprints →
+ * (admin page) → sign out. A screenshot of each page goes to
  * test-artifacts/screenshots/; timings go to test-artifacts/e2e-metrics.json.
  *
  * Steps that cannot run are reported loudly (markPending) at call sites marked
  * `E2E-PENDING(<area>)`: delete those guards once the endpoints land.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { apiLogin, ARTIFACTS, markPending, PASSWORD, shot, uniqueUser, watchPage } from './helpers';
@@ -227,6 +228,48 @@ test('journey: register → archive → import → viewer → upload → tag →
     await expect(page).toHaveURL(/tags=pillars/);
     await expect(page.getByRole('link', { name: uploadName, exact: true })).toBeVisible();
     await shot(page, '13-library-tagged');
+  });
+
+  await test.step('plan and make a mosaic, open it with its input footprints', async () => {
+    // Stephan's Quintet F200W pointings of the demo data (through the API: the upload UI is covered above).
+    const names = readdirSync(demoDir())
+      .filter((n) => n.startsWith('jw02732-o00') && n.includes('f200w_i2d'))
+      .sort();
+    expect(names.length).toBeGreaterThanOrEqual(3);
+    for (const name of names) {
+      const res = await page.request.post('/api/records', {
+        headers: { Authorization: `Bearer ${token}` },
+        multipart: { files: { name, mimeType: 'application/fits', buffer: readFileSync(join(demoDir(), name)) } },
+      });
+      expect([200, 201]).toContain(res.status());
+    }
+    await page.goto('/mosaics/new');
+    await expect(page.getByRole('heading', { name: 'Mosaic', level: 1 })).toBeVisible();
+    await page.getByLabel('Search', { exact: true }).fill('jw02732');
+    await page.getByLabel('Filter', { exact: true }).fill('F200W');
+    for (const name of names) await page.getByRole('checkbox', { name: new RegExp(name.replace(/\./g, '\\.')) }).check();
+    await expect(page.getByText(`${names.length} chosen`)).toBeVisible();
+    await page.getByRole('button', { name: 'Plan' }).click();
+    const plan = page.getByRole('region', { name: 'Plan' });
+    await expect(plan.getByText(/Mpx/)).toBeVisible();
+    await expect(plan.getByRole('img', { name: `Footprints of ${names.length} inputs on the sky` })).toBeVisible();
+    await shot(page, '13b-mosaic-plan');
+    const t0 = Date.now();
+    await page.getByRole('button', { name: 'Make mosaic' }).click();
+    const run = page.getByRole('region', { name: 'Run' });
+    const open = run.getByRole('link', { name: 'Open the mosaic' });
+    await expect(open).toBeVisible({ timeout: 120_000 });
+    metrics.mosaic_ms = Date.now() - t0;
+    await open.click();
+    await expect(page).toHaveURL(/\/records\/[0-9a-f]{24}/);
+    await page.getByRole('link', { name: 'Open in viewer' }).click();
+    await expect(page).toHaveURL(/\/viewer\/[0-9a-f]{24}/);
+    const footprints = page.getByRole('checkbox', { name: `Input footprints (${names.length})` });
+    await expect(footprints).toBeChecked();
+    await expect(page.getByTestId('viewer-image')).toBeVisible();
+    await shot(page, '13c-mosaic-viewer-footprints');
+    await page.goto('/library'); // the next steps start from the library
+    await expect(page.getByRole('heading', { name: 'Library' })).toBeVisible();
   });
 
   await test.step('jobs panel from any page (live over the hub), thumbnails from the jobs', async () => {

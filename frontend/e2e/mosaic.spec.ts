@@ -60,5 +60,16 @@ test('mosaic: choose pointings → plan with footprints → run with progress �
     await expect(page).toHaveURL(/\/records\/[0-9a-f]{24}/);
     await expect(page.getByText(/mosaic_[0-9a-f]{12}\.fits/).first()).toBeVisible();
   });
+
+  await test.step('the viewer draws the input footprints over the mosaic', async () => {
+    await page.getByRole('link', { name: 'Open in viewer' }).click();
+    await expect(page).toHaveURL(/\/viewer\/[0-9a-f]{24}/);
+    const footprints = page.getByRole('checkbox', { name: `Input footprints (${files.length})` });
+    await expect(footprints).toBeChecked();
+    await expect(page.getByTestId('viewer-image')).toBeVisible();
+    await shot(page, 'mosaic-viewer-footprints');
+    await footprints.uncheck();
+    await expect(footprints).not.toBeChecked();
+  });
   expect(problems).toEqual([]);
 });

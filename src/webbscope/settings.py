@@ -203,6 +203,13 @@ class Settings(BaseSettings):
     mosaic_block: int = Field(1024, alias="MOSAIC_BLOCK", ge=64, le=8192)
     mosaic_max_inputs: int = Field(200, alias="MOSAIC_MAX_INPUTS", ge=1, le=10_000)
     dask_scheduler_address: str = Field("", alias="DASK_SCHEDULER_ADDRESS")
+    # Local worker processes for a mosaic's blocks (0 = one per core the engine may use) and
+    # the memory they and the run may take together (inside the engine's 4 GB limit)
+    mosaic_processes: int = Field(0, alias="MOSAIC_PROCESSES", ge=0, le=256)
+    mosaic_memory_bytes: int = Field(3 * 1024**3, alias="MOSAIC_MEMORY_BYTES", ge=256 * 1024**2)
+    # After an import: a mosaic job for each observation's level-3 tiles of one instrument and
+    # filter when there are at least this many (0 = never)
+    auto_mosaic_min_tiles: int = Field(4, alias="AUTO_MOSAIC_MIN_TILES", ge=0, le=10_000)
 
     # The archive
     mast_server_url: str = Field("https://mast.stsci.edu", alias="MAST_SERVER_URL")

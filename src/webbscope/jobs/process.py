@@ -14,10 +14,7 @@ is killed when the fork server exits, which it does when the worker does.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import multiprocessing as mp
-import signal
-import sys
 import traceback
 from collections.abc import Callable
 from multiprocessing import forkserver
@@ -25,6 +22,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from webbscope.errors import WebbscopeError
+from webbscope.processes import die_with_parent
 
 Report = Callable[[float, str | None], None]
 _CTX: Any = None
@@ -51,13 +49,6 @@ def _context() -> Any:
     return _CTX
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when its parent (the fork server) exits."""
-    if sys.platform.startswith("linux"):
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL))
-
-
 def start_children() -> None:
     """Start the fork server now (it imports `PRELOAD`), not at the first job."""
     _context()
@@ -65,7 +56,7 @@ def start_children() -> None:
 
 
 def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    _die_with_parent()
+    die_with_parent()  # when the fork server exits
 
     def report(fraction: float, message: str | None = None) -> None:
         conn.send(("progress", float(fraction), message))

@@ -41,3 +41,7 @@ def test_build_writes_fits_png_jpeg_and_thumbnail(tmp_path: Path) -> None:
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert any(m and "blocks" in m for _, m in reports)  # progress per block
     assert result["executor"] == "local" and result["covered_pixels"] > 0
+    # the inputs' outlines in the mosaic's pixels, for the viewer's footprint overlay
+    assert set(result["outlines"]) == {"r0", "r1"}
+    xy = result["outlines"]["r0"]["xy"]
+    assert len(xy) == 8 and all(-1 <= v <= max(result["width"], result["height"]) for v in xy)

@@ -2844,6 +2844,12 @@ export interface components {
             };
             /** Width */
             width: number;
+            /**
+             * Workers
+             * @description local worker processes the blocks run on
+             * @default 1
+             */
+            workers?: number;
         };
         /** MosaicRequest */
         MosaicRequest: {

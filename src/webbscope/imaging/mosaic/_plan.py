@@ -10,9 +10,13 @@ and time a run needs, which inputs overlap, their footprints on the sky, and the
   clipping); connected components of that graph are the groups.
 - **Blocks.** The output is cut into `block` x `block` sections; each lists the inputs whose
   outline meets it. Memory is bounded by one block times its inputs, never by the mosaic.
-- **Estimates.** Disk: SCI and WHT as float32 plus headers. Memory: a block's stack (values
-  and weights per overlapping input) and accumulators, the preview and a fixed base. Time:
-  per reprojected pixel and per written pixel, constants measured on these machines.
+- **Workers.** Blocks run on up to `processes` local worker processes, as many as the memory
+  budget holds: each worker costs one block's working memory plus `WORKER_MEMORY`, so memory
+  stays bounded by block size x overlapping inputs x workers (`workers_for`).
+- **Estimates.** Disk: SCI and WHT as float32 plus headers. Memory: per worker a block's
+  stack (values and weights per overlapping input) and accumulators, plus the preview and a
+  fixed base. Time: per reprojected pixel and per written pixel, constants measured on these
+  machines, shared among the workers.
 """
 
 from __future__ import annotations
@@ -38,6 +42,11 @@ DEFAULT_BLOCK = 1024
 S_PER_INPUT_PX = 30e-9
 S_PER_OUTPUT_PX = 12e-9
 BASE_MEMORY = 192 * 1024**2
+#: A local worker process's own memory beyond its block (a forked copy shares the rest).
+WORKER_MEMORY = 96 * 1024**2
+#: Assumed share of each added worker (bench/mosaic_bench.py measured 1.8x for two workers
+#: on 2 loaded cores: the page cache and the shared memory bus).
+PARALLEL_EFFICIENCY = 0.9
 #: Methods that keep every input's values of a block (the others accumulate).
 STACK_METHODS = frozenset({"median", "min", "max", "first", "last"})
 
@@ -52,6 +61,7 @@ class Estimate:
     memory_bytes: int
     seconds: float
     blocks: int
+    workers: int = 1
 
 
 @dataclass(frozen=True)
@@ -234,20 +244,48 @@ def unit_groups(inputs: Sequence[MosaicInput]) -> dict[str, list[str]]:
 # -- the plan -----------------------------------------------------------------------------------
 
 
+def block_memory(blocks: Sequence[Block], block: int, method: str, clip: bool) -> int:
+    """Working memory of one block: its stack (values and weights of every overlapping
+    input) for the stacked methods, else a few accumulator layers."""
+    k = max((len(b.inputs) for b in blocks), default=0)
+    layer = block * block * 4
+    stacked = method in STACK_METHODS or clip
+    return layer * ((2 * k + 4) if stacked else 6)
+
+
+def _fixed_memory(pixels: int) -> int:
+    return BASE_MEMORY + min(pixels, 4096 * 4096) * 4  # the base and the preview
+
+
+def workers_for(
+    pixels: int, per_block: int, n_blocks: int, processes: int, memory_budget: int | None
+) -> int:
+    """Local worker processes: at most `processes` and one per block, and no more than the
+    memory budget holds (each costs a block's working memory and `WORKER_MEMORY`); at least 1."""
+    n = max(1, min(int(processes), max(1, n_blocks)))
+    if memory_budget is not None:
+        spare = memory_budget - _fixed_memory(pixels)
+        n = min(n, max(1, spare // (per_block + WORKER_MEMORY)))
+    return int(n)
+
+
 def estimate(
-    grid: SkyGrid, blocks: Sequence[Block], block: int, method: str, clip: bool
+    grid: SkyGrid,
+    blocks: Sequence[Block],
+    block: int,
+    method: str,
+    clip: bool,
+    workers: int = 1,
 ) -> Estimate:
     pixels = grid.ny * grid.nx
     data_bytes = -(-pixels * 4 // 2880) * 2880
     disk = 2 * data_bytes + 4 * 2880 * 2
-    k = max((len(b.inputs) for b in blocks), default=0)
-    layer = block * block * 4
-    stacked = method in STACK_METHODS or clip
-    per_block = layer * ((2 * k + 4) if stacked else 6)
-    preview = min(pixels, 4096 * 4096) * 4
-    memory = BASE_MEMORY + per_block + preview
+    per_block = block_memory(blocks, block, method, clip)
+    extra = WORKER_MEMORY if workers > 1 else 0
+    memory = _fixed_memory(pixels) + workers * (per_block + extra)
     work = sum((b.y1 - b.y0) * (b.x1 - b.x0) * len(b.inputs) for b in blocks)
-    seconds = 0.5 + work * S_PER_INPUT_PX + pixels * S_PER_OUTPUT_PX
+    share = 1.0 if workers <= 1 else workers * PARALLEL_EFFICIENCY
+    seconds = 0.5 + (work * S_PER_INPUT_PX + pixels * S_PER_OUTPUT_PX) / share
     return Estimate(
         width=grid.nx,
         height=grid.ny,
@@ -257,6 +295,7 @@ def estimate(
         memory_bytes=int(memory),
         seconds=round(seconds, 2),
         blocks=len(blocks),
+        workers=workers,
     )
 
 
@@ -305,9 +344,12 @@ def plan_mosaic(
     allow_groups: bool = False,
     max_pixels: int | None = None,
     max_bytes: int | None = None,
+    processes: int = 1,
+    memory_budget: int | None = None,
 ) -> MosaicPlan:
     """The plan (see the module notes). Raises 422 for bad inputs and disconnected groups
-    (unless `allow_groups`), 413 with the estimate when over `max_pixels` or `max_bytes`."""
+    (unless `allow_groups`), 413 with the estimate when over `max_pixels` or `max_bytes`.
+    `processes` and `memory_budget` bound the local worker processes (`workers_for`)."""
     check_inputs(inputs, allow_mixed_units=allow_mixed_units)
     from webbscope.imaging._skygrid import SkyGrid as _SkyGrid
 
@@ -366,6 +408,9 @@ def plan_mosaic(
             },
         )
     blocks = _blocks(grid, outlines, block)
+    workers = workers_for(
+        pixels, block_memory(blocks, block, method, clip), len(blocks), processes, memory_budget
+    )
     return MosaicPlan(
         grid=grid,
         inputs=tuple(inputs),
@@ -376,7 +421,7 @@ def plan_mosaic(
         groups=tuple(groups),
         blocks=tuple(blocks),
         block=block,
-        estimate=estimate(grid, blocks, block, method, clip),
+        estimate=estimate(grid, blocks, block, method, clip, workers),
         units=unit_groups(inputs),
     )
 
@@ -395,6 +440,7 @@ def plan_summary(plan: MosaicPlan) -> dict[str, Any]:
         "seconds": e.seconds,
         "blocks": e.blocks,
         "block_size": plan.block,
+        "workers": e.workers,
         "pixel_scale_arcsec": plan.grid.pixel_scale_arcsec(),
         "wcs": {k: v for k, v in header.items() if k not in ("COMMENT", "HISTORY", "")},
         "corners": _grid_corners(plan.grid),

@@ -9,18 +9,34 @@
    side), so the preview never needs the whole mosaic in memory;
 4. reports progress after each block (``report(fraction, message)``).
 
-Blocks run in this process by default (the job already runs in a child process that a cancel
-terminates). With a Dask scheduler address they run as tasks on that cluster: at most a few
-per worker thread are in flight, so the driver's memory stays bounded too; the workers must
-see the inputs' paths (a shared volume). Leaving (a cancel kills the job's process) releases
-the client's tasks on the scheduler.
+Where the blocks run:
+
+- **Local processes** (the default; `plan.workers` of them, chosen by the plan from the cores
+  and the memory budget). Each block is one task, `block_task`: the worker computes the block,
+  writes its section of the output file itself (the file's pages are shared between the
+  processes' maps; blocks never overlap) and sends back only its covered-pixel count and its
+  preview subsample, so nothing block-sized crosses a pipe. At most two tasks per worker are
+  queued, so memory stays bounded by block size x overlapping inputs x workers. The workers
+  are forked from this process (numpy, astropy and the inputs' descriptions already loaded)
+  and are killed by Linux if it dies (a cancel terminates the job's process). With one
+  worker the same task runs in this process. The result does not depend on the number of
+  workers: each block is computed by the same function from the same arguments.
+- **A Dask cluster**, with a scheduler address: the blocks run as tasks on that cluster and
+  their values come back to be written here: at most a few per worker thread are in flight,
+  so the driver's memory stays bounded too; the workers must see the inputs' paths (a shared
+  volume). Leaving (a cancel kills the job's process) releases the client's tasks on the
+  scheduler.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import multiprocessing as mp
 import time
+import warnings
 from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,12 +47,16 @@ from numpy.typing import NDArray
 from webbscope.imaging.mosaic._background import background_offsets
 from webbscope.imaging.mosaic._combine import CombineOptions, compute_block
 from webbscope.imaging.mosaic._inputs import close_files
-from webbscope.imaging.mosaic._output import create_output, source_cards
+from webbscope.imaging.mosaic._output import OutputFile, create_output, source_cards
 from webbscope.imaging.mosaic._plan import Block, MosaicPlan
+from webbscope.processes import die_with_parent, keep_freed_memory
 
 Report = Callable[[float, str | None], None]
 PREVIEW_SIDE = 4096
 IN_FLIGHT_PER_THREAD = 2
+IN_FLIGHT_PER_WORKER = 2
+#: A block's outcome: the block, its covered-pixel count and its preview subsample.
+Done = tuple[Block, int, NDArray[np.float32]]
 
 
 @dataclass(frozen=True)
@@ -50,6 +70,8 @@ class MosaicResult:
     preview_factor: int
     seconds: float
     executor: str
+    #: Local worker processes the blocks ran on (1: in this process; 0 on a Dask cluster).
+    workers: int = 1
 
 
 def preview_factor(shape: tuple[int, int], block: int, side: int = PREVIEW_SIDE) -> int:
@@ -83,20 +105,87 @@ def _task_args(
     )
 
 
-def _local(
-    plan: MosaicPlan, offsets: list[float], grid_header: str, opts: CombineOptions
-) -> Iterator[tuple[Block, tuple[NDArray[np.float32], NDArray[np.float32]]]]:
+def block_task(out: OutputFile, k: int, args: tuple[Any, ...]) -> tuple[int, NDArray[np.float32]]:
+    """Compute one block (`compute_block(*args)`), write its section of `out`, and return
+    its covered-pixel count and preview subsample (runs in a worker or in this process)."""
+    values, weights = compute_block(*args)
+    y0, y1, x0, x1 = args[4]
+    out.write((y0, y1, x0, x1), values, weights)
+    return int(np.count_nonzero(weights)), _reduce(values, k)
+
+
+def _serial(
+    plan: MosaicPlan, out: OutputFile, k: int, tasks: Callable[[Block], tuple[Any, ...]]
+) -> Iterator[Done]:
+    keep_freed_memory()
     for block in plan.blocks:
-        yield block, compute_block(*_task_args(plan, block, offsets, grid_header, opts))
+        yield (block, *block_task(out, k, tasks(block)))
+
+
+def _worker_start() -> None:
+    die_with_parent()
+    keep_freed_memory()
+    close_files()  # the parent's open files are not this worker's
+
+
+@contextlib.contextmanager
+def _may_fork() -> Iterator[None]:
+    """Let this process start children although it is itself a daemonic multiprocessing
+    child (the job's process is): its workers die with it (`die_with_parent`)."""
+    me: Any = mp.current_process()
+    daemon = me._config.get("daemon")
+    me._config["daemon"] = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
+            yield
+    finally:
+        if daemon is not None:
+            me._config["daemon"] = daemon
+
+
+def _processes(
+    plan: MosaicPlan,
+    out: OutputFile,
+    k: int,
+    tasks: Callable[[Block], tuple[Any, ...]],
+    workers: int,
+) -> Iterator[Done]:
+    close_files()  # nothing mapped is inherited
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=mp.get_context("fork"), initializer=_worker_start
+    )
+    try:
+        pending = iter(plan.blocks)
+        running: dict[Future[tuple[int, NDArray[np.float32]]], Block] = {}
+
+        def submit() -> None:
+            block = next(pending, None)
+            if block is not None:
+                running[pool.submit(block_task, out, k, tasks(block))] = block
+
+        with _may_fork():  # a fork context starts every worker at the first submit
+            submit()
+        for _ in range(IN_FLIGHT_PER_WORKER * workers - 1):
+            submit()
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                block = running.pop(fut)
+                covered, small = fut.result()
+                submit()
+                yield block, covered, small
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _dask(
     plan: MosaicPlan,
-    offsets: list[float],
-    grid_header: str,
-    opts: CombineOptions,
+    out: OutputFile,
+    k: int,
+    tasks: Callable[[Block], tuple[Any, ...]],
     address: str,
-) -> Iterator[tuple[Block, tuple[NDArray[np.float32], NDArray[np.float32]]]]:
+) -> Iterator[Done]:
     from distributed import Client, as_completed
 
     with Client(address, timeout=30, set_as_default=False) as client:  # type: ignore[no-untyped-call]
@@ -109,19 +198,18 @@ def _dask(
             block = next(pending, None)
             if block is None:
                 return None
-            fut = client.submit(
-                compute_block, *_task_args(plan, block, offsets, grid_header, opts), pure=False
-            )
+            fut = client.submit(compute_block, *tasks(block), pure=False)
             by_key[fut.key] = block
             return fut
 
         first = [f for f in (submit() for _ in range(limit)) if f is not None]
         queue = as_completed(first, loop=client.loop)  # type: ignore[no-untyped-call]
         for fut in queue:
-            result = fut.result()
+            values, weights = fut.result()
             block = by_key.pop(fut.key)
             fut.release()
-            yield block, result
+            out.write((block.y0, block.y1, block.x0, block.x1), values, weights)
+            yield block, int(np.count_nonzero(weights)), _reduce(values, k)
             more = submit()
             if more is not None:
                 queue.add(more)  # type: ignore[no-untyped-call]
@@ -138,8 +226,10 @@ def run_mosaic(
     dask_address: str | None = None,
     extra_cards: list[tuple[str, Any, str]] | None = None,
     preview_side: int = PREVIEW_SIDE,
+    workers: int | None = None,
 ) -> MosaicResult:
-    """Compute the plan into the FITS file at `path` (see the module notes)."""
+    """Compute the plan into the FITS file at `path` (see the module notes); `workers`
+    overrides the plan's number of local worker processes."""
     started = time.perf_counter()
     say = report or (lambda f, m: None)
     grid = plan.grid
@@ -167,17 +257,21 @@ def run_mosaic(
     covered = 0
     total = len(plan.blocks)
     say(0.02, f"0 of {total} blocks")
-    source = (
-        _dask(plan, offsets, grid_header, opts, dask_address)
-        if dask_address
-        else _local(plan, offsets, grid_header, opts)
-    )
+    n = max(1, min(len(plan.blocks), plan.estimate.workers if workers is None else workers))
+
+    def tasks(block: Block) -> tuple[Any, ...]:
+        return _task_args(plan, block, offsets, grid_header, opts)
+
+    source: Iterator[Done]
+    if dask_address:
+        source, executor = _dask(plan, out, k, tasks, dask_address), "dask"
+    elif n > 1:
+        source, executor = _processes(plan, out, k, tasks, n), "local"
+    else:
+        source, executor = _serial(plan, out, k, tasks), "local"
     try:
-        for done, (block, (values, weights)) in enumerate(source, start=1):
-            box = (block.y0, block.y1, block.x0, block.x1)
-            out.write(box, values, weights)
-            covered += int(np.count_nonzero(weights))
-            small = _reduce(values, k)
+        for done, (block, count, small) in enumerate(source, start=1):
+            covered += count
             py, px = block.y0 // k, block.x0 // k
             preview[py : py + small.shape[0], px : px + small.shape[1]] = small
             say(0.02 + 0.96 * done / total, f"{done} of {total} blocks")
@@ -193,5 +287,6 @@ def run_mosaic(
         preview=preview,
         preview_factor=k,
         seconds=time.perf_counter() - started,
-        executor="dask" if dask_address else "local",
+        executor=executor,
+        workers=0 if dask_address else n,
     )

@@ -4,16 +4,24 @@ the rule itself)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from bson.errors import InvalidId
 
 from webbscope.db import Document, parse_id
 from webbscope.db.records import RecordsRepo
 from webbscope.domain.users import User
 from webbscope.errors import NotFound
+from webbscope.library.products import product_inputs
 from webbscope.library.query import may_read, may_read_all
 from webbscope.services.backend.deps import Records
+
+__all__ = [
+    "can_read",
+    "can_write",
+    "product_inputs",
+    "readable",
+    "readable_inputs",
+    "require_inputs",
+]
 
 
 def can_read(doc: Document, caller: User | None) -> bool:
@@ -63,20 +71,3 @@ async def require_inputs(
         raise NotFound("record not found", code="record_not_found")
     by_id = {str(d["_id"]): d for d in docs}
     return [by_id[rid] for rid in record_ids]
-
-
-def product_inputs(docs: list[Document], *, with_filter: bool = False) -> list[dict[str, Any]]:
-    """How the engine is told about a product's input records (composites, mosaics)."""
-    out: list[dict[str, Any]] = []
-    for d in docs:
-        item: dict[str, Any] = {
-            "record_id": str(d["_id"]),
-            "key": d["storage_key"],
-            "sha256": d["sha256"],
-            "size": d["size"],
-            "name": d["file_name"],
-        }
-        if with_filter:
-            item["filter"] = (d.get("metadata") or {}).get("filter")
-        out.append(item)
-    return out

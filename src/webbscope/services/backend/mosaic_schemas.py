@@ -36,6 +36,7 @@ class MosaicPlanOut(BaseModel):
     seconds: float
     blocks: int
     block_size: int
+    workers: int = Field(1, description="local worker processes the blocks run on")
     pixel_scale_arcsec: float | None
     wcs: dict[str, Any]
     corners: list[list[float]] = Field(description="(ra, dec) of the output grid's corners")

@@ -8,6 +8,10 @@ keywords); the PNG and JPEG asked for are stored beside it (the record's `extra_
 the plan's footprints and the run's figures. The computation runs in a child process
 (`run_cpu`), reporting progress per block, so a cancel stops it at once (and with it any
 Dask tasks of its client); nothing is stored or recorded before the last block is written.
+
+An automatic observation mosaic (queued after an import, `webbscope.library.auto_mosaics`)
+is tagged ``auto-mosaic``, keeps its group in ``metadata.mosaic.auto_group``, and replaces
+the group's earlier automatic mosaics once saved.
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ from webbscope.fits import FitsLimits
 from webbscope.hashing import file_sha256
 from webbscope.jobs.queue import JobQueue
 from webbscope.jobs.worker import JobContext
+from webbscope.library import auto_mosaics
 from webbscope.library.derived import queue_pyramid
 from webbscope.library.ingest import add_file
-from webbscope.services.engine.mosaics import build_mosaic
+from webbscope.services.engine.mosaics import build_mosaic, local_processes
 from webbscope.storage import MOSAICS_PREFIX, THUMBNAILS_PREFIX
 
 
@@ -61,6 +66,8 @@ async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
             s.mosaic_max_pixels,
             s.mosaic_max_bytes,
             s.dask_scheduler_address,
+            local_processes(s),
+            s.mosaic_memory_bytes,
             stage="mosaicking",
         )
         await ctx.progress(stage="saving", fraction=0.97)
@@ -99,10 +106,16 @@ async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
                     for i in result["plan"]["inputs"]
                 },
                 "corners": [v for p in result["plan"]["corners"] for v in p],
+                # per input {name, xy: [x0, y0, x1, y1, ...]} in the mosaic's pixels: the
+                # footprints the viewer draws over the result
+                "outlines": result["outlines"],
                 "covered_pixels": result["covered_pixels"],
                 "offsets": result["offsets"],
                 "executor": result["executor"],
+                "workers": result["workers"],
             }
+            if params.get("auto"):
+                metadata["mosaic"]["auto_group"] = str(params.get("auto_group") or "")
             changes: dict[str, Any] = {
                 "extra_keys": [keys[f] for f in files if f != "fits"],
                 "tags": ["mosaic", *(["auto-mosaic"] if params.get("auto") else [])],
@@ -115,6 +128,11 @@ async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
             await asyncio.to_thread(ctx.storage.put_file, thumb_key, out / "thumb.jpg", move=True)
             await records.set_thumbnail(record_id, thumb_key)
             await queue_pyramid(JobQueue(ctx.db, ctx.settings.job_limits), owner.id, record_id)
+    replaced: list[str] = []
+    if params.get("auto") and params.get("auto_group") and added.created:
+        replaced = await auto_mosaics.replace(
+            ctx.db, ctx.storage, owner.id, str(params["auto_group"]), record_id, mid
+        )
     return {
         "mosaic_id": mid,
         "record_id": record_id,
@@ -124,5 +142,11 @@ async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
         "covered_pixels": result["covered_pixels"],
         "seconds": result["seconds"],
         "executor": result["executor"],
+        "workers": result["workers"],
         "keys": keys,
+        **(
+            {"auto_group": params.get("auto_group"), "replaced": replaced}
+            if params.get("auto")
+            else {}
+        ),
     }

@@ -24,10 +24,17 @@ from webbscope.imaging.mosaic import (
     run_mosaic,
 )
 from webbscope.jobs.process import Report
+from webbscope.processes import available_cores
 from webbscope.services.common.mosaic_schemas import MosaicOptions
+from webbscope.settings import Settings
 
 SUFFIX = {"fits": "fits", "png": "png", "jpeg": "jpg"}
 PICTURE_SIDE = 8192
+
+
+def local_processes(settings: Settings) -> int:
+    """Worker processes a mosaic may use: MOSAIC_PROCESSES, or one per available core."""
+    return settings.mosaic_processes or available_cores()
 
 
 def inspect_all(items: list[tuple[str, str, str]], options: MosaicOptions) -> list[MosaicInput]:
@@ -44,6 +51,8 @@ def make_plan(
     block: int,
     max_pixels: int,
     max_bytes: int,
+    processes: int = 1,
+    memory_budget: int | None = None,
 ) -> MosaicPlan:
     return plan_mosaic(
         inspect_all(items, options),
@@ -54,6 +63,8 @@ def make_plan(
         allow_mixed_units=options.allow_mixed_units,
         max_pixels=max_pixels,
         max_bytes=max_bytes,
+        processes=processes,
+        memory_budget=memory_budget,
     )
 
 
@@ -64,8 +75,18 @@ def plan_json(
     block: int,
     max_pixels: int,
     max_bytes: int,
+    processes: int = 1,
+    memory_budget: int | None = None,
 ) -> dict[str, Any]:
-    plan = make_plan(items, options, block=block, max_pixels=max_pixels, max_bytes=max_bytes)
+    plan = make_plan(
+        items,
+        options,
+        block=block,
+        max_pixels=max_pixels,
+        max_bytes=max_bytes,
+        processes=processes,
+        memory_budget=memory_budget,
+    )
     return plan_summary(plan)
 
 
@@ -79,11 +100,22 @@ def build_mosaic(
     max_pixels: int,
     max_bytes: int,
     dask_address: str,
+    processes: int = 1,
+    memory_budget: int | None = None,
 ) -> dict[str, Any]:
-    """Plan, run and write every requested file into `out_dir` (runs in the job's child)."""
+    """Plan, run and write every requested file into `out_dir` (runs in the job's child;
+    the blocks on up to `processes` local workers within `memory_budget`, or on Dask)."""
     options = MosaicOptions.model_validate(options_doc)
     report(0.01, "planning")
-    plan = make_plan(items, options, block=block, max_pixels=max_pixels, max_bytes=max_bytes)
+    plan = make_plan(
+        items,
+        options,
+        block=block,
+        max_pixels=max_pixels,
+        max_bytes=max_bytes,
+        processes=processes,
+        memory_budget=memory_budget,
+    )
     stem = f"mosaic_{mosaic_id[:12]}"
     fits_path = Path(out_dir) / f"{stem}.fits"
     opts = CombineOptions(
@@ -133,5 +165,15 @@ def build_mosaic(
         "offsets": result.offsets,
         "seconds": round(result.seconds, 3),
         "executor": result.executor,
+        "workers": result.workers,
+        # each input's outline in the mosaic's 0-based pixels (x, y flat), for the viewer
+        "outlines": {
+            item.record_id: {
+                "name": item.name,
+                "xy": [round(float(v), 2) for v in outline.ravel()],
+            }
+            for item, outline in zip(plan.inputs, plan.outlines, strict=True)
+            if np.isfinite(outline).all()
+        },
         "plan": {k: v for k, v in summary.items() if k not in ("wcs",)},
     }

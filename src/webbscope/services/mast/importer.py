@@ -12,6 +12,8 @@ each completed file a record of the importing user's library.
 3. Every downloaded file is checked (FITS, or an ECSV catalogue), then each becomes a record:
    level-2 members first, then images, then the catalogues and segmentation maps made from them
    (their lineage names the image).
+4. Level-3 images of one observation, instrument and filter that tile a field get a mosaic
+   job (`webbscope.library.auto_mosaics`, from AUTO_MOSAIC_MIN_TILES of them).
 
 A failure anywhere cancels every download still running and removes the partial files; nothing
 incomplete is recorded. A cancel keeps the partial files for a retry. Exclusive-access files
@@ -49,6 +51,7 @@ from webbscope.fits._format import human_bytes
 from webbscope.hashing import file_sha256
 from webbscope.jobs.queue import JobQueue
 from webbscope.jobs.worker import JobContext
+from webbscope.library.auto_mosaics import queue_auto_mosaics
 from webbscope.library.catalogues import inspect_catalogue, with_image
 from webbscope.library.derived import ensure_derived, queue_pyramid
 from webbscope.library.ingest import Inspected, add_file, inspect_file
@@ -379,14 +382,27 @@ async def _import(
     await ctx.progress(stage="adding to the library", fraction=0.99)
     results = await _record_all(ctx, owner, products, parts, checked, files)
     downloaded = [p.filename for p in products if p.filename not in reused]
+    mosaics = await _auto_mosaics(ctx, owner, products)
     return {
         "imported": results,
+        "auto_mosaic_jobs": mosaics,
         "files": len(products),
         "skipped": chosen.skipped,
         "reused_from_store": len(reused),
         "downloaded_bytes": transfer.fetched(downloaded),
         "resumed_bytes": sum(transfer.resumed_bytes.get(n, 0) for n in downloaded),
     }
+
+
+async def _auto_mosaics(ctx: JobContext, owner: User, products: list[ArchiveProduct]) -> list[str]:
+    """Mosaic jobs for the observations' tiles (`queue_auto_mosaics`); the import stands
+    whatever happens here."""
+    obs_ids = sorted({p.obs_id for p in products if suffix(p) == IMAGE_SUFFIX})
+    try:
+        return await queue_auto_mosaics(ctx.db, ctx.settings, owner.id, obs_ids)
+    except Exception:
+        log.exception("queueing the automatic mosaics of %s failed", ", ".join(obs_ids))
+        return []
 
 
 def _inspect(settings: Settings, product: ArchiveProduct, path: Path) -> Inspected:

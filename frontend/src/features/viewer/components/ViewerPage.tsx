@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { ErrorNotice, NotAvailable } from '@/components/ErrorNotice';
@@ -11,6 +11,7 @@ import { displayToArray } from '../engine/geometry';
 import type { View } from '../engine/view';
 import type { ViewerEngine } from '../engine/ViewerEngine';
 import { useAnalysisScene } from '../hooks/useAnalysisScene';
+import { mosaicFootprints, type Footprint } from '../layers/footprintLayer';
 import { useRenderParams } from '../hooks/useRenderParams';
 import { AnalysisSide } from './analysis/AnalysisSide';
 import { useGrid, useImageInfo, usePixel } from '../hooks/useViewerData';
@@ -32,6 +33,7 @@ export function ViewerPage() {
   const info = useImageInfo(id, ext);
   const record = useQuery({ queryKey: ['viewer', id, 'record'], queryFn: () => getRecordSummary(id), staleTime: 60_000 });
   const title = record.data?.file_name ?? 'Viewer';
+  const footprints = useMemo(() => mosaicFootprints(record.data?.metadata), [record.data]);
 
   if (info.isPending) return <PageLoading />;
   if (info.isError) {
@@ -44,7 +46,7 @@ export function ViewerPage() {
       </div>
     );
   }
-  return <Viewer key={ext} id={id} info={info.data} ext={ext} onExt={setExt} title={title} forceCanvasInitially={search.get('renderer') === '2d' || !!info.data.rgb} floatTiles={search.get('tiles') === 'f32' ? 'f32' : 'f16'} />;
+  return <Viewer key={ext} id={id} info={info.data} ext={ext} onExt={setExt} title={title} footprints={footprints} forceCanvasInitially={search.get('renderer') === '2d' || !!info.data.rgb} floatTiles={search.get('tiles') === 'f32' ? 'f32' : 'f16'} />;
 }
 
 /** What the canvas shows, in words: its size and unit and how it is displayed. */
@@ -63,11 +65,13 @@ interface ViewerProps {
   ext: string;
   onExt: (ext: string) => void;
   title: string;
+  /** A mosaic's input footprints (empty for other records). */
+  footprints: Footprint[];
   forceCanvasInitially: boolean;
   floatTiles: 'f16' | 'f32';
 }
 
-function Viewer({ id, info, ext, onExt, title, forceCanvasInitially, floatTiles }: ViewerProps) {
+function Viewer({ id, info, ext, onExt, title, footprints, forceCanvasInitially, floatTiles }: ViewerProps) {
   const { params, set, setInterval, setLevels, setPercentile, reset } = useRenderParams(info, ext);
   const changedAt = useRef<number | null>(null);
   const [forceCanvas, setForceCanvas] = useState(forceCanvasInitially);
@@ -78,6 +82,12 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially, floatTiles 
   const [pinned, setPinned] = useState<[number, number] | null>(null);
   const grid = useGrid(id, ext, showGrid);
   const analysis = useAnalysisScene(engine, info);
+  const [showFootprints, setShowFootprints] = useState(true);
+  const { scene, redraw } = analysis;
+  useEffect(() => {
+    scene.footprints = showFootprints ? footprints : [];
+    redraw();
+  }, [scene, redraw, footprints, showFootprints]);
   const height = info.shape[info.shape.length - 2] ?? 0;
   const flipY = info.flip_y ?? true;
 
@@ -143,6 +153,11 @@ function Viewer({ id, info, ext, onExt, title, forceCanvasInitially, floatTiles 
           <input type="checkbox" checked={showGrid} onChange={(e) => setShowGrid(e.target.checked)} /> RA/Dec grid
         </label>
         {showGrid && grid.isError && <span className="muted">grid unavailable</span>}
+        {footprints.length > 0 && (
+          <label className="check" title={footprints.map((f) => f.name).join('\n')}>
+            <input type="checkbox" checked={showFootprints} onChange={(e) => setShowFootprints(e.target.checked)} /> Input footprints ({footprints.length})
+          </label>
+        )}
         {imageHdus.length > 1 && (
           <div className="field field--inline">
             <label htmlFor="v-ext">Extension</label>

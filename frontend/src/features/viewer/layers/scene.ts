@@ -1,12 +1,13 @@
 /**
- * What the analysis overlays draw above the image: regions (with the one selected and the one
- * being drawn), catalogue markers, contours and annotations. Panels change the scene and ask
+ * What the analysis overlays draw above the image: a mosaic's input footprints, regions (with
+ * the one selected and the one being drawn), catalogue markers, contours and annotations. Panels change the scene and ask
  * the engine to redraw; the engine calls `drawScene` after its own overlay.
  */
 import type { Annotation, Catalogue, ContourLine, Region, SavedRegion } from '../api/analysisTypes';
 import { drawAnnotations } from './annotationLayer';
 import { drawCatalogue } from './catalogueLayer';
 import { drawContours } from './contourLayer';
+import { drawFootprints, type Footprint } from './footprintLayer';
 import { drawRegions } from './regionLayer';
 
 /** Array coordinates (0-based FITS pixels) to screen pixels. */
@@ -27,6 +28,8 @@ export interface Scene {
   arcsecPerPixel: number | null;
   /** Position angle of north (degrees counter-clockwise from +y, array coordinates). */
   northAngle: number;
+  /** A mosaic's input footprints, when shown. */
+  footprints: Footprint[];
 }
 
 export function emptyScene(): Scene {
@@ -43,11 +46,13 @@ export function emptyScene(): Scene {
     annotationDraft: null,
     arcsecPerPixel: null,
     northAngle: 0,
+    footprints: [],
   };
 }
 
 export function drawScene(ctx: CanvasRenderingContext2D, project: Project, zoom: number, s: Scene): void {
   ctx.save();
+  drawFootprints(ctx, project, s.footprints);
   drawContours(ctx, project, s.contours, s.contourLevels);
   drawCatalogue(ctx, project, zoom, s.catalogue, s.hoveredSource, s.selectedSource);
   drawRegions(ctx, project, s.regions, s.selectedRegion, s.draft);

@@ -10,17 +10,15 @@ lineage lists the inputs.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request, status
 
-from webbscope import __version__
 from webbscope.db import Document
 from webbscope.errors import Unprocessable
 from webbscope.jobs import JobQueue
-from webbscope.services.backend.access import product_inputs, require_inputs
+from webbscope.library.products import mosaic_recipe, product_inputs, recipe_id
+from webbscope.services.backend.access import require_inputs
 from webbscope.services.backend.deps import CurrentUser, DbDep, Records, SettingsDep
 from webbscope.services.backend.mosaic_schemas import MosaicJobOut, MosaicPlanOut
 from webbscope.services.common.client import ServiceClient
@@ -34,21 +32,6 @@ def _options(body: MosaicRequest) -> dict[str, Any]:
     return MosaicOptions.model_validate(
         body.model_dump(include=set(MosaicOptions.model_fields))
     ).model_dump(mode="json")
-
-
-def recipe(docs: list[Document], options: dict[str, Any]) -> dict[str, Any]:
-    """The canonical recipe: inputs by id and sha256, options, software version."""
-    return {
-        "kind": "mosaic",
-        "inputs": [{"record_id": str(d["_id"]), "sha256": d["sha256"]} for d in docs],
-        "options": options,
-        "software": f"webbscope {__version__}",
-    }
-
-
-def recipe_id(doc: dict[str, Any]) -> str:
-    text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 async def _plan(
@@ -97,7 +80,7 @@ async def create(
     settings: SettingsDep,
 ) -> MosaicJobOut:
     docs, options, found = await _plan(request, body, records, caller, settings.mosaic_max_inputs)
-    doc = recipe(docs, options)
+    doc = mosaic_recipe(docs, options)
     mid = recipe_id(doc)
     job = await JobQueue(db, settings.job_limits).enqueue(
         "mosaic",

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from webbscope.db import Document, parse_id
-from webbscope.db.records import RecordsRepo, to_record
+from webbscope.db.records import to_record
 from webbscope.domain.records import Source, Visibility
 from webbscope.domain.users import User
 from webbscope.errors import BadRequest, Forbidden, NotFound, Unprocessable, WebbscopeError
@@ -24,6 +24,7 @@ from webbscope.library.ingest import add_file
 from webbscope.library.query import RecordQuery, SortKey
 from webbscope.library.quota import check_quota, check_user_quota
 from webbscope.library.read_model import BadCursor
+from webbscope.library.removal import delete_record as remove_record
 from webbscope.services.backend.access import can_read, can_write, readable
 from webbscope.services.backend.deps import (
     CurrentUser,
@@ -64,7 +65,7 @@ from webbscope.services.backend.uploads import (
     receive_files,
 )
 from webbscope.services.common.errors import ErrorBody
-from webbscope.storage import MAST_PREFIX, TILES_PREFIX, UPLOADS_PREFIX, StorageFull
+from webbscope.storage import UPLOADS_PREFIX, StorageFull
 from webbscope.storage.space import check_reserve
 
 router = APIRouter(prefix="/api/records", tags=["records"])
@@ -381,21 +382,7 @@ async def delete_record(
 
 
 async def _delete_record(record_id: str, db: DbDep, storage: StorageDep) -> None:
-    repo = RecordsRepo(db)
-    doc = await repo.delete(record_id)
-    if doc is None:
-        return
-    keys = [doc["storage_key"], *doc.get("extra_keys", [])]
-    for key in keys:
-        # Archive files stay in the shared store (another import may use them); its size
-        # limit evicts them once no record uses them.
-        if not key.startswith(MAST_PREFIX) and await repo.count_key_references(key) == 0:
-            await asyncio.to_thread(storage.delete, key)
-    if doc.get("thumbnail_key"):
-        await asyncio.to_thread(storage.delete, doc["thumbnail_key"])
-    if await repo.coll.count_documents({"sha256": doc["sha256"]}) == 0:
-        # Rendered tiles and image info are kept per file content; no record uses it now.
-        await asyncio.to_thread(storage.delete_prefix, f"{TILES_PREFIX}{doc['sha256']}/")
+    await remove_record(db, storage, record_id)
 
 
 @router.get(

@@ -32,5 +32,7 @@ async def plan(body: EngineMosaicBody, viewer: Viewer) -> dict[str, Any]:
             block=s.mosaic_block,
             max_pixels=s.mosaic_max_pixels,
             max_bytes=s.mosaic_max_bytes,
+            processes=mosaics.local_processes(s),
+            memory_budget=s.mosaic_memory_bytes,
         )
     )
