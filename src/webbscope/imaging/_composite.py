@@ -29,6 +29,7 @@ north up (row 0 at the top), uint8 or uint16 RGB. The same inputs give the same 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -61,14 +62,17 @@ class Source:
     data: ImageData
     wcs: WCS | None
     _reduced: dict[int, F32] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def reduced(self, r: int) -> F32:
-        """The image in r x r block means (2 x 2 samples per block), FITS orientation."""
-        if r not in self._reduced:
-            ny, nx = int(self.data.shape[-2]), int(self.data.shape[-1])
-            win = TileWindow(0, 0, 0, 0, nx, 0, ny, r, -(-nx // r), -(-ny // r))
-            self._reduced[r] = np.ascontiguousarray(reduce_window(self.data, win, anti_alias=2))
-        return self._reduced[r]
+        """The image in r x r block means (2 x 2 samples per block), FITS orientation.
+        Made once: threads asking together wait for the first (strips of one render)."""
+        with self._lock:
+            if r not in self._reduced:
+                ny, nx = int(self.data.shape[-2]), int(self.data.shape[-1])
+                win = TileWindow(0, 0, 0, 0, nx, 0, ny, r, -(-nx // r), -(-ny // r))
+                self._reduced[r] = np.ascontiguousarray(reduce_window(self.data, win, anti_alias=2))
+            return self._reduced[r]
 
 
 @dataclass(frozen=True, eq=False)
@@ -410,17 +414,25 @@ def render_strip(
     y0: int,
     y1: int,
     halo: int,
+    pool: ThreadPoolExecutor | None = None,
 ) -> F32:
-    """Display RGB of grid rows [y0, y1) (FITS orientation), computed with a halo."""
+    """Display RGB of grid rows [y0, y1) (FITS orientation), computed with a halo. With a
+    `pool`, the channels are projected and transferred on its threads (added up in order,
+    so the pixels are the same)."""
     lo, hi = max(0, y0 - halo), min(grid.ny, y1 + halo)
     shift = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, float(lo)], [0.0, 0.0, 1.0]])
     sub = transform_grid(grid, shift, (hi - lo, grid.nx))
     styles = [c.style for c in channels]
     norm = _norm(styles)
     planes = np.zeros((3, hi - lo, grid.nx), dtype=np.float32)
-    for channel in channels:
+
+    def linear(channel: Channel) -> tuple[F32, F32]:
         values, alpha = channel_values(channel, sub, finish)
-        _accumulate(planes, transfer_linear(values, channel.style), alpha, channel.style, norm)
+        return transfer_linear(values, channel.style), alpha
+
+    done = pool.map(linear, channels) if pool is not None else map(linear, channels)
+    for channel, (lin, alpha) in zip(channels, done, strict=True):
+        _accumulate(planes, lin, alpha, channel.style, norm)
     rgb = np.moveaxis(planes, 0, -1)
     if finish.neutralise:
         neutralise(rgb, background_rgb(styles))
@@ -454,19 +466,26 @@ def render_composite(
     halo = _halo(channels, finish)
     strips = [(y, min(ny, y + strip_rows)) for y in range(0, ny, strip_rows)]
 
-    def run(strip: tuple[int, int]) -> None:
+    def run(strip: tuple[int, int], pool: ThreadPoolExecutor | None = None) -> None:
         y0, y1 = strip
-        display = render_strip(channels, grid, finish, luminance, y0, y1, halo)
+        display = render_strip(channels, grid, finish, luminance, y0, y1, halo, pool)
         out[ny - y1 : ny - y0] = encode_rgb(display, bits)[::-1]
 
     def report(i: int) -> None:
         if progress is not None:
             progress((i + 1) / len(strips))
 
-    if workers <= 1 or len(strips) == 1:
+    if workers <= 1:
         for i, strip in enumerate(strips):
             run(strip)
             report(i)
+    elif len(strips) < 2 * workers and len(channels) > 1:
+        # Few strips (previews): the channels of each strip in parallel instead, so no
+        # thread waits for another's reduction of the same input.
+        with ThreadPoolExecutor(workers) as pool:
+            for i, strip in enumerate(strips):
+                run(strip, pool)
+                report(i)
     else:
         with ThreadPoolExecutor(workers) as pool:
             for i, _ in enumerate(pool.map(run, strips)):

@@ -186,17 +186,25 @@ def curve_lut(curve: str | Sequence[Sequence[float]], size: int = LUT_SIZE) -> N
     return out
 
 
+def _steps(lut: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Differences between neighbouring entries, with a 0 after the last (so the top entry
+    interpolates to itself without clamping the index)."""
+    step = np.zeros(len(lut), dtype=np.float32)
+    np.subtract(lut[1:], lut[:-1], out=step[:-1])
+    return step
+
+
 def apply_lut(x: NDArray[np.float32], lut: NDArray[np.float32]) -> NDArray[np.float32]:
-    """`lut` (evenly sampled over [0, 1]) at `x` with linear interpolation, in place."""
+    """`lut` (evenly sampled over [0, 1]) at `x` with linear interpolation, in place (x is
+    clipped to [0, 1] first; NaN counts as 0)."""
     n = len(lut) - 1
-    pos = np.clip(x, 0.0, 1.0, out=x)
-    pos *= np.float32(n)
-    i = pos.astype(np.intp)
-    np.minimum(i, n - 1, out=i)
-    f = np.subtract(pos, i, dtype=np.float32)
-    step = np.diff(lut).astype(np.float32)
-    out = step.take(i)
-    out *= f
-    out += lut.take(i)
+    np.fmax(x, np.float32(0.0), out=x)
+    np.fmin(x, np.float32(1.0), out=x)
+    x *= np.float32(n)
+    i = x.astype(np.intp)
+    np.subtract(x, i, out=x, dtype=np.float32, casting="unsafe")
+    out = _steps(lut)[i]
+    out *= x
+    out += lut[i]
     x[...] = out
     return x
