@@ -88,6 +88,10 @@ class ChannelInfo(BaseModel):
     auto_gamma: float
     hist_counts: list[int]
     hist_edges: list[float]
+    planes: int | None = Field(
+        None, description="planes of the channel's first input when it is a cube (else null)"
+    )
+    slice: int | None = Field(None, description="the plane the channel shows (cubes)")
 
 
 @dataclass(eq=False)
@@ -99,6 +103,7 @@ class Plan:
     luminance: Channel | None
     finish: Finish
     info: list[ChannelInfo] = field(default_factory=list)
+    luminance_info: ChannelInfo | None = None
 
     @property
     def width(self) -> int:
@@ -198,6 +203,8 @@ def _channel(
         auto_gamma=auto.gamma,
         hist_counts=[int(c) for c in hist.counts],
         hist_edges=[float(e) for e in hist.edges],
+        planes=int(images[0].data.shape[0]) if images and images[0].data.ndim == 3 else None,
+        slice=ch.slice if images and images[0].data.ndim == 3 else None,
     )
     fwhm = ch.fwhm_arcsec or psf_fwhm_arcsec(filt)
     return Channel(sources, style), info, fwhm
@@ -306,11 +313,12 @@ def build_plan(recipe: RecipeIn, images: dict[str, InputImage], max_pixels: int)
             channels.append(channel)
             infos.append(info)
             fwhms.append(fwhm)
-    luminance = None
+    luminance, luminance_info = None, None
     if recipe.luminance:
-        luminance, _, _ = _channel(
+        luminance, luminance_info, _ = _channel(
             recipe.luminance, [images[r] for r in recipe.luminance.record_ids], -1
         )
+        luminance_info.label = recipe.luminance.label or f"luminance ({luminance_info.label})"
     adj = recipe.adjust
     scale = grid.pixel_scale_arcsec()
     if adj.match_resolution and scale and any(f for f in fwhms):
@@ -332,7 +340,7 @@ def build_plan(recipe: RecipeIn, images: dict[str, InputImage], max_pixels: int)
         feather_px=adj.feather_px,
         method=adj.method,
     )
-    return Plan(recipe, reference, grid, channels, luminance, finish, infos)
+    return Plan(recipe, reference, grid, channels, luminance, finish, infos, luminance_info)
 
 
 def estimate(

@@ -420,7 +420,8 @@ def encode_rgb(display: F32, bits: Literal[8, 16] = 8) -> NDArray[Any]:
 # -- the whole picture ----------------------------------------------------------------------
 
 
-def _halo(channels: Sequence[Channel], finish: Finish) -> int:
+def composite_halo(channels: Sequence[Channel], finish: Finish) -> int:
+    """Rows (or columns) of context a piece of the output needs for blurs and feathering."""
     blur = max([c.blur_px for c in channels] + [0.0])
     sharpen = finish.sharpen_radius if finish.sharpen_amount > 0 else 0.0
     return math.ceil(4 * blur + 4 * sharpen + finish.feather_px) + 1
@@ -483,7 +484,7 @@ def render_composite(
         )
     ny, nx = grid.shape
     out = np.empty((ny, nx, 3), dtype=np.uint8 if bits == 8 else np.uint16)
-    halo = _halo(channels, finish)
+    halo = composite_halo(channels, finish)
     strips = [(y, min(ny, y + strip_rows)) for y in range(0, ny, strip_rows)]
 
     def run(strip: tuple[int, int], pool: ThreadPoolExecutor | None = None) -> None:
