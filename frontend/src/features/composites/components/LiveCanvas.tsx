@@ -46,7 +46,8 @@ export function LiveCanvas({ composite, draft, looks, luminance, finish, sharpen
 
   return (
     <div className="composite-stage" ref={stageRef}>
-      <canvas ref={canvasRef} className="composite-canvas" data-testid="composite-canvas" aria-label="Live composite" role="img" hidden={server} />
+      {/* A new element per composite: a WebGL context once lost (the previous view's) cannot be reused. */}
+      <canvas key={composite.id} ref={canvasRef} className="composite-canvas" data-testid="composite-canvas" aria-label="Live composite" role="img" hidden={server} />
       {server && <ServerTiles draft={draft} stage={stageRef} />}
     </div>
   );
