@@ -84,6 +84,12 @@ test('analysis: region → detection → catalogue → contours → annotation �
     await rows.first().click();
     await expect(rows.first()).toHaveAttribute('aria-selected', 'true');
     await shot(page, 'analysis-02-catalogue');
+    // Reopened, the viewer finds the record's newest detection again (markers and table).
+    const summary = await page.getByText(/\d+ sources on the image/).textContent();
+    await page.reload();
+    await expect(page.getByTestId('viewer-image')).toHaveAttribute('data-complete', '1', { timeout: 30_000 });
+    await page.getByRole('tab', { name: 'Sources' }).click();
+    await expect(page.getByText(/\d+ sources on the image/)).toHaveText(summary ?? 'missing');
   });
 
   await test.step('draw contours', async () => {
@@ -91,6 +97,12 @@ test('analysis: region → detection → catalogue → contours → annotation �
     await page.getByLabel('Number of levels').fill('5');
     await page.getByRole('button', { name: 'Draw contours' }).click();
     await expect(page.getByTestId('contour-status')).toContainText('5 levels');
+    // contours of the other image of this field, chosen from the records that cover it
+    const of = page.getByLabel('Contours of');
+    await expect(of.locator('option', { hasText: /f200w_i2d/ })).toHaveCount(1, { timeout: 20_000 });
+    await of.selectOption({ label: (await of.locator('option', { hasText: /f200w_i2d/ }).textContent()) ?? '' });
+    await page.getByRole('button', { name: 'Draw contours' }).click();
+    await expect(page.getByTestId('contour-status')).toContainText(/5 levels, \d+ lines of .*f200w_i2d/);
   });
 
   await test.step('annotate with a ruler', async () => {

@@ -12,8 +12,10 @@
 An area with no finite pixel gives its counts and nulls, not an error.
 
 Speed: only the region's bounding-box cutout is read (a view for float32 data). The weights
-are kept sparse (`RegionWeights`): pixels wholly inside weigh 1 and are not listed, and for a
-circle the exact overlaps are computed only on the tiles its edge crosses. The median and
+are kept sparse (`RegionWeights`): pixels wholly inside weigh 1 and are not listed, and for
+every shape the exact overlaps are computed only on the tiles its edge crosses (a circle's
+tiles are classified from their corners; an ellipse's, rectangle's or polygon's from samples
+of its outline). The median and
 percentiles come from partitions of the region's own copy of its values, not a sort.
 """
 
@@ -28,8 +30,21 @@ import numpy as np
 from astropy.wcs import WCS
 from astropy.wcs.utils import proj_plane_pixel_area
 from numpy.typing import NDArray
-from regions import CirclePixelRegion, PixCoord, PixelRegion, PointPixelRegion
-from regions._geometry import circle_overlap_grid
+from regions import (
+    CirclePixelRegion,
+    EllipsePixelRegion,
+    PixCoord,
+    PixelRegion,
+    PointPixelRegion,
+    PolygonPixelRegion,
+    RectanglePixelRegion,
+)
+from regions._geometry import (
+    circle_overlap_grid,
+    ellipse_overlap_grid,
+    polygon_overlap_grid,
+    rectangle_overlap_grid,
+)
 
 from webbscope.analysis._quantiles import select_percentiles
 from webbscope.analysis._regions import check_overlaps
@@ -144,6 +159,107 @@ def _circle_weights(region: CirclePixelRegion, shape: tuple[int, int]) -> Region
     return RegionWeights(slice(iy0, iy1), slice(ix0, ix1), center, edge_idx, edge_w)
 
 
+def _outline(region: PixelRegion) -> NDArray[np.float64] | None:
+    """A closed outline of `region` as (n, 2) x, y vertices in order (the first repeated at the
+    end), or None for a shape with no tiled path."""
+    if isinstance(region, PolygonPixelRegion):
+        v = np.column_stack([np.asarray(region.vertices.x), np.asarray(region.vertices.y)])
+    elif isinstance(region, RectanglePixelRegion):
+        v = np.asarray(region.corners, dtype=np.float64)
+    elif isinstance(region, EllipsePixelRegion):
+        a, b = 0.5 * float(region.width), 0.5 * float(region.height)
+        theta = float(region.angle.to_value(u.radian))
+        n = max(16, int(np.ceil(2 * np.pi * max(a, b) / (_TILE / 4))))
+        t = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
+        ex, ey = a * np.cos(t), b * np.sin(t)
+        c, s_ = np.cos(theta), np.sin(theta)
+        v = np.column_stack(
+            [float(region.center.x) + ex * c - ey * s_, float(region.center.y) + ex * s_ + ey * c]
+        )
+    else:
+        return None
+    return np.vstack([v, v[:1]]).astype(np.float64)
+
+
+def _tile_overlap(
+    region: PixelRegion, x0: float, x1: float, y0: float, y1: float, nx: int, ny: int
+) -> NDArray[np.float64]:
+    """Exact overlap fractions of `region` with the ny x nx pixels whose edges span x0..x1 and
+    y0..y1 (absolute pixel-edge coordinates): the code `to_mask(mode="exact")` runs."""
+    if isinstance(region, PolygonPixelRegion):
+        vx = np.asarray(region.vertices.x, dtype=float)
+        vy = np.asarray(region.vertices.y, dtype=float)
+        return np.asarray(polygon_overlap_grid(x0, x1, y0, y1, nx, ny, vx, vy, 1, 1))
+    cx, cy = float(region.center.x), float(region.center.y)
+    theta = float(region.angle.to_value(u.radian))
+    if isinstance(region, RectanglePixelRegion):
+        grid = rectangle_overlap_grid(
+            x0 - cx, x1 - cx, y0 - cy, y1 - cy, nx, ny,
+            float(region.width), float(region.height), theta, 1, 1,
+        )  # fmt: skip
+        return np.asarray(grid)
+    grid = ellipse_overlap_grid(
+        x0 - cx, x1 - cx, y0 - cy, y1 - cy, nx, ny,
+        0.5 * float(region.width), 0.5 * float(region.height), theta, 1, 1,
+    )  # fmt: skip
+    return np.asarray(grid)
+
+
+def _outlined_weights(
+    region: PixelRegion, outline: NDArray[np.float64], shape: tuple[int, int]
+) -> RegionWeights:
+    """Exact weights of an ellipse, rectangle or polygon computed tile by tile. The outline is
+    sampled every quarter tile and the tiles holding a sample, with their neighbours, are the
+    only ones the edge can cross; every other tile lies wholly on one side of the edge, so
+    the test of one point tells whether it is wholly in (weight 1) or out."""
+    ny, nx = shape
+    bbox = region.bounding_box
+    iy0, iy1 = max(bbox.iymin, 0), min(bbox.iymax, ny)
+    ix0, ix1 = max(bbox.ixmin, 0), min(bbox.ixmax, nx)
+    h, w = iy1 - iy0, ix1 - ix0
+    ty, tx = -(-h // _TILE), -(-w // _TILE)
+    seg = np.diff(outline, axis=0)
+    steps = np.maximum(1, np.ceil(np.hypot(seg[:, 0], seg[:, 1]) / (_TILE / 4))).astype(int)
+    frac = np.concatenate([np.arange(k) / k for k in steps])
+    start = np.repeat(outline[:-1], steps, axis=0)
+    pts = start + np.repeat(seg, steps, axis=0) * frac[:, None]
+    # Tile of each sample (pixel-edge coordinates relative to the cutout), kept in range.
+    ti = np.floor((pts[:, 0] + 0.5 - ix0) / _TILE).astype(int)
+    tj = np.floor((pts[:, 1] + 0.5 - iy0) / _TILE).astype(int)
+    near = np.zeros((ty + 2, tx + 2), dtype=bool)
+    keep = (ti >= -1) & (ti <= tx) & (tj >= -1) & (tj <= ty)
+    near[tj[keep] + 1, ti[keep] + 1] = True
+    grown = near.copy()
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            grown |= np.roll(np.roll(near, dy, axis=0), dx, axis=1)
+    edge = grown[1:-1, 1:-1]
+    # Tiles the edge cannot cross: in or out by the centre of their first pixel.
+    jj, ii = np.nonzero(~edge)
+    inner = np.zeros((ty, tx), dtype=bool)
+    if jj.size:
+        inner[jj, ii] = region.contains(PixCoord(ii * _TILE + ix0, jj * _TILE + iy0))
+    center = np.repeat(np.repeat(inner, _TILE, axis=0), _TILE, axis=1)[:h, :w]
+    idx: list[NDArray[np.intp]] = []
+    wts: list[NDArray[np.float64]] = []
+    for j, i in zip(*np.nonzero(edge), strict=True):
+        y0, y1 = j * _TILE, min((j + 1) * _TILE, h)
+        x0, x1 = i * _TILE, min((i + 1) * _TILE, w)
+        part = _tile_overlap(
+            region, x0 + ix0 - 0.5, x1 + ix0 - 0.5, y0 + iy0 - 0.5, y1 + iy0 - 0.5,
+            x1 - x0, y1 - y0,
+        )  # fmt: skip
+        center[y0:y1, x0:x1] = part >= 1.0
+        ly, lx = np.nonzero((part > 0.0) & (part < 1.0))
+        idx.append((ly + y0) * w + (lx + x0))
+        wts.append(part[ly, lx])
+    edge_idx = np.concatenate(idx) if idx else np.zeros(0, dtype=np.intp)
+    edge_w = np.concatenate(wts) if wts else np.zeros(0)
+    py, px = np.divmod(edge_idx, w)
+    center[py, px] = region.contains(PixCoord(px + ix0, py + iy0))
+    return RegionWeights(slice(iy0, iy1), slice(ix0, ix1), center, edge_idx, edge_w)
+
+
 def region_weights(region: PixelRegion, shape: tuple[int, int]) -> RegionWeights:
     """Exact and centre weights of `region` over an image of `shape` (ny, nx); raises 422
     `region_outside` if it misses the image."""
@@ -158,6 +274,9 @@ def region_weights(region: PixelRegion, shape: tuple[int, int]) -> RegionWeights
         )  # fmt: skip
     if isinstance(region, CirclePixelRegion):
         return _circle_weights(region, shape)
+    outline = _outline(region)
+    if outline is not None:
+        return _outlined_weights(region, outline, shape)
     exact = region.to_mask(mode="exact")
     big, small = exact.get_overlap_slices(shape)
     if big is None:  # pragma: no cover - check_overlaps ran first

@@ -244,3 +244,34 @@ def test_large_circle_stats_match_aperture_stats() -> None:
     )
     ref_err = ApertureStats(data, CircularAperture((250.3, 149.6), 170), error=err)
     assert with_err.sum_err == pytest.approx(float(ref_err.sum_err), rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"shape": "ellipse", "x": 200.3, "y": 150.6, "a": 180.2, "b": 90.7, "angle": 33.0},
+        {"shape": "ellipse", "x": -20.0, "y": 280.4, "a": 120.0, "b": 119.0, "angle": 0.0},
+        {"shape": "rectangle", "x": 210.7, "y": 140.2, "width": 301.3, "height": 150.9,
+         "angle": 61.0},
+        {"shape": "rectangle", "x": 390.0, "y": 10.0, "width": 200.0, "height": 64.0,
+         "angle": 0.0},
+        {"shape": "polygon", "points": [[10.5, 20.2], [380.3, 40.8], [300.1, 290.6],
+                                        [150.4, 160.0], [40.9, 250.3]]},
+    ],
+    ids=["ellipse", "ellipse-off-edge", "rotated-rectangle", "aligned-rectangle", "polygon"],
+)  # fmt: skip
+def test_large_shapes_weights_are_sparse_and_exact(spec: dict) -> None:
+    """Ellipses, rectangles and polygons get the tiled path too: the same weights as the
+    regions package's dense `to_mask(mode="exact")`, the same "center" mask, edge only."""
+    from webbscope.analysis import region_weights
+
+    region = pixel_region(spec)
+    rw = region_weights(region, (300, 400))
+    mask = region.to_mask(mode="exact")
+    big, small = mask.get_overlap_slices((300, 400))
+    assert (rw.ys, rw.xs) == big
+    dense = mask.data[small]
+    assert np.abs(rw.exact - dense).max() < 1e-9  # pixel edges are summed in another order
+    centre = region.to_mask(mode="center").data[small].astype(bool)
+    assert np.array_equal(rw.center, centre)
+    assert rw.edge_idx.size < 0.6 * dense.size

@@ -10,7 +10,7 @@ vi.hoisted(() => {
 });
 
 import { tokenStore } from '@/lib/api/token';
-import { getCatalogue, getContours, getTablePage, listAnnotations, listRegions, toRegion, world2pix } from './analysis';
+import { getCatalogue, getContours, getTablePage, latestDetectionCatalogue, sameFieldRecords, listAnnotations, listRegions, toRegion, world2pix } from './analysis';
 
 function json(body: unknown) {
   return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
@@ -85,5 +85,26 @@ describe('analysis API', () => {
     const w = await world2pix('r', [[150.1, 2.2], [0, 0]]);
     expect(seen[2]).toMatchObject({ method: 'POST', body: { points: [[150.1, 2.2], [0, 0]], ext: 'SCI' } });
     expect(w.points).toEqual([[10, 20], null]);
+  });
+
+  it('finds the newest detection catalogue among the derivatives, or none', async () => {
+    const node = (id: string, file_name: string) => ({ id, file_name, source: 'derived' });
+    answer({
+      record: node('img', 'x_i2d.fits'),
+      derived_from: [],
+      derivatives: [node('c1', 'x_i2d_segmentation-0a1b2c3d_cat.fits'), node('m', 'mosaic.fits'), node('c2', 'x_i2d_dao-99aa00ff_cat.fits'), node('t', 'x_cat.ecsv')],
+      hidden: 0,
+    });
+    expect(await latestDetectionCatalogue('img')).toBe('c2');
+    expect(seen[0].url.pathname).toBe('/api/records/img/lineage');
+    answer({ record: node('img', 'x.fits'), derived_from: [], derivatives: [node('t', 'x_cat.ecsv')], hidden: 0 });
+    expect(await latestDetectionCatalogue('img')).toBeNull();
+  });
+
+  it('lists the other images of the field at the record centre, RA wrapped', async () => {
+    const rec = (id: string, file_name: string) => ({ id, file_name });
+    answer({ items: [rec('me', 'a_i2d.fits'), rec('o', 'b_i2d.fits'), rec('c', 'b_dao-0a1b2c3d_cat.fits'), rec('t', 'b_cat.ecsv')], total: 4, offset: 0, limit: 50 });
+    expect(await sameFieldRecords('me', [-0.5, -89.9])).toEqual([{ id: 'o', file_name: 'b_i2d.fits' }]);
+    expect(Object.fromEntries(seen[0].url.searchParams)).toEqual({ ra: '359.5', dec: '-89.9', limit: '50' });
   });
 });

@@ -78,6 +78,17 @@ export const deleteAnnotation = (id: string, aid: string) =>
 export const startDetect = (id: string, body: { ext: string; slice: number; region: Region | null; params: DetectParams }) =>
   unwrap(api.POST('/api/records/{record_id}/detect', { params: { path: record(id) }, body }));
 export const getJob = (jobId: string) => unwrap(api.GET('/api/jobs/{job_id}', { params: { path: { job_id: jobId } } }));
+/** A detection catalogue's file name: `<image stem>_<method>-<recipe hash>_cat.fits`. */
+const DETECTION_CATALOGUE = /-[0-9a-f]{8}_cat\.fits$/;
+
+/** The newest detection catalogue derived from a record (its lineage lists derivatives oldest
+ * first), or null: the viewer shows its markers again when the record is reopened. */
+export async function latestDetectionCatalogue(id: string): Promise<string | null> {
+  const graph = await unwrap(api.GET('/api/records/{record_id}/lineage', { params: { path: record(id) } }));
+  const found = graph.derivatives.filter((d) => DETECTION_CATALOGUE.test(d.file_name));
+  return found.at(-1)?.id ?? null;
+}
+
 export const getCatalogue = async (id: string) => toCatalogue(await unwrap(api.GET('/api/records/{record_id}/catalogue', { params: { path: record(id) } })));
 export const exportCatalogue = (id: string, format: 'csv' | 'ecsv' | 'votable' | 'ds9') => fetchBlob(`${base(id)}/catalogue/export?format=${format}`);
 
@@ -121,3 +132,11 @@ export const world2pix = async (id: string, points: Pair[], ext = 'SCI') => {
 };
 export const pix2world = (id: string, points: Pair[], ext = 'SCI') =>
   unwrap(api.POST('/api/records/{record_id}/pixels', { params: { path: record(id), query: { ext } }, body: { points } }));
+
+/** Other records whose footprint holds a sky position (this record's centre): the images whose
+ * contours can be drawn on it, aligned by WCS. Catalogues and other tables are left out. */
+export async function sameFieldRecords(id: string, [ra, dec]: Pair): Promise<Array<{ id: string; file_name: string }>> {
+  const query = { ra: ((ra % 360) + 360) % 360, dec, limit: 50 };
+  const page = await unwrap(api.GET('/api/records', { params: { query } }));
+  return page.items.filter((r) => r.id !== id && !/_cat\.fits$|\.(ecsv|csv|vot|xml)$/i.test(r.file_name)).map((r) => ({ id: r.id, file_name: r.file_name }));
+}

@@ -10,7 +10,7 @@ import { getImageInfo, getRecordSummary } from '../api/viewer';
 import { arrayToDisplay, displayToArray } from '../engine/geometry';
 import type { View } from '../engine/view';
 import type { ViewerEngine } from '../engine/ViewerEngine';
-import { affineFrom, apply, invert, scaleOf, type Affine } from './compare/alignment';
+import { affineFrom, apply, invert, scaleOf, turnOf, type Affine } from './compare/alignment';
 import { ComparePane } from './compare/ComparePane';
 
 type Mode = 'side' | 'blink' | 'overlay';
@@ -52,6 +52,7 @@ export function ComparePage() {
   const [rate, setRate] = useState(2);
   const [opacity, setOpacity] = useState(0.5);
   const [shown, setShown] = useState(0);
+  const [turned, setTurned] = useState(true);
   const engines = useRef<Array<ViewerEngine | null>>([]);
   const syncing = useRef(false);
   const stack = useRef<HTMLDivElement>(null);
@@ -129,6 +130,9 @@ export function ComparePage() {
             <input id="cmp-opacity" type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} />
           </span>
         )}
+        <label className="check">
+          <input type="checkbox" checked={turned} onChange={(e) => setTurned(e.target.checked)} /> Turn to the first record's orientation
+        </label>
         <span className="muted small" data-testid="compare-lock">
           {maps.data ? (maps.data.every(Boolean) ? 'pan and zoom locked by WCS' : 'some records have no WCS: not locked') : 'aligning…'}
         </span>
@@ -144,6 +148,7 @@ export function ComparePage() {
               engines.current[i] = e;
             }}
             onView={(v) => sync(i, v)}
+            turn={turned && i > 0 && maps.data?.[i] ? turnOf(maps.data[i]!) : null}
           />
         ))}
       </div>

@@ -25,6 +25,8 @@ interface Props {
   /** Analysis overlays and the active analysis tool (optional). */
   scene?: Scene | null;
   tool?: React.RefObject<ToolHandler | null>;
+  /** Placement of the canvas pair (a comparison pane turns it to another record's orientation). */
+  frameStyle?: React.CSSProperties;
 }
 
 /** The canvas pair (image + overlay) and the engine's lifetime; React is not in the draw path. */
@@ -86,6 +88,7 @@ export function ViewerCanvas(props: Props) {
     <div
       ref={wrap}
       className="viewer-canvas"
+      style={props.frameStyle}
       tabIndex={0}
       role="application"
       aria-roledescription="image viewer"

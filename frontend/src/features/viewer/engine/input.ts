@@ -39,6 +39,16 @@ export function isTrackpadScroll(e: Pick<WheelEvent, 'deltaMode' | 'deltaX' | 'd
   return e.deltaX !== 0 || (Math.abs(e.deltaY) < 40 && !Number.isInteger(e.deltaY));
 }
 
+/** Client coordinates to the element's own, through its CSS transform about its centre (a
+ * comparison pane turns its image to the first record's orientation). */
+export function localPoint(el: HTMLElement, x: number, y: number): [number, number] {
+  const r = el.getBoundingClientRect();
+  const t = typeof getComputedStyle === 'function' ? getComputedStyle(el).transform : '';
+  if (!t || t === 'none' || typeof DOMMatrix === 'undefined') return [x - r.left, y - r.top];
+  const p = new DOMMatrix(t).inverse().transformPoint(new DOMPoint(x - (r.left + r.width / 2), y - (r.top + r.height / 2)));
+  return [p.x + el.offsetWidth / 2, p.y + el.offsetHeight / 2];
+}
+
 export function attachInput(el: HTMLElement, engine: ViewerEngine, cb: InputCallbacks): () => void {
   const pointers = new Map<number, { x: number; y: number }>();
   let moved = 0;
@@ -47,9 +57,12 @@ export function attachInput(el: HTMLElement, engine: ViewerEngine, cb: InputCall
   let lastHover: [number, number] | null = null;
   let toolGesture: ToolHandler | null = null;
 
-  const local = (e: { clientX: number; clientY: number }): [number, number] => {
-    const r = el.getBoundingClientRect();
-    return [e.clientX - r.left, e.clientY - r.top];
+  // Pointer positions are kept in the element's own coordinates, so a drag pans the image the
+  // way the pointer moves even on a turned pane.
+  const local = (e: { clientX: number; clientY: number }): [number, number] => localPoint(el, e.clientX, e.clientY);
+  const at = (e: { clientX: number; clientY: number }) => {
+    const [x, y] = local(e);
+    return { x, y };
   };
 
   const hover = (sx: number, sy: number) => {
@@ -73,7 +86,7 @@ export function attachInput(el: HTMLElement, engine: ViewerEngine, cb: InputCall
         return;
       }
     }
-    pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    pointers.set(e.pointerId, at(e));
     moved = 0;
     if (pointers.size === 2) {
       const [a, b] = [...pointers.values()];
@@ -95,17 +108,16 @@ export function attachInput(el: HTMLElement, engine: ViewerEngine, cb: InputCall
       return;
     }
     if (pointers.size === 1) {
-      const dx = e.clientX - prev.x;
-      const dy = e.clientY - prev.y;
+      const dx = sx - prev.x;
+      const dy = sy - prev.y;
       moved += Math.abs(dx) + Math.abs(dy);
       engine.pan(dx, dy);
-      pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+      pointers.set(e.pointerId, { x: sx, y: sy });
     } else if (pointers.size === 2) {
-      pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+      pointers.set(e.pointerId, { x: sx, y: sy });
       const [a, b] = [...pointers.values()];
       const dist = Math.hypot(a.x - b.x, a.y - b.y);
-      const r = el.getBoundingClientRect();
-      if (pinchDist > 0) engine.zoomBy(dist / pinchDist, (a.x + b.x) / 2 - r.left, (a.y + b.y) / 2 - r.top);
+      if (pinchDist > 0) engine.zoomBy(dist / pinchDist, (a.x + b.x) / 2, (a.y + b.y) / 2);
       pinchDist = dist;
       moved += 10;
     }

@@ -1,6 +1,7 @@
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { errorMessage } from '@/lib/api/errors';
-import { getContours } from '../../api/analysis';
+import { getContours, pix2world, sameFieldRecords } from '../../api/analysis';
 import type { AnalysisScene } from '../../hooks/useAnalysisScene';
 
 interface Props {
@@ -8,16 +9,26 @@ interface Props {
   ext: string;
   slice: number;
   a: AnalysisScene;
+  /** The image's width and height in pixels (its centre finds the records of the same field). */
+  size: [number, number];
 }
 
 /** Contours computed on the server (marching squares) of this record or another one aligned by WCS. */
-export function ContoursPanel({ id, ext, slice, a }: Props) {
+export function ContoursPanel({ id, ext, slice, a, size }: Props) {
   const [mode, setMode] = useState<'linear' | 'log' | 'custom'>('linear');
   const [n, setN] = useState(8);
   const [levels, setLevels] = useState('');
   const [other, setOther] = useState('');
   const [busy, setBusy] = useState(false);
   const [note, setNote] = useState<string | null>(null);
+  const field = useQuery({
+    queryKey: ['viewer', id, 'same-field', ext],
+    queryFn: async () => {
+      const centre = (await pix2world(id, [[size[0] / 2, size[1] / 2]], ext)).items[0];
+      return centre?.ra != null && centre.dec != null ? sameFieldRecords(id, [centre.ra, centre.dec]) : [];
+    },
+    staleTime: 60_000,
+  });
 
   const draw = async () => {
     setBusy(true);
@@ -30,7 +41,8 @@ export function ContoursPanel({ id, ext, slice, a }: Props) {
       a.scene.contours = found.lines;
       a.scene.contourLevels = found.levels;
       a.redraw();
-      setNote(`${found.levels.length} levels, ${found.lines.length} lines${found.truncated ? ' (the shortest were dropped)' : ''}`);
+      const of = source ? ` of ${field.data?.find((r) => r.id === source)?.file_name ?? source}` : '';
+      setNote(`${found.levels.length} levels, ${found.lines.length} lines${of}${found.truncated ? ' (the shortest were dropped)' : ''}`);
     } catch (err) {
       setNote(errorMessage(err));
     } finally {
@@ -72,8 +84,18 @@ export function ContoursPanel({ id, ext, slice, a }: Props) {
         </div>
       )}
       <div className="field">
-        <label htmlFor="ct-other">Of another record (id, optional)</label>
-        <input id="ct-other" value={other} onChange={(e) => setOther(e.target.value)} placeholder="this record" />
+        <label htmlFor="ct-other">Contours of</label>
+        <select id="ct-other" value={other} onChange={(e) => setOther(e.target.value)}>
+          <option value="">This record</option>
+          {(field.data ?? []).map((r) => (
+            <option key={r.id} value={r.id}>
+              {r.file_name}
+            </option>
+          ))}
+        </select>
+        <span className="muted small" data-testid="contour-field">
+          {field.isLoading ? 'finding records of this field…' : field.data?.length ? `${field.data.length} other records cover this field` : 'no other record covers this field'}
+        </span>
       </div>
       <div className="tool-row">
         <button type="submit" className="btn btn--primary btn--small" disabled={busy}>

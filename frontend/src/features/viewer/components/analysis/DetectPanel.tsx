@@ -5,7 +5,8 @@ import { ErrorNotice } from '@/components/ErrorNotice';
 import { ProgressBar } from '@/components/ProgressBar';
 import { errorMessage } from '@/lib/api/errors';
 import { toast } from '@/stores/toasts';
-import { getCatalogue, getJob, startDetect } from '../../api/analysis';
+import { getJob, startDetect } from '../../api/analysis';
+import type { Catalogue } from '../../api/analysisTypes';
 import type { DetectParams, Region } from '../../api/analysisTypes';
 import type { AnalysisScene } from '../../hooks/useAnalysisScene';
 import { CatalogueTable } from './CatalogueTable';
@@ -20,6 +21,11 @@ interface Props {
   a: AnalysisScene;
   selected: number | null;
   onSelect: (i: number | null) => void;
+  /** The catalogue shown on the image: kept by the analysis side, so it survives a change of
+   * tab and is found again (the newest detection of this record) when the viewer reopens. */
+  catalogueId: string | null;
+  onCatalogue: (id: string | null) => void;
+  catalogue: { data?: Catalogue; isError: boolean; error: unknown };
 }
 
 function NumberField({ label, value, step, onChange }: { label: string; value: number; step: number; onChange: (v: number) => void }) {
@@ -33,11 +39,10 @@ function NumberField({ label, value, step, onChange }: { label: string; value: n
 }
 
 /** Source detection: parameters, the `detect` job's progress, then markers and the catalogue table. */
-export function DetectPanel({ id, ext, slice, region, a, selected, onSelect }: Props) {
+export function DetectPanel({ id, ext, slice, region, a, selected, onSelect, catalogueId, onCatalogue, catalogue }: Props) {
   const [p, setP] = useState<DetectParams>(DEFAULTS);
   const [inRegion, setInRegion] = useState(false);
   const [jobId, setJobId] = useState<string | null>(null);
-  const [catalogueId, setCatalogueId] = useState<string | null>(null);
   const [showTable, setShowTable] = useState(false);
   const set = (patch: Partial<DetectParams>) => setP((old) => ({ ...old, ...patch }));
 
@@ -49,17 +54,12 @@ export function DetectPanel({ id, ext, slice, region, a, selected, onSelect }: P
   });
   useEffect(() => {
     const j = job.data;
-    if (j?.status === 'succeeded' && j.result?.record_id) setCatalogueId(String(j.result.record_id));
-  }, [job.data]);
-  const catalogue = useQuery({ queryKey: ['viewer', catalogueId, 'catalogue'], queryFn: () => getCatalogue(catalogueId!), enabled: catalogueId !== null, staleTime: Infinity });
-  useEffect(() => {
-    a.scene.catalogue = catalogue.data ?? null;
-    a.redraw();
-  }, [catalogue.data, a]);
+    if (j?.status === 'succeeded' && j.result?.record_id) onCatalogue(String(j.result.record_id));
+  }, [job.data, onCatalogue]);
 
   const run = async () => {
     try {
-      setCatalogueId(null);
+      onCatalogue(null);
       const j = await startDetect(id, { ext, slice, region: inRegion ? region : null, params: p });
       setJobId(j.id);
     } catch (err) {

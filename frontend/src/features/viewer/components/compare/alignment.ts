@@ -32,3 +32,18 @@ export function invert(m: Affine): Affine | null {
 export function scaleOf(m: Affine): number {
   return Math.sqrt(Math.abs(m[0] * m[4] - m[1] * m[3]));
 }
+
+/** The CSS matrix (a, b, c, d of `matrix(a, b, c, d, 0, 0)`) that turns a record's displayed
+ * image to the first record's orientation, from the array → array map `m` (first → this one),
+ * scale removed: a rotation, or a reflection when the two differ in parity. Display y runs
+ * down while array y runs up, so the turn is S·L⁻¹·S with S = diag(1, −1). Null when the two
+ * are already aligned (within a tenth of a degree). */
+export function turnOf(m: Affine): [number, number, number, number] | null {
+  const [a, b, , d, e] = m;
+  const det = a * e - b * d;
+  if (Math.abs(det) < 1e-15) return null;
+  const k = Math.sign(det) * Math.sqrt(Math.abs(det));
+  const [t11, t12, t21, t22] = [e / k, b / k, d / k, a / k];
+  if (det > 0 && Math.abs(t12) < 1.8e-3 && Math.abs(t21) < 1.8e-3 && t11 > 0) return null;
+  return [t11, t21, t12, t22];
+}
