@@ -24,6 +24,7 @@ from webbscope.composites.recipe import parse_canonical, recipe_id
 from webbscope.imaging import (
     TILE,
     channel_values,
+    composite_halo,
     encode_f16,
     encode_image,
     max_level,
@@ -31,7 +32,6 @@ from webbscope.imaging import (
     tile_source_window,
     transform_grid,
 )
-from webbscope.imaging._composite import composite_halo
 from webbscope.imaging._rgbfile import png_bytes
 from webbscope.services.engine.files import OpenFile
 
