@@ -123,10 +123,10 @@ test('composite: library selection → live builder → slider → export → vi
     await lumGamma.focus();
     metrics.luminanceRedrawMs = await redrawAfter(page, () => lumGamma.press('ArrowRight'));
     await shot(page, 'composite-06-lrgb');
-    await page.getByRole('spinbutton', { name: 'Crop width' }).fill('300');
-    await page.getByRole('spinbutton', { name: 'Crop height' }).fill('200');
+    await page.getByRole('spinbutton', { name: 'Crop width' }).fill('200');
+    await page.getByRole('spinbutton', { name: 'Crop height' }).fill('150');
     await page.getByRole('button', { name: 'Apply crop' }).click();
-    await expect(page.locator('.composite-size')).toHaveText('300 × 200 px', { timeout: 60_000 });
+    await expect(page.locator('.composite-size')).toHaveText('200 × 150 px', { timeout: 60_000 });
   });
 
   await test.step('without WebGL2: the finished RGB tiles on a 2-D canvas', async () => {
