@@ -108,6 +108,35 @@ test('composite: library selection → live builder → slider → export → vi
     await shot(page, 'composite-05-reopened');
   });
 
+  await test.step('sharpening and LRGB in the live canvas, crop', async () => {
+    const before = requests.filter((u) => u.includes('/api/composites/')).length;
+    const sharpen = page.getByRole('slider', { name: /^Sharpen\s*[\d.]*$/ });
+    await sharpen.focus();
+    metrics.sharpenRedrawMs = await redrawAfter(page, () => sharpen.press('ArrowRight'));
+    expect(requests.filter((u) => u.includes('/api/composites/')).length).toBe(before); // drawn by the GPU
+    await page.getByRole('combobox', { name: 'Luminance from' }).selectOption({ label: 'F200W' });
+    const canvas = page.getByTestId('composite-canvas');
+    await expect(canvas).toHaveAttribute('data-renderer', 'webgl2', { timeout: 60_000 });
+    await expect(canvas).toHaveAttribute('data-complete', '1', { timeout: 60_000 });
+    expect(requests.some((u) => /\/tiles\/-1\//.test(u))).toBe(true); // the luminance channel's tiles
+    const lumGamma = page.getByRole('slider', { name: /^Luminance gamma/ });
+    await lumGamma.focus();
+    metrics.luminanceRedrawMs = await redrawAfter(page, () => lumGamma.press('ArrowRight'));
+    await shot(page, 'composite-06-lrgb');
+    await page.getByRole('spinbutton', { name: 'Crop width' }).fill('200');
+    await page.getByRole('spinbutton', { name: 'Crop height' }).fill('150');
+    await page.getByRole('button', { name: 'Apply crop' }).click();
+    await expect(page.locator('.composite-size')).toHaveText('200 × 150 px', { timeout: 60_000 });
+  });
+
+  await test.step('without WebGL2: the finished RGB tiles on a 2-D canvas', async () => {
+    await page.goto(`${link}?renderer=server`);
+    const fallback = page.getByTestId('composite-server');
+    await expect(fallback).toHaveAttribute('data-complete', '1', { timeout: 90_000 });
+    expect(requests.some((u) => /\/api\/composites\/[0-9a-f]{32}\/rgb\/\d+\/\d+\/\d+\.png/.test(u))).toBe(true);
+    await shot(page, 'composite-07-fallback');
+  });
+
   expect(problems, 'no CSP violations or page errors').toEqual([]);
   writeFileSync(join(ARTIFACTS, 'composite-metrics.json'), JSON.stringify(metrics, null, 2));
   console.log('composite metrics:', JSON.stringify(metrics));

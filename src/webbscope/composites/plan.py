@@ -9,6 +9,7 @@ Web-free: the engine opens the files and hands over `InputImage`s; every problem
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,8 @@ from webbscope.imaging import (
 SECONDS_PER_PIXEL_CHANNEL = 4e-8
 SECONDS_PER_PIXEL_ENCODE = 1.2e-7
 WARN_SECONDS = 120.0
+#: Threads computing the channels' statistics when a plan is made.
+PLAN_THREADS = 2
 WARN_BYTES = 2 * 1024**3
 
 
@@ -85,6 +88,10 @@ class ChannelInfo(BaseModel):
     auto_gamma: float
     hist_counts: list[int]
     hist_edges: list[float]
+    planes: int | None = Field(
+        None, description="planes of the channel's first input when it is a cube (else null)"
+    )
+    slice: int | None = Field(None, description="the plane the channel shows (cubes)")
 
 
 @dataclass(eq=False)
@@ -96,6 +103,7 @@ class Plan:
     luminance: Channel | None
     finish: Finish
     info: list[ChannelInfo] = field(default_factory=list)
+    luminance_info: ChannelInfo | None = None
 
     @property
     def width(self) -> int:
@@ -195,6 +203,8 @@ def _channel(
         auto_gamma=auto.gamma,
         hist_counts=[int(c) for c in hist.counts],
         hist_edges=[float(e) for e in hist.edges],
+        planes=int(images[0].data.shape[0]) if images and images[0].data.ndim == 3 else None,
+        slice=ch.slice if images and images[0].data.ndim == 3 else None,
     )
     fwhm = ch.fwhm_arcsec or psf_fwhm_arcsec(filt)
     return Channel(sources, style), info, fwhm
@@ -292,16 +302,23 @@ def build_plan(recipe: RecipeIn, images: dict[str, InputImage], max_pixels: int)
     grid = output_grid(reference, recipe.output)
     check_size(grid.nx, grid.ny, max_pixels)
     channels, infos, fwhms = [], [], []
-    for i, ch in enumerate(recipe.channels):
-        channel, info, fwhm = _channel(ch, [images[r] for r in ch.record_ids], i)
-        channels.append(channel)
-        infos.append(info)
-        fwhms.append(fwhm)
-    luminance = None
+    # Each channel's statistics on a thread of its own (numpy's reads and partitions
+    # release the GIL); the results are collected in channel order.
+    with ThreadPoolExecutor(PLAN_THREADS) as pool:
+        done = pool.map(
+            lambda item: _channel(item[1], [images[r] for r in item[1].record_ids], item[0]),
+            enumerate(recipe.channels),
+        )
+        for channel, info, fwhm in done:
+            channels.append(channel)
+            infos.append(info)
+            fwhms.append(fwhm)
+    luminance, luminance_info = None, None
     if recipe.luminance:
-        luminance, _, _ = _channel(
+        luminance, luminance_info, _ = _channel(
             recipe.luminance, [images[r] for r in recipe.luminance.record_ids], -1
         )
+        luminance_info.label = recipe.luminance.label or f"luminance ({luminance_info.label})"
     adj = recipe.adjust
     scale = grid.pixel_scale_arcsec()
     if adj.match_resolution and scale and any(f for f in fwhms):
@@ -323,7 +340,7 @@ def build_plan(recipe: RecipeIn, images: dict[str, InputImage], max_pixels: int)
         feather_px=adj.feather_px,
         method=adj.method,
     )
-    return Plan(recipe, reference, grid, channels, luminance, finish, infos)
+    return Plan(recipe, reference, grid, channels, luminance, finish, infos, luminance_info)
 
 
 def estimate(

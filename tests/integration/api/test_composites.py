@@ -83,6 +83,30 @@ def test_create_get_list_preview_and_tiles(maker: ApiUser, carina: dict[str, str
     assert values.shape[1] <= 256 and np.isfinite(values).mean() > 0.3
     assert maker.get(f"/api/composites/{cid}/tiles/5/0/0/0.f16").status_code == 404
 
+    # The 2-D fallback's finished RGB tiles, on the channel tiles' pyramid.
+    rgb = maker.get(f"/api/composites/{cid}/rgb/0/0/0.png")
+    assert rgb.status_code == 200 and rgb.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(rgb.content)).mode == "RGB"
+    assert maker.get(f"/api/composites/{cid}/rgb/0/5/0.png").status_code == 404
+
+
+def test_lrgb_and_feathered_tiles(maker: ApiUser, carina: dict[str, str]) -> None:
+    lrgb = recipe(
+        carina,
+        luminance={"record_id": carina["f200w"], "auto": True},
+        adjust={"feather_px": 10},
+    )
+    r = maker.post("/api/composites", json=lrgb)
+    assert r.status_code in (200, 201), r.text
+    body = r.json()
+    assert body["luminance"]["label"].startswith("luminance")
+    assert body["luminance"]["vmax"] > body["luminance"]["vmin"]
+    assert body["channels"][0]["planes"] is None
+    tile = maker.get(f"/api/composites/{body['id']}/tiles/-1/0/0/0.f16")
+    assert tile.status_code == 200
+    width, height = np.frombuffer(tile.content[4:8], "<u2")
+    assert len(tile.content) == 8 + 4 * int(width) * int(height)  # values, then the alpha
+
 
 def test_estimate(maker: ApiUser, carina: dict[str, str]) -> None:
     r = maker.post("/api/composites/estimate", json=recipe(carina))

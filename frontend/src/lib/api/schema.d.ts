@@ -230,6 +230,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/composites/{composite_id}/rgb/{level}/{x}/{y}.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tile of the finished composite as an RGB PNG, on the same 256-pixel pyramid as the channel tiles (the builder's 2-D fallback without WebGL2) */
+        get: operations["rgb_tile_api_composites__composite_id__rgb__level___x___y__png_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/composites/{composite_id}/tiles/{channel}/{level}/{x}/{y}.f16": {
         parameters: {
             query?: never;
@@ -1873,12 +1890,22 @@ export interface components {
             /** Pivot Um */
             pivot_um: number | null;
             /**
+             * Planes
+             * @description planes of the channel's first input when it is a cube (else null)
+             */
+            planes?: number | null;
+            /**
              * Reasons
              * @description why the auto-stretch chose its values
              */
             reasons: string[];
             /** Sky */
             sky: number;
+            /**
+             * Slice
+             * @description the plane the channel shows (cubes)
+             */
+            slice?: number | null;
             /** Vmax */
             vmax: number;
             /** Vmin */
@@ -1960,6 +1987,8 @@ export interface components {
             id: string;
             /** Levels */
             levels: number;
+            /** @description the luminance channel (LRGB) */
+            luminance?: components["schemas"]["ChannelInfo"] | null;
             /** Name */
             name?: string | null;
             /** Pixel Scale Arcsec */
@@ -4541,6 +4570,50 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RenderOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    rgb_tile_api_composites__composite_id__rgb__level___x___y__png_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the recipe's hash */
+                composite_id: string;
+                level: number;
+                x: number;
+                y: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
                 };
             };
             /** @description Client error */

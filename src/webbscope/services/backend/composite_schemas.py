@@ -45,6 +45,7 @@ class CompositeOut(BaseModel):
     wcs: dict[str, Any]
     recipe: dict[str, Any] = Field(description="the canonical recipe (its hash is the id)")
     channels: list[ChannelInfoOut]
+    luminance: ChannelInfoOut | None = Field(None, description="the luminance channel (LRGB)")
     estimate: EstimateOut
     record_id: str | None = Field(None, description="the derived record of the last render")
     renders: list[RenderOut] = Field(default_factory=list)

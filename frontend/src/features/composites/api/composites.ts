@@ -36,12 +36,34 @@ export const renderComposite = (id: string, formats: RenderFormat[], bits: 8 | 1
 export const previewUrl = (id: string, width: number, fmt: 'png' | 'jpg' | 'webp' = 'png') => `${base(id)}/preview.${fmt}?width=${Math.round(width)}`;
 export const downloadUrl = (id: string, fmt: RenderFormat) => `${base(id)}/download.${fmt}`;
 
-/** A channel's f16 tile: the 8-byte header ("WF16", uint16 width, height) then the rows. */
-export async function fetchChannelTile(id: string, channel: number, level: number, x: number, y: number, signal?: AbortSignal) {
-  const buf = await fetchArrayBuffer(`${base(id)}/tiles/${channel}/${level}/${x}/${y}.f16`, signal);
-  const head = new DataView(buf, 0, 8);
-  return { width: head.getUint16(4, true), height: head.getUint16(6, true), words: new Uint16Array(buf, 8, (buf.byteLength - 8) >> 1) };
+export interface ChannelTile {
+  width: number;
+  height: number;
+  /** The values as float16 words, rows top first. */
+  words: Uint16Array;
+  /** The coverage alpha (0-1) as float16 words when the composite is feathered, else null. */
+  alpha: Uint16Array | null;
 }
+
+/** Split a channel tile: the 8-byte header ("WF16", uint16 width, height), the rows, and (with
+ *  feathering) a second plane of float16 words, the coverage alpha. */
+export function parseChannelTile(buf: ArrayBuffer): ChannelTile {
+  const head = new DataView(buf, 0, 8);
+  const width = head.getUint16(4, true);
+  const height = head.getUint16(6, true);
+  const n = width * height;
+  const words = new Uint16Array(buf, 8, n);
+  const alpha = buf.byteLength >= 8 + 4 * n ? new Uint16Array(buf, 8 + 2 * n, n) : null;
+  return { width, height, words, alpha };
+}
+
+/** A channel's f16 tile (channel -1: the luminance channel). */
+export async function fetchChannelTile(id: string, channel: number, level: number, x: number, y: number, signal?: AbortSignal): Promise<ChannelTile> {
+  return parseChannelTile(await fetchArrayBuffer(`${base(id)}/tiles/${channel}/${level}/${x}/${y}.f16`, signal));
+}
+
+/** A tile of the finished composite as an RGB PNG (the 2-D fallback without WebGL2). */
+export const rgbTileUrl = (id: string, level: number, x: number, y: number) => `${base(id)}/rgb/${level}/${x}/${y}.png`;
 
 export type LibraryRecord = Schemas['RecordOut'];
 

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { ChannelInfo, ChannelRecipe } from '../api/composites';
 import { colourHex, limitsOf } from '../engine/looks';
 import { STRETCHES } from '../engine/transfer';
@@ -51,6 +52,7 @@ export function ChannelCard({ channel: ch, info, onChange, onRemove }: Props) {
           </button>
         )}
       </div>
+      {info.planes != null && info.planes > 1 && <SlicePicker label={label} planes={info.planes} value={ch.slice ?? 0} onChange={(slice) => set({ slice })} />}
       <ChannelHistogram
         label={label}
         info={info}
@@ -81,5 +83,29 @@ export function ChannelCard({ channel: ch, info, onChange, onRemove }: Props) {
         </details>
       </div>
     </li>
+  );
+}
+
+/** The plane of a cube the channel shows (a new plane re-creates the composite's tiles). */
+export function SlicePicker({ label, planes, value, onChange }: { label: string; planes: number; value: number; onChange: (v: number) => void }) {
+  const [plane, setPlane] = useState(value);
+  const clamp = (v: number) => Math.min(planes - 1, Math.max(0, Math.round(v)));
+  return (
+    <div className="channel__slice">
+      <label className="cfield cfield--inline">
+        <span className="cfield__label">{`${label} plane (0–${planes - 1})`}</span>
+        <input
+          type="number"
+          min={0}
+          max={planes - 1}
+          step={1}
+          value={plane}
+          onChange={(e) => setPlane(clamp(Number(e.target.value)))}
+          onKeyDown={(e) => e.key === 'Enter' && plane !== value && onChange(plane)}
+          onBlur={() => plane !== value && onChange(plane)}
+        />
+      </label>
+      <input type="range" aria-label={`${label} plane slider`} min={0} max={planes - 1} step={1} value={plane} onChange={(e) => setPlane(clamp(Number(e.target.value)))} onPointerUp={() => plane !== value && onChange(plane)} onKeyUp={() => plane !== value && onChange(plane)} />
+    </div>
   );
 }

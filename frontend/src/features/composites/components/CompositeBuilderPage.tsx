@@ -5,7 +5,7 @@ import { ErrorNotice } from '@/components/ErrorNotice';
 import { PageHeader } from '@/components/PageHeader';
 import { Spinner } from '@/components/Spinner';
 import { getPresets, getRecord, recordsOfTarget, type LibraryRecord } from '../api/composites';
-import { finishOf, lookOf } from '../engine/looks';
+import { finishOf, lookOf, sharpenOf } from '../engine/looks';
 import { useBuilder, type Draft } from '../hooks/useBuilder';
 import { ChannelCard } from './ChannelCard';
 import { ExportPanel } from './ExportPanel';
@@ -78,6 +78,8 @@ export function CompositeBuilderPage() {
     [draft, composite],
   );
   const finish = useMemo(() => finishOf(draft?.adjust), [draft?.adjust]);
+  const luminance = useMemo(() => (draft?.luminance && composite?.luminance ? lookOf(draft.luminance, composite.luminance) : null), [draft?.luminance, composite?.luminance]);
+  const sharpen = useMemo(() => sharpenOf(draft?.adjust), [draft?.adjust]);
   const ready = !!draft && !!composite && looks.length === composite.channels.length;
   return (
     <div className="page page--composite">
@@ -91,7 +93,7 @@ export function CompositeBuilderPage() {
         <>
           <PresetBar draft={draft} composite={composite} presets={presets.data} onChange={builder.update} onSaved={() => void qc.invalidateQueries({ queryKey: ['composite-presets'] })} />
           <div className="composite-layout" aria-busy={builder.busy}>
-            <LiveCanvas composite={composite} draft={draft} looks={looks} finish={finish} forceServer={forceServer} />
+            <LiveCanvas composite={composite} draft={draft} looks={looks} luminance={luminance} finish={finish} sharpen={sharpen} forceServer={forceServer} />
             <div className="composite-side">
               <h2 className="sr-only">Channels</h2>
               <ol className="channels" aria-label="Channels, shortest wavelength first">
@@ -105,7 +107,7 @@ export function CompositeBuilderPage() {
                   />
                 ))}
               </ol>
-              <FinishControls draft={draft} sizes={presets.data?.size_presets ?? {}} onChange={builder.update} />
+              <FinishControls draft={draft} composite={composite} sizes={presets.data?.size_presets ?? {}} onChange={builder.update} />
             </div>
           </div>
           <p className="composite-estimate" data-status={composite.estimate.status}>

@@ -5,8 +5,18 @@
  * suite (`window.__webbscope.composite.redraws`).
  */
 import { fetchChannelTile } from '../api/composites';
-import { CompositeGl, type TileDraw } from './compositeGl';
+import { CompositeGl, type Sharpen, type TileDraw } from './compositeGl';
+import { devicePixelsPerPixel, levelFor, placements, type GridInfo } from './tiles';
 import type { ChannelLook, Finish } from './transfer';
+
+export type { GridInfo } from './tiles';
+
+/** The unsharp mask in composite pixels (as the recipe gives it). */
+export interface SharpenLook {
+  amount: number;
+  radius: number;
+  threshold: number;
+}
 
 export interface CompositeMetrics {
   renderer: 'webgl2' | 'server';
@@ -15,19 +25,13 @@ export interface CompositeMetrics {
   redraws: number[];
 }
 
-export interface GridInfo {
-  id: string;
-  width: number;
-  height: number;
-  levels: number;
-  tile_size: number;
-}
-
 export class CompositeView {
   readonly metrics: CompositeMetrics;
   readonly gl: CompositeGl | null;
-  private tiles: Array<{ level: number; x: number; y: number; w: number; h: number; textures: WebGLTexture[] }> = [];
+  private tiles: Array<{ level: number; x: number; y: number; textures: WebGLTexture[]; luminance: WebGLTexture | null }> = [];
   private looks: ChannelLook[] = [];
+  private lum: ChannelLook | null = null;
+  private sharpening: SharpenLook | null = null;
   private finishing: Finish | null = null;
   private vp = { width: 1, height: 1 };
   private raf = 0;
@@ -40,56 +44,44 @@ export class CompositeView {
     private readonly grid: GridInfo,
     private readonly channels: number,
     forceServer = false,
+    private readonly luminance = false,
   ) {
-    this.gl = forceServer ? null : CompositeGl.create(canvas, channels);
+    this.gl = forceServer ? null : CompositeGl.create(canvas, channels, luminance);
     this.metrics = { renderer: this.gl ? 'webgl2' : 'server', tilesLoaded: 0, complete: false, redraws: [] };
     const w = window as unknown as { __webbscope?: Record<string, unknown> };
     w.__webbscope = { ...w.__webbscope, composite: this.metrics };
     canvas.dataset.renderer = this.metrics.renderer;
   }
 
-  /** The level whose width covers the canvas (device pixels), or full resolution. */
-  private level(): number {
-    const top = this.grid.levels - 1;
-    const want = this.vp.width * (window.devicePixelRatio || 1);
-    for (let l = 0; l <= top; l++) if (Math.ceil(this.grid.width / 2 ** (top - l)) >= want) return l;
-    return top;
-  }
-
   async load(width: number, height: number): Promise<void> {
     if (!this.gl) return;
     this.vp = { width, height };
-    this.gl.resize(width, height, window.devicePixelRatio || 1);
-    const top = this.grid.levels - 1;
-    const level = this.level();
-    const scale = 2 ** (top - level);
-    const T = this.grid.tile_size;
-    const lw = Math.ceil(this.grid.width / scale);
-    const lh = Math.ceil(this.grid.height / scale);
-    const jobs: Array<Promise<void>> = [];
-    for (let y = 0; y * T < lh; y++) {
-      for (let x = 0; x * T < lw; x++) {
-        jobs.push(
-          Promise.all(Array.from({ length: this.channels }, (_, c) => fetchChannelTile(this.grid.id, c, level, x, y, this.ctrl.signal))).then((parts) => {
-            if (this.destroyed || !this.gl) return;
-            const gl = this.gl;
-            const textures = parts.map((p) => gl.upload(p.words.subarray(0, p.width * p.height), p.width, p.height));
-            this.tiles.push({ level, x, y, w: parts[0].width, h: parts[0].height, textures });
-            this.metrics.tilesLoaded += parts.length;
-            this.requestRender();
-          }),
-        );
-      }
-    }
+    const dpr = window.devicePixelRatio || 1;
+    this.gl.resize(width, height, dpr);
+    const level = levelFor(this.grid, width, dpr);
+    const wanted = [...Array.from({ length: this.channels }, (_, c) => c), ...(this.luminance ? [-1] : [])];
+    const jobs = placements(this.grid, level, this.vp).map((t) =>
+      Promise.all(wanted.map((c) => fetchChannelTile(this.grid.id, c, level, t.x, t.y, this.ctrl.signal))).then((parts) => {
+        if (this.destroyed || !this.gl) return;
+        const gl = this.gl;
+        const textures = parts.map((p) => gl.upload(p.words, p.width, p.height, p.alpha));
+        const luminance = this.luminance ? (textures.pop() ?? null) : null;
+        this.tiles.push({ level, x: t.x, y: t.y, textures, luminance });
+        this.metrics.tilesLoaded += parts.length;
+        this.requestRender();
+      }),
+    );
     await Promise.all(jobs);
     this.metrics.complete = true;
     this.canvas.dataset.complete = '1';
     this.requestRender();
   }
 
-  setLook(looks: ChannelLook[], finish: Finish, changedAt = performance.now()): void {
+  setLook(looks: ChannelLook[], finish: Finish, lum: ChannelLook | null = null, sharpen: SharpenLook | null = null, changedAt = performance.now()): void {
     this.looks = looks;
     this.finishing = finish;
+    this.lum = lum;
+    this.sharpening = sharpen;
     if (this.changedAt === null) this.changedAt = changedAt;
     this.requestRender();
   }
@@ -104,21 +96,18 @@ export class CompositeView {
 
   private render(): void {
     if (!this.gl || !this.finishing || this.looks.length !== this.channels) return;
-    const { width: W, height: H } = this.grid;
-    const fit = Math.min(this.vp.width / W, this.vp.height / H);
-    const ox = (this.vp.width - W * fit) / 2;
-    const oy = (this.vp.height - H * fit) / 2;
-    const top = this.grid.levels - 1;
-    const T = this.grid.tile_size;
-    const draws: TileDraw[] = this.tiles.map((t) => {
-      const s = 2 ** (top - t.level);
-      const x0 = t.x * T * s;
-      const y0 = t.y * T * s;
-      const x1 = Math.min(W, (t.x * T + t.w) * s);
-      const y1 = Math.min(H, (t.y * T + t.h) * s);
-      return { textures: t.textures, x: ox + x0 * fit, y: oy + y0 * fit, w: (x1 - x0) * fit, h: (y1 - y0) * fit };
-    });
-    this.gl.draw(draws, this.looks, this.finishing, this.vp);
+    const byKey = new Map(this.tiles.map((t) => [`${t.level}/${t.x}/${t.y}`, t]));
+    const draws: TileDraw[] = [];
+    for (const level of new Set(this.tiles.map((t) => t.level))) {
+      for (const p of placements(this.grid, level, this.vp)) {
+        const t = byKey.get(`${level}/${p.x}/${p.y}`);
+        if (t) draws.push({ textures: t.textures, luminance: t.luminance, x: p.dx, y: p.dy, w: p.dw, h: p.dh });
+      }
+    }
+    const s = this.sharpening;
+    const sharpen: Sharpen | null =
+      s && s.amount > 0 ? { amount: s.amount, sigma: s.radius * devicePixelsPerPixel(this.grid, this.vp, window.devicePixelRatio || 1), threshold: s.threshold } : null;
+    this.gl.draw(draws, this.looks, this.finishing, this.vp, this.lum, sharpen);
     if (this.changedAt !== null && this.metrics.complete) {
       this.gl.finish();
       const ms = performance.now() - this.changedAt;

@@ -66,3 +66,8 @@ export function finishOf(a: Adjust | undefined): Finish {
     hue: a?.hue ?? 0,
   };
 }
+
+/** The unsharp mask of the recipe, in composite pixels (the canvas scales the radius). */
+export function sharpenOf(a: Adjust | undefined): { amount: number; radius: number; threshold: number } {
+  return { amount: a?.sharpen_amount ?? 0, radius: a?.sharpen_radius ?? 1, threshold: a?.sharpen_threshold ?? 0 };
+}

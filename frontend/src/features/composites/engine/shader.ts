@@ -1,10 +1,15 @@
 /**
- * GLSL ES 3.00 for the live composite: one float texture per channel (the engine's aligned f16
- * tiles), the transfer of transfer.ts per channel from uniforms, mixing in linear light, then the
- * whole-image steps. Generated for the channel count (sampler arrays cannot be indexed by a loop
- * variable in GLSL ES 3.00).
+ * GLSL ES 3.00 for the live composite: one RG float texture per channel (the engine's aligned f16
+ * tiles: value, coverage alpha), the transfer of transfer.ts per channel from uniforms, mixing in
+ * linear light (each channel's light times its feathered alpha), background neutralisation, the
+ * luminance channel (LRGB) when there is one, then the whole-image steps. Generated for the
+ * channel count (sampler arrays cannot be indexed by a loop variable in GLSL ES 3.00). The unsharp
+ * mask is a second pass over the first one's picture (`SHARPEN`).
  */
 export const MAX_CHANNELS = 8;
+/** The slot of the luminance channel in the per-channel uniform arrays and the curve table. */
+export const LUM_SLOT = MAX_CHANNELS;
+const SLOTS = MAX_CHANNELS + 1;
 
 export const VERTEX = `#version 300 es
 in vec2 a_unit;
@@ -18,24 +23,35 @@ void main() {
   v_uv = a_unit;
 }`;
 
-export function fragmentShader(n: number): string {
+export function fragmentShader(n: number, luminance = false): string {
   const samplers = Array.from({ length: n }, (_, i) => `uniform sampler2D u_c${i};`).join('\n');
   const adds = Array.from(
     { length: n },
-    (_, i) => `  { float v = texture(u_c${i}, v_uv).r; rgb += srgb2lin(intensity(v, ${i})) * u_colour[${i}]; }`,
+    (_, i) => `  { vec2 t = texture(u_c${i}, v_uv).rg; rgb += srgb2lin(intensity(t.r, ${i})) * t.g * u_colour[${i}]; }`,
   ).join('\n');
+  // LRGB as the engine's apply_luminance: each pixel scaled so its relative luminance is the
+  // luminance channel's (display intensity times its alpha, decoded); black pixels become grey.
+  const lrgb = luminance
+    ? `  {
+    vec2 t = texture(u_lum, v_uv).rg;
+    float target = srgb2lin(intensity(t.r, ${MAX_CHANNELS}) * t.g);
+    float y = dot(rgb, vec3(0.2126, 0.7152, 0.0722));
+    rgb = y > 1e-6 ? rgb * (target / y) : vec3(target);
+  }`
+    : '';
   return `#version 300 es
 precision highp float;
 in vec2 v_uv;
 ${samplers}
-uniform highp sampler2D u_curves;   // R32F, 256 x ${MAX_CHANNELS}: each channel's tone table
-uniform float u_vmin[${MAX_CHANNELS}];
-uniform float u_vmax[${MAX_CHANNELS}];
-uniform float u_a[${MAX_CHANNELS}];
-uniform float u_gamma[${MAX_CHANNELS}];
-uniform float u_black[${MAX_CHANNELS}];
-uniform float u_white[${MAX_CHANNELS}];
-uniform int u_stretch[${MAX_CHANNELS}];
+${luminance ? 'uniform sampler2D u_lum;' : ''}
+uniform highp sampler2D u_curves;   // R32F, 256 x ${SLOTS}: each channel's tone table (luminance last)
+uniform float u_vmin[${SLOTS}];
+uniform float u_vmax[${SLOTS}];
+uniform float u_a[${SLOTS}];
+uniform float u_gamma[${SLOTS}];
+uniform float u_black[${SLOTS}];
+uniform float u_white[${SLOTS}];
+uniform int u_stretch[${SLOTS}];
 uniform vec3 u_colour[${MAX_CHANNELS}];
 uniform bool u_neutralise;
 uniform vec3 u_bg;
@@ -94,6 +110,7 @@ ${adds}
       if (b < 1.0 && b > t) rgb[c] = (rgb[c] - b) * ((1.0 - t) / (1.0 - b)) + t;
     }
   }
+${lrgb}
   vec3 d = vec3(lin2srgb(rgb.r), lin2srgb(rgb.g), lin2srgb(rgb.b));
   if (u_levels.x != 0.0 || u_levels.y != 1.0 || u_levels.z != 1.0) {
     d = clamp((d - u_levels.x) / max(1e-6, u_levels.y - u_levels.x), 0.0, 1.0);
@@ -112,3 +129,44 @@ ${adds}
   outColor = vec4(d, 1.0);
 }`;
 }
+
+/** The unsharp mask as the engine applies it (display values, after the whole-image steps):
+ *  d + amount * (d - gaussian(d, sigma)), detail under the threshold left alone, clipped. `sigma`
+ *  is in device pixels (the radius in composite pixels times the canvas's scale); the kernel is
+ *  cut at 3 sigma, at most 12 pixels. */
+export const SHARPEN = `#version 300 es
+precision highp float;
+in vec2 v_uv;
+uniform sampler2D u_image;
+uniform vec2 u_texel;
+uniform float u_sigma;
+uniform float u_amount;
+uniform float u_threshold;
+out vec4 outColor;
+void main() {
+  vec3 d = texture(u_image, v_uv).rgb;
+  int r = int(min(12.0, ceil(3.0 * u_sigma)));
+  vec3 sum = vec3(0.0);
+  float wsum = 0.0;
+  for (int j = -12; j <= 12; j++) {
+    if (j < -r || j > r) continue;
+    for (int i = -12; i <= 12; i++) {
+      if (i < -r || i > r) continue;
+      float w = exp(-float(i * i + j * j) / (2.0 * u_sigma * u_sigma));
+      sum += w * texture(u_image, v_uv + vec2(float(i), float(j)) * u_texel).rgb;
+      wsum += w;
+    }
+  }
+  vec3 detail = d - sum / wsum;
+  detail = mix(vec3(0.0), detail, step(vec3(u_threshold), abs(detail)));
+  outColor = vec4(clamp(d + u_amount * detail, 0.0, 1.0), 1.0);
+}`;
+
+/** A full-viewport quad for the second pass (texture coordinates with row 0 at the bottom). */
+export const FULLSCREEN = `#version 300 es
+in vec2 a_unit;
+out vec2 v_uv;
+void main() {
+  gl_Position = vec4(a_unit * 2.0 - 1.0, 0.0, 1.0);
+  v_uv = a_unit;
+}`;

@@ -190,3 +190,11 @@ export function wavelengthHues(n: number): number[] {
   if (n <= 1) return n === 1 ? [0] : [];
   return Array.from({ length: n }, (_, i) => 240 - (240 * i) / (n - 1));
 }
+
+/** LRGB as the engine applies it (and the shader): linear RGB scaled so its relative luminance
+ *  is the luminance channel's display intensity `lum` decoded to linear light; black becomes grey. */
+export function applyLuminance(rgb: [number, number, number], lum: number): [number, number, number] {
+  const y = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+  const target = srgbToLinear(lum);
+  return y > 1e-6 ? (rgb.map((v) => (v * target) / y) as [number, number, number]) : [target, target, target];
+}

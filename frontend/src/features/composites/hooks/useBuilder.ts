@@ -6,19 +6,38 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { createComposite, getComposite, type ChannelRecipe, type Composite, type Recipe } from '../api/composites';
+import { ApiError } from '@/lib/api/errors';
 import { wavelengthHues } from '../engine/transfer';
 
 export type Draft = Recipe;
 
-/** The part of a recipe that decides the channel tiles (inputs, grid, output geometry). */
+/** The part of a recipe that decides the channel tiles (inputs, cube slices, grid, output
+ *  geometry, and the feathering and resolution matching the engine applies in the tiles). */
 export function geometryKey(d: Draft): string {
   return JSON.stringify({
     c: d.channels.map((c) => [c.record_ids ?? [c.record_id], c.ext, c.slice]),
-    l: d.luminance ? [d.luminance.record_ids, d.luminance.ext] : null,
+    l: d.luminance ? [d.luminance.record_ids ?? [d.luminance.record_id], d.luminance.ext, d.luminance.slice] : null,
     g: d.grid,
     o: d.output,
     m: d.adjust?.method,
+    f: d.adjust?.feather_px ?? 0,
+    r: d.adjust?.match_resolution ?? false,
   });
+}
+
+/** The draft with the first plane chosen for the channels of a cube the engine asked a slice
+ *  for (its `slice_required` answer names the record), or null when the error is another. */
+export function withCubeSlice(d: Draft, err: unknown): Draft | null {
+  if (!(err instanceof ApiError) || err.code !== 'slice_required') return null;
+  const rid = (err.details as { record_id?: string } | null)?.record_id;
+  if (!rid) return null;
+  const uses = (c: ChannelRecipe) => (c.record_ids ?? [c.record_id]).includes(rid) && c.slice == null;
+  if (!d.channels.some(uses) && !(d.luminance && uses(d.luminance))) return null;
+  return {
+    ...d,
+    channels: d.channels.map((c) => (uses(c) ? { ...c, slice: 0 } : c)),
+    luminance: d.luminance && uses(d.luminance) ? { ...d.luminance, slice: 0 } : d.luminance,
+  };
 }
 
 /** The draft a stored canonical recipe describes. */
@@ -41,11 +60,22 @@ export function useBuilder(initial: { id?: string; draft?: Draft }) {
   const [busy, setBusy] = useState(false);
   const built = useRef('');
 
-  const build = useCallback(async (d: Draft, reorder = false) => {
+  const build = useCallback(async (start: Draft, reorder = false) => {
+    let d = start;
     setBusy(true);
     setError(null);
     try {
-      let made = await createComposite(d);
+      // A cube without a slice: start at its first plane (the channel's slice picker moves it).
+      let made: Composite | null = null;
+      for (let i = 0; !made; i++) {
+        try {
+          made = await createComposite(d);
+        } catch (err) {
+          const fixed = i < 9 ? withCubeSlice(d, err) : null;
+          if (!fixed) throw err;
+          d = fixed;
+        }
+      }
       let next = d;
       if (reorder) {
         next = inWavelengthOrder(d, made);

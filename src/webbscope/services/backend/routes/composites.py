@@ -90,6 +90,7 @@ def _out(doc: Document, caller: User | None) -> CompositeOut:
         wcs=plan.get("wcs") or {},
         recipe=doc["recipe"],
         channels=plan["channels"],
+        luminance=plan.get("luminance"),
         estimate=plan["estimate"],
         record_id=doc.get("record_id"),
         renders=[RenderOut.model_validate(r) for r in doc.get("renders", [])],
@@ -230,6 +231,32 @@ async def preview(
         params={"width": width, "format": fmt},
         json=body,
         pass_headers=("content-type", "cache-control", "x-image-width", "x-image-height"),
+    )
+
+
+@router.get(
+    "/{composite_id}/rgb/{level}/{x}/{y}.png",
+    summary="A tile of the finished composite as an RGB PNG, on the same 256-pixel pyramid as "
+    "the channel tiles (the builder's 2-D fallback without WebGL2)",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
+async def rgb_tile(
+    composite_id: CompositeId,
+    request: Request,
+    caller: ViewerCaller,
+    records: Records,
+    level: Annotated[int, Path(ge=0, le=40)],
+    x: Annotated[int, Path(ge=0)],
+    y: Annotated[int, Path(ge=0)],
+) -> Response:
+    doc, docs = await readable_composite(request, composite_id, records, caller)
+    body = {"recipe": doc["recipe"], "inputs": product_inputs(docs, with_filter=True)}
+    return await _engine(request).forward(
+        "POST",
+        f"{ENGINE}/rgb/{level}/{x}/{y}.png",
+        json=body,
+        pass_headers=("content-type", "cache-control"),
     )
 
 

@@ -77,6 +77,7 @@ async def plan(
         "pixel_scale_arcsec": grid.pixel_scale_arcsec(),
         "wcs": {k: v for k, v in grid.header().items() if k not in ("COMMENT", "HISTORY")},
         "channels": [info.model_dump() for info in found.info],
+        "luminance": found.luminance_info.model_dump() if found.luminance_info else None,
         "estimate": estimate(grid.nx, grid.ny, n, limit),
     }
 
@@ -106,8 +107,30 @@ async def preview(
 
 
 @router.post(
+    "/rgb/{level}/{x}/{y}.png",
+    summary="A tile of the finished composite as an RGB PNG (the 2-D fallback without WebGL2)",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
+async def rgb_tile(
+    body: CompositeBody,
+    viewer: Viewer,
+    plans: Plans,
+    level: Annotated[int, Path(ge=0, le=40)],
+    x: Annotated[int, Path(ge=0)],
+    y: Annotated[int, Path(ge=0)],
+) -> Response:
+    found = await _plan(viewer, plans, body)
+    data = await viewer.gate.run(composites.rgb_tile, found, level, x, y)
+    return Response(
+        data, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"}
+    )
+
+
+@router.post(
     "/tiles/{channel}/{level}/{x}/{y}.f16",
-    summary="One channel's float16 tile on the composite's grid (live preview)",
+    summary="One channel's float16 tile on the composite's grid (live preview); with "
+    "feathering, the coverage alpha follows as a second plane of f16 words",
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
