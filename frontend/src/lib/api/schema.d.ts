@@ -562,7 +562,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List and filter the records you can see */
+        /**
+         * List and filter the records you can see
+         * @description Records you can see, filtered and sorted.
+         *
+         *     - **Free text** (`q`): every word must start a word of the record's file name, target,
+         *       instrument, filter, programme, observation id, description or tags (case-insensitive).
+         *     - **Sky** (`ra`, `dec`, `radius` in degrees, ICRS): a record matches when its footprint
+         *       polygon (the image's corners) intersects the circle of `radius` around the point; without
+         *       `radius`, when the footprint contains the point. A record without a footprint is matched
+         *       by its centre (within `radius`). RA wraps at 0/360 and circles may cover a pole.
+         *     - **Paging**: `offset`/`limit`, or, for deep pages, the `next_cursor` of the previous page
+         *       as `cursor` (same filters and sort); records without the sort field come last in either
+         *       order, ties by id.
+         *     - An unknown query parameter is a 422 naming it.
+         */
         get: operations["list_records_api_records_get"];
         put?: never;
         /** Upload FITS files (multipart, parts named 'files'); all or nothing */
@@ -584,6 +598,23 @@ export interface paths {
         put?: never;
         /** One action on many records */
         post: operations["bulk_api_records_bulk_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/facets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counts per instrument, filter, level and target for the current filter */
+        get: operations["record_facets_api_records_facets_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2218,6 +2249,13 @@ export interface components {
         ErrorResponse: {
             error: components["schemas"]["ErrorBody"];
         };
+        /** FacetCount */
+        FacetCount: {
+            /** Count */
+            count: number;
+            /** Value */
+            value: string;
+        };
         /** GridIn */
         GridIn: {
             /**
@@ -3224,6 +3262,22 @@ export interface components {
             name?: string | null;
             output?: components["schemas"]["OutputIn"];
         };
+        /** RecordFacets */
+        RecordFacets: {
+            /** Filter */
+            filter: components["schemas"]["FacetCount"][];
+            /** Instrument */
+            instrument: components["schemas"]["FacetCount"][];
+            /** Processing Level */
+            processing_level: components["schemas"]["FacetCount"][];
+            /** Target */
+            target: components["schemas"]["FacetCount"][];
+            /**
+             * Total
+             * @description records matching the filter
+             */
+            total: number;
+        };
         /** RecordOut */
         RecordOut: {
             /** Archived */
@@ -3281,6 +3335,11 @@ export interface components {
             items: components["schemas"]["RecordOut"][];
             /** Limit */
             limit: number;
+            /**
+             * Next Cursor
+             * @description pass as `cursor` for the next page; null on the last page
+             */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -5474,6 +5533,12 @@ export interface operations {
     list_records_api_records_get: {
         parameters: {
             query?: {
+                sort?: "created_at" | "updated_at" | "file_name" | "observed_at" | "target" | "instrument" | "size";
+                order?: "asc" | "desc";
+                offset?: number;
+                limit?: number;
+                /** @description continue after the page that returned this `next_cursor` (same filters and sort) */
+                cursor?: string | null;
                 /** @description free text */
                 q?: string | null;
                 /** @description repeat the parameter or separate by commas */
@@ -5500,14 +5565,12 @@ export interface operations {
                 observed_before?: string | null;
                 created_after?: string | null;
                 created_before?: string | null;
+                /** @description sky search: a record matches when its footprint polygon meets the circle of `radius` degrees around (ra, dec); a record without a footprint is matched by its centre */
                 ra?: number | null;
+                /** @description sky search: a record matches when its footprint polygon meets the circle of `radius` degrees around (ra, dec); a record without a footprint is matched by its centre */
                 dec?: number | null;
-                /** @description degrees; omit for 'footprint contains' */
+                /** @description degrees; omit for 'footprint contains the point' */
                 radius?: number | null;
-                sort?: "created_at" | "updated_at" | "file_name" | "observed_at" | "target" | "instrument" | "size";
-                order?: "asc" | "desc";
-                offset?: number;
-                limit?: number;
             };
             header?: never;
             path?: never;
@@ -5608,6 +5671,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    record_facets_api_records_facets_get: {
+        parameters: {
+            query?: {
+                /** @description free text */
+                q?: string | null;
+                /** @description repeat the parameter or separate by commas */
+                instrument?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                filter?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                target?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                program?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                processing_level?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                product_type?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                source?: string[] | null;
+                /** @description repeat the parameter or separate by commas */
+                tags?: string[] | null;
+                visibility?: components["schemas"]["Visibility"] | null;
+                /** @description archived records: hidden by default */
+                archived?: "false" | "true" | "any";
+                owner?: "me" | "others" | "any";
+                observed_after?: string | null;
+                observed_before?: string | null;
+                created_after?: string | null;
+                created_before?: string | null;
+                /** @description sky search: a record matches when its footprint polygon meets the circle of `radius` degrees around (ra, dec); a record without a footprint is matched by its centre */
+                ra?: number | null;
+                /** @description sky search: a record matches when its footprint polygon meets the circle of `radius` degrees around (ra, dec); a record without a footprint is matched by its centre */
+                dec?: number | null;
+                /** @description degrees; omit for 'footprint contains the point' */
+                radius?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordFacets"];
                 };
             };
             /** @description Client error */
