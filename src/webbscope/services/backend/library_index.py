@@ -268,9 +268,10 @@ class LibraryIndex:
             mine = set(await asyncio.to_thread(self._all_ids))
             gone = sorted(mine - ids)
             missing = sorted(ids - mine)
-            if gone:
-                await asyncio.to_thread(self.model.remove, gone)
-            await self.refresh(*missing)
+            # Each difference is read again by its id before it changes the model: the scan
+            # and the model are read at different moments (a record inserted in between, with
+            # its event applied, or a record moved by a concurrent update, is not gone).
+            await self.refresh(*gone, *missing)
             fixed += len(gone) + len(missing)
         self._since = started
         await asyncio.to_thread(self.model.set_meta, SYNCED, started.isoformat())
