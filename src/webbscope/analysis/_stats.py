@@ -21,7 +21,7 @@ percentiles come from partitions of the region's own copy of its values, not a s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,11 +118,8 @@ def _circle_weights(region: CirclePixelRegion, shape: tuple[int, int]) -> Region
     """Exact circle weights computed tile by tile: tiles wholly inside or outside the circle
     are classified from their corners, only the tiles on the edge go through the exact
     overlap code (the same code `to_mask(mode="exact")` runs for the whole box)."""
-    ny, nx = shape
     cx, cy, r = float(region.center.x), float(region.center.y), float(region.radius)
-    bbox = region.bounding_box
-    iy0, iy1 = max(bbox.iymin, 0), min(bbox.iymax, ny)
-    ix0, ix1 = max(bbox.ixmin, 0), min(bbox.ixmax, nx)
+    iy0, iy1, ix0, ix1 = _box(region, shape)
     h, w = iy1 - iy0, ix1 - ix0
     ty, tx = -(-h // _TILE), -(-w // _TILE)
     # Tile edges in pixel-edge coordinates relative to the centre.
@@ -137,23 +134,48 @@ def _circle_weights(region: CirclePixelRegion, shape: tuple[int, int]) -> Region
     # A small margin keeps rounding from calling a tile on the edge wholly in or out.
     inner = far < r * r * (1 - 1e-9)
     edge = ~inner & (near < r * r * (1 + 1e-9))
+
+    def overlap(j: int, i: int, nx: int, ny: int) -> NDArray[np.float64]:
+        grid = circle_overlap_grid(
+            float(ex[i]), float(ex[i + 1]), float(ey[j]), float(ey[j + 1]), nx, ny, r, 1, 1
+        )
+        return np.asarray(grid)
+
+    return _assemble(region, (iy0, iy1, ix0, ix1), inner, edge, overlap)
+
+
+def _box(region: PixelRegion, shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    """The region's bounding box cut to the image: iy0, iy1, ix0, ix1."""
+    ny, nx = shape
+    bbox = region.bounding_box
+    return max(bbox.iymin, 0), min(bbox.iymax, ny), max(bbox.ixmin, 0), min(bbox.ixmax, nx)
+
+
+def _assemble(
+    region: PixelRegion,
+    box: tuple[int, int, int, int],
+    inner: NDArray[np.bool_],
+    edge: NDArray[np.bool_],
+    overlap: Callable[[int, int, int, int], NDArray[np.float64]],
+) -> RegionWeights:
+    """Sparse weights from a tile classification of the cutout `box`: `inner` tiles weigh 1,
+    `edge` tiles get `overlap(j, i, nx, ny)` (their exact overlap fractions), all others 0;
+    then the "center" test of the partly covered pixels, in one call."""
+    iy0, iy1, ix0, ix1 = box
+    h, w = iy1 - iy0, ix1 - ix0
     center = np.repeat(np.repeat(inner, _TILE, axis=0), _TILE, axis=1)[:h, :w]
     idx: list[NDArray[np.intp]] = []
     wts: list[NDArray[np.float64]] = []
     for j, i in zip(*np.nonzero(edge), strict=True):
         y0, y1 = j * _TILE, min((j + 1) * _TILE, h)
         x0, x1 = i * _TILE, min((i + 1) * _TILE, w)
-        frac = circle_overlap_grid(
-            float(ex[i]), float(ex[i + 1]), float(ey[j]), float(ey[j + 1]),
-            x1 - x0, y1 - y0, r, 1, 1,
-        )  # fmt: skip
+        frac = overlap(int(j), int(i), x1 - x0, y1 - y0)
         center[y0:y1, x0:x1] = frac >= 1.0
         ly, lx = np.nonzero((frac > 0.0) & (frac < 1.0))
         idx.append((ly + y0) * w + (lx + x0))
         wts.append(frac[ly, lx])
     edge_idx = np.concatenate(idx) if idx else np.zeros(0, dtype=np.intp)
     edge_w = np.concatenate(wts) if wts else np.zeros(0)
-    # The "center" test for the partly covered pixels, in one call.
     py, px = np.divmod(edge_idx, w)
     center[py, px] = region.contains(PixCoord(px + ix0, py + iy0))
     return RegionWeights(slice(iy0, iy1), slice(ix0, ix1), center, edge_idx, edge_w)
@@ -212,10 +234,7 @@ def _outlined_weights(
     sampled every quarter tile and the tiles holding a sample, with their neighbours, are the
     only ones the edge can cross; every other tile lies wholly on one side of the edge, so
     the test of one point tells whether it is wholly in (weight 1) or out."""
-    ny, nx = shape
-    bbox = region.bounding_box
-    iy0, iy1 = max(bbox.iymin, 0), min(bbox.iymax, ny)
-    ix0, ix1 = max(bbox.ixmin, 0), min(bbox.ixmax, nx)
+    iy0, iy1, ix0, ix1 = _box(region, shape)
     h, w = iy1 - iy0, ix1 - ix0
     ty, tx = -(-h // _TILE), -(-w // _TILE)
     seg = np.diff(outline, axis=0)
@@ -239,25 +258,12 @@ def _outlined_weights(
     inner = np.zeros((ty, tx), dtype=bool)
     if jj.size:
         inner[jj, ii] = region.contains(PixCoord(ii * _TILE + ix0, jj * _TILE + iy0))
-    center = np.repeat(np.repeat(inner, _TILE, axis=0), _TILE, axis=1)[:h, :w]
-    idx: list[NDArray[np.intp]] = []
-    wts: list[NDArray[np.float64]] = []
-    for j, i in zip(*np.nonzero(edge), strict=True):
-        y0, y1 = j * _TILE, min((j + 1) * _TILE, h)
-        x0, x1 = i * _TILE, min((i + 1) * _TILE, w)
-        part = _tile_overlap(
-            region, x0 + ix0 - 0.5, x1 + ix0 - 0.5, y0 + iy0 - 0.5, y1 + iy0 - 0.5,
-            x1 - x0, y1 - y0,
-        )  # fmt: skip
-        center[y0:y1, x0:x1] = part >= 1.0
-        ly, lx = np.nonzero((part > 0.0) & (part < 1.0))
-        idx.append((ly + y0) * w + (lx + x0))
-        wts.append(part[ly, lx])
-    edge_idx = np.concatenate(idx) if idx else np.zeros(0, dtype=np.intp)
-    edge_w = np.concatenate(wts) if wts else np.zeros(0)
-    py, px = np.divmod(edge_idx, w)
-    center[py, px] = region.contains(PixCoord(px + ix0, py + iy0))
-    return RegionWeights(slice(iy0, iy1), slice(ix0, ix1), center, edge_idx, edge_w)
+
+    def overlap(j: int, i: int, nx: int, ny: int) -> NDArray[np.float64]:
+        x0, y0 = i * _TILE + ix0 - 0.5, j * _TILE + iy0 - 0.5
+        return _tile_overlap(region, x0, x0 + nx, y0, y0 + ny, nx, ny)
+
+    return _assemble(region, (iy0, iy1, ix0, ix1), inner, edge, overlap)
 
 
 def region_weights(region: PixelRegion, shape: tuple[int, int]) -> RegionWeights:
