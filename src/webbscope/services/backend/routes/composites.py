@@ -124,6 +124,11 @@ async def readable_composite(
 CompositeId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="the recipe's hash")]
 
 
+def _engine_body(recipe: Any, docs: list[Document]) -> dict[str, Any]:
+    """What the engine renders a composite from: its recipe and its inputs' files."""
+    return {"recipe": recipe, "inputs": product_inputs(docs, with_filter=True)}
+
+
 @router.post("/estimate", response_model=EstimateOut, summary="Size, memory, time and ok/warn/fail")
 async def estimate(
     body: RecipeIn, request: Request, caller: CurrentUser, records: Records
@@ -133,7 +138,7 @@ async def estimate(
         "POST",
         f"{ENGINE}/plan",
         params={"estimate_only": "true"},
-        json={"recipe": canonical, "inputs": product_inputs(docs, with_filter=True)},
+        json=_engine_body(canonical, docs),
     )
     return EstimateOut.model_validate(plan["estimate"])
 
@@ -151,7 +156,7 @@ async def create(
     plan = await _engine(request).call(
         "POST",
         f"{ENGINE}/plan",
-        json={"recipe": canonical, "inputs": product_inputs(docs, with_filter=True)},
+        json=_engine_body(canonical, docs),
     )
     cid = recipe_id(canonical)
     doc, created = await CompositesRepo(db).save(
@@ -224,7 +229,7 @@ async def preview(
     width: Annotated[int, Query(ge=16, le=8192)] = 1024,
 ) -> Response:
     doc, docs = await readable_composite(request, composite_id, records, caller)
-    body = {"recipe": doc["recipe"], "inputs": product_inputs(docs, with_filter=True)}
+    body = _engine_body(doc["recipe"], docs)
     return await _engine(request).forward(
         "POST",
         f"{ENGINE}/preview",
@@ -251,7 +256,7 @@ async def rgb_tile(
     y: Annotated[int, Path(ge=0)],
 ) -> Response:
     doc, docs = await readable_composite(request, composite_id, records, caller)
-    body = {"recipe": doc["recipe"], "inputs": product_inputs(docs, with_filter=True)}
+    body = _engine_body(doc["recipe"], docs)
     return await _engine(request).forward(
         "POST",
         f"{ENGINE}/rgb/{level}/{x}/{y}.png",
@@ -278,7 +283,7 @@ async def channel_tile(
     y: Annotated[int, Path(ge=0)],
 ) -> Response:
     doc, docs = await readable_composite(request, composite_id, records, caller)
-    body = {"recipe": doc["recipe"], "inputs": product_inputs(docs, with_filter=True)}
+    body = _engine_body(doc["recipe"], docs)
     return await _engine(request).forward(
         "POST",
         f"{ENGINE}/tiles/{channel}/{level}/{x}/{y}.f16",
