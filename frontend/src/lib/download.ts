@@ -50,12 +50,6 @@ export function saveUrl(url: string, fileName: string): void {
 
 export function saveBlob(blob: Blob, fileName: string): void {
   const href = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = href;
-  a.download = fileName;
-  a.rel = 'noopener';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
+  saveUrl(href, fileName);
   setTimeout(() => URL.revokeObjectURL(href), 30_000);
 }
