@@ -428,6 +428,41 @@ def test_lineage(
     assert c["hidden"] == 1  # bob's private parent is counted, not shown
 
 
+def test_lineage_names_a_parent_this_replica_has_not_followed_yet(
+    alice: ApiUser, api_stack: RunningStack
+) -> None:
+    """A parent the backend's read model has not seen (its writer died between the insert and
+    the event, or the event is still on its way) is read from the database, not hidden."""
+
+    class Silent(RecordsRepo):
+        async def _changed(self, owner_id: str, record_id: str) -> None:
+            return None  # no event: the model learns of it only by reconciliation
+
+    async def make() -> tuple[str, str]:
+        db = Database(api_stack.mongodb_uri, "webbscope")
+        owner = await UsersRepo(db).require(alice.id)
+        common = {"owner": owner, "source": Source.derived, "size": 1, "metadata": {}}
+        parent = await Silent(db).create(
+            file_name="unseen_i2d.fits", storage_key="x/unseen.fits", sha256="cd" * 32, **common
+        )
+        child = await Silent(db).create(
+            file_name="unseen_cat.ecsv",
+            storage_key="x/unseen_cat.ecsv",
+            sha256="ef" * 32,
+            derived_from=[parent.id],
+            **common,
+        )
+        await db.close()
+        return parent.id, child.id
+
+    parent, child = asyncio.run(make())
+    body = alice.get(f"/api/records/{child}/lineage").json()
+    assert [n["id"] for n in body["derived_from"]] == [parent], body
+    assert body["hidden"] == 0
+    # ... and the model has it now: the library lists it (the child, read by id, is not).
+    assert parent in {r["id"] for r in alice.get("/api/records").json()["items"]}
+
+
 # -- bulk ----------------------------------------------------------------------------------
 
 

@@ -124,7 +124,10 @@ def test_a_full_disk_is_a_507_and_users_can_still_get_in(
     assert r.json()["error"]["code"] == "storage_full"
     assert _staged(stack) == [], "a partial staging file was left"
     assert _total(user) == 1
-    assert free_bytes(stack.data_dir) > free_before - MB  # the space came back
+    # The space came back. The disk filled (tens of MiB were staged) before ENOSPC, so a
+    # leaked staging file would show as tens of MiB missing; the kept record's derived work
+    # (thumbnail, pyramid, read-model snapshot, database pages) may still write a few MiB.
+    assert free_bytes(stack.data_dir) > free_before - 8 * MB
     sign_in(user)  # right after the disk was full, users still get in
     print(
         f"\ndisk {DISK // MB} MiB, reserve {RESERVE // MB} MiB, {free_before / MB:.1f} MiB free: "

@@ -522,6 +522,13 @@ async def lineage(
 
     parents_ids, child_ids = lin.get("derived_from", []), lin.get("derivatives", [])
     entries = await library.get_many([*parents_ids, *child_ids])
+    # This replica's read model may not have followed a just-made neighbour yet (an import
+    # records the image, then its catalogue): those are read from the database, which also
+    # brings the model up to date, rather than shown as hidden.
+    unseen = [rid for rid in (*parents_ids, *child_ids) if rid not in entries]
+    if unseen:
+        await library.refresh(*unseen)
+        entries.update(await library.get_many(unseen))
 
     def visible(ids: list[str]) -> list[LineageNode]:
         out = []
