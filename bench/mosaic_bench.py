@@ -35,7 +35,6 @@ import json
 import os
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -212,17 +211,13 @@ def _baseline_child(paths: list[Path], grid_header: str) -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _cluster(logs: Path) -> tuple[str, list[subprocess.Popen[bytes]]]:
     from distributed import Client
 
+    from webbscope.devstack.process import free_port
+
     dask = str(Path(sys.executable).with_name("dask"))
-    port = _free_port()
+    port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     procs = [
         subprocess.Popen(

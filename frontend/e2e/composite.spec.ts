@@ -114,11 +114,14 @@ test('composite: library selection → live builder → slider → export → vi
     await sharpen.focus();
     metrics.sharpenRedrawMs = await redrawAfter(page, () => sharpen.press('ArrowRight'));
     expect(requests.filter((u) => u.includes('/api/composites/')).length).toBe(before); // drawn by the GPU
+    // The luminance channel's tiles are fetched after the change; the canvas may still say
+    // complete for its earlier channels when the select returns, so wait for the request itself.
+    const luminanceTiles = page.waitForRequest((r) => /\/tiles\/-1\//.test(r.url()), { timeout: 60_000 });
     await page.getByRole('combobox', { name: 'Luminance from' }).selectOption({ label: 'F200W' });
+    await luminanceTiles;
     const canvas = page.getByTestId('composite-canvas');
     await expect(canvas).toHaveAttribute('data-renderer', 'webgl2', { timeout: 60_000 });
     await expect(canvas).toHaveAttribute('data-complete', '1', { timeout: 60_000 });
-    expect(requests.some((u) => /\/tiles\/-1\//.test(u))).toBe(true); // the luminance channel's tiles
     const lumGamma = page.getByRole('slider', { name: /^Luminance gamma/ });
     await lumGamma.focus();
     metrics.luminanceRedrawMs = await redrawAfter(page, () => lumGamma.press('ArrowRight'));

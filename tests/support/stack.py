@@ -9,16 +9,27 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from webbscope.devstack.process import ManagedProcess, port_open
+from webbscope.devstack.process import (
+    ManagedProcess,
+    ProcessStartError,
+    ephemeral_floor,
+    port_bindable,
+    port_clash,
+)
 from webbscope.devstack.stack import BASE_PORTS, StackPorts
 from webbscope.settings import DEV_SERVICE_TOKEN
 
 
 def free_offset(host: str = "127.0.0.1") -> int:
-    """A port offset at which every port of the stack is free."""
+    """A port offset at which every port of the stack is free.
+
+    Every port stays below the kernel's ephemeral range (where outgoing connections take their
+    local ports) and out of the range `free_port` chooses from.
+    """
+    highest = ephemeral_floor() - max(BASE_PORTS.values())
     for _ in range(200):
-        offset = random.randrange(10_000, 30_000, 10)
-        if not any(port_open(host, p + offset, 0.05) for p in BASE_PORTS.values()):
+        offset = random.randrange(1_000, highest, 10)
+        if all(port_bindable(host, p + offset) for p in BASE_PORTS.values()):
             return offset
     raise RuntimeError("no free port offset found for the stack")
 
@@ -64,12 +75,30 @@ def start_stack(
     timeout: float = 180,
     offline_archive: bool = False,
 ) -> RunningStack:
-    offset = free_offset()
     full_env = {k: v for k, v in os.environ.items() if k != "MONGODB_URI"}
     full_env.update({"WEBBSCOPE_ENV": "test", "LOG_LEVEL": "INFO"})
     full_env.update(env or {})
-    (data_dir / "up.log").unlink(missing_ok=True)  # a restart must not find the last "ready"
-    proc = ManagedProcess(
+    for attempt in range(1, 4):
+        offset = free_offset()
+        (data_dir / "up.log").unlink(missing_ok=True)  # a restart must not find the last "ready"
+        proc = _up(data_dir, offset, full_env, offline_archive)
+
+        def ready() -> bool:
+            return "ready" in (data_dir / "up.log").read_text().splitlines()
+
+        try:
+            proc.wait_ready(ready, timeout)
+        except ProcessStartError as exc:
+            proc.stop()
+            if port_clash(exc) and attempt < 3:  # a port was taken before its server bound
+                continue
+            raise
+        return RunningStack(proc, StackPorts(offset), data_dir)
+    raise AssertionError("unreachable")
+
+
+def _up(data_dir: Path, offset: int, env: dict[str, str], offline_archive: bool) -> ManagedProcess:
+    return ManagedProcess(
         "webbscope up",
         [
             sys.executable,
@@ -83,14 +112,8 @@ def start_stack(
             *(["--offline-archive"] if offline_archive else []),
         ],
         log_path=data_dir / "up.log",
-        env=full_env,
+        env=env,
     )
-
-    def ready() -> bool:
-        return "ready" in (data_dir / "up.log").read_text().splitlines()
-
-    proc.wait_ready(ready, timeout)
-    return RunningStack(proc, StackPorts(offset), data_dir)
 
 
 def stop_stack(stack: RunningStack) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -11,12 +12,44 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
+#: Where chosen ports come from: below the kernel's ephemeral range, where outgoing connections
+#: take their local ports, and above the stack's offset ports (see `tests/support/stack.py`).
+_PORT_RANGE = (14_000, 28_000)
+_handed_out: set[int] = set()
+
+
+def ephemeral_floor() -> int:
+    """The lowest port the kernel gives outgoing connections (32768 when it cannot be read)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def port_bindable(host: str, port: int) -> bool:
+    """True when nothing holds `port` on `host`: no listener, no connection, no TIME_WAIT."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        return True
+
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that was free a moment ago on `host`."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+    """A TCP port that was free a moment ago on `host`, not handed out before by this process.
+
+    A port the kernel picks with bind(0) lies in the ephemeral range, where any outgoing
+    connection may take it as its local port before the server that was given it binds (a suite
+    run saw an engine refused its port that way). Ports here are chosen below that range.
+    """
+    low, high = _PORT_RANGE[0], min(_PORT_RANGE[1], ephemeral_floor())
+    for _ in range(1000):
+        port = random.randrange(low, high)
+        if port not in _handed_out and port_bindable(host, port):
+            _handed_out.add(port)
+            return port
+    raise RuntimeError(f"no free port between {low} and {high} on {host}")
 
 
 def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
@@ -29,6 +62,15 @@ def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
 
 class ProcessStartError(RuntimeError):
     """The process died or did not become ready; the message carries its log tail."""
+
+
+#: What a child's log says when a port chosen for it was taken before it bound.
+PORT_IN_USE = ("address already in use", "port allocation failed", "is not available")
+
+
+def port_clash(exc: ProcessStartError) -> bool:
+    """True when the process failed to start because a port chosen for it was taken."""
+    return any(p in str(exc).lower() for p in PORT_IN_USE)
 
 
 class ManagedProcess:

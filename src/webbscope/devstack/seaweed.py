@@ -13,7 +13,6 @@ import importlib.metadata
 import os
 import re
 import shutil
-import socket
 import sys
 import tempfile
 import urllib.request
@@ -21,12 +20,17 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from types import TracebackType
 
-from webbscope.devstack.process import ManagedProcess, ProcessStartError, port_open
+from webbscope.devstack.process import (
+    ManagedProcess,
+    ProcessStartError,
+    free_port,
+    port_clash,
+    port_open,
+)
 
 #: Where `weed` puts its unix sockets (hard-coded `/tmp/seaweedfs-<role>-<port>.sock`).
 _SOCKET_DIRS = (Path("/tmp"), Path(tempfile.gettempdir()))  # noqa: S108 - weed's own choice
 _SOCKET_RE = re.compile(r"^seaweedfs-[a-z0-9-]+?-(\d+)\.sock$")
-_PORT_IN_USE = ("address already in use", "port allocation failed", "is not available")
 
 
 def find_weed() -> Path:
@@ -81,26 +85,12 @@ class SeaweedPorts:
         ]
 
 
-def _free_ports(host: str, count: int) -> list[int]:
-    """`count` distinct ports that were free a moment ago (all held open while choosing)."""
-    sockets: list[socket.socket] = []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sockets.append(s)
-            s.bind((host, 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
 def _pick_ports(host: str, s3_port: int | None) -> SeaweedPorts:
     names = [f.name for f in fields(SeaweedPorts)]
-    chosen = dict(zip(names, _free_ports(host, len(names)), strict=True))
+    chosen = dict(zip(names, [free_port(host) for _ in names], strict=True))
     if s3_port is not None:
         if s3_port in chosen.values():
-            chosen = dict(zip(names, _free_ports(host, len(names)), strict=True))
+            chosen = dict(zip(names, [free_port(host) for _ in names], strict=True))
         chosen["s3"] = s3_port
     return SeaweedPorts(**chosen)
 
@@ -234,8 +224,7 @@ def start_seaweed(
             proc.wait_ready(proc.s3_ready, timeout)
         except ProcessStartError as exc:
             proc.stop()
-            port_clash = any(p in str(exc).lower() for p in _PORT_IN_USE)
-            if port_clash and attempt < attempts:  # someone took a port we chose: re-pick
+            if port_clash(exc) and attempt < attempts:  # someone took a port we chose: re-pick
                 continue
             raise
         except BaseException:
