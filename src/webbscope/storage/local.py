@@ -159,11 +159,26 @@ class LocalStorage:
                 if attempt == 4:
                     raise
             except (FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
-                raise StorageConflict(
-                    f"cannot store {key!r}: it collides with an existing object or "
-                    "directory of the same name",
-                    details={"key": key},
-                ) from exc
+                # `mkdir(exist_ok=True)` also raises FileExistsError when a concurrent delete
+                # prunes the directory between its own mkdir and is_dir checks: only a real
+                # object or directory in the way is a conflict; otherwise try again.
+                if attempt == 4 or self._collides(dest):
+                    raise StorageConflict(
+                        f"cannot store {key!r}: it collides with an existing object or "
+                        "directory of the same name",
+                        details={"key": key},
+                    ) from exc
+
+    def _collides(self, dest: Path) -> bool:
+        """Whether `dest` is a directory, or one of its parents under the root is not one."""
+        if dest.is_dir() and not dest.is_symlink():
+            return True
+        parent = dest.parent
+        while parent != self.root and parent.is_relative_to(self.root):
+            if parent.exists() and not parent.is_dir():
+                return True
+            parent = parent.parent
+        return False
 
     def put_file(self, key: str, path: Path, *, move: bool = False) -> int:
         if move:

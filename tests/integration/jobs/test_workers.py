@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.wait import eventually, eventually_async
 from webbscope.db import Database
-from webbscope.db.events import EventReader
+from webbscope.db.events import Event, EventReader
 from webbscope.devstack.process import ManagedProcess, free_port
 from webbscope.devstack.wiredb import WireDB
 from webbscope.domain.jobs import Job, JobStatus
@@ -100,10 +100,19 @@ async def test_killed_worker_job_finishes_exactly_once_elsewhere(
     assert done.status is JobStatus.succeeded, done
     assert done.attempts == 2 and done.result == {"slept_s": 3.0}
     assert done.lease is None
-    events = []
-    while batch := await reader.poll():
-        events += batch
-    assert sum(1 for e in events if e.data["status"] == "succeeded") == 1
+    # The job's document is written before its event: follow the log until the event is there
+    # (reading it once, at once, raced the publish in a CI run), then count.
+    events: list[Event] = []
+
+    async def drained() -> list[Event]:
+        while batch := await reader.poll():
+            events.extend(batch)
+        return events
+
+    await eventually_async(
+        drained, lambda evs: any(e.data["status"] == "succeeded" for e in evs), within=15
+    )
+    assert sum(1 for e in await drained() if e.data["status"] == "succeeded") == 1
     assert second.alive()
 
 
