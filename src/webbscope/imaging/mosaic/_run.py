@@ -23,9 +23,11 @@ Where the blocks run:
   workers: each block is computed by the same function from the same arguments.
 - **A Dask cluster**, with a scheduler address: the blocks run as tasks on that cluster and
   their values come back to be written here: at most a few per worker thread are in flight,
-  so the driver's memory stays bounded too; the workers must see the inputs' paths (a shared
-  volume). Leaving (a cancel kills the job's process) releases the client's tasks on the
-  scheduler.
+  so the driver's memory stays bounded too. The workers read the inputs by path: either they
+  see the same paths (a shared volume), or `localize` (a picklable callable sent with every
+  task) maps the inputs to files the worker can read before the block is computed (the
+  engine's `StoredInputs` fetches them from S3). Leaving (a cancel kills the job's process)
+  releases the client's tasks on the scheduler.
 """
 
 from __future__ import annotations
@@ -46,12 +48,13 @@ from numpy.typing import NDArray
 
 from webbscope.imaging.mosaic._background import background_offsets
 from webbscope.imaging.mosaic._combine import CombineOptions, compute_block
-from webbscope.imaging.mosaic._inputs import close_files
+from webbscope.imaging.mosaic._inputs import MosaicInput, close_files
 from webbscope.imaging.mosaic._output import OutputFile, create_output, source_cards
 from webbscope.imaging.mosaic._plan import Block, MosaicPlan
 from webbscope.processes import die_with_parent, keep_freed_memory
 
 Report = Callable[[float, str | None], None]
+Localize = Callable[[list[MosaicInput]], list[MosaicInput]]
 PREVIEW_SIDE = 4096
 IN_FLIGHT_PER_THREAD = 2
 IN_FLIGHT_PER_WORKER = 2
@@ -179,12 +182,20 @@ def _processes(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def remote_block(
+    localize: Localize | None, inputs: list[MosaicInput], *args: Any
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """`compute_block` on a Dask worker, after `localize` maps the inputs to its own files."""
+    return compute_block(localize(inputs) if localize else inputs, *args)
+
+
 def _dask(
     plan: MosaicPlan,
     out: OutputFile,
     k: int,
     tasks: Callable[[Block], tuple[Any, ...]],
     address: str,
+    localize: Localize | None,
 ) -> Iterator[Done]:
     from distributed import Client, as_completed
 
@@ -198,7 +209,7 @@ def _dask(
             block = next(pending, None)
             if block is None:
                 return None
-            fut = client.submit(compute_block, *tasks(block), pure=False)
+            fut = client.submit(remote_block, localize, *tasks(block), pure=False)
             by_key[fut.key] = block
             return fut
 
@@ -227,9 +238,11 @@ def run_mosaic(
     extra_cards: list[tuple[str, Any, str]] | None = None,
     preview_side: int = PREVIEW_SIDE,
     workers: int | None = None,
+    localize: Localize | None = None,
 ) -> MosaicResult:
     """Compute the plan into the FITS file at `path` (see the module notes); `workers`
-    overrides the plan's number of local worker processes."""
+    overrides the plan's number of local worker processes; `localize` maps the inputs to a
+    Dask worker's own files."""
     started = time.perf_counter()
     say = report or (lambda f, m: None)
     grid = plan.grid
@@ -264,7 +277,7 @@ def run_mosaic(
 
     source: Iterator[Done]
     if dask_address:
-        source, executor = _dask(plan, out, k, tasks, dask_address), "dask"
+        source, executor = _dask(plan, out, k, tasks, dask_address, localize), "dask"
     elif n > 1:
         source, executor = _processes(plan, out, k, tasks, n), "local"
     else:

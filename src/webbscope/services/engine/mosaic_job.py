@@ -31,6 +31,7 @@ from webbscope.jobs.worker import JobContext
 from webbscope.library import auto_mosaics
 from webbscope.library.derived import queue_pyramid
 from webbscope.library.ingest import add_file
+from webbscope.services.engine.mosaic_fetch import StoredInputs
 from webbscope.services.engine.mosaics import build_mosaic, local_processes
 from webbscope.storage import MOSAICS_PREFIX, THUMBNAILS_PREFIX
 
@@ -46,13 +47,21 @@ async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
     s = ctx.settings
     with tempfile.TemporaryDirectory(prefix="mosaic-") as tmp:
         items = []
+        downloaded: list[tuple[str, str]] = []
         for ref in refs:
             local = await asyncio.to_thread(ctx.storage.local_path, ref["key"])
             if local is None:
                 local = await asyncio.to_thread(
                     ctx.storage.download_to, ref["key"], Path(tmp) / f"{ref['record_id']}.fits"
                 )
+                downloaded.append((str(local), ref["key"]))
             items.append((ref["record_id"], ref.get("name") or ref["record_id"], str(local)))
+        # Dask workers do not see this temporary directory: they fetch those from the bucket.
+        stored = (
+            StoredInputs(tuple(downloaded), s.s3_bucket, s.s3_endpoint_url, s.s3_region)
+            if downloaded and s.dask_scheduler_address and s.storage_provider == "s3"
+            else None
+        )
         out = Path(tmp) / "out"
         out.mkdir()
         await ctx.progress(stage="mosaicking", fraction=0.01)
@@ -68,6 +77,7 @@ async def mosaic_job(ctx: JobContext) -> dict[str, Any]:
             s.dask_scheduler_address,
             local_processes(s),
             s.mosaic_memory_bytes,
+            stored,
             stage="mosaicking",
         )
         await ctx.progress(stage="saving", fraction=0.97)

@@ -26,6 +26,7 @@ from webbscope.imaging.mosaic import (
 from webbscope.jobs.process import Report
 from webbscope.processes import available_cores
 from webbscope.services.common.mosaic_schemas import MosaicOptions
+from webbscope.services.engine.mosaic_fetch import StoredInputs
 from webbscope.settings import Settings
 
 SUFFIX = {"fits": "fits", "png": "png", "jpeg": "jpg"}
@@ -102,9 +103,11 @@ def build_mosaic(
     dask_address: str,
     processes: int = 1,
     memory_budget: int | None = None,
+    stored: StoredInputs | None = None,
 ) -> dict[str, Any]:
     """Plan, run and write every requested file into `out_dir` (runs in the job's child;
-    the blocks on up to `processes` local workers within `memory_budget`, or on Dask)."""
+    the blocks on up to `processes` local workers within `memory_budget`, or on Dask, whose
+    workers fetch the `stored` inputs from storage themselves)."""
     options = MosaicOptions.model_validate(options_doc)
     report(0.01, "planning")
     plan = make_plan(
@@ -132,6 +135,7 @@ def build_mosaic(
         match_background=options.match_background,
         report=lambda f, m: report(0.02 + 0.9 * f, m),
         dask_address=dask_address or None,
+        localize=stored,
         extra_cards=[
             ("MOSAICID", mosaic_id, "the mosaic's recipe id"),
             ("SOFTWARE", f"webbscope {__version__}", ""),
