@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -103,11 +102,9 @@ def listed(user: ApiUser, **params: object) -> set[str]:
 def test_a_record_whose_writer_died_before_its_event_is_listed_by_reconciliation(
     api_stack: RunningStack, alice: ApiUser
 ) -> None:
-    started = time.monotonic()
     rid = write_record(api_stack, alice, "lostevent-one", kill=True)
     # No event was published: only the reconciliation (every second here) can find it.
     eventually(lambda: listed(alice, q="lostevent"), lambda ids: rid in ids, timeout=15)
-    assert time.monotonic() - started < 15
 
 
 def test_sky_search_at_ra_zero_and_the_poles(api_stack: RunningStack, bob: ApiUser) -> None:

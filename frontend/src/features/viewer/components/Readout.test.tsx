@@ -1,6 +1,6 @@
 import { render, screen } from '@testing-library/react';
 import { Announcer } from '@/components/Announcer';
-import { Readout } from './Readout';
+import { Readout, skyLabels } from './Readout';
 
 describe('Readout', () => {
   it('announces the pinned pixel once its value and sky position arrive', () => {
@@ -30,5 +30,23 @@ describe('Readout', () => {
       </>,
     );
     expect(screen.getByRole('status')).toHaveTextContent('');
+  });
+
+  it('names the coordinates in the image\'s own frame', () => {
+    expect(skyLabels('ICRS')).toEqual(['RA', 'Dec']);
+    expect(skyLabels(null)).toEqual(['RA', 'Dec']);
+    expect(skyLabels('FK5')).toEqual(['RA (FK5)', 'Dec (FK5)']);
+    expect(skyLabels('galactic')).toEqual(['l (galactic)', 'b (galactic)']);
+    expect(skyLabels('ecliptic')).toEqual(['λ (ecliptic)', 'β (ecliptic)']);
+    expect(skyLabels('helioprojective')).toEqual(['Lon (helioprojective)', 'Lat (helioprojective)']);
+  });
+
+  it('labels a galactic image\'s readout l and b, not RA and Dec', () => {
+    const data = { x: 1, y: 2, value: 3, ra: 0.05, dec: -0.04, ra_str: '0:03:00.0', dec_str: '-0:02:24.0', frame: 'galactic' };
+    render(<Readout label="Pinned pixel" pos={[1, 2]} localValue={null} data={data} testId="pinned" announceAs="Pinned pixel" />);
+    const readout = screen.getByTestId('pinned');
+    expect(readout).toHaveTextContent('l (galactic)0:03:00.0');
+    expect(readout).toHaveTextContent('b (galactic)-0:02:24.0');
+    expect(readout).not.toHaveTextContent('RA');
   });
 });
