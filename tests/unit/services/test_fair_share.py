@@ -51,3 +51,35 @@ async def _run() -> None:
 
 def test_one_caller_cannot_hold_more_than_its_share() -> None:
     asyncio.run(_run())
+
+
+def test_every_backend_route_that_has_the_engine_read_pixels_takes_a_slot() -> None:
+    """The composites' estimate, creation and preview and the DS9 region files reach the
+    engine too (a review found them outside the fair share)."""
+    from fastapi.routing import APIRoute
+
+    from webbscope.services.backend.routes import annotations, composites, records, viewer
+
+    routes = [
+        r
+        for module in (annotations, composites, records, viewer)
+        for r in module.router.routes
+        if isinstance(r, APIRoute)
+    ]
+    assert len(routes) > 20
+    shared = {
+        (method, route.path)
+        for route in routes
+        if any(d.call is fair_share for d in route.dependant.dependencies)
+        for method in route.methods
+    }
+    heavy = {
+        ("POST", "/api/composites/estimate"),
+        ("POST", "/api/composites"),
+        ("GET", "/api/composites/{composite_id}/preview.{fmt}"),
+        ("GET", "/api/records/{record_id}/regions.reg"),
+        ("POST", "/api/records/{record_id}/regions.reg"),
+        ("GET", "/api/records/{record_id}/tiles/{level}/{x}/{y}.{fmt}"),
+        ("GET", "/api/records"),
+    }
+    assert heavy <= shared, heavy - shared

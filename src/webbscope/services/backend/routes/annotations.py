@@ -20,6 +20,7 @@ from webbscope.analysis import pixel_region
 from webbscope.db import Document
 from webbscope.db.annotations import AnnotationsRepo
 from webbscope.services.backend.deps import CurrentUser, DbDep, Records
+from webbscope.services.backend.fair_share import fair_share
 from webbscope.services.backend.viewer_access import viewable
 from webbscope.services.common.analysis_schemas import Ds9ImportOut, RegionIn
 from webbscope.services.common.client import ServiceClient
@@ -189,6 +190,7 @@ async def delete_region(
     summary="Your regions on this record as a DS9 file (sky coordinates when it has a WCS)",
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}}},
+    dependencies=[Depends(fair_share)],
 )
 async def export_ds9(
     request: Request,
@@ -235,6 +237,7 @@ class Ds9Upload(BaseModel):
     response_model=RegionList,
     status_code=status.HTTP_201_CREATED,
     summary="Import a DS9 region file as your regions on this record",
+    dependencies=[Depends(fair_share)],
 )
 async def import_ds9(
     request: Request,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from webbscope.caches import TTLCache
@@ -43,6 +43,7 @@ from webbscope.services.backend.composite_schemas import (
     RenderRequest,
 )
 from webbscope.services.backend.deps import CurrentUser, DbDep, Records, SettingsDep, StorageDep
+from webbscope.services.backend.fair_share import fair_share
 from webbscope.services.backend.streaming import stream_object
 from webbscope.services.backend.viewer_access import ViewerCaller
 from webbscope.services.common.client import ServiceClient
@@ -129,7 +130,12 @@ def _engine_body(recipe: Any, docs: list[Document]) -> dict[str, Any]:
     return {"recipe": recipe, "inputs": product_inputs(docs, with_filter=True)}
 
 
-@router.post("/estimate", response_model=EstimateOut, summary="Size, memory, time and ok/warn/fail")
+@router.post(
+    "/estimate",
+    response_model=EstimateOut,
+    summary="Size, memory, time and ok/warn/fail",
+    dependencies=[Depends(fair_share)],
+)
 async def estimate(
     body: RecipeIn, request: Request, caller: CurrentUser, records: Records
 ) -> EstimateOut:
@@ -148,6 +154,7 @@ async def estimate(
     response_model=CompositeOut,
     status_code=status.HTTP_201_CREATED,
     summary="Create a composite from a recipe (the same recipe answers the same id)",
+    dependencies=[Depends(fair_share)],
 )
 async def create(
     body: RecipeIn, request: Request, caller: CurrentUser, records: Records, db: DbDep
@@ -219,6 +226,7 @@ async def get_composite(
     summary="A preview at most `width` pixels wide",
     response_class=Response,
     responses={200: {"content": {t: {} for t in ("image/png", "image/jpeg", "image/webp")}}},
+    dependencies=[Depends(fair_share)],
 )
 async def preview(
     composite_id: CompositeId,
