@@ -1,4 +1,5 @@
-"""A full disk during an import download is a clear `disk_full` failure, not a crash."""
+"""A full disk during an import download is a clear `storage_full` failure (the code uploads
+and the API use for a full disk), not a crash."""
 
 from __future__ import annotations
 
@@ -61,5 +62,5 @@ async def test_a_full_disk_fails_the_download_with_a_clear_reason(
     transfer = importer.Transfer(FakeContext(), 10, 1)  # type: ignore[arg-type]
     with pytest.raises(WebbscopeError) as info:
         await importer._download(FakeArchive(), product, tmp_path / "f.fits.part", transfer, 3)  # type: ignore[arg-type]
-    assert info.value.code == "disk_full" and info.value.status == 507
+    assert info.value.code == "storage_full" and info.value.status == 507
     assert "disk is full" in info.value.message and "f.fits" in info.value.message

@@ -116,7 +116,7 @@ class Transfer:
 def _disk_full(exc: OSError, name: str) -> WebbscopeError:
     return WebbscopeError(
         f"the disk is full while downloading {name}: free space or lower MAST_CACHE_MAX_BYTES",
-        code="disk_full",
+        code="storage_full",  # one code for a full disk, as uploads and the API answer it
         status=507,
     )
 
