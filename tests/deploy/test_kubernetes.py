@@ -35,8 +35,6 @@ SECRET_KEYS = {
 #: Secrets only some services hold: the key sealing users' MAST tokens (backend stores them,
 #: mast unseals them to download).
 SERVICE_SECRETS = {"backend": {"MAST_TOKEN_KEY"}, "mast": {"MAST_TOKEN_KEY"}, "engine": set()}
-#: Settings the mosaic engine is being built to read (not in Settings yet).
-PENDING_SETTINGS = {"DASK_SCHEDULER_ADDRESS"}
 
 
 @functools.cache
@@ -139,7 +137,7 @@ def test_secrets_are_referenced_never_written(overlay: str) -> None:
     assert DEV_JWT_SECRET not in text and DEV_SERVICE_TOKEN not in text
     config = next(iter(_of(docs, "ConfigMap").values()))["data"]
     aliases = {f.alias for f in Settings.model_fields.values()}
-    assert set(config) <= aliases | PENDING_SETTINGS, set(config) - aliases
+    assert set(config) <= aliases, set(config) - aliases
     assert not set(config) & (SECRET_KEYS | set().union(*SERVICE_SECRETS.values()))
     assert config["WEBBSCOPE_ENV"] == overlay
     for name in PYTHON_SERVICES:
@@ -273,3 +271,10 @@ def test_dask_component_wires_the_engine_to_the_scheduler() -> None:
     assert not _reachable(docs, "dask-scheduler", 8786, pod=_labels(docs, "backend"))
     staging = next(iter(_of(_build("staging"), "ConfigMap").values()))["data"]
     assert "DASK_SCHEDULER_ADDRESS" not in staging
+    # Workers share no disk with the engine: they fetch a mosaic's inputs from the bucket with
+    # the storage settings and their own credentials (webbscope.services.engine.mosaic_fetch).
+    worker = _container(_of(docs, "Deployment")["dask-worker"])
+    assert any(r["configMapRef"]["name"].startswith("webbscope-config") for r in worker["envFrom"])
+    env = {e["name"]: e for e in worker["env"]}
+    for key in ("S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
+        assert env[key]["valueFrom"]["secretKeyRef"]["name"] == "webbscope-secrets"
