@@ -68,3 +68,11 @@ def test_env_example_documents_every_variable() -> None:
     text = (Path(__file__).parents[2] / ".env.example").read_text()
     for field in Settings.model_fields.values():
         assert f"{field.alias}=" in text, f"{field.alias} is not documented in .env.example"
+
+
+def test_the_configuration_page_documents_every_variable() -> None:
+    from webbscope.settings import Settings
+
+    text = (Path(__file__).parents[2] / "docs" / "configuration.md").read_text()
+    missing = [f.alias for f in Settings.model_fields.values() if f"`{f.alias}`" not in text]
+    assert missing == [], f"not in docs/configuration.md: {missing}"
