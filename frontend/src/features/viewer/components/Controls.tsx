@@ -157,10 +157,9 @@ export function Controls({ params, onChange, onInterval, onLevels, onPercentile,
         {custom && <input type="color" aria-label="Custom NaN colour" value={params.nan} onChange={(e) => onChange({ nan: e.target.value }, e.timeStamp)} />}
       </div>
       <details className="viewer-controls__more">
-        <summary>Contrast, bias{params.stretch === 'power' ? '' : ', gamma'}</summary>
+        <summary>Contrast and bias</summary>
         {slider('contrast', 'Contrast', 0, 5, 0.05)}
         {slider('bias', 'Bias', 0, 1, 0.01)}
-        {params.stretch !== 'power' && slider('gamma', 'Gamma', 0.2, 5, 0.05)}
         <button type="button" className="btn btn--small" onClick={onReset}>
           Reset display
         </button>

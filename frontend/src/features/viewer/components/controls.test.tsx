@@ -38,6 +38,14 @@ describe('viewer controls', () => {
     expect(parseNanColour('transparent')).toEqual([0, 0, 0, 0]);
   });
 
+  it('offers gamma only with the power stretch, the one stretch it changes (as in the engine)', () => {
+    const props = { onChange: vi.fn(), onInterval: vi.fn(), onReset: vi.fn() };
+    const { rerender } = render(<Controls params={{ ...DEFAULT_PARAMS, stretch: 'asinh' }} {...props} />);
+    expect(screen.queryByRole('slider', { name: /Gamma/ })).toBeNull();
+    rerender(<Controls params={{ ...DEFAULT_PARAMS, stretch: 'power' }} {...props} />);
+    expect(screen.getAllByRole('slider', { name: /Gamma/ })).toHaveLength(1);
+  });
+
   it('plays and pauses the slices of a cube', () => {
     vi.useFakeTimers();
     const onChange = vi.fn();
