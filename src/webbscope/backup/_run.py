@@ -18,6 +18,8 @@ from webbscope.backup import _storage as storage_dump
 from webbscope.backup._manifest import Manifest, check_files
 from webbscope.db import Database
 from webbscope.errors import WebbscopeError
+from webbscope.jobs import JobQueue
+from webbscope.library.derived import queue_pyramid
 from webbscope.storage import S3Storage, StorageProvider
 
 log = logging.getLogger("webbscope.backup")
@@ -94,6 +96,9 @@ async def restore_backup(
         documents += dump.count
         log.info("collection %s: %d documents restored", dump.name, dump.count)
     await db.ensure_indexes()
+    if any(dump.name == "records" for dump in manifest.collections):
+        queued = await _rebuild_pyramids(db)
+        log.info("%d stored pyramid(s) queued to be built again", queued)
     restored = storage_dump.StorageRestore()
     if manifest.storage is not None:
         if manifest.storage.mode == "versions":
@@ -111,6 +116,21 @@ async def restore_backup(
         objects_restored=restored.restored,
         objects_unchanged=restored.unchanged,
     )
+
+
+async def _rebuild_pyramids(db: Database) -> int:
+    """Stored pyramids live under tiles/, a cache no backup holds: mark each restored record's
+    as not built and queue its `pyramid` job (the restored jobs already name a finished one, so
+    the derived-work sweep would not; a job whose levels are still in storage only marks them).
+    """
+    records = db.collection("records")
+    queue = JobQueue(db)
+    queued = 0
+    async for doc in records.find({"pyramid.built": True}, {"owner_id": 1}):
+        await records.update_one({"_id": doc["_id"]}, {"$unset": {"pyramid": ""}})
+        await queue_pyramid(queue, str(doc["owner_id"]), str(doc["_id"]))
+        queued += 1
+    return queued
 
 
 def prune_backups(out_dir: Path, keep: int) -> list[Path]:
