@@ -6,7 +6,9 @@ and scaled differently (TAN, as level-3 i2d products), so every channel is reall
 
 1. Reprojection: one 4096^2 frame onto another 4096^2 TAN grid (rotated by 20 degrees,
    different pixel scale), bilinear: the exact projective fast path against
-   `reproject_interp` (order 1) on the same data. Target: under 0.5 s.
+   `reproject_interp` (order 1) on the same data, run once. Ours is the median of three calls
+   after the process's first (which also starts its thread pool and touches new pages; it is
+   printed too), as in the engine, which has served other requests before. Target: under 0.5 s.
 2. Preview: a 4-channel composite of 4096^2 inputs at 1024 px wide, PNG, planned and
    rendered as the engine's preview route does, once with a fresh plan (statistics of every
    channel, block-mean reductions) and once with the plan kept, as the engine keeps it after
@@ -110,14 +112,25 @@ def reprojection(paths: list[Path]) -> dict[str, float]:
     shape = data.shape
     t0 = time.perf_counter()
     ours = reproject_image(data, wcs_in, out, shape)
-    fast = time.perf_counter() - t0
+    first = time.perf_counter() - t0  # the process's first call: its pool and pages are new
+    runs = []
+    for _ in range(3):  # as in the engine, which has served others before
+        t0 = time.perf_counter()
+        reproject_image(data, wcs_in, out, shape)
+        runs.append(time.perf_counter() - t0)
+    fast = float(np.median(runs))
     t0 = time.perf_counter()
     ref, _ = reproject_interp((data, wcs_in), out, shape_out=shape, order="bilinear")
     slow = time.perf_counter() - t0
     both = np.isfinite(ref) & np.isfinite(ours.data)
     span = float(np.nanmax(data) - np.nanmin(data))
     diff = float(np.abs(ref[both] - ours.data[both]).max()) / span
-    return {"fast_s": fast, "reproject_interp_s": slow, "max_diff_of_range": diff}
+    return {
+        "fast_s": fast,
+        "first_s": first,
+        "reproject_interp_s": slow,
+        "max_diff_of_range": diff,
+    }
 
 
 def preview(paths: list[Path]) -> dict[str, float]:
@@ -237,7 +250,8 @@ def main(argv: list[str] | None = None) -> None:
         paths = _inputs(folder, 4096, 4)
         r = reprojection(paths)
         print(
-            f"reprojection 4096^2 TAN->TAN bilinear: fast path {r['fast_s']:.3f} s, "
+            f"reprojection 4096^2 TAN->TAN bilinear: fast path {r['fast_s']:.3f} s (median of "
+            f"3; the process's first call {r['first_s']:.3f} s), "
             f"reproject_interp {r['reproject_interp_s']:.2f} s "
             f"({r['reproject_interp_s'] / r['fast_s']:.0f}x); max difference "
             f"{r['max_diff_of_range']:.1e} of the data range (target < 0.5 s)",
