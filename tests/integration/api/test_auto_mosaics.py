@@ -68,7 +68,9 @@ def _mosaic_done(user: ApiUser, job_id: str) -> dict[str, Any]:
 def _user_and_tiles(
     stack: RunningStack, archive: httpx.Client, tmp_path: Path, name: str, **tiles: Any
 ) -> tuple[ApiUser, dict[str, Any], list[str]]:
-    """A new user, the observation, and the names of its tiles (offered by the archive)."""
+    """A new user, the observation, and the names of its tiles (offered by the archive).
+    Each test names its tiles with its own `prefix`: the archive store is shared, and a file
+    name stored already is not downloaded again."""
     user = register(stack.url("backend"), name)
     obs = observation(user, OBS)
     paths = write_mosaic_tiles(tmp_path, rows=1, **tiles)
@@ -131,7 +133,15 @@ def test_separate_patches_get_a_mosaic_each_and_are_replaced_on_their_own(
 ) -> None:
     # tiles 0-3 overlap in a row; tiles 4-8 overlap in another row far away
     user, obs, names = _user_and_tiles(
-        api_stack, archive, tmp_path, "patcher", cols=9, shape=(100, 120), gap=(0, 4), seed=12
+        api_stack,
+        archive,
+        tmp_path,
+        "patcher",
+        cols=9,
+        shape=(100, 120),
+        gap=(0, 4),
+        seed=12,
+        prefix="jw01234-o012",
     )
 
     # patch A has four tiles, patch B two: one mosaic (A)
@@ -182,7 +192,15 @@ def test_deleting_a_tile_rebuilds_the_mosaic_or_removes_it_when_too_few_remain(
     api_stack: RunningStack, archive: httpx.Client, tmp_path: Path
 ) -> None:
     user, obs, names = _user_and_tiles(
-        api_stack, archive, tmp_path, "pruner", cols=5, shape=(100, 120), overlap=0.2, seed=13
+        api_stack,
+        archive,
+        tmp_path,
+        "pruner",
+        cols=5,
+        shape=(100, 120),
+        overlap=0.2,
+        seed=13,
+        prefix="jw01234-o013",
     )
     imported = _import(user, obs, names)
     tiles = [
@@ -204,15 +222,17 @@ def test_deleting_a_tile_rebuilds_the_mosaic_or_removes_it_when_too_few_remain(
     assert _inputs(autos[0]) == sorted(tiles[1:])
     assert user.get(f"/api/records/{five}").status_code == 404
 
-    # another deleted: three remain, under AUTO_MOSAIC_MIN_TILES: the mosaic goes, files too
+    # two more deleted at once (bulk): two remain, under AUTO_MOSAIC_MIN_TILES: the mosaic
+    # goes, its files too, and nothing is rebuilt
     stored = api_stack.data_dir / "mosaics" / autos[0]["metadata"]["mosaic"]["id"]
     assert sorted(f.suffix for f in stored.iterdir()) == [".fits", ".png"]
     before = _mosaic_job_ids(user)
-    assert user.delete(f"/api/records/{tiles[4]}").status_code == 204
+    bulk = user.post("/api/records/bulk", json={"action": "delete", "ids": tiles[3:]})
+    assert bulk.status_code == 200 and bulk.json()["succeeded"] == 2, bulk.text
     assert user.get(f"/api/records/{four}").status_code == 404
     assert _mosaic_job_ids(user) == before  # nothing rebuilt
     eventually(lambda: _auto_records(user), lambda found: found == [])
     assert not stored.exists() or not any(stored.iterdir())
     # the remaining tiles no longer list it
-    left = user.get(f"/api/records/{tiles[2]}").json()["lineage"]["derivatives"]
-    assert four not in left
+    for tile in tiles[1:3]:
+        assert four not in user.get(f"/api/records/{tile}").json()["lineage"]["derivatives"]

@@ -3,13 +3,12 @@ the window of the input the block needs, and gives the same values as the whole 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from astropy.io import fits
 
+from tests.support.fits_files import add_sip
 from webbscope.demo._tiles import write_mosaic_tiles
 from webbscope.imaging._reproject import reproject_image
 from webbscope.imaging.mosaic import _combine as combine_mod
@@ -20,23 +19,12 @@ from webbscope.imaging.mosaic._inputs import close_files, open_pixels
 SHAPE = (300, 360)
 
 
-def _with_sip(path: Path) -> None:
-    """Give the tile's SCI, ERR and WHT a TAN-SIP WCS (a few pixels of distortion)."""
-    with fits.open(path, mode="update") as hdul:
-        for ext in ("SCI", "ERR", "WHT"):
-            h = hdul[ext].header
-            h["CTYPE1"], h["CTYPE2"] = "RA---TAN-SIP", "DEC--TAN-SIP"
-            h["A_ORDER"], h["B_ORDER"] = 2, 2
-            h["A_2_0"], h["A_1_1"], h["A_0_2"] = 4e-5, -2e-5, 1e-5
-            h["B_2_0"], h["B_1_1"], h["B_0_2"] = -1e-5, 3e-5, 2e-5
-
-
 @pytest.fixture(scope="module")
 def sip_input(tmp_path_factory: pytest.TempPathFactory) -> Any:
     (path,) = write_mosaic_tiles(
         tmp_path_factory.mktemp("sip"), rows=1, cols=1, shape=SHAPE, seed=5
     )
-    _with_sip(path)
+    add_sip(path, ("SCI", "ERR", "WHT"), scale=2.0)
     item = inspect_input(str(path), "r0", path.name)
     assert item.wcs() is not None and item.wcs().sip is not None  # type: ignore[union-attr]
     return item
