@@ -100,3 +100,15 @@ def write_tile_bomb(path: Path, side: int = 30_000) -> Path:
         raw[at + 10 : at + 30] = f"{side:>20}".encode()
     path.write_bytes(bytes(raw))
     return path
+
+
+def add_sip(path: Path, exts: tuple[str, ...] = ("SCI", "WHT"), scale: float = 1.0) -> None:
+    """Give these extensions of a mosaic tile a small SIP distortion (as level-2 `_cal` files
+    carry): a few pixels at the corners of a tile of a few hundred pixels, times `scale`."""
+    with fits.open(path, mode="update") as hdul:
+        for ext in exts:
+            h = hdul[ext].header
+            h["CTYPE1"], h["CTYPE2"] = "RA---TAN-SIP", "DEC--TAN-SIP"
+            h["A_ORDER"], h["B_ORDER"] = 2, 2
+            h["A_2_0"], h["B_0_2"], h["A_1_1"] = 2e-5 * scale, -1.5e-5 * scale, 1e-5 * scale
+            h["B_2_0"] = h["B_1_1"] = 0.0

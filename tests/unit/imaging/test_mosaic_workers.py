@@ -17,6 +17,7 @@ import psutil
 import pytest
 from astropy.io import fits
 
+from tests.support.fits_files import add_sip
 from webbscope.demo._tiles import write_mosaic_tiles
 from webbscope.imaging.mosaic import CombineOptions, inspect_input, plan_mosaic, run_mosaic
 from webbscope.imaging.mosaic._plan import WORKER_MEMORY, block_memory, workers_for
@@ -150,16 +151,6 @@ def test_workers_die_with_their_parent(tiles: list[Path], tmp_path: Path) -> Non
             proc.wait(10)
 
 
-def _with_sip(path: Path) -> None:
-    """Give the tile's SCI and WHT a small SIP distortion (as level-2 `_cal` files carry)."""
-    with fits.open(path, mode="update") as hdul:
-        for ext in ("SCI", "WHT"):
-            h = hdul[ext].header
-            h["CTYPE1"], h["CTYPE2"] = "RA---TAN-SIP", "DEC--TAN-SIP"
-            h["A_ORDER"], h["B_ORDER"] = 2, 2
-            h["A_2_0"], h["B_0_2"], h["A_1_1"] = 2e-5, -1.5e-5, 1e-5
-
-
 def test_sip_inputs_take_the_general_path_and_match_the_reference(tmp_path: Path) -> None:
     import warnings
 
@@ -168,7 +159,7 @@ def test_sip_inputs_take_the_general_path_and_match_the_reference(tmp_path: Path
     from reproject.mosaicking import reproject_and_coadd
 
     paths = write_mosaic_tiles(tmp_path / "in", rows=1, cols=2, shape=(120, 150), seed=9)
-    _with_sip(paths[1])
+    add_sip(paths[1])
     plan = _plan(paths)
     assert plan.homographies[0] is not None and plan.homographies[1] is None  # SIP: general
     one = run_mosaic(plan, tmp_path / "one.fits", CombineOptions("mean"), workers=1)

@@ -5,7 +5,8 @@ storage). Each concern is a small private module; the public API is what this pa
 re-exports:
 
 - `_inputs`: `inspect_input` (headers only) and `MosaicInput`; lazy pixels for block tasks;
-- `_plan`: `plan_mosaic` (grid, estimate, overlaps, footprints, groups, blocks; 422/413);
+- `_plan`: `plan_mosaic` (grid, estimate, overlaps, footprints, groups, blocks; 422/413),
+  `sky_components` (groups from sky footprints alone);
 - `_combine`: `compute_block` (reproject the overlapping windows, combine; mean, median,
   sum, min, max, first, last; weights; sigma clipping);
 - `_background`: `background_offsets` (additive offsets by least squares over overlaps);
@@ -29,6 +30,7 @@ from webbscope.imaging.mosaic._plan import (
     overlap_area,
     plan_mosaic,
     plan_summary,
+    sky_components,
 )
 from webbscope.imaging.mosaic._preview import display_pixels, picture_bytes
 from webbscope.imaging.mosaic._run import MosaicResult, run_mosaic
@@ -52,6 +54,7 @@ __all__ = [
     "plan_mosaic",
     "plan_summary",
     "run_mosaic",
+    "sky_components",
     "solve_offsets",
     "source_cards",
 ]

@@ -3,8 +3,11 @@
 `compute_block` is a plain picklable function (a local process or a Dask worker runs it).
 For each input touching the block it warps the input's values (and its weights, when the
 input has a WHT or ERR map) onto the block with the fast path (the exact TAN homography,
-`warp`), or `reproject_image` for other projections; `warp` reads only the windows of the
-memory-mapped input each 128-pixel tile needs.
+`warp`), or `reproject_image` for other projections (SIP distortion, non-TAN grids). `warp`
+reads only the windows of the memory-mapped input each 128-pixel tile needs, and the general
+path only the window the block needs (`input_window`: the block's outline, sampled every
+`WINDOW_STEP` output pixels, mapped through the WCS to input pixels, padded by `WINDOW_PAD`
+for the interpolation kernel and clipped to the image), reprojected with the sliced WCS.
 
 Weights follow `reproject_and_coadd`: an input's weight at an output pixel is its
 (reprojected) weight map there, 1 without one, and 0 where the value or weight is NaN.
@@ -23,17 +26,25 @@ The weight map written beside the values is sum(w) over the values used.
 from __future__ import annotations
 
 import contextlib
+import math
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from webbscope.errors import BadRequest
 from webbscope.imaging._reproject import reproject_image, warp
+from webbscope.imaging._wcs import pix2world, world2pix
 from webbscope.imaging.mosaic._inputs import MosaicInput, close_files, open_pixels
+
+#: Output pixels between the samples of a block's outline mapped into an input (general path).
+WINDOW_STEP = 16
+#: Input pixels added around the mapped outline: the bilinear kernel's neighbours and the
+#: curvature of a distorted outline between samples.
+WINDOW_PAD = 4
 
 Combine = Literal["mean", "median", "sum", "min", "max", "first", "last"]
 COMBINES: tuple[str, ...] = ("mean", "median", "sum", "min", "max", "first", "last")
@@ -75,6 +86,68 @@ def _block_wcs(grid_header: str, x0: int, y0: int) -> object:
     return wcs
 
 
+def _outline_samples(shape: tuple[int, int]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(x, y) along the outer edges of a ``shape`` block's pixels, every `WINDOW_STEP`."""
+    ny, nx = shape
+    xs = np.unique(np.append(np.arange(-0.5, nx - 0.5, WINDOW_STEP), nx - 0.5))
+    ys = np.unique(np.append(np.arange(-0.5, ny - 0.5, WINDOW_STEP), ny - 0.5))
+    x = np.concatenate([xs, xs, np.full(len(ys), -0.5), np.full(len(ys), nx - 0.5)])
+    y = np.concatenate([np.full(len(xs), -0.5), np.full(len(xs), ny - 0.5), ys, ys])
+    return x, y
+
+
+def input_window(
+    wcs_in: Any, block_wcs: Any, shape: tuple[int, int], image_shape: tuple[int, int]
+) -> tuple[int, int, int, int] | None:
+    """The input rows and columns ``(y0, y1, x0, x1)`` a block of `shape` on `block_wcs`
+    needs (see the module notes); the whole image where a sample cannot be mapped, None
+    when the block misses the input. A continuous one-to-one map sends the block's interior
+    inside the image of its outline, so the outline bounds the window."""
+    ny, nx = image_shape
+    x, y = _outline_samples(shape)
+    lon, lat = pix2world(block_wcs, x, y)
+    u, v = world2pix(wcs_in, lon, lat)
+    if not (np.isfinite(u).all() and np.isfinite(v).all()):
+        return 0, ny, 0, nx
+    ulo, uhi = float(u.min()) - WINDOW_PAD, float(u.max()) + WINDOW_PAD
+    vlo, vhi = float(v.min()) - WINDOW_PAD, float(v.max()) + WINDOW_PAD
+    if uhi < -0.5 or vhi < -0.5 or ulo > nx - 0.5 or vlo > ny - 0.5:
+        return None
+    x0, y0 = max(0, math.floor(ulo)), max(0, math.floor(vlo))
+    x1, y1 = min(nx, math.ceil(uhi) + 1), min(ny, math.ceil(vhi) + 1)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return y0, y1, x0, x1
+
+
+def _general_path(
+    item: MosaicInput,
+    data: Any,
+    wmap: Any | None,
+    grid_header: str,
+    box: tuple[int, int, int, int],
+    use_weights: bool,
+) -> tuple[NDArray[np.float32], NDArray[np.float32] | None]:
+    """(values, weights or None) through `reproject_image` on the input's window only."""
+    y0, y1, x0, x1 = box
+    shape = (y1 - y0, x1 - x0)
+    wcs_in = item.wcs()
+    assert wcs_in is not None  # the plan refuses inputs without one
+    bwcs = _block_wcs(grid_header, x0, y0)
+    window = input_window(wcs_in, bwcs, shape, item.image_shape)
+    if window is None:
+        return np.full(shape, np.nan, np.float32), None
+    wy0, wy1, wx0, wx1 = window
+    cut = (slice(wy0, wy1), slice(wx0, wx1))
+    wcs_cut = wcs_in.slice(cut)
+    values = reproject_image(np.asarray(data[cut], dtype=np.float32), wcs_cut, bwcs, shape).data
+    weights = None
+    if use_weights and wmap is not None:
+        cutw = np.asarray(wmap[cut], dtype=np.float32)
+        weights = reproject_image(cutw, wcs_cut, bwcs, shape).data
+    return values, weights
+
+
 def reproject_input(
     item: MosaicInput,
     h: NDArray[np.float64] | None,
@@ -95,12 +168,7 @@ def reproject_input(
         else:
             values, weights = warp(data, hb, shape), None
     else:
-        wcs_in = item.wcs()
-        bwcs = _block_wcs(grid_header, x0, y0)
-        values = reproject_image(data, wcs_in, bwcs, shape).data
-        weights = None
-        if use_weights and wmap is not None:
-            weights = reproject_image(np.asarray(wmap[...]), wcs_in, bwcs, shape).data
+        values, weights = _general_path(item, data, wmap, grid_header, box, use_weights)
     bad = ~np.isfinite(values)
     if weights is None:
         w = np.ones(shape, dtype=np.float32)

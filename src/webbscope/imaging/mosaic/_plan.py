@@ -7,7 +7,8 @@ and time a run needs, which inputs overlap, their footprints on the sky, and the
   outer pixel centres) in output pixels, through the exact TAN-to-TAN homography where it
   applies and through the WCS otherwise. Two inputs overlap when their outlines (convex
   quadrilaterals) share more than `MIN_OVERLAP_PX` square pixels (Sutherland-Hodgman
-  clipping); connected components of that graph are the groups.
+  clipping); connected components of that graph are the groups. `sky_components` finds the
+  same groups from sky footprints alone (no files: for automatic mosaics), a little stricter.
 - **Blocks.** The output is cut into `block` x `block` sections; each lists the inputs whose
   outline meets it. Memory is bounded by one block times its inputs, never by the mosaic.
 - **Workers.** Blocks run on up to `processes` local worker processes, as many as the memory
@@ -37,6 +38,11 @@ from webbscope.imaging.mosaic._inputs import MosaicInput
 
 #: Overlaps smaller than this (square output pixels) do not join two inputs.
 MIN_OVERLAP_PX = 4.0
+#: `sky_components` asks this many times more overlap than the plan: its tangent plane and
+#: pixel size differ a little from the plan's grid, and a group it joins must not be split
+#: by the plan.
+SKY_OVERLAP_FACTOR = 2.0
+ARCSEC_PER_RADIAN = 180.0 / math.pi * 3600.0
 DEFAULT_BLOCK = 1024
 #: Measured: seconds per reprojected-and-combined input pixel, per written output pixel.
 S_PER_INPUT_PX = 30e-9
@@ -193,6 +199,62 @@ def components(n: int, edges: Sequence[tuple[int, int, float]]) -> list[tuple[in
     for i in range(n):
         groups.setdefault(root(i), []).append(i)
     return sorted((tuple(g) for g in groups.values()), key=lambda g: (-len(g), g[0]))
+
+
+def _unit_vectors(corners: Sequence[tuple[float, float]]) -> NDArray[np.float64]:
+    ra, dec = np.radians(np.asarray(corners, dtype=np.float64).reshape(-1, 2)).T
+    return np.column_stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)])
+
+
+def _gnomonic(vecs: NDArray[np.float64], centre: NDArray[np.float64]) -> NDArray[np.float64] | None:
+    """Unit vectors -> (x, y) in arcsec on the plane tangent at `centre`; None when a point
+    is 90 degrees or more from it. Great circles become straight lines."""
+    east = np.cross([0.0, 0.0, 1.0], centre)
+    if np.linalg.norm(east) < 1e-12:  # at a pole
+        east = np.array([0.0, 1.0, 0.0])
+    east /= np.linalg.norm(east)
+    north = np.cross(centre, east)
+    depth = vecs @ centre
+    if (depth <= 1e-6).any():
+        return None
+    return np.column_stack([vecs @ east / depth, vecs @ north / depth]) * ARCSEC_PER_RADIAN
+
+
+def sky_components(
+    footprints: Sequence[Sequence[tuple[float, float]] | None],
+    shapes: Sequence[tuple[int, int]],
+    min_overlap_px: float = MIN_OVERLAP_PX * SKY_OVERLAP_FACTOR,
+) -> list[tuple[int, ...]]:
+    """Groups of images (indices) connected by overlapping sky footprints.
+
+    `footprints` are each image's four corners (ra, dec) in degrees, in order, and `shapes`
+    its (ny, nx). Two images overlap when their footprints, projected on the plane tangent
+    between them, share more than `min_overlap_px` pixels of the finer of the two (the
+    footprint's area over its pixel count). An image without a footprint is alone. Groups
+    come as `components` orders them: largest first, then by first index."""
+    n = len(footprints)
+    vecs = [_unit_vectors(fp) if fp and len(fp) >= 3 else None for fp in footprints]
+    edges: list[tuple[int, int, float]] = []
+    for a in range(n):
+        for b in range(a + 1, n):
+            va, vb = vecs[a], vecs[b]
+            if va is None or vb is None:
+                continue
+            centre = va.sum(axis=0) + vb.sum(axis=0)
+            norm = float(np.linalg.norm(centre))
+            if norm < 1e-12:
+                continue
+            pa, pb = _gnomonic(va, centre / norm), _gnomonic(vb, centre / norm)
+            if pa is None or pb is None:
+                continue
+            pixel = min(
+                _area(pa) / max(1, shapes[a][0] * shapes[a][1]),
+                _area(pb) / max(1, shapes[b][0] * shapes[b][1]),
+            )
+            area = overlap_area(pa, pb)
+            if pixel > 0 and area > min_overlap_px * pixel:
+                edges.append((a, b, area / pixel))
+    return components(n, edges)
 
 
 # -- checks -------------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ the plan's footprints and the run's figures. The computation runs in a child pro
 Dask tasks of its client); nothing is stored or recorded before the last block is written.
 
 An automatic observation mosaic (queued after an import, `webbscope.library.auto_mosaics`)
-is tagged ``auto-mosaic``, keeps its group in ``metadata.mosaic.auto_group``, and replaces
-the group's earlier automatic mosaics once saved.
+is tagged ``auto-mosaic``, keeps its group and patch in ``metadata.mosaic.auto_group``, and
+replaces the group's earlier automatic mosaics that share a tile with it once saved.
 """
 
 from __future__ import annotations

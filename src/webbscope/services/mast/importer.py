@@ -13,7 +13,8 @@ each completed file a record of the importing user's library.
    level-2 members first, then images, then the catalogues and segmentation maps made from them
    (their lineage names the image).
 4. Level-3 images of one observation, instrument and filter that tile a field get a mosaic
-   job (`webbscope.library.auto_mosaics`, from AUTO_MOSAIC_MIN_TILES of them).
+   job per patch of overlapping tiles (`webbscope.library.auto_mosaics`, from
+   AUTO_MOSAIC_MIN_TILES of them).
 
 A failure anywhere cancels every download still running and removes the partial files; nothing
 incomplete is recorded. A cancel keeps the partial files for a retry. Exclusive-access files

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Literal
@@ -19,6 +20,7 @@ from webbscope.domain.users import User
 from webbscope.errors import BadRequest, Forbidden, NotFound, Unprocessable, WebbscopeError
 from webbscope.fits import FitsLimits
 from webbscope.jobs import JobQueue
+from webbscope.library.auto_mosaics import inputs_deleted
 from webbscope.library.derived import ensure_derived, queue_pyramid
 from webbscope.library.ingest import add_file
 from webbscope.library.query import RecordQuery, SortKey
@@ -67,6 +69,8 @@ from webbscope.services.backend.uploads import (
 from webbscope.services.common.errors import ErrorBody
 from webbscope.storage import UPLOADS_PREFIX, StorageFull
 from webbscope.storage.space import check_reserve
+
+log = logging.getLogger("webbscope.records")
 
 router = APIRouter(prefix="/api/records", tags=["records"])
 
@@ -374,15 +378,32 @@ async def delete_record(
     db: DbDep,
     storage: StorageDep,
     library: Library,
+    settings: SettingsDep,
 ) -> Response:
     await writable(records, record_id, caller)
-    await _delete_record(record_id, db, storage)
-    await library.refresh(record_id)
+    removed = await _delete_record(record_id, db, storage)
+    also = await _after_delete([removed], db, storage, settings)
+    await library.refresh(record_id, *also)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-async def _delete_record(record_id: str, db: DbDep, storage: StorageDep) -> None:
-    await remove_record(db, storage, record_id)
+async def _delete_record(record_id: str, db: DbDep, storage: StorageDep) -> Document | None:
+    return await remove_record(db, storage, record_id)
+
+
+async def _after_delete(
+    removed: list[Document | None], db: DbDep, storage: StorageDep, settings: SettingsDep
+) -> list[str]:
+    """The automatic mosaics the removed records were inputs of are rebuilt or deleted
+    (`inputs_deleted`); the ids of those deleted. The deletion stands whatever happens here."""
+    docs = [d for d in removed if d is not None]
+    if not docs:
+        return []
+    try:
+        return (await inputs_deleted(db, storage, settings, docs))["deleted"]
+    except Exception:
+        log.exception("updating the automatic mosaics of deleted records failed")
+        return []
 
 
 @router.get(
@@ -575,6 +596,7 @@ async def bulk(
         if body.visibility is not None:
             share["visibility"] = body.visibility.value
     items: list[BulkItem] = []
+    removed: list[Document | None] = []
     for rid in dict.fromkeys(body.ids):
         try:
             await writable(records, rid, caller)
@@ -587,12 +609,13 @@ async def bulk(
             elif body.action is BulkAction.share:
                 await records.update(rid, dict(share or {}))
             elif body.action is BulkAction.delete:
-                await _delete_record(rid, db, storage)
+                removed.append(await _delete_record(rid, db, storage))
             items.append(BulkItem(id=rid, ok=True))
         except WebbscopeError as exc:
             items.append(
                 BulkItem(id=rid, ok=False, error=ErrorBody(code=exc.code, message=exc.message))
             )
-    await library.refresh(*[i.id for i in items if i.ok])
+    also = await _after_delete(removed, db, storage, settings)
+    await library.refresh(*[i.id for i in items if i.ok], *also)
     ok = sum(1 for i in items if i.ok)
     return BulkResult(action=body.action, succeeded=ok, failed=len(items) - ok, items=items)
