@@ -90,6 +90,7 @@ test('a record file larger than 1 GiB downloads to disk with the tab’s memory 
   const problems = watchPage(page);
   const user = uniqueUser('downloader');
   await apiRegister(page.request, user);
+  await signIn(page, user.username);
   const token = await apiLogin(page.request, user.username, user.password);
 
   const dir = mkdtempSync(join(tmpdir(), 'webbscope-e2e-download-'));
@@ -104,7 +105,6 @@ test('a record file larger than 1 GiB downloads to disk with the tab’s memory 
     expect(record.size).toBe(size);
     rmSync(source); // the stored copy is the one downloaded
 
-    await signIn(page, user.username);
     await page.goto(`/records/${record.id}`);
     const button = page.getByRole('button', { name: 'Download', exact: true });
     await expect(button).toBeEnabled();
@@ -121,15 +121,15 @@ test('a record file larger than 1 GiB downloads to disk with the tab’s memory 
     const before = new Map(watched.map((p) => [p.pid, memoryOf(p.pid).rss]));
     for (const p of watched) writeFileSync(`/proc/${p.pid}/clear_refs`, '5');
 
-    const download = page.waitForEvent('download');
+    // Generous: an app that gathered the file in memory first would start the download late (and fail below).
+    const download = page.waitForEvent('download', { timeout: 120_000 });
     await button.click();
     const saved = await (await download).path(); // resolves once the whole file is on disk
     const heapAfter = await heapUsed(cdp);
     const grew = watched.map((p) => ({ ...p, by: memoryOf(p.pid).peak - (before.get(p.pid) ?? 0) }));
-    testInfo.annotations.push({
-      type: 'memory',
-      description: `file ${size} B; JS heap ${heapBefore} → ${heapAfter} B; peak growth ${grew.map((g) => `${g.type} ${g.pid}: ${g.by} B`).join(', ')}`,
-    });
+    const description = `file ${size} B; JS heap ${heapBefore} → ${heapAfter} B; peak growth ${grew.map((g) => `${g.type} ${g.pid}: ${g.by} B`).join(', ')}`;
+    testInfo.annotations.push({ type: 'memory', description });
+    console.log(`download memory: ${description}`);
 
     expect(heapAfter - heapBefore).toBeLessThan(BOUND);
     for (const g of grew) expect(g.by, `${g.type} process ${g.pid}: peak resident memory growth`).toBeLessThan(BOUND);
