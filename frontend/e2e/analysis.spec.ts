@@ -1,8 +1,9 @@
 /**
  * Analysis in the viewer, in headless Chromium against the real stack: draw a region and read
  * its statistics, run source detection and open the catalogue table (linked to the markers),
- * draw contours, annotate with a ruler, plot a cube's spectrum from a clicked spaxel, open an
- * x1d spectrum and a table HDU, and compare two records (locked by WCS, blink, overlay).
+ * draw contours, annotate with a ruler, follow a cube's display limits from plane to plane, plot
+ * a cube's spectrum from a clicked spaxel, open an x1d spectrum and a table HDU, and compare two
+ * records (locked by WCS, blink, overlay).
  * Screenshots go to test-artifacts/screenshots/analysis-*.png.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -120,6 +121,32 @@ test('analysis: region → detection → catalogue → contours → annotation �
     await page.goto(`/viewer/${second}`);
     await page.getByRole('tab', { name: 'Notes' }).click();
     await expect(page.getByRole('list', { name: 'Annotations' })).toContainText('(from another record)');
+  });
+
+  await test.step("a cube's display limits come from the shown plane", async () => {
+    // The default interval (99.5%) is the plane's 0.25 and 99.75 percentiles, as the fields show
+    // them; moving the slice asks for that plane's statistics and the limits follow.
+    const planeStats = (k: number) =>
+      page.waitForResponse((r) => r.url().includes(`/api/records/${cube}/plane-stats`) && new URL(r.url()).searchParams.get('slice') === String(k) && r.ok());
+    const shown = (v: number) => String(Number(v.toPrecision(7)));
+    type Stats = { slice: number; stats: { percentiles: Record<string, number> } };
+    const firstPlane = planeStats(0);
+    await page.goto(`/viewer/${cube}`);
+    const first = (await (await firstPlane).json()) as Stats;
+    const minimum = page.getByLabel('Minimum', { exact: true });
+    const maximum = page.getByLabel('Maximum', { exact: true });
+    await expect(minimum).toHaveValue(shown(first.stats.percentiles['0.25']));
+    await expect(maximum).toHaveValue(shown(first.stats.percentiles['99.75']));
+    const slider = page.locator('#v-slice');
+    const last = Number(await slider.getAttribute('max'));
+    expect(last).toBeGreaterThan(0);
+    const lastPlane = planeStats(last);
+    await slider.press('End'); // the last plane
+    const other = (await (await lastPlane).json()) as Stats;
+    expect(other.slice).toBe(last);
+    expect(other.stats.percentiles['99.75']).not.toBe(first.stats.percentiles['99.75']);
+    await expect(minimum).toHaveValue(shown(other.stats.percentiles['0.25']));
+    await expect(maximum).toHaveValue(shown(other.stats.percentiles['99.75']));
   });
 
   await test.step("plot a cube's spectrum", async () => {

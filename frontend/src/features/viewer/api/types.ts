@@ -18,6 +18,8 @@ export type LevelInfo = Schemas['LevelOut'];
 export type PixelValue = Schemas['PixelOut'];
 export type GridOut = Schemas['GridOut'];
 export type HistogramOut = Schemas['HistogramOut'];
+/** The statistics and histogram of one plane (a cube's display limits come from its shown plane). */
+export type PlaneStats = Schemas['PlaneStatsOut'];
 
 /** The coordinate grid as the overlay draws it (from GridOut: polylines and labels in pixels). */
 export interface GridData {

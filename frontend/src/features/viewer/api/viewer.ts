@@ -10,6 +10,10 @@ export const getImageInfo = (id: string, ext?: string, signal?: AbortSignal) =>
 export const getPixel = (id: string, x: number, y: number, ext: string, slice: number, signal?: AbortSignal) =>
   unwrap(api.GET('/api/records/{record_id}/pixel', { params: { path: record(id), query: { x, y, ext, slice } }, signal }));
 
+/** The statistics and histogram of plane `slice` of a cube: what its display limits come from. */
+export const getPlaneStats = (id: string, ext: string, slice: number, signal?: AbortSignal) =>
+  unwrap(api.GET('/api/records/{record_id}/plane-stats', { params: { path: record(id), query: { ext, slice } }, signal }));
+
 export const getHistogram = (id: string, q: { bins?: number; min?: number; max?: number; ext?: string; slice?: number }) =>
   unwrap(api.GET('/api/records/{record_id}/histogram', { params: { path: record(id), query: q } }));
 

@@ -12,7 +12,7 @@ import type { View } from '../engine/view';
 import type { ViewerEngine } from '../engine/ViewerEngine';
 import { useAnalysisScene } from '../hooks/useAnalysisScene';
 import { mosaicFootprints, type Footprint } from '../layers/footprintLayer';
-import { useRenderParams } from '../hooks/useRenderParams';
+import { useViewerParams } from '../hooks/useViewerParams';
 import { AnalysisSide } from './analysis/AnalysisSide';
 import { useGrid, useImageInfo, usePixel } from '../hooks/useViewerData';
 import { Controls } from './Controls';
@@ -72,7 +72,8 @@ interface ViewerProps {
 }
 
 function Viewer({ id, info, ext, onExt, title, footprints, forceCanvasInitially, floatTiles }: ViewerProps) {
-  const { params, set, setInterval, setLevels, setPercentile, reset } = useRenderParams(info, ext);
+  // A cube's limits and histogram (`source`) are its shown plane's.
+  const { params, source, set, setInterval, setLevels, setPercentile, reset } = useViewerParams(id, info, ext);
   const changedAt = useRef<number | null>(null);
   const [forceCanvas, setForceCanvas] = useState(forceCanvasInitially);
   const [engine, setEngine] = useState<ViewerEngine | null>(null);
@@ -220,10 +221,10 @@ function Viewer({ id, info, ext, onExt, title, footprints, forceCanvasInitially,
             }}
             onReset={reset}
           />
-          {info.histogram && !info.all_nan && (
+          {source.histogram && !info.all_nan && (
             <Histogram
-              counts={info.histogram.counts}
-              edges={info.histogram.edges}
+              counts={source.histogram.counts}
+              edges={source.histogram.edges}
               vmin={params.vmin}
               vmax={params.vmax}
               unit={info.bunit}

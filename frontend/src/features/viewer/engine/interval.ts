@@ -7,6 +7,15 @@ export interface IntervalSource {
   histogram?: Pick<ImageInfo['histogram'], 'counts' | 'edges'> | null;
 }
 
+/**
+ * Where the display limits come from: the shown plane's statistics for a cube, once they are in
+ * (`plane`; while the next plane's load, the last one's), else the image's own (for a cube, the
+ * whole cube's, until its first plane's statistics arrive or when they cannot be had).
+ */
+export function limitsSource(info: IntervalSource, plane: IntervalSource | null | undefined): IntervalSource {
+  return plane?.stats && plane.histogram ? plane : info;
+}
+
 const PERCENT: Record<string, [number, number]> = {
   '99': [0.5, 99.5],
   '99.5': [0.25, 99.75],

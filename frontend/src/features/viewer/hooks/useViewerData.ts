@@ -1,10 +1,32 @@
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { getGrid, getImageInfo, getPixel } from '../api/viewer';
-import type { PixelValue } from '../api/types';
+import { getGrid, getImageInfo, getPixel, getPlaneStats } from '../api/viewer';
+import type { ImageInfo, PixelValue, PlaneStats } from '../api/types';
 
 export function useImageInfo(id: string, ext: string) {
   return useQuery({ queryKey: ['viewer', id, 'info', ext], queryFn: ({ signal }) => getImageInfo(id, ext, signal), staleTime: Infinity, retry: 1 });
+}
+
+/** The query key of a plane's statistics: one entry per record, extension and plane. */
+export const planeStatsKey = (id: string, ext: string, slice: number) => ['viewer', id, 'plane-stats', ext, slice] as const;
+
+/**
+ * The statistics of a cube's shown plane (its display limits come from them), fetched once per
+ * record, extension and plane and kept in the query cache, so going back to a plane asks nothing.
+ * While a plane's load the last plane's stay (the limits do not jump to the whole cube's and back).
+ * Null for a 2-D image, and until the first plane's arrive or if they cannot be had.
+ */
+export function usePlaneStats(id: string, info: ImageInfo, ext: string, slice: number): PlaneStats | null {
+  const cube = (info.cube?.size ?? 1) > 1;
+  const q = useQuery({
+    queryKey: planeStatsKey(id, ext, slice),
+    queryFn: ({ signal }) => getPlaneStats(id, ext, slice, signal),
+    enabled: cube,
+    staleTime: Infinity,
+    retry: 1,
+    placeholderData: keepPreviousData,
+  });
+  return cube ? (q.data ?? null) : null;
 }
 
 export function useGrid(id: string, ext: string, enabled: boolean) {
