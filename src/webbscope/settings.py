@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     # Backend
     #: How often a realtime hub connection re-checks its token's expiry and the account.
     hub_recheck_s: float = Field(30.0, alias="HUB_RECHECK_S", gt=0, le=3600)
-    backend_tile_cache_bytes: int = Field(32 * 1024**2, alias="BACKEND_TILE_CACHE_BYTES", ge=0)
+    backend_tile_cache_bytes: int = Field(128 * 1024**2, alias="BACKEND_TILE_CACHE_BYTES", ge=0)
 
     # Jobs
     jobs_lease_s: float = Field(30.0, alias="JOBS_LEASE_S", ge=1.0, le=3600)
