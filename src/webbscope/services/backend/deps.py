@@ -25,17 +25,17 @@ from webbscope.storage import StorageProvider
 _bearer = HTTPBearer(auto_error=False, description="The access token from /api/auth/login")
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.parts.db
     return db
 
 
-def get_storage(request: Request) -> StorageProvider:
+async def get_storage(request: Request) -> StorageProvider:
     storage: StorageProvider = request.app.state.parts.storage
     return storage
 
@@ -45,19 +45,19 @@ DbDep = Annotated[Database, Depends(get_db)]
 StorageDep = Annotated[StorageProvider, Depends(get_storage)]
 
 
-def get_users(db: DbDep) -> UsersRepo:
+async def get_users(db: DbDep) -> UsersRepo:
     return UsersRepo(db)
 
 
-def get_tokens(db: DbDep) -> RefreshTokensRepo:
+async def get_tokens(db: DbDep) -> RefreshTokensRepo:
     return RefreshTokensRepo(db)
 
 
-def get_limiter(db: DbDep) -> RateLimiter:
+async def get_limiter(db: DbDep) -> RateLimiter:
     return RateLimiter(db)
 
 
-def get_login_throttle(db: DbDep, settings: SettingsDep) -> LoginThrottle:
+async def get_login_throttle(db: DbDep, settings: SettingsDep) -> LoginThrottle:
     policy = ThrottlePolicy(
         free_failures=settings.login_max_failures,
         base_s=settings.login_backoff_base_s,
@@ -66,11 +66,11 @@ def get_login_throttle(db: DbDep, settings: SettingsDep) -> LoginThrottle:
     return LoginThrottle(db, policy)
 
 
-def get_records(db: DbDep) -> RecordsRepo:
+async def get_records(db: DbDep) -> RecordsRepo:
     return RecordsRepo(db)
 
 
-def get_library(request: Request) -> LibraryIndex:
+async def get_library(request: Request) -> LibraryIndex:
     index: LibraryIndex = request.app.state.library
     return index
 
@@ -137,7 +137,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 AdminUser = Annotated[User, Depends(get_admin)]
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     """The caller's address (uvicorn resolves X-Forwarded-For from trusted proxies)."""
     return request.client.host if request.client else "unknown"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import Request
 
@@ -40,13 +41,19 @@ class CallerGate:
             del self.in_flight[key]
 
 
+def caller_gate(state: Any) -> CallerGate:
+    """The replica's gate (made on first use)."""
+    gate: CallerGate | None = getattr(state, "caller_gate", None)
+    if gate is None:
+        gate = state.caller_gate = CallerGate()
+    return gate
+
+
 async def fair_share(
     request: Request, settings: SettingsDep, user: OptionalUser, address: ClientAddress
 ) -> AsyncIterator[None]:
     """A route dependency: holds one of the caller's slots for the request."""
-    gate: CallerGate | None = getattr(request.app.state, "caller_gate", None)
-    if gate is None:
-        gate = request.app.state.caller_gate = CallerGate()
+    gate = caller_gate(request.app.state)
     key = f"user:{user.id}" if user else f"addr:{address}"
     gate.enter(key, settings.caller_concurrency)
     try:

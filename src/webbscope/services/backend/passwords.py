@@ -60,7 +60,7 @@ class PasswordWork:
         return await self._run(verify_password, password_hash, password)
 
 
-def password_work(request: Request) -> PasswordWork:
+async def password_work(request: Request) -> PasswordWork:
     """The app's one `PasswordWork`, made on first use."""
     work: PasswordWork | None = getattr(request.app.state, "password_work", None)
     if work is None:

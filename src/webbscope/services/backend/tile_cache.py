@@ -7,11 +7,14 @@ request for a kept tile without routing and dependency injection — but only wh
 checks the route makes can be made from what the route itself recently established: the
 access token is verified (signature and expiry) every time, and the account and the record
 must be in the viewer's access memory (`VIEWER_ACCESS_CACHE_S`), re-checked with the route's
-own rules. Anything else goes to the route.
+own rules. A tile not kept yet is asked of the engine from the fast path too, for a signed-in
+caller within its fair share (`CALLER_CONCURRENCY`): one engine request per tile however many
+callers ask for it at once, kept when it is a 200. Anything else goes to the route.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 from urllib.parse import parse_qsl
@@ -22,6 +25,8 @@ from webbscope.auth import decode_access_token
 from webbscope.caches import ByteLru, TTLCache
 from webbscope.errors import WebbscopeError
 from webbscope.services.backend.access import can_read
+from webbscope.services.backend.engine_proxy import engine_params, engine_target, passed_headers
+from webbscope.services.backend.fair_share import caller_gate as _caller_gate
 from webbscope.services.backend.viewer_access import usable_user
 from webbscope.services.common.metrics import ROUTE_SCOPE_KEY
 from webbscope.services.common.viewer_query import VIEWER_PARAMS
@@ -49,23 +54,33 @@ def new_cache(budget: int) -> ByteLru[TileKey, Kept]:
     return ByteLru(budget)
 
 
-def served(kept: Kept, if_none_match: str | None) -> tuple[int, dict[str, str], bytes]:
-    """Status, headers and body for a kept tile (304 when the browser has it)."""
+def served(
+    kept: Kept, if_none_match: str | None, fresh: bool = False
+) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body for a kept tile (304 when the browser has it); a `fresh` one,
+    just answered by the engine, keeps the engine's Server-Timing."""
     body, headers = kept
-    headers = {**headers, "server-timing": 'cache;dur=0;desc="backend memory"'}
+    if not fresh:
+        headers = {**headers, "server-timing": 'cache;dur=0;desc="backend memory"'}
     if if_none_match is not None and if_none_match == headers.get("etag"):
         return 304, headers, b""
     return 200, headers, body
 
 
 class TileFastPath:
+    """Tiles before routing, for callers whose access the route recently established: a kept
+    tile is answered at once; a tile not kept yet is asked of the engine here (one request
+    per tile however many callers want it at that moment, counted in the caller's fair share)
+    and kept. Anything else, and any answer but a 200, is left to the route."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._pending: dict[TileKey, asyncio.Future[Kept | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
             match = _TILE_PATH.match(scope["path"])
-            answer = self._answer(scope, match) if match else None
+            answer = await self._answer(scope, match) if match else None
             if answer is not None:
                 scope[ROUTE_SCOPE_KEY] = TILE_ROUTE
                 status, headers, body = answer
@@ -81,7 +96,7 @@ class TileFastPath:
                 return
         await self.app(scope, receive, send)
 
-    def _answer(
+    async def _answer(
         self, scope: Scope, match: re.Match[str]
     ) -> tuple[int, dict[str, str], bytes] | None:
         state: Any = scope["app"].state
@@ -107,7 +122,58 @@ class TileFastPath:
         if doc is None or not can_read(doc, user):
             return None
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-        kept = cache.get(tile_key(doc["sha256"], match.group(2), query))
-        if kept is None:
+        key = tile_key(doc["sha256"], match.group(2), query)
+        kept = cache.get(key)
+        if kept is not None:
+            return served(kept, headers.get("if-none-match"))
+        if user is None:
+            return None  # an anonymous caller's share goes by address: the route counts it
+        gate = _caller_gate(state)
+        slot = f"user:{user.id}"
+        if gate.in_flight[slot] >= state.settings.caller_concurrency:
+            return None  # the route answers 429 caller_busy
+        gate.enter(slot, state.settings.caller_concurrency)
+        try:
+            fetched = await self._fetch(state, cache, doc, match.group(2), query, key)
+        finally:
+            gate.leave(slot)
+        if fetched is None:
             return None
-        return served(kept, headers.get("if-none-match"))
+        return served(fetched, headers.get("if-none-match"), fresh=True)
+
+    async def _fetch(
+        self,
+        state: Any,
+        cache: ByteLru[TileKey, Kept],
+        doc: dict[str, Any],
+        path: str,
+        query: list[tuple[str, str]],
+        key: TileKey,
+    ) -> Kept | None:
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._from_engine(state, cache, doc, path, query, key))
+            self._pending[key] = pending
+            pending.add_done_callback(lambda _: self._pending.pop(key, None))
+        return await asyncio.shield(pending)
+
+    @staticmethod
+    async def _from_engine(
+        state: Any,
+        cache: ByteLru[TileKey, Kept],
+        doc: dict[str, Any],
+        path: str,
+        query: list[tuple[str, str]],
+        key: TileKey,
+    ) -> Kept | None:
+        try:
+            resp = await state.engine_tiles.request(
+                "GET", engine_target(doc, path), params=engine_params(query, doc, path)
+            )
+        except WebbscopeError:
+            return None  # unreachable or timed out: the route asks again and reports it
+        if resp.status_code != 200 or "etag" not in resp.headers or len(resp.content) > MAX_ITEM:
+            return None
+        kept = (resp.content, passed_headers(resp))
+        cache.put(key, kept, len(resp.content))
+        return kept

@@ -34,17 +34,22 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 class ServiceClient:
     """An httpx client for one internal service (engine or mast)."""
 
-    def __init__(self, name: str, base_url: str, token: str, timeout_s: float) -> None:
+    def __init__(
+        self, name: str, base_url: str, token: str, timeout_s: float, connections: int = 32
+    ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
             headers={SERVICE_TOKEN_HEADER: token},
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
-            # A bounded pool: httpcore checks every pooled connection on each request. Idle
-            # connections are dropped well before the services' own keep-alive (75 s).
+            # A bounded pool: httpcore checks every pooled connection on each request (a poll of
+            # each idle socket). Idle connections are dropped well before the services' own
+            # keep-alive (75 s).
             limits=httpx.Limits(
-                max_connections=32, max_keepalive_connections=32, keepalive_expiry=KEEPALIVE_S
+                max_connections=connections,
+                max_keepalive_connections=connections,
+                keepalive_expiry=KEEPALIVE_S,
             ),
             cookies=cookieless(),
         )

@@ -11,7 +11,7 @@ from webbscope.imaging import RenderParams
 from webbscope.services.engine.params import Plane, check_ext, render_params
 
 
-def plane_query(
+async def plane_query(
     ext: Annotated[
         str, Query(max_length=70, description="extension: name (SCI), NAME,VER or HDU index")
     ] = "SCI",
@@ -20,7 +20,7 @@ def plane_query(
     return Plane(check_ext(ext), slice)
 
 
-def render_query(
+async def render_query(
     stretch: Annotated[
         str, Query(description="linear, log, sqrt, squared, asinh, sinh, power, histeq")
     ] = "asinh",

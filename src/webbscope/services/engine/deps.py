@@ -10,7 +10,7 @@ from webbscope.services.engine.params import check_sha
 from webbscope.services.engine.state import FileRef, ViewerState, get_viewer
 
 
-def file_ref(
+async def file_ref(
     sha: Annotated[str, Path(description="sha256 of the file's content (its identity)")],
     key: Annotated[str, Query(max_length=1024, description="the file's storage key")],
     file_size: Annotated[int | None, Query(ge=0, description="the file's size in bytes")] = None,

@@ -84,6 +84,6 @@ async def stop_viewer(app: FastAPI) -> None:
         viewer.files.close_all()
 
 
-def get_viewer(request: Request) -> ViewerState:
+async def get_viewer(request: Request) -> ViewerState:
     viewer: ViewerState = request.app.state.viewer
     return viewer

@@ -21,7 +21,7 @@ from webbscope.settings import Settings, get_settings
 router = APIRouter(prefix="/internal", tags=["archive"])
 
 
-def archive(request: Request) -> ArchiveClient:
+async def archive(request: Request) -> ArchiveClient:
     client: ArchiveClient = request.app.state.archive
     return client
 
@@ -29,7 +29,7 @@ def archive(request: Request) -> ArchiveClient:
 Archive = Annotated[ArchiveClient, Depends(archive)]
 
 
-def settings_of(request: Request) -> Settings:
+async def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

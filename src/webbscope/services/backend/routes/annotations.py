@@ -30,7 +30,7 @@ router = APIRouter(prefix="/api/records/{record_id}", tags=["annotations"])
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 
 
-def get_repo(db: DbDep) -> AnnotationsRepo:
+async def get_repo(db: DbDep) -> AnnotationsRepo:
     return AnnotationsRepo(db)
 
 

@@ -166,7 +166,7 @@ async def _observations(
     return items, truncated
 
 
-def _target(key: str) -> FeaturedTarget:
+async def _target(key: str) -> FeaturedTarget:
     target = TARGETS.get(key)
     if target is None:
         raise NotFound(f"no featured target {key!r}", code="target_not_found")

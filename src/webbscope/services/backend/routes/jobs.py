@@ -16,7 +16,7 @@ from webbscope.services.backend.deps import CurrentUser, DbDep, SettingsDep
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
 
-def get_queue(db: DbDep, settings: SettingsDep) -> JobQueue:
+async def get_queue(db: DbDep, settings: SettingsDep) -> JobQueue:
     return JobQueue(db, settings.job_limits)
 
 

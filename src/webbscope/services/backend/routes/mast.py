@@ -37,7 +37,7 @@ from webbscope.storage.space import check_reserve
 router = APIRouter(prefix="/api/mast", tags=["archive"])
 
 
-def mast_client(request: Request) -> ServiceClient:
+async def mast_client(request: Request) -> ServiceClient:
     client: ServiceClient = request.app.state.mast
     return client
 
@@ -45,7 +45,7 @@ def mast_client(request: Request) -> ServiceClient:
 Mast = Annotated[ServiceClient, Depends(mast_client)]
 
 
-def mast_tokens(db: DbDep, settings: SettingsDep) -> MastTokensRepo:
+async def mast_tokens(db: DbDep, settings: SettingsDep) -> MastTokensRepo:
     return MastTokensRepo(db, settings.mast_token_secret)
 
 

@@ -103,7 +103,7 @@ async def writable(records: Records, record_id: str, caller: User | None) -> Doc
 # -- list and upload -----------------------------------------------------------------------
 
 
-def record_filters(
+async def record_filters(
     q: Annotated[str | None, Query(max_length=200, description="free text")] = None,
     instrument: Csv = None,
     filter: Csv = None,

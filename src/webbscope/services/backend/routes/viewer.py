@@ -97,7 +97,7 @@ async def tile(
     if kept is not None:
         status, headers, body = served(kept, request.headers.get("if-none-match"))
         return Response(body, status_code=status, headers=headers)
-    resp = await _forward(request, doc, path)
+    resp = await _forward(request, doc, path, client="engine_tiles")
     etag = resp.headers.get("etag")
     if resp.status_code == 200 and etag and len(resp.body) <= MAX_ITEM:
         headers = {k: v for k, v in resp.headers.items() if k.lower() != "content-length"}

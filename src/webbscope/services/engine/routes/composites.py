@@ -22,7 +22,7 @@ from webbscope.services.engine.state import FileRef
 router = APIRouter(prefix="/internal/composites", tags=["composites"])
 
 
-def get_plans(request: Request) -> PlanCache:
+async def get_plans(request: Request) -> PlanCache:
     plans: PlanCache | None = getattr(request.app.state, "composite_plans", None)
     if plans is None:
         plans = PlanCache()
