@@ -51,6 +51,25 @@ async def test_slow_tiles_go_to_storage_and_a_new_process_finds_them(tmp_path: P
     assert found.body == first.body and found.source == "storage"
 
 
+async def test_without_stored_copy_storage_is_neither_read_nor_written(tmp_path: Path) -> None:
+    """Tiles of a stored pyramid: a copy in storage would save nothing, so none is looked for
+    (one thread hop and a file open less per new tile) or kept."""
+    storage = LocalStorage(tmp_path)
+    key = storage_key(SHA, ETAG, "jpeg")
+    storage.put_bytes(key, b"an older copy")
+    cache = TileCache(storage, 1 << 20, store_min_ms=0)
+
+    async def render() -> tuple[bytes, float]:
+        return b"rendered", 80.0
+
+    found = await cache.get(SHA, ETAG, "jpeg", render, stored_copy=False)
+    assert (found.body, found.source) == (b"rendered", "render")
+    other = "fedcba9876543210"
+    await cache.get(SHA, other, "jpeg", render, stored_copy=False)
+    await cache.drain()
+    assert not storage.exists(storage_key(SHA, other, "jpeg"))
+
+
 async def test_errors_reach_every_waiter_and_are_not_cached(tmp_path: Path) -> None:
     cache = TileCache(None, 1 << 20, store_min_ms=0)
 

@@ -65,8 +65,16 @@ class ViewerState:
     async def open(self, ref: FileRef) -> OpenFile:
         """The file, checked against the limits and open (memory-mapped), from the cache."""
         validate_key(ref.key)
+        # One worker-thread hop for a file on local storage (the usual case, once per tile).
+        opened = await asyncio.to_thread(self._open_local, ref)
+        if opened is not None:
+            return opened
         path = await self.copies.path_for(ref.key, ref.sha, ref.size)
         return await asyncio.to_thread(self.files.open, ref.sha, path)
+
+    def _open_local(self, ref: FileRef) -> OpenFile | None:
+        local = self.storage.local_path(ref.key)
+        return None if local is None else self.files.open(ref.sha, local)
 
 
 async def start_viewer(app: FastAPI) -> None:

@@ -44,32 +44,44 @@ class TileCache:
         self._writes: set[asyncio.Task[None]] = set()
 
     async def get(
-        self, sha: str, etag: str, fmt: str, render: Callable[[], Awaitable[tuple[bytes, float]]]
+        self,
+        sha: str,
+        etag: str,
+        fmt: str,
+        render: Callable[[], Awaitable[tuple[bytes, float]]],
+        stored_copy: bool = True,
     ) -> Tile:
         """The tile from memory, storage or `render()` (one render per tile at a time);
-        `render` returns the body and the milliseconds the render itself took."""
+        `render` returns the body and the milliseconds the render itself took. Without
+        `stored_copy` storage is neither looked at first nor written: the caller knows the
+        render is quick (a tile of a stored pyramid), so a copy would save nothing."""
         body = self.memory.get(etag)
         if body is not None:
             return Tile(body, "memory")
         pending = self._pending.get(etag)
         if pending is None:
-            pending = asyncio.ensure_future(self._load(sha, etag, fmt, render))
+            pending = asyncio.ensure_future(self._load(sha, etag, fmt, render, stored_copy))
             self._pending[etag] = pending
             pending.add_done_callback(lambda _: self._pending.pop(etag, None))
         return await asyncio.shield(pending)
 
     async def _load(
-        self, sha: str, etag: str, fmt: str, render: Callable[[], Awaitable[tuple[bytes, float]]]
+        self,
+        sha: str,
+        etag: str,
+        fmt: str,
+        render: Callable[[], Awaitable[tuple[bytes, float]]],
+        stored_copy: bool,
     ) -> Tile:
         key = storage_key(sha, etag, fmt)
-        if self.storage is not None:
+        if self.storage is not None and stored_copy:
             stored = await asyncio.to_thread(self._read, key)
             if stored is not None:
                 self.memory.put(etag, stored, len(stored))
                 return Tile(stored, "storage")
         body, elapsed = await render()
         self.memory.put(etag, body, len(body))
-        if self.storage is not None and elapsed >= self.store_min_ms:
+        if self.storage is not None and stored_copy and elapsed >= self.store_min_ms:
             task = asyncio.create_task(asyncio.to_thread(self._write, key, body))
             self._writes.add(task)
             task.add_done_callback(self._writes.discard)
