@@ -547,18 +547,20 @@ def test_signed_download_link(alice: ApiUser, bob: ApiUser, i2d: Path) -> None:
     base, query = link["url"].split("?")
     expires = int(query.split("expires=")[1].split("&")[0])
     sig = query.split("sig=")[1]
-    forged = anonymous.get(f"{base}?expires={expires}&sig={'0' * 64}")
+    signed = f"sha256={rec['sha256']}&account={alice.id}"
+    forged = anonymous.get(f"{base}?{signed}&expires={expires}&sig={'0' * 64}")
     assert forged.status_code == 403 and err(forged)["code"] == "invalid_link"
-    longer = anonymous.get(f"{base}?expires={expires + 86400}&sig={sig}")
+    longer = anonymous.get(f"{base}?{signed}&expires={expires + 86400}&sig={sig}")
     assert longer.status_code == 403 and err(longer)["code"] == "invalid_link"
-    other = anonymous.get(f"/api/records/{'0' * 24}/file?expires={expires}&sig={sig}")
+    other = anonymous.get(f"/api/records/{'0' * 24}/file?{signed}&expires={expires}&sig={sig}")
     assert other.status_code == 403
     from webbscope.services.backend.signed_links import sign
     from webbscope.settings import DEV_JWT_SECRET
 
     past = expires - 10_000
+    past_sig = sign(DEV_JWT_SECRET, rec["id"], rec["sha256"], alice.id, past)
     expired = anonymous.get(
-        f"{base}?expires={past}&sig={sign(DEV_JWT_SECRET, rec['id'], rec['sha256'], past)}"
+        f"{base}?sha256={rec['sha256']}&account={alice.id}&expires={past}&sig={past_sig}"
     )
     if expired.status_code == 403 and err(expired)["code"] == "link_expired":
         pass

@@ -819,7 +819,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The file through a signed link (from download-link), streamed; supports Range */
+        /**
+         * The file through a signed link (from download-link), streamed; supports Range
+         * @description Access is checked again when the link is followed: the account it was issued to must still be enabled and allowed to read the record (404 otherwise, as to anyone who may not read it), and the record must still hold the same file (403 `link_stale`).
+         */
         get: operations["signed_file_api_records__record_id__file_get"];
         put?: never;
         post?: never;
@@ -6462,8 +6465,10 @@ export interface operations {
     signed_file_api_records__record_id__file_get: {
         parameters: {
             query: {
+                sha256: string;
                 expires: number;
                 sig: string;
+                account?: string;
             };
             header?: {
                 Range?: string | null;
@@ -6493,8 +6498,17 @@ export interface operations {
                     "application/fits": unknown;
                 };
             };
-            /** @description Invalid or expired link */
+            /** @description Invalid, expired or stale link */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The link's account may no longer read it */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

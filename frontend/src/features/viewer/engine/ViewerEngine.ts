@@ -98,6 +98,8 @@ export class ViewerEngine {
   private lostTimer = 0;
   private readonly curves = new Map<string, Float32Array>();
   private curveWanted = '';
+  /** A cube's histeq draw waits for the engine's curve of the shown plane (see updateHisteq). */
+  private histeqHeld = false;
   private readonly onLost = (e: Event) => this.contextLost(e);
   private readonly onRestored = () => this.contextRestored();
 
@@ -275,33 +277,54 @@ export class ViewerEngine {
 
   /**
    * The histeq curve: the engine's own (fetched once per plane and limits, so WebGL draws the
-   * engine's pixels); until it arrives, one from the image's histogram.
+   * engine's pixels). Until it arrives, a 2-D image uses one made from its histogram (its own, so
+   * close, and dragging the limits stays live); a cube holds its last frame instead (`histeqHeld`:
+   * its histogram is the whole cube's, whose curve can differ wholly from the shown plane's), and
+   * falls back to that approximation only if the engine's curve cannot be had.
    */
   private updateHisteq(): void {
-    if (!this.gl || this.params.stretch !== 'histeq') return;
+    if (!this.gl || this.params.stretch !== 'histeq') {
+      this.histeqHeld = false;
+      return;
+    }
     const p = this.params;
     const key = `${p.ext}:${p.slice}:${p.interval}:${p.vmin}:${p.vmax}`;
     const known = this.curves.get(key);
     if (known) {
       this.gl.setHisteq(known);
+      this.histeqHeld = false;
       return;
     }
-    const h = this.o.info.histogram;
-    this.gl.setHisteq(h ? histeqTable(h.counts, h.edges, p.vmin, p.vmax, 65536) : null);
+    const approximate = () => {
+      const h = this.o.info.histogram;
+      this.gl?.setHisteq(h ? histeqTable(h.counts, h.edges, p.vmin, p.vmax, 65536) : null);
+      this.histeqHeld = false;
+    };
+    if ((this.o.info.cube?.size ?? 1) > 1) this.histeqHeld = true;
+    else approximate();
     if (this.curveWanted === key) return;
     this.curveWanted = key;
     fetchView(this.o.recordId, p)
       .then((v) => {
-        if (!v.curve) return;
-        this.curves.set(key, v.curve);
-        if (this.curves.size > 8) this.curves.delete(this.curves.keys().next().value as string);
+        if (v.curve) {
+          this.curves.set(key, v.curve);
+          if (this.curves.size > 8) this.curves.delete(this.curves.keys().next().value as string);
+        }
         if (this.curveWanted === key && !this.destroyed) {
-          this.updateHisteq();
+          if (v.curve) this.updateHisteq();
+          else if (this.histeqHeld) approximate();
           this.pendingChangeAt ??= performance.now();
           this.requestRender();
         }
       })
-      .catch(() => undefined);
+      .catch(() => {
+        if (this.curveWanted !== key || this.destroyed) return;
+        this.curveWanted = '';
+        if (this.histeqHeld) {
+          approximate();
+          this.requestRender();
+        }
+      });
   }
 
   /** Resolves once the engine's histeq curve for these parameters is in (test hook). */
@@ -493,6 +516,8 @@ export class ViewerEngine {
     }
     const order = [...fallbacks.values()].sort((a, b) => a[1] - b[1]).concat(exact);
     const pixelated = this.view.zoom * this.dpr > 1.5;
+    const held = this.gl !== null && this.histeqHeld && this.params.stretch === 'histeq';
+    if (held) missing++; // not complete until the plane's curve is in and drawn
     if (this.gl) {
       const items: DrawItem[] = [];
       for (const [k, l, x, y] of order) {
@@ -500,7 +525,8 @@ export class ViewerEngine {
         if (!t) continue;
         items.push({ texture: t.texture, offset: t.tile.offset, scale: t.tile.scale, nearestOnly: t.tile.kind === 'f32', ...this.screenRect(l, x, y), du: t.w / t.texW, dv: t.h / t.texH });
       }
-      if (!this.gl.isLost()) this.gl.draw(items, this.params, this.vp, pixelated);
+      // A held histeq frame draws nothing: the canvas keeps showing the last frame drawn.
+      if (!this.gl.isLost() && !held) this.gl.draw(items, this.params, this.vp, pixelated);
     } else if (this.c2d) {
       const items: ImageDrawItem[] = [];
       for (const [k, l, x, y] of order) {
@@ -520,7 +546,7 @@ export class ViewerEngine {
     this.o.canvas.dataset.level = String(level);
     // A stretch/colour-map change counts as shown once a frame is drawn with it (with WebGL, on
     // the tiles already loaded; with image tiles, once the re-rendered tiles are all in).
-    if (this.pendingChangeAt !== null && (this.gl || missing === 0)) {
+    if (this.pendingChangeAt !== null && ((this.gl && !held) || missing === 0)) {
       this.gl?.finish();
       this.metrics.stretchLatencies.push(performance.now() - this.pendingChangeAt);
       this.pendingChangeAt = null;

@@ -13,11 +13,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from webbscope.db import Document, parse_id
+from webbscope.db import Document
 from webbscope.db.records import to_record
 from webbscope.domain.records import Source, Visibility
 from webbscope.domain.users import User
-from webbscope.errors import BadRequest, Forbidden, NotFound, Unprocessable, WebbscopeError
+from webbscope.errors import Forbidden, NotFound, Unprocessable, WebbscopeError
 from webbscope.fits import FitsLimits
 from webbscope.jobs import JobQueue
 from webbscope.library.auto_mosaics import inputs_deleted
@@ -449,6 +449,7 @@ async def download_link(
         settings.jwt_secret.get_secret_value(),
         record_id,
         doc["sha256"],
+        str(caller.id) if caller else "",
         settings.download_link_ttl_s,
     )
     return DownloadLinkOut(
@@ -459,28 +460,41 @@ async def download_link(
 @router.get(
     "/{record_id}/file",
     summary="The file through a signed link (from download-link), streamed; supports Range",
+    description=(
+        "Access is checked again when the link is followed: the account it was issued to must "
+        "still be enabled and allowed to read the record (404 otherwise, as to anyone who may "
+        "not read it), and the record must still hold the same file (403 `link_stale`)."
+    ),
     response_class=Response,
     responses={
         200: {"content": {"application/fits": {}}},
         206: {"content": {"application/fits": {}}, "description": "Partial content"},
-        403: {"model": ErrorBody, "description": "Invalid or expired link"},
+        403: {"model": ErrorBody, "description": "Invalid, expired or stale link"},
+        404: {"model": ErrorBody, "description": "The link's account may no longer read it"},
     },
 )
 async def signed_file(
     record_id: str,
     records: Records,
+    users: Users,
     storage: StorageDep,
     settings: SettingsDep,
+    sha256: Annotated[str, Query(pattern="^[0-9a-f]{64}$")],
     expires: Annotated[int, Query()],
     sig: Annotated[str, Query(min_length=64, max_length=64)],
+    account: Annotated[str, Query(max_length=24)] = "",
     range_header: Annotated[str | None, Header(alias="Range")] = None,
 ) -> Response:
-    try:
-        parse_id(record_id, "record id")
-        doc = await records.get_raw(record_id)
-    except (NotFound, BadRequest):
-        raise Forbidden("this download link is not valid", code="invalid_link") from None
-    check_link(settings.jwt_secret.get_secret_value(), record_id, doc["sha256"], expires, sig)
+    check_link(settings.jwt_secret.get_secret_value(), record_id, sha256, account, expires, sig)
+    # The signature is good: the link was issued to `account` for this file. Is it still
+    # allowed? (A disabled or deleted account reads only what anyone may read.)
+    user = await users.get(account) if account else None
+    doc = await readable(records, record_id, None if user is None or user.disabled else user)
+    if doc["sha256"] != sha256:
+        raise Forbidden(
+            "the record's file has changed since this link was issued; ask for a new one",
+            code="link_stale",
+        )
     return stream_object(
         storage,
         doc["storage_key"],

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type CSSProperties } from 'react';
 import type { ImageInfo } from '../../api/types';
 import type { View } from '../../engine/view';
 import type { ViewerEngine } from '../../engine/ViewerEngine';
-import { initialParams } from '../../hooks/useRenderParams';
+import { useViewerParams } from '../../hooks/useViewerParams';
 import { ViewerCanvas } from '../ViewerCanvas';
 import { describeImage } from '../ViewerPage';
 
@@ -16,9 +16,12 @@ interface Props {
   turn: [number, number, number, number] | null;
 }
 
-/** One record in the comparison: its own canvas and default rendering. */
+/**
+ * One record in the comparison: its own canvas and default rendering, whose limits come (as in
+ * the viewer) from the shown plane of a cube, not from the whole cube.
+ */
 export function ComparePane({ id, info, label, onEngine, onView, turn }: Props) {
-  const [params] = useState(() => initialParams(info));
+  const { params } = useViewerParams(id, info, 'SCI');
   const changedAt = useRef<number | null>(null);
   const [forceCanvas, setForceCanvas] = useState(false);
   const [zoom, setZoom] = useState(0);
