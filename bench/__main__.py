@@ -17,6 +17,7 @@ BENCHMARKS = [
     "semantic_bench",
     "thumbnail_bench",
     "auth_bench",
+    "replica_bench",
 ]
 
 

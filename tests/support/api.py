@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,16 @@ class ApiUser:
 
     def delete(self, path: str, **kw: Any) -> httpx.Response:
         return self.client.delete(path, headers={**self.auth, **kw.pop("headers", {})}, **kw)
+
+    def on(self, base_url: str) -> ApiUser:
+        """The same signed-in account, talking to another server (another backend replica)."""
+        return replace(self, client=new_client(base_url))
+
+    def listed(self, **params: Any) -> set[str]:
+        """Ids of the records `GET /api/records` lists (archived too, up to 200)."""
+        r = self.get("/api/records", params={"archived": "any", "limit": 200, **params})
+        assert r.status_code == 200, r.text
+        return {i["id"] for i in r.json()["items"]}
 
     def upload(self, *paths: Path, name: str | None = None) -> httpx.Response:
         files = [("files", (name or p.name, p.read_bytes(), "application/fits")) for p in paths]

@@ -1,5 +1,5 @@
-"""Several backend replicas and workers as separate processes on one database, for the
-realtime tests and the job benchmarks."""
+"""Several backend replicas and workers as separate processes on one database (and one data
+directory), for the realtime and library-consistency tests and the job and replica benchmarks."""
 
 from __future__ import annotations
 
@@ -83,3 +83,21 @@ class Cluster:
 def start_cluster(root: Path) -> Cluster:
     root.mkdir(parents=True, exist_ok=True)
     return Cluster(root, start_wiredb(root / "db"))
+
+
+#: Two library replicas that learn of each other's writes only from the record event log: the
+#: periodic reconciliation is off, and the thumbnail jobs of many uploads (no worker runs them)
+#: never reach the per-user limit.
+LIBRARY_REPLICAS_ENV = {"LIBRARY_RECONCILE_INTERVAL_S": "0", "JOBS_MAX_ACTIVE_PER_USER": "100000"}
+
+
+def start_replicas(root: Path, n: int = 2) -> Cluster:
+    """`n` backend replicas on one database and one data directory (`LIBRARY_REPLICAS_ENV`)."""
+    cluster = start_cluster(root)
+    try:
+        for _ in range(n):
+            cluster.add_backend(**LIBRARY_REPLICAS_ENV)
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster

@@ -24,6 +24,14 @@ def eventually(
         time.sleep(every)
 
 
+def seconds_until(probe: Callable[[], T], ok: Callable[[T], bool], timeout: float = 30.0) -> float:
+    """`eventually`, returning how long the condition took to hold: a figure to report (or for a
+    benchmark), never one for a test to assert on."""
+    start = time.perf_counter()
+    eventually(probe, ok, timeout, every=0.01)
+    return time.perf_counter() - start
+
+
 async def eventually_async(
     probe: Callable[[], Awaitable[T]],
     ok: Callable[[T], bool],

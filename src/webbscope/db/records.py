@@ -289,5 +289,15 @@ class RecordsRepo:
         doc = await self.coll.find_one({"owner_id": owner_id, "storage_key": storage_key})
         return to_record(doc) if doc else None
 
+    async def owned_keys(self, owner_id: str, storage_keys: list[str]) -> set[str]:
+        """Which of these stored files the owner already has a record of (in chunks of 1,000)."""
+        found: set[str] = set()
+        for start in range(0, len(storage_keys), 1000):
+            chunk = storage_keys[start : start + 1000]
+            query = {"owner_id": owner_id, "storage_key": {"$in": chunk}}
+            async for doc in self.coll.find(query, {"storage_key": 1}):
+                found.add(str(doc["storage_key"]))
+        return found
+
     async def count_key_references(self, storage_key: str) -> int:
         return await self.coll.count_documents({"storage_key": storage_key})

@@ -2,7 +2,9 @@
 each completed file a record of the importing user's library.
 
 1. The products are listed and checked (`plan`: the same rules the Products panel shows) before
-   any byte is downloaded or any path is built from an archive-supplied name.
+   any byte is downloaded or any path is built from an archive-supplied name. The owner's
+   storage quota (`webbscope.library.quota`) is checked by the listed sizes before any download,
+   and again by the sizes that arrived before any record is made.
 2. Files download several at a time with HTTP range requests: an interrupted file resumes where
    it stopped (its partial file survives a dropped connection, a cancel and a retry), archive
    errors are retried with backoff, sizes (and checksums when the archive sends them) are
@@ -337,7 +339,7 @@ async def _import(
     )
     total = sum(p.size or 0 for p in products)
     # Sizes as the archive lists them, before anything is downloaded: the import's own cap, then
-    # the owner's quota.
+    # the owner's quota (the files they already hold add nothing).
     if total > settings.max_import_bytes:
         raise PayloadTooLarge(
             f"these products total {human_bytes(total)}, over the "
@@ -345,7 +347,9 @@ async def _import(
             code="import_too_large",
             details={"total_bytes": total, "limit_bytes": settings.max_import_bytes},
         )
-    await check_user_quota(ctx.db, settings, owner.id, total)
+    owned = await RecordsRepo(ctx.db).owned_keys(owner.id, [storage_key(p) for p in products])
+    new = [p for p in products if storage_key(p) not in owned]
+    await check_user_quota(ctx.db, settings, owner.id, sum(p.size or 0 for p in new))
     transfer = Transfer(ctx, total, len(products))
     await ctx.progress(
         stage="downloading", items_total=len(products), bytes_total=transfer.total_bytes
@@ -378,6 +382,12 @@ async def _import(
             return part
 
     parts = await run_together(fetch(p) for p in products)
+    # Again with the sizes that arrived (a product list may understate them, or give none) and
+    # the usage now (the account's other uploads and imports may have landed meanwhile), before
+    # the first record is made or any file leaves the staging directory.
+    await check_user_quota(
+        ctx.db, settings, owner.id, sum(transfer.done_bytes.get(p.filename, 0) for p in new)
+    )
     await ctx.progress(stage="checking files", fraction=0.99)
     checked = await _inspect_all(settings, products, parts)
     await ctx.progress(stage="adding to the library", fraction=0.99)
