@@ -9,9 +9,7 @@ function fakeApi(plans: Plan[], jobs: Record<string, JobLike[]>) {
   const api: GuidedApi = {
     plan: vi.fn(async () => {
       calls.push('plan');
-      const next = plans.shift();
-      if (!next) throw new Error('no more plans');
-      return next;
+      return plans.length > 1 ? (plans.shift() as Plan) : plans[0]; // the last one from then on
     }),
     importObservations: vi.fn(async (obsids: string[]) => {
       calls.push(`import ${obsids.join(',')}`);
@@ -99,10 +97,20 @@ describe('guided create: the steps in order', () => {
     expect(state.steps.import.error).toBe('the archive answered 503');
   });
 
+  it('asks the plan again until the imported records are in the library', async () => {
+    const lagging = planWith(['F090W']);
+    const { api, calls } = fakeApi([lagging, lagging, lagging, planWith(['F090W', 'F200W', 'F444W'])], { imp: [{ id: 'imp', status: 'succeeded' }], ren: [...renderJob] });
+    const { out, state } = await run(api);
+    expect(out?.compositeId).toBe('c0ffee');
+    expect(calls).toEqual(['plan', 'import 2,3', 'plan', 'plan', 'plan', 'create', 'render c0ffee']);
+    expect(state.steps.import.status).toBe('done');
+  });
+
   it('fails the import step when the records are still missing after it', async () => {
-    const { api } = fakeApi([planWith(['F090W']), planWith(['F090W', 'F200W'])], { imp: [{ id: 'imp', status: 'succeeded' }] });
+    const { api, calls } = fakeApi([planWith(['F090W']), planWith(['F090W', 'F200W'])], { imp: [{ id: 'imp', status: 'succeeded' }] });
     const { out, state } = await run(api);
     expect(out).toBeNull();
+    expect(calls.filter((c) => c === 'plan')).toHaveLength(16); // the first, then 15 tries
     expect(state.steps.import).toMatchObject({ status: 'failed', error: 'still not in your library after the import: observation 3' });
     expect(state.steps.build.status).toBe('pending');
   });

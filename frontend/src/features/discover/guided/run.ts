@@ -7,10 +7,13 @@
  * server and followed until it says so; nothing after it starts), and `stopped()` (the page went
  * away: the flow stops following, the jobs go on and stay in the jobs panel).
  */
+import { errorMessage } from '@/lib/api/errors';
 import type { Plan } from '../api/discover';
 import { haveSummary, recipeFromPlan, type FlowEvent, type JobLike, type StepKey } from './flow';
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
+/** How many times the plan is asked again after an import until it sees the imported records. */
+const REPLAN_TRIES = 15;
 
 export interface GuidedApi {
   plan(): Promise<Plan>;
@@ -31,10 +34,6 @@ export interface Control {
 /** What the flow ended with: the composite to open, or null (failed, cancelled, stopped). */
 export type Outcome = { compositeId: string; recordId: string | null } | null;
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /**
  * Follow a job until it ends, reporting its progress to `step`. A cancel asked meanwhile is sent
  * to the server once; the job is then followed until it ends (cancelled, or finished first).
@@ -52,7 +51,7 @@ async function follow(api: GuidedApi, dispatch: (e: FlowEvent) => void, control:
     try {
       job = await api.getJob(jobId);
     } catch (err) {
-      if (!control.stopped()) dispatch({ type: 'fail', step, error: `following job ${jobId} failed: ${message(err)}` });
+      if (!control.stopped()) dispatch({ type: 'fail', step, error: `following job ${jobId} failed: ${errorMessage(err)}` });
       return null;
     }
     if (control.stopped()) return null;
@@ -62,15 +61,14 @@ async function follow(api: GuidedApi, dispatch: (e: FlowEvent) => void, control:
   }
 }
 
-/** A step whose call failed ends the flow: the step shows the error (or, when the user had
- *  cancelled, that it was cancelled). */
+/** A step whose call failed ends the flow, the step showing the error. */
 async function attempt<T>(dispatch: (e: FlowEvent) => void, control: Control, step: StepKey, call: () => Promise<T>): Promise<T | null> {
   try {
     const out = await call();
     if (control.stopped()) return null;
     return out;
   } catch (err) {
-    if (!control.stopped()) dispatch({ type: 'fail', step, error: message(err) });
+    if (!control.stopped()) dispatch({ type: 'fail', step, error: errorMessage(err) });
     return null;
   }
 }
@@ -105,8 +103,14 @@ export async function runGuided(api: GuidedApi, dispatch: (e: FlowEvent) => void
     dispatch({ type: 'job', step: 'import', job: { id: job.id, status: 'queued' } });
     const ended = await follow(api, dispatch, control, 'import', job.id);
     if (ended?.status !== 'succeeded') return null;
-    plan = await attempt(dispatch, control, 'import', () => api.plan());
-    if (!plan) return null;
+    // The library's read model follows the import's records within a poll interval or so.
+    for (let tries = 1; ; tries++) {
+      plan = await attempt(dispatch, control, 'import', () => api.plan());
+      if (!plan) return null;
+      if (plan.ready || tries >= REPLAN_TRIES) break;
+      await api.pause();
+      if (control.stopped()) return null;
+    }
     if (!plan.ready) {
       dispatch({ type: 'fail', step: 'import', error: `still not in your library after the import: observation${plan.missing_obsids.length === 1 ? '' : 's'} ${plan.missing_obsids.join(', ')}` });
       return null;
