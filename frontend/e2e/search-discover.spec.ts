@@ -117,6 +117,7 @@ test('search by meaning, open a similar record, follow a guided create', async (
     await expect(flow).toContainText('1 of 3 channels already in your library', { timeout: 60_000 });
     await expect(flow.getByRole('heading', { name: /Check your library/ })).toContainText('(done)');
     await expect(flow.getByRole('progressbar', { name: 'Import progress' })).toBeVisible({ timeout: 60_000 });
+    await flow.scrollIntoViewIfNeeded();
     await shot(page, '25-guided-import');
   });
 
