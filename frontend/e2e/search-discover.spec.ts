@@ -2,9 +2,11 @@
  * Search and discovery in headless Chromium against the real stack: records are uploaded,
  * indexed by the engine's embed jobs (the real model), searched from the header box (chips
  * removed, scores and reasons shown), a similar record opened from the record page; then a
- * featured target's proposal followed through the guided flow: the plan, the import job with
- * its progress, the inputs in the library, and the composite builder opened with them (the
- * channels aligned and drawn, blue to red); last, the imported source catalogue opens as a table.
+ * featured target's proposal followed through the guided flow with no further click: the plan,
+ * the import job with its progress, the composite built from the recipe and rendered (a job),
+ * and the finished composite opened (its tiles answered 200, the canvas drawn, the channels blue
+ * to red; the render is a library record and its PNG downloads); last, the imported source
+ * catalogue opens as a table.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +21,8 @@ const FILES = [
 ];
 
 test('search by meaning, open a similar record, follow a guided create', async ({ page, request }) => {
-  test.setTimeout(600_000);
+  test.setTimeout(900_000);
+  let tileLoaded: Promise<unknown> = Promise.resolve();
   const problems = watchPage(page);
   const user = uniqueUser('seeker');
   await apiRegister(request, { ...user, password: PASSWORD });
@@ -100,30 +103,53 @@ test('search by meaning, open a similar record, follow a guided create', async (
     await shot(page, '24-target');
   });
 
-  await test.step('guided create: plan, import with progress, inputs ready', async () => {
+  await test.step('guided create: the plan, then the import job with its progress', async () => {
+    // The finished composite's first tile (the live canvas's f16 channel tiles, or the RGB
+    // fallback), answered 200: the page it opens on draws real pixels.
+    tileLoaded = page.waitForResponse(
+      (r) => /\/api\/composites\/[0-9a-f]{32}\/(tiles\/-?\d+\/\d+\/\d+\/\d+\.f16|rgb\/\d+\/\d+\/\d+\.png)$/.test(new URL(r.url()).pathname) && r.status() === 200,
+      { timeout: 480_000 },
+    );
     const card = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'NIRCam: classic 3-colour' }) });
     await card.getByRole('button', { name: 'Make this' }).click();
     const flow = page.getByRole('region', { name: /Making: NIRCam: classic 3-colour/ });
     // The F090W image uploaded above is that observation's product: it is already there.
     await expect(flow).toContainText('1 of 3 channels already in your library', { timeout: 60_000 });
-    await flow.getByRole('button', { name: 'Import 2 observations' }).click();
-    await expect(flow.getByRole('progressbar', { name: 'Import progress' })).toBeVisible();
+    await expect(flow.getByRole('heading', { name: /Check your library/ })).toContainText('(done)');
+    await expect(flow.getByRole('progressbar', { name: 'Import progress' })).toBeVisible({ timeout: 60_000 });
+    await flow.scrollIntoViewIfNeeded();
     await shot(page, '25-guided-import');
-    await expect(flow.getByRole('list', { name: 'Inputs in your library' }).getByRole('link')).toHaveCount(3, { timeout: 240_000 });
-    await shot(page, '26-guided-ready');
   });
 
-  await test.step('guided create: the composite builder, pre-filled with the three channels', async () => {
-    const flow = page.getByRole('region', { name: /Making: NIRCam: classic 3-colour/ });
-    await flow.getByRole('link', { name: 'Open the composite builder with these 3 channels' }).click();
-    await expect(page).toHaveURL(/\/composites\/new\?records=[^&]+/);
+  let compositeId = '';
+  await test.step('guided create: built from the recipe, rendered, and opened as the finished composite', async () => {
+    // No click: the flow goes on by itself (import, build, render) and opens the composite.
+    await page.waitForURL(/\/composites\/[0-9a-f]{32}$/, { timeout: 480_000 });
+    compositeId = new URL(page.url()).pathname.split('/').pop() as string;
+    await tileLoaded;
     const canvas = page.getByTestId('composite-canvas');
     await expect(canvas).toHaveAttribute('data-complete', '1', { timeout: 120_000 });
     const channels = page.getByRole('list', { name: /Channels/ }).getByRole('listitem').filter({ has: page.getByRole('strong') });
     await expect(channels).toHaveCount(3);
     await expect(channels.nth(0)).toContainText('F090W');
     await expect(channels.nth(2)).toContainText('F444W');
-    await shot(page, '27-guided-composite');
+    await shot(page, '26-guided-composite');
+  });
+
+  await test.step('the finished image: the render job saved it as a library record, its PNG downloads', async () => {
+    const res = await request.get(`/api/composites/${compositeId}`, { headers: auth });
+    expect(res.status()).toBe(200);
+    const composite = (await res.json()) as { name: string | null; record_id: string | null; renders: Array<{ record_id: string | null; formats: string[] }> };
+    expect(composite.name).toBe('Cosmic Cliffs: NIRCam: classic 3-colour');
+    const recordId = composite.renders.at(-1)?.record_id;
+    expect(recordId, 'the guided flow rendered the composite').toBeTruthy();
+    const record = await request.get(`/api/records/${recordId}`, { headers: auth });
+    expect(record.status()).toBe(200);
+    expect((await record.json()).source).toBe('derived');
+    const png = await request.get(`/api/composites/${compositeId}/download.png`, { headers: auth });
+    expect(png.status()).toBe(200);
+    expect(png.headers()['content-type']).toBe('image/png');
+    expect([...(await png.body()).subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
   });
 
   await test.step('the imported source catalogue: a table record, opened as a table (not in the viewer)', async () => {

@@ -1,28 +1,21 @@
-import { screen } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { renderWith } from '@/test/render';
-import { planProposal } from './api/discover';
+import { cancelJob, createComposite, getJob, importObservations, planProposal, renderComposite } from './api/discover';
 import { GuidedFlow } from './components/GuidedFlow';
 import { ProposalCard } from './components/ProposalCard';
+import { planWith, proposal } from './guided/fixtures';
 
-vi.mock('./api/discover', () => ({ planProposal: vi.fn(), importObservations: vi.fn(), getJob: vi.fn() }));
+vi.mock('./api/discover', () => ({
+  planProposal: vi.fn(),
+  importObservations: vi.fn(),
+  getJob: vi.fn(),
+  cancelJob: vi.fn(),
+  createComposite: vi.fn(),
+  renderComposite: vi.fn(),
+}));
 
-const proposal = {
-  id: 'p1',
-  title: 'NIRCam: classic 3-colour',
-  kind: 'classic',
-  instruments: ['NIRCAM'],
-  channels: [
-    { filter: 'F090W', instrument: 'NIRCAM', pivot_um: 0.901, width: 'wide', color: '#0000ff', obsids: ['1'], obs_ids: ['a'], exposure_s: 100 },
-    { filter: 'F444W', instrument: 'NIRCAM', pivot_um: 4.421, width: 'wide', color: '#ff0000', obsids: ['2'], obs_ids: ['b'], exposure_s: 100 },
-  ],
-  mosaic: false,
-  pointings: 1,
-  estimate: { output_pixels: 36_000_000, download_bytes: 2e9, seconds: 500 },
-  score: 1.5,
-  reasons: ['recommended: the widest wavelength range for the effort', 'one pointing: no mosaic needed'],
-  recommended: true,
-};
+beforeEach(() => vi.clearAllMocks());
 
 describe('discover', () => {
   it('shows a proposal: channels blue to red, reasons, estimate; choosing it', async () => {
@@ -41,34 +34,59 @@ describe('discover', () => {
     expect(onChoose).toHaveBeenCalled();
   });
 
-  it('ends with the composite builder, pre-filled with every channel\'s records', async () => {
-    const plan = {
-      proposal,
-      channels: [
-        { channel: proposal.channels[0], record_ids: ['r1'], missing_obsids: [] },
-        { channel: proposal.channels[1], record_ids: ['r2', 'r3'], missing_obsids: [] },
-      ],
-      missing_obsids: [],
-      ready: true,
-      composite_available: true,
-    };
-    vi.mocked(planProposal).mockResolvedValue(plan as Awaited<ReturnType<typeof planProposal>>);
-    renderWith(<GuidedFlow targetKey="cosmic-cliffs" proposal={proposal} />, {
-      routes: { '/composites/new': <p>the builder</p> },
+  it('runs every step and ends on the finished composite\'s page', async () => {
+    vi.mocked(planProposal).mockResolvedValueOnce(planWith(['F090W'])).mockResolvedValueOnce(planWith(['F090W', 'F200W', 'F444W']));
+    vi.mocked(importObservations).mockResolvedValue({ id: 'imp' } as Awaited<ReturnType<typeof importObservations>>);
+    vi.mocked(getJob).mockImplementation(async (id: string) => ({ id, status: 'succeeded', result: { record_id: 'rec1' } }) as unknown as Awaited<ReturnType<typeof getJob>>);
+    vi.mocked(createComposite).mockResolvedValue({ id: 'c0ffee', width: 600, height: 400 } as Awaited<ReturnType<typeof createComposite>>);
+    vi.mocked(renderComposite).mockResolvedValue({ job_id: 'ren', formats: ['png', 'fits'], bits: 8 });
+    renderWith(<GuidedFlow targetKey="cosmic-cliffs" targetName="Cosmic Cliffs" proposal={proposal} />, {
+      routes: { '/composites/:id': <p>the composite page</p> },
     });
-    const open = await screen.findByRole('link', { name: 'Open the composite builder with these 2 channels' });
-    expect(open).toHaveAttribute('href', '/composites/new?records=r1,r2,r3');
-    expect(screen.getByRole('heading', { name: /Build the composite/ })).toHaveTextContent('(active)');
+    expect(await screen.findByText('the composite page')).toBeInTheDocument();
     expect(planProposal).toHaveBeenCalledWith('cosmic-cliffs', 'p1');
-    await userEvent.click(open);
-    expect(await screen.findByText('the builder')).toBeInTheDocument();
+    expect(importObservations).toHaveBeenCalledWith(['2', '3']);
+    expect(vi.mocked(createComposite).mock.calls[0][0]).toMatchObject({
+      name: 'Cosmic Cliffs: NIRCam: classic 3-colour',
+      channels: [
+        { record_ids: ['r-F090W'], color: '#0000ff' },
+        { record_ids: ['r-F200W'], color: '#00ff00' },
+        { record_ids: ['r-F444W'], color: '#ff0000' },
+      ],
+    });
+    expect(renderComposite).toHaveBeenCalledWith('c0ffee');
+  });
+
+  it('shows each step\'s state, the job\'s progress, and cancels the running job', async () => {
+    vi.mocked(planProposal).mockResolvedValue(planWith([]));
+    vi.mocked(importObservations).mockResolvedValue({ id: 'imp' } as Awaited<ReturnType<typeof importObservations>>);
+    let status = 'running';
+    vi.mocked(getJob).mockImplementation(async (id: string) => ({ id, status, progress: { fraction: 0.25, stage: 'downloading' } }) as unknown as Awaited<ReturnType<typeof getJob>>);
+    vi.mocked(cancelJob).mockImplementation(async () => {
+      status = 'cancelled';
+      return {} as Awaited<ReturnType<typeof cancelJob>>;
+    });
+    renderWith(<GuidedFlow targetKey="cosmic-cliffs" targetName="Cosmic Cliffs" proposal={proposal} />);
+    const bar = await screen.findByRole('progressbar', { name: 'Import progress' });
+    expect(bar).toHaveAttribute('value', '25');
+    expect(screen.getByRole('heading', { name: /Check your library/ })).toHaveTextContent('(done)');
+    expect(screen.getByRole('heading', { name: /Import what is missing/ })).toHaveTextContent('(running)');
+    expect(screen.getByRole('heading', { name: /Render the finished image/ })).toHaveTextContent('(waiting)');
+    expect(screen.getByText('downloading')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.getByRole('heading', { name: /Import what is missing/ })).toHaveTextContent('(cancelled)'), { timeout: 3000 });
+    expect(cancelJob).toHaveBeenCalledWith('imp');
+    expect(createComposite).not.toHaveBeenCalled();
+    expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Start again' })).toBeInTheDocument();
   });
 
   it('says so when the records cannot make a composite', async () => {
-    const plan = { proposal, channels: [], missing_obsids: [], ready: true, composite_available: false };
-    vi.mocked(planProposal).mockResolvedValue(plan as Awaited<ReturnType<typeof planProposal>>);
-    renderWith(<GuidedFlow targetKey="cosmic-cliffs" proposal={proposal} />);
-    expect(await screen.findByText('This server cannot build a composite of these records.')).toBeInTheDocument();
-    expect(screen.queryByRole('link', { name: /Open the composite builder/ })).toBeNull();
+    vi.mocked(planProposal).mockResolvedValue(planWith(['F090W', 'F200W', 'F444W'], false));
+    renderWith(<GuidedFlow targetKey="cosmic-cliffs" targetName="Cosmic Cliffs" proposal={proposal} />);
+    expect(await screen.findByRole('alert')).toHaveTextContent('This server cannot build a composite of these records.');
+    expect(screen.getByRole('heading', { name: /Build the composite/ })).toHaveTextContent('(failed)');
+    expect(screen.getByRole('heading', { name: /Import what is missing/ })).toHaveTextContent('(not needed)');
+    expect(createComposite).not.toHaveBeenCalled();
   });
 });

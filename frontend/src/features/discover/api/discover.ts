@@ -27,4 +27,19 @@ export function getJob(id: string, signal?: AbortSignal) {
   return unwrap(api.GET('/api/jobs/{job_id}', { signal, params: { path: { job_id: id } } }));
 }
 
+export function cancelJob(id: string) {
+  return unwrap(api.POST('/api/jobs/{job_id}/cancel', { params: { path: { job_id: id } } }));
+}
+
+/** Create the composite of a recipe (the builder's call: the channels aligned on one grid). The
+ *  recipe leaves out what has a default. */
+export function createComposite(recipe: Partial<Schemas['RecipeIn']>) {
+  return unwrap(api.POST('/api/composites', { body: recipe as Schemas['RecipeIn'] }));
+}
+
+/** Render a composite at full resolution: a `composite` job that saves it as a library record. */
+export function renderComposite(id: string, formats: Array<'png' | 'jpeg' | 'tiff' | 'fits'> = ['png', 'fits'], bits: 8 | 16 = 8) {
+  return unwrap(api.POST('/api/composites/{composite_id}/render', { params: { path: { composite_id: id } }, body: { formats, bits } }));
+}
+
 export const fetchPreview = (url: string, signal?: AbortSignal) => fetchBlob(url, signal);

@@ -65,7 +65,7 @@ export function TargetPage() {
           ))}
         </ul>
       )}
-      {chosen && <GuidedFlow targetKey={target.key} proposal={chosen} />}
+      {chosen && <GuidedFlow targetKey={target.key} targetName={target.name} proposal={chosen} />}
     </div>
   );
 }
