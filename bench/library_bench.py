@@ -1,5 +1,6 @@
 """The library's list queries at 10,000 and 1,000,000 records, on the read model each backend
-replica keeps (`webbscope.library.read_model`: SQLite with FTS5, plus numpy columns), against today's in-memory index as the baseline, in the same run.
+replica keeps (`webbscope.library.read_model`: SQLite with FTS5, plus numpy columns),
+against today's in-memory index as the baseline, in the same run.
 
 - Records: realistic stored JWST records (full metadata, footprints, tags; about 2 KB of
   JSON each), made by `make_doc` the way `RecordsRepo.create` stores them.

@@ -274,6 +274,7 @@ class ReadModel:
         #: write after opening them deletes them, in its transaction.
         self._stored = self._load_stored()
         if not self._stored:
+            self.db.execute("DELETE FROM colstore")  # none, or not of these rows
             self._load_columns()
 
     # -- columns ----------------------------------------------------------------------------
