@@ -1,6 +1,6 @@
 """The library's list queries at 10,000 and 1,000,000 records, on the read model each backend
-replica keeps (`webbscope.library.read_model`: SQLite with FTS5 and an R*Tree, plus numpy
-columns), against today's in-memory index as the baseline, in the same run.
+replica keeps (`webbscope.library.read_model`: SQLite with FTS5, plus numpy columns),
+against today's in-memory index as the baseline, in the same run.
 
 - Records: realistic stored JWST records (full metadata, footprints, tags; about 2 KB of
   JSON each), made by `make_doc` the way `RecordsRepo.create` stores them.
@@ -12,13 +12,17 @@ columns), against today's in-memory index as the baseline, in the same run.
   as `LibraryIndex.query` did), at 10,000 and 100,000 records.
 - Memory: the resident size of a fresh process that imports the backend application and
   opens the million-record model, after running every query. Start-up: copying the model's
-  snapshot file (as from storage) and opening it.
+  snapshot (`ReadModel.snapshot_to`, as `LibraryIndex.snapshot` stores it) as from storage,
+  importing the backend, and opening the copy.
+- Event loop: the longest the loop goes unserved while each query runs as its route runs it
+  (in `asyncio.to_thread`, the page joined on the loop), seen by a probe task.
 
 `python -m bench library_bench [--upload]` (the 2 GB upload benchmark runs with --upload).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -36,7 +40,7 @@ from typing import Any
 
 from bench.stats import pct
 from webbscope.library.query import RecordQuery, query_entry, run_query
-from webbscope.library.read_model import ReadModel
+from webbscope.library.read_model import Page, ReadModel
 from webbscope.records.fields import facets_of, keyword_text, sky_fields
 
 REPEATS = 20
@@ -235,7 +239,7 @@ def build_model(path: Path, n: int, templates: int = 20_000, batch: int = 20_000
                 flush=True,
             )
     model.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    model.close()
+    model.close(store=True)
     return time.perf_counter() - started
 
 
@@ -275,33 +279,71 @@ def baseline(n: int) -> tuple[dict[str, list[float]], float]:
     return time_queries(run), mb
 
 
-def engine(path: Path) -> dict[str, list[float]]:
+def _call(model: ReadModel, name: str, q: RecordQuery) -> object:
+    if name == "facets":
+        return model.facets(q, CALLER, False)
+    return model.query(q, CALLER, False)
+
+
+def engine(path: Path, snapshot: Path) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Query timings, the event loop's stalls while the queries run as the routes run them,
+    and a snapshot of the model (as `LibraryIndex.snapshot` stores it) at `snapshot`."""
     model = ReadModel(path)
-
-    def run(name: str, q: RecordQuery) -> object:
-        if name == "facets":
-            return model.facets(q, CALLER, False)
-        return model.query(q, CALLER, False)
-
     try:
-        return time_queries(run)
+        times = time_queries(lambda name, q: _call(model, name, q))
+        stalls = asyncio.run(loop_stalls(model))
+        model.snapshot_to(snapshot)
+        return times, stalls
     finally:
         model.close()
 
 
+async def loop_stalls(model: ReadModel, runs: int = 5) -> dict[str, float]:
+    """Per query: the longest the event loop went unserved while the query ran, as a route
+    runs it (`asyncio.to_thread`, then the page's JSON joined on the loop); seen by a probe
+    that asks to be woken every 0.5 ms and notes how late it was."""
+    out: dict[str, float] = {}
+    for name, q in QUERIES.items():
+        done = asyncio.Event()
+        task = asyncio.create_task(_probe(done))
+        await asyncio.sleep(0.01)
+        for _ in range(runs):
+            result = await asyncio.to_thread(_call, model, name, q)
+            if isinstance(result, Page):
+                body = f'{{"items":[{",".join(result.bodies)}],"total":{result.total}}}'
+                assert body
+        done.set()
+        out[name] = await task
+    return out
+
+
+async def _probe(done: asyncio.Event, every: float = 0.0005) -> float:
+    """The longest the loop was late to wake this task, until `done`."""
+    worst = 0.0
+    while not done.is_set():
+        t = time.perf_counter()
+        await asyncio.sleep(every)
+        worst = max(worst, time.perf_counter() - t - every)
+    return worst
+
+
 _REPLICA = """
 import json, resource, sys, time
+t = time.perf_counter()
 import webbscope.services.backend.app  # the backend's code, as a replica holds it
+imported = time.perf_counter() - t
 from bench.library_bench import QUERIES, CALLER
 from webbscope.library.read_model import ReadModel
 t = time.perf_counter()
 m = ReadModel(sys.argv[1])
 opened = time.perf_counter() - t
+stored = m._stored
 for name, q in QUERIES.items():
     (m.facets if name == "facets" else m.query)(q, CALLER, False)
 rss = int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"open_s": opened, "rss": rss, "peak": peak, "n": len(m)}))
+print(json.dumps({"import_s": imported, "open_s": opened, "stored": stored, "rss": rss,
+                  "peak": peak, "n": len(m)}))
 """
 
 
@@ -333,6 +375,7 @@ def main(argv: list[str] | None = None) -> None:
         base[n], mb = baseline(n)
         print(f"    entries held: {mb:.0f} MB (Python objects)", flush=True)
     results: dict[int, dict[str, list[float]]] = {}
+    stalls: dict[int, dict[str, float]] = {}
     facts: dict[int, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="library-bench-") as tmp:
         for n in sizes:
@@ -340,16 +383,18 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  read model: loading {n:,} records ...", flush=True)
             load_s = build_model(path, n)
             print(f"    loaded in {load_s:.0f} s ({path.stat().st_size / 1e6:.0f} MB file)")
-            results[n] = engine(path)
+            snap = Path(tmp) / "snapshot.sqlite"
+            results[n], stalls[n] = engine(path, snap)
+            path.unlink()
             # Start-up from a snapshot: copy it (as from storage) and open it.
             started = time.perf_counter()
             copy = Path(tmp) / "snapshot-copy.sqlite"
-            shutil.copyfile(path, copy)
+            shutil.copyfile(snap, copy)
             copy_s = time.perf_counter() - started
+            snap.unlink()
             rep = replica(copy)
             copy.unlink()
             facts[n] = {"load_s": load_s, "copy_s": copy_s, **rep}
-            path.unlink()
     print()
     print(f"p95 in ms of each query ({REPEATS} runs, in-process; mean / p95):")
     header = (
@@ -369,12 +414,20 @@ def main(argv: list[str] | None = None) -> None:
                 ratios.append(f"{b // 1000}k/{m // 1000}k x{ratio:.1f}")
         print(f"  {name:<18} {cells}{'  '.join(ratios)}")
     print()
+    print("longest event-loop stall in ms while each query ran through asyncio.to_thread:")
+    for name in QUERIES:
+        print(
+            f"  {name:<18} " + "".join(f"{stalls[n][name] * 1000:7.1f} at {n:,}   " for n in sizes)
+        )
+    print()
     for n in sizes:
         f = facts[n]
+        total = f["copy_s"] + f["import_s"] + f["open_s"]
         print(
             f"  {n:>9,} records: load {f['load_s']:.0f} s; start-up from snapshot: copy "
-            f"{f['copy_s']:.1f} s + open {f['open_s']:.1f} s = {f['copy_s'] + f['open_s']:.1f} s; "
-            f"replica RSS after the queries {f['rss'] / 2**20:.0f} MiB "
+            f"{f['copy_s']:.1f} s + import the backend {f['import_s']:.1f} s + open "
+            f"{f['open_s']:.1f} s (columns {'read back' if f['stored'] else 'REBUILT'}) = "
+            f"{total:.1f} s; replica RSS after the queries {f['rss'] / 2**20:.0f} MiB "
             f"(peak {f['peak'] / 2**20:.0f} MiB)"
         )
     targets = {10_000: 20.0, 1_000_000: 100.0}

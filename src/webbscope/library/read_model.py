@@ -6,15 +6,19 @@ standard library's) and numpy columns, with no web or database-driver imports.
 - numpy columns (one slot per record) hold the filter and sort fields, dictionary-encoded:
   a filter is a vectorised mask over the columns, a count or a facet a `bincount` of it, and a
   page a partial sort of the masked keys. The sky is a column too: each record's bounding
-  circle as a unit vector (no seam at RA 0/360, no singularity at the poles) and a radius,
-  so a cone is three multiplications per record; only records on the circle's rim are tested
-  exactly against their polygon. Tags are a bit set per record (the first 63 tags; the rest
-  through SQLite). Memory: about 130 bytes a record in the columns; the SQLite page cache is
-  bounded (`cache_mb`), the rest stays on disk.
+  circle as a unit vector (no seam at RA 0/360, no singularity at the poles) and a radius;
+  a cone looks only at the records in its band of declination (bisection in an index of
+  the centres sorted by declination), three multiplications each, and tests only those on
+  the circle's rim exactly against their polygon. Tags are a bit set per record (the first
+  63 tags; the rest through SQLite). Memory: about 145 bytes a record in the columns; the
+  SQLite page cache is bounded (`cache_mb`), the rest stays on disk.
 
 Every method takes the model's lock and is meant to run in a worker thread, never on the
 event loop. The model is rebuilt from the database (the source of truth) or opened from a
-snapshot of its SQLite file.
+snapshot of its SQLite file. A snapshot (and a file closed with `store`) holds the columns
+too, as raw arrays in its `colstore` table: opening reads them back instead of rebuilding
+them from every row, and the first write after that drops them in its own transaction, so
+stored columns never disagree with the rows beside them.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ CREATE TABLE IF NOT EXISTS shares(reader TEXT, slot INT, PRIMARY KEY(reader, slo
   WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(w);
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS colstore(name TEXT PRIMARY KEY, data BLOB);
 """
 
 #: Dictionary-encoded text columns (code 0 is "none").
@@ -260,14 +265,25 @@ class ReadModel:
         self._max_id: tuple[int, int] = (-1, -1)
         self._next_rank = 0.0
         self._rank_stale = False
-        self._load_columns()
+        #: The sky band index: alive slots with a sky, sorted by the z of their centre (see
+        #: `_sky`), and the slots written since it was built.
+        self._band: tuple[np.ndarray, np.ndarray] | None = None
+        self._band_new: list[int] = []
+        self._widest = 0.0
+        #: Whether the file's stored columns (`colstore`) are those of its rows: the first
+        #: write after opening them deletes them, in its transaction.
+        self._stored = self._load_stored()
+        if not self._stored:
+            self.db.execute("DELETE FROM colstore")  # none, or not of these rows
+            self._load_columns()
 
     # -- columns ----------------------------------------------------------------------------
 
-    def _grow(self, need: int) -> None:
+    def _grow(self, need: int, exact: bool = False) -> None:
         cap = max(1024, self.cap)
-        while cap < need:
-            cap *= 2
+        while cap < need and not exact:
+            cap = cap * 2 if cap < 1 << 20 else cap + cap // 4
+        cap = max(cap, need)
         if cap == self.cap:
             return
         specs: dict[str, tuple[Any, Any]] = {
@@ -316,6 +332,13 @@ class ReadModel:
         for name in _FLOATS:
             value = row[name]
             c[name][slot] = math.nan if value is None else value
+        srad = c["srad"][slot]
+        if srad > self._widest:
+            self._widest = float(srad)
+        if self._band is not None:
+            self._band_new.append(slot)
+            if len(self._band_new) > 1 << 14:
+                self._band, self._band_new = None, []
         self.size = max(self.size, slot + 1)
 
     def _load_columns(self) -> None:
@@ -330,17 +353,106 @@ class ReadModel:
                 self._set_columns(int(row["slot"]), row)
         self._name_rank = None
 
+    def store_columns(self, db: sqlite3.Connection | None = None) -> None:
+        """Write the columns and their dictionaries into `colstore` of `db` (the model's own
+        file by default, or a snapshot's copy of it), so that opening the file reads them
+        back as they are instead of rebuilding them from every row (lock held)."""
+        db = self.db if db is None else db
+        with self.lock:
+            n = self.size
+            self._ranks()
+            cols = dict(self.cols)
+            if self._name_rank is not None and len(self._name_rank) >= n:
+                cols["name_rank"] = self._name_rank
+            state = {
+                "size": n,
+                "dtypes": {k: v.dtype.str for k, v in cols.items()},
+                "codes": {k: self.codes[k].values[1:] for k in _CODED},
+                "tags": self.tag_codes.values[1:],
+                "max_id": list(self._max_id),
+                "next_rank": self._next_rank,
+                "widest": self._widest,
+            }
+            db.execute("BEGIN")
+            try:
+                db.execute("DELETE FROM colstore")
+                db.execute("INSERT INTO colstore VALUES ('state', ?)", (json.dumps(state),))
+                for name, arr in cols.items():
+                    db.execute(
+                        "INSERT INTO colstore VALUES (?, ?)",
+                        (name, arr[:n].tobytes()),
+                    )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            if db is self.db:
+                self._stored = True
+
+    def _load_stored(self) -> bool:
+        """Read the columns stored in the file (`store_columns`), one at a time into arrays
+        of their final size; False when there are none (or they do not match the rows)."""
+        row = self.db.execute("SELECT data FROM colstore WHERE name='state'").fetchone()
+        if row is None:
+            return False
+        state = json.loads(row[0])
+        n = int(state["size"])
+        self._grow(n + n // 16 + 1024, exact=True)
+        for name, dtype in state["dtypes"].items():
+            found = self.db.execute("SELECT data FROM colstore WHERE name=?", (name,)).fetchone()
+            arr = np.frombuffer(found[0], dtype=np.dtype(dtype)) if found else None
+            if arr is None or len(arr) != n:
+                self._load_columns_fresh_state()
+                return False
+            if name == "name_rank":
+                self._name_rank = arr.copy()
+            else:
+                self.cols[name][:n] = arr
+            del found, arr
+        for name in _CODED:
+            for value in state["codes"][name]:
+                self.codes[name].code(value)
+        for value in state["tags"]:
+            self.tag_codes.code(value)
+        self._max_id = (int(state["max_id"][0]), int(state["max_id"][1]))
+        self._next_rank = float(state["next_rank"])
+        self._widest = float(state["widest"])
+        self.size = n
+        (rows,) = self.db.execute("SELECT count(*) FROM rec").fetchone()
+        if int(rows) != int(self.cols["alive"][:n].sum()):  # not this file's rows: rebuild
+            self._load_columns_fresh_state()
+            return False
+        return True
+
+    def _load_columns_fresh_state(self) -> None:
+        self.cols, self.cap, self.size = {}, 0, 0
+        self.codes = {name: _Codes() for name in _CODED}
+        self.tag_codes = _Codes()
+        self._name_rank, self._band, self._band_new = None, None, []
+        self._max_id, self._next_rank, self._rank_stale, self._widest = (-1, -1), 0.0, False, 0.0
+        self._grow(1024)
+
+    def _begin(self) -> None:
+        """Open a write transaction; the stored columns stop matching the rows in it."""
+        self.db.execute("BEGIN")
+        if self._stored:
+            self.db.execute("DELETE FROM colstore")
+
+    def _committed(self) -> None:
+        self.db.execute("COMMIT")
+        self._stored = False
+
     # -- writes -----------------------------------------------------------------------------
 
     def upsert(self, entries: Iterable[dict[str, Any]]) -> int:
         """Add or replace list entries; returns how many."""
         rows = [entry_row(e) for e in entries]
         with self.lock:
-            self.db.execute("BEGIN")
+            self._begin()
             try:
                 for row in rows:
                     self._write(row)
-                self.db.execute("COMMIT")
+                self._committed()
             except BaseException:
                 self.db.execute("ROLLBACK")
                 self._load_columns_fresh()
@@ -354,7 +466,7 @@ class ReadModel:
             first = int(self.db.execute("SELECT coalesce(max(slot), 0) + 1 FROM rec").fetchone()[0])
             slots = range(first, first + len(rows))
             cols = ("slot", *_REC_COLS)
-            self.db.execute("BEGIN")
+            self._begin()
             self.db.executemany(
                 f"INSERT INTO rec({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",  # noqa: S608
                 (
@@ -374,7 +486,7 @@ class ReadModel:
                 "INSERT INTO words(rowid, w) VALUES (?, ?)",
                 ((slot, row["_words"]) for slot, row in zip(slots, rows, strict=True)),
             )
-            self.db.execute("COMMIT")
+            self._committed()
             for slot, row in zip(slots, rows, strict=True):
                 self._set_columns(slot, row)
             self._name_rank = None
@@ -401,7 +513,45 @@ class ReadModel:
         )
         self.db.execute("INSERT INTO words(rowid, w) VALUES (?, ?)", (slot, row["_words"]))
         self._set_columns(slot, row)
-        self._name_rank = None
+        self._place_name(slot, row["file_name_lower"], row["id"])
+
+    def _place_name(self, slot: int, name: str | None, record_id: str) -> None:
+        """Give a written record its place in the file-name order (`_sort_key`): a rank
+        halfway between those of its neighbours in (name, id) order, so that a write does not
+        cost the next file-name sort a rebuild; when there is no room left between them the
+        order is dropped (rebuilt by the next sort)."""
+        rank = self._name_rank
+        if rank is None:
+            return
+        if len(rank) <= slot:
+            more = np.full(max(slot + 1, self.cap) - len(rank), np.nan)
+            rank = self._name_rank = np.concatenate([rank, more])
+        if name is None:
+            rank[slot] = math.nan
+            return
+        near = [
+            self.db.execute(
+                f"SELECT slot FROM rec WHERE (file_name_lower, id) {op} (?, ?) "  # noqa: S608 -- fixed text
+                f"ORDER BY file_name_lower {order}, id {order} LIMIT 1",
+                (name, record_id),
+            ).fetchone()
+            for op, order in (("<", "DESC"), (">", "ASC"))
+        ]
+        lo, hi = (None if r is None else float(rank[int(r[0])]) for r in near)
+        if lo is None and hi is None:
+            mid = 0.0
+        elif lo is None or hi is None:
+            mid = hi - 1.0 if lo is None else lo + 1.0  # type: ignore[operator]
+        else:
+            mid = (lo + hi) / 2
+        if (
+            math.isnan(mid)
+            or (lo is not None and not lo < mid)
+            or (hi is not None and not mid < hi)
+        ):
+            self._name_rank = None
+            return
+        rank[slot] = mid
 
     def _remove_slot(self, slot: int) -> None:
         for sql in (
@@ -413,23 +563,21 @@ class ReadModel:
             self.db.execute(sql, (slot,))
         if slot < self.cap:
             self.cols["alive"][slot] = False
-        self._name_rank = None
 
     def remove(self, record_ids: Iterable[str]) -> int:
         n = 0
         with self.lock:
-            self.db.execute("BEGIN")
+            self._begin()
             for rid in record_ids:
                 found = self.db.execute("SELECT slot FROM rec WHERE id=?", (rid,)).fetchone()
                 if found is not None:
                     self._remove_slot(int(found[0]))
                     n += 1
-            self.db.execute("COMMIT")
+            self._committed()
         return n
 
     def _load_columns_fresh(self) -> None:
-        self.cols, self.cap, self.size = {}, 0, 0
-        self._grow(1024)
+        self._load_columns_fresh_state()
         self._load_columns()
 
     def set_meta(self, key: str, value: str) -> None:
@@ -487,7 +635,7 @@ class ReadModel:
         row = self.db.execute(f"SELECT group_concat(x) FROM ({sql})", args).fetchone()  # noqa: S608
         if row is None or not row[0]:
             return np.zeros(0, dtype=np.int64)
-        return np.array(str(row[0]).split(","), dtype=np.int64)
+        return np.fromstring(str(row[0]), dtype=np.int64, sep=",")
 
     def _ranks(self) -> np.ndarray:
         """Each slot's rank in id order (recomputed only after an id older than the newest
@@ -532,7 +680,8 @@ class ReadModel:
             mine = c["owner"][:n] == (owner_code if owner_code is not None else -1)
             m &= mine if q.owner == "me" else ~mine
         if q.visibility is not None:
-            m &= np.isin(c["visibility"][:n], self.codes["visibility"].find([q.visibility.value]))
+            vis = self.codes["visibility"]
+            m &= _coded_in(c["visibility"][:n], vis.find([q.visibility.value]), len(vis.values))
         for name, wanted in (
             ("instrument", lowered(q.instrument)),
             ("filter", lowered(q.filter)),
@@ -543,7 +692,8 @@ class ReadModel:
             ("source", [v for v in q.source if v]),
         ):
             if wanted:
-                m &= np.isin(c[name][:n], self.codes[name].find(wanted))
+                codes = self.codes[name]
+                m &= _coded_in(c[name][:n], codes.find(wanted), len(codes.values))
         for tag in dict.fromkeys(lowered(q.tags)):
             code = self.tag_codes.index.get(tag)
             if code is None:
@@ -577,18 +727,22 @@ class ReadModel:
 
     def _sky(self, m: np.ndarray, ra: float, dec: float, radius: float) -> np.ndarray:
         """Records whose footprint meets the circle (see `shape_matches`): decided from the
-        bounding circles for all but those on the rim, which are tested exactly."""
+        bounding circles for all but those on the rim, which are tested exactly. Only the
+        records whose centre lies in the circle's band of declination (widened by the widest
+        bounding circle) are looked at, found by bisection in the band index."""
         n, c = self.size, self.cols
         px, py, pz = unit_vector(ra, dec)
-        dots = c["sx"][:n] * px + c["sy"][:n] * py + c["sz"][:n] * pz  # NaN: no sky
+        reach = radius + self._widest
+        cand = self._band_slots(dec - reach, dec + reach)
+        cand = cand[m[cand]]
+        dots = c["sx"][cand] * px + c["sy"][cand] * py + c["sz"][cand] * pz  # NaN: no sky
         near = dots >= math.cos(math.radians(radius))  # the centre is within the circle
-        widest = float(np.nanmax(c["srad"][:n], initial=0.0))
-        rim = m & c["spoly"][:n] & ~near
-        rim &= dots >= math.cos(math.radians(min(radius + widest, 180.0)))
-        cand = np.flatnonzero(rim)
-        reach = np.radians(np.minimum(radius + c["srad"][cand], 180.0))
-        rim_slots = cand[dots[cand] >= np.cos(reach)]
-        sure = m & near
+        sure = np.zeros(n, dtype=bool)
+        sure[cand[near]] = True
+        rim = c["spoly"][cand] & ~near
+        rim &= dots >= math.cos(math.radians(min(reach, 180.0)))
+        reach_each = np.radians(np.minimum(radius + c["srad"][cand[rim]], 180.0))
+        rim_slots = cand[rim][dots[rim] >= np.cos(reach_each)]
         slots = [int(s) for s in rim_slots]
         hits: list[int] = []
         for start in range(0, len(slots), 500):
@@ -601,6 +755,26 @@ class ReadModel:
         sure[np.asarray(hits, dtype=np.int64)] = True
         return sure
 
+    def _band_slots(self, dec_lo: float, dec_hi: float) -> np.ndarray:
+        """Alive slots whose centre's declination may lie in [dec_lo, dec_hi] (a superset:
+        the band is widened by a margin, and slots written since the index was built are
+        all included; `_sky` tests each exactly)."""
+        n, c = self.size, self.cols
+        if self._band is None:
+            z = c["sz"][:n]
+            have = np.flatnonzero(c["alive"][:n] & ~np.isnan(z))
+            order = have[np.argsort(z[have], kind="stable")]
+            self._band, self._band_new = (order, z[order].copy()), []
+        order, zs = self._band
+        lo = -2.0 if dec_lo <= -90.0 else math.sin(math.radians(dec_lo)) - 1e-9
+        hi = 2.0 if dec_hi >= 90.0 else math.sin(math.radians(dec_hi)) + 1e-9
+        found = order[np.searchsorted(zs, lo, "left") : np.searchsorted(zs, hi, "right")]
+        if self._band_new:
+            found = np.union1d(found, np.asarray(self._band_new, dtype=np.int64))
+        found = found[found < n]
+        alive: np.ndarray = found[c["alive"][found]]
+        return alive
+
     def _sort_key(self, sort: str) -> np.ndarray:
         n, c = self.size, self.cols
         if sort in ("created_at", "updated_at", "observed_at", "size"):
@@ -611,11 +785,12 @@ class ReadModel:
         if sort == "file_name":
             if self._name_rank is None or len(self._name_rank) < n:
                 rank = np.full(n, np.nan)
-                rows = self.db.execute(
-                    "SELECT slot FROM rec WHERE file_name_lower IS NOT NULL "
-                    "ORDER BY file_name_lower, id"
-                ).fetchall()
-                slots = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                slots = self._slots(
+                    "SELECT slot AS x FROM rec WHERE file_name_lower IS NOT NULL "
+                    "ORDER BY file_name_lower, id",
+                    (),
+                )
+                slots = slots[slots < n]
                 rank[slots] = np.arange(len(slots), dtype=float)
                 self._name_rank = rank
             return self._name_rank[:n]
@@ -687,11 +862,11 @@ class ReadModel:
         """Counts per instrument, filter, level and target among the records the query
         matches (the most frequent `FACET_LIMIT` of each)."""
         with self.lock:
-            m = self.mask(q, caller_id, is_admin)
-            out: dict[str, Any] = {"total": int(m.sum())}
+            idx = np.flatnonzero(self.mask(q, caller_id, is_admin))
+            out: dict[str, Any] = {"total": len(idx)}
             for name in FACETS:
                 codes = self.codes[name]
-                counts = np.bincount(self.cols[name][: self.size][m], minlength=len(codes.values))
+                counts = np.bincount(self.cols[name].take(idx), minlength=len(codes.values))
                 nz = np.flatnonzero(counts[1:]) + 1
                 top = nz[np.argsort(-counts[nz], kind="stable")][:FACET_LIMIT]
                 out[name] = [{"value": codes.values[c], "count": int(counts[c])} for c in top]
@@ -764,17 +939,34 @@ class ReadModel:
     # -- snapshots --------------------------------------------------------------------------
 
     def snapshot_to(self, path: Path) -> None:
-        """A consistent copy of the SQLite file (for a replica starting later)."""
+        """A consistent copy of the SQLite file with the columns stored in it (for a replica
+        starting later: it reads them back instead of rebuilding them from every row)."""
         with self.lock:
-            target = sqlite3.connect(str(path))
+            target = sqlite3.connect(str(path), isolation_level=None)
             try:
                 self.db.backup(target)
+                self.store_columns(target)
             finally:
                 target.close()
 
-    def close(self) -> None:
+    def close(self, store: bool = False) -> None:
+        """Close the file; with `store`, keep the columns in it for the next opening."""
         with self.lock:
+            if store and self.path != ":memory:" and not self._stored:
+                self.store_columns()
             self.db.close()
+
+
+def _coded_in(column: np.ndarray, codes: list[int], n_codes: int) -> np.ndarray:
+    """Which entries of a dictionary-encoded column (codes below `n_codes`) hold one of
+    `codes`: one comparison, or a look-up table of the codes."""
+    if len(codes) == 1:
+        one: np.ndarray = column == codes[0]
+        return one
+    table = np.zeros(n_codes, dtype=bool)
+    table[codes] = True
+    hit: np.ndarray = table[column]
+    return hit
 
 
 def _order(eff: np.ndarray, rank: np.ndarray) -> np.ndarray:

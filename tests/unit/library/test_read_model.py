@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from webbscope.domain.records import Visibility
 from webbscope.library.query import PUBLIC, RecordQuery, run_query
-from webbscope.library.read_model import BadCursor, ReadModel
+from webbscope.library.read_model import BadCursor, ReadModel, shape_matches
+from webbscope.records.fields import sky_fields
 
 INSTRUMENTS = ["nircam", "miri", "nirspec", None]
 FILTERS = ["f090w", "f200w", "f770w", None]
@@ -135,3 +137,111 @@ def test_text_tags_facets_and_removal(docs: list[dict[str, Any]]) -> None:
         docs[8]["_id"]
     ]
     assert len(m) == 49
+
+
+def _sky_doc(i: int, rng: random.Random) -> dict[str, Any]:
+    """A record with a small footprint (or only a centre) near RA 0/360 or a pole."""
+    ra = rng.choice([0.0, 359.8, 0.2, 120.0]) + rng.uniform(-0.3, 0.3)
+    dec = rng.choice([89.7, -89.8, 0.0, 45.0]) + rng.uniform(-0.2, 0.2)
+    dec = max(-89.99, min(89.99, dec))
+    d = rng.uniform(0.01, 0.3)
+    doc = _doc(i, rng) | {"archived": False, "visibility": "public", "readers": ["u1", PUBLIC]}
+    if i % 4 == 0:  # a centre and no footprint
+        doc["body"] = {"id": doc["_id"], "metadata": {"center_ra": ra % 360, "center_dec": dec}}
+    else:
+        doc["sky"] = sky_fields(
+            [(ra - d, dec - d / 2), (ra + d, dec - d / 2), (ra + d, dec + d / 2), (ra - d, dec)]
+        )
+    return doc
+
+
+def _sky_answer(model: ReadModel, ra: float, dec: float, r: float) -> set[str]:
+    q = RecordQuery(ra=ra, dec=dec, radius=r, limit=10_000)
+    return {json.loads(b)["id"] for b in model.query(q, "u1", False).bodies}
+
+
+def _sky_truth(model: ReadModel, ra: float, dec: float, r: float) -> set[str]:
+    rows = model.db.execute("SELECT id, shape FROM rec WHERE shape IS NOT NULL").fetchall()
+    return {i for i, shape in rows if shape_matches(shape, ra, dec, r)}
+
+
+CONES = [(0.0, 89.8, 0.3), (180.0, 89.9, 0.5), (359.9, 0.1, 0.4), (0.1, -89.9, 0.2),
+         (120.0, 45.0, 0.25), (0.0, 0.0, 0.05), (10.0, 10.0, 1.0)]  # fmt: skip
+
+
+def test_sky_cone_is_the_footprint_definition_before_and_after_changes() -> None:
+    """The band index (sorted by declination) finds exactly the records whose footprint (or
+    centre) meets the cone, at RA 0/360 and the poles, also for records written after it
+    was built."""
+    rng = random.Random(3)
+    m = ReadModel()
+    m.upsert([_sky_doc(i, rng) for i in range(600)])
+    for ra, dec, r in CONES:
+        assert _sky_answer(m, ra, dec, r) == _sky_truth(m, ra, dec, r), (ra, dec, r)
+    moved = [_sky_doc(i, rng) for i in range(0, 600, 7)] + [
+        _sky_doc(900 + i, rng) for i in range(30)
+    ]
+    m.upsert(moved)
+    m.remove([f"{i:024x}" for i in range(1, 600, 11)])
+    for ra, dec, r in CONES:
+        assert _sky_answer(m, ra, dec, r) == _sky_truth(m, ra, dec, r), (ra, dec, r)
+
+
+def test_a_snapshot_opens_with_its_stored_columns_and_the_same_answers(
+    docs: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    live = ReadModel(tmp_path / "live.sqlite")
+    live.upsert(docs)
+    live.query(RecordQuery(sort="file_name"), "u1", False)  # the name ranks are stored too
+    live.snapshot_to(tmp_path / "snap.sqlite")
+    opened = ReadModel(tmp_path / "snap.sqlite")
+    assert opened._stored  # read back, not rebuilt from the rows
+    for q in QUERIES:
+        for caller, admin in (("u1", False), ("x", True)):
+            a, b = live.query(q, caller, admin), opened.query(q, caller, admin)
+            assert (a.bodies, a.total, a.next_cursor) == (b.bodies, b.total, b.next_cursor)
+    assert live.facets(RecordQuery(), "u1", False) == opened.facets(RecordQuery(), "u1", False)
+    # A write after opening drops the stored columns with it: the next opening rebuilds
+    # them from the rows, and sees the write.
+    opened.upsert([dict(docs[0], tags=["fresh"], archived=False)])
+    opened.close()
+    again = ReadModel(tmp_path / "snap.sqlite")
+    assert not again._stored
+    assert again.query(RecordQuery(tags=["fresh"]), "x", True).total == 1
+    # Closed with `store`, the file keeps columns that match it.
+    again.close(store=True)
+    last = ReadModel(tmp_path / "snap.sqlite")
+    assert last._stored
+    assert last.query(RecordQuery(tags=["fresh"]), "x", True).total == 1
+    assert len(last) == len(docs)
+
+
+def test_file_name_order_follows_writes_without_a_rebuild(docs: list[dict[str, Any]]) -> None:
+    """Records written after the file-name order was built take their place in it (between
+    their neighbours), and the sort still answers as the Python query does."""
+    rng = random.Random(11)
+    m = ReadModel()
+    m.upsert(docs[:300])
+    q = RecordQuery(sort="file_name", descending=False, limit=1000, archived=None)
+    m.query(q, "x", True)
+    current = {d["_id"]: d for d in docs[:300]}
+    for round_ in range(4):
+        written = [
+            dict(docs[i], file_name_lower=f"f{rng.randrange(30):03d}.fits")
+            for i in rng.sample(range(400), 40)
+        ]
+        new_id = f"{9000 + round_:024x}"
+        written += [dict(docs[5], _id=new_id, body={"id": new_id}, file_name_lower="f000.fits")]
+        m.upsert(written)
+        current.update({d["_id"]: d for d in written})
+        gone = rng.sample(sorted(current), 5)
+        m.remove(gone)
+        for rid in gone:
+            del current[rid]
+        assert m._name_rank is not None  # placed, not dropped for a rebuild
+        for desc in (False, True):
+            qd = RecordQuery(sort="file_name", descending=desc, limit=1000, archived=None)
+            want, total = run_query(list(current.values()), qd, "x", True)
+            page = m.query(qd, "x", True)
+            assert page.total == total
+            assert [json.loads(b)["id"] for b in page.bodies] == [d["_id"] for d in want]

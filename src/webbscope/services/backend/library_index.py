@@ -1,5 +1,5 @@
 """The library index: each backend replica answers `GET /api/records` (and the keyword half of
-`/api/search`) from its own read model (`library.read_model`: SQLite with FTS5 and an R*Tree,
+`/api/search`) from its own read model (`library.read_model`: SQLite with FTS5,
 plus numpy columns), never from Python loops over every record and never on the event loop:
 every call into the model runs in a worker thread.
 
@@ -181,7 +181,7 @@ class LibraryIndex:
             task.cancel()
             with contextlib.suppress(BaseException):
                 await task
-        await asyncio.to_thread(self.model.close)
+        await asyncio.to_thread(self.model.close, self._tmp is None)
         if self._tmp is not None:
             self._tmp.cleanup()
 
