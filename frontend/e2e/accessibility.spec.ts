@@ -171,10 +171,22 @@ test('axe: the analysis, composite, mosaic, search and discovery pages', async (
     await expect(page.getByLabel('Archive holdings')).toContainText('NIRCAM', { timeout: 60_000 });
     await expectAccessible(page, 'discover target');
     const card = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'NIRCam: classic 3-colour' }) });
+    // The guided flow runs on to the finished composite and opens it; its build request is
+    // held here so the page stays on the flow while axe reads it.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/api/composites', async (route) => {
+      if (route.request().method() === 'POST') await held;
+      await route.continue();
+    });
     await card.getByRole('button', { name: 'Make this' }).click();
     const flow = page.getByRole('region', { name: /Making: NIRCam: classic 3-colour/ });
     await expect(flow).toContainText(/\d of 3 channels already in your library/, { timeout: 60_000 });
     await expectAccessible(page, 'discover guided create');
+    release();
+    await page.unroute('**/api/composites');
   });
 
   await test.step('the composite builder with its channels chosen, then a saved composite', async () => {
