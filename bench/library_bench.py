@@ -341,7 +341,9 @@ stored = m._stored
 for name, q in QUERIES.items():
     (m.facets if name == "facets" else m.query)(q, CALLER, False)
 rss = int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM: this process's own peak (ru_maxrss carries the parent's peak across exec on Linux)
+peak = next(int(ln.split()[1]) * 1024 for ln in open("/proc/self/status")
+            if ln.startswith("VmHWM:"))
 print(json.dumps({"import_s": imported, "open_s": opened, "stored": stored, "rss": rss,
                   "peak": peak, "n": len(m)}))
 """
