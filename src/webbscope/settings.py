@@ -147,7 +147,7 @@ class Settings(BaseSettings):
 
     # Quotas: bytes one account's records may hold (uploads and imports; 0 = no quota), and
     # the largest single archive import
-    user_quota_bytes: int = Field(200 * 1024**3, alias="USER_QUOTA_BYTES", ge=0)
+    user_quota_bytes: int = Field(0, alias="USER_QUOTA_BYTES", ge=0)
     max_import_bytes: int = Field(50 * 1024**3, alias="MAX_IMPORT_BYTES", gt=0)
 
     # Uploads: what a refused upload still reads, and the staging area's clean-up
