@@ -186,7 +186,9 @@ test('axe: the analysis, composite, mosaic, search and discovery pages', async (
     await expect(flow).toContainText(/\d of 3 channels already in your library/, { timeout: 60_000 });
     await expectAccessible(page, 'discover guided create');
     release();
-    await page.unroute('**/api/composites');
+    // Wait for the held handler to pass the request on before the route goes: unrouting under
+    // a running handler hands the request on twice ("Route is already handled").
+    await page.unrouteAll({ behavior: 'wait' });
   });
 
   await test.step('the composite builder with its channels chosen, then a saved composite', async () => {
