@@ -33,6 +33,7 @@ import asyncio
 import random
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -260,14 +261,31 @@ def wrk_clients(
 
 
 _WRK_COLD = """
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clk_id, bench_timespec *tp);
+]]
+local function now()  -- CLOCK_MONOTONIC, seconds
+  local t = ffi.new("bench_timespec")
+  ffi.C.clock_gettime(1, t)
+  return tonumber(t.tv_sec) + tonumber(t.tv_nsec) / 1e9
+end
 paths = {%s}
-local threads = 0
+local threads = {}
 setup = function(thread)
-  thread:set("first", threads)
-  threads = threads + 1
+  thread:set("first", #threads)
+  table.insert(threads, thread)
 end
 init = function(args)
   n = 0
+  answered = 0
+  started = now()
+  ended = 0
+  -- with `once`, this thread stops when its share of answers is in: its half of the list,
+  -- less one request per connection, so the requests in flight at that moment are new tiles
+  -- too (nothing is asked twice); it then leaves a mark for the caller, which ends the run
+  share = math.floor(#paths / 2) - %d
 end
 request = function()
   -- this thread's half of the list, in order (cycled when the run outlasts it)
@@ -275,43 +293,62 @@ request = function()
   n = n + 1
   return wrk.format("GET", paths[i], {["Authorization"] = "Bearer %s"})
 end
+response = function(status, headers, body)
+  answered = answered + 1
+  if %s and answered == share then
+    ended = now()
+    io.open("%s." .. first, "w"):close()
+    wrk.thread:stop()
+  end
+end
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("WRK %%d %%d %%d %%d %%d %%d %%.3f %%.3f %%.3f\\n", summary.requests,
+  local took = summary.duration / 1e6
+  local t0, t1 = math.huge, 0
+  for _, t in ipairs(threads) do
+    t0 = math.min(t0, t:get("started"))
+    t1 = math.max(t1, t:get("ended"))
+  end
+  if t1 > 0 then took = t1 - t0 end
+  io.write(string.format("WRK %%d %%d %%d %%d %%d %%d %%.3f %%.3f %%.3f %%.6f\\n", summary.requests,
     e.connect, e.read, e.write, e.timeout, e.status, latency:percentile(50) / 1000,
-    latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, took))
 end
 """
 
 
 def wrk_once(
-    base: str, token: str, paths: list[str], workdir: Path, clients: int, seconds: int
+    base: str,
+    token: str,
+    paths: list[str],
+    workdir: Path,
+    clients: int,
+    seconds: int,
+    once: bool = False,
 ) -> dict[str, Any]:
     """wrk (the C load generator) with `clients` connections walking `paths` in order, each
-    request after the previous answer, for `seconds` (the list is long enough that nothing is
-    asked twice by position: a cold run). Errors by kind: connect, read, write, timeout (30 s)
-    and non-2xx statuses."""
+    request after the previous answer, for `seconds`; with `once`, one pass over the list and
+    no more (`seconds` is then only a limit: the run ends when both threads have their share),
+    so that every request of a list of distinct tiles is a cold one. Errors by kind: connect,
+    read, write, timeout (30 s) and non-2xx statuses."""
     script = workdir / f"once-{len(paths)}-{time.monotonic_ns()}.lua"
-    script.write_text(_WRK_COLD % (", ".join(f'"{p}"' for p in paths), token))
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            f"-c{clients}",
-            f"-d{seconds}s",
-            "--timeout",
-            "30s",
-            "-s",
-            str(script),
-            base,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 120,
-        check=True,
-    ).stdout
+    marks = script.with_suffix(".done")
+    per_thread = -(-clients // 2)
+    joined = ", ".join(f'"{p}"' for p in paths)
+    script.write_text(_WRK_COLD % (joined, per_thread, token, str(once).lower(), marks))
+    cmd = ["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--timeout", "30s", "-s", str(script)]
+    proc = subprocess.Popen([*cmd, base], stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + seconds + 120
+    while once and proc.poll() is None and time.monotonic() < deadline:
+        if all(Path(f"{marks}.{i}").exists() for i in range(2)):
+            proc.send_signal(signal.SIGINT)  # wrk ends the run and reports at once
+            break
+        time.sleep(0.05)
+    out, _ = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
+    if proc.returncode != 0:
+        raise RuntimeError(f"wrk failed ({proc.returncode}): {out}")
     line = next(ln for ln in out.splitlines() if ln.startswith("WRK "))
-    n, conn, read, write, tmo, status, p50, p95, p99 = line.split()[1:]
+    n, conn, read, write, tmo, status, p50, p95, p99, took = line.split()[1:]
     kinds = {"connect": int(conn), "read": int(read), "write": int(write), "timeout": int(tmo)}
     kinds["status"] = int(status)
     return {
@@ -322,9 +359,24 @@ def wrk_once(
         "p50": float(p50),
         "p95": float(p95),
         "p99": float(p99),
-        "rate": int(n) / seconds,
-        "seconds": seconds,
+        "rate": int(n) / float(took),
+        "seconds": float(took),
     }
+
+
+def cold_paths(rids: list[str], seed: int) -> list[str]:
+    """Every tile of the records (levels 0-4, f16 and one WebP rendering), each once, in a
+    seeded random order: a list on which no request is asked twice."""
+    out = [
+        f"/api/records/{rid}/tiles/{level}/{x}/{y}.{fmt}"
+        for rid in rids
+        for level in range(5)
+        for x in range(1 << level)
+        for y in range(1 << level)
+        for fmt in ("f16", "webp?stretch=asinh&interval=99.5&cmap=gray")
+    ]
+    random.Random(seed).shuffle(out)
+    return out
 
 
 def client_paths(rid: str, clients: int, per_client: int, cmap: str) -> list[list[str]]:
@@ -506,6 +558,8 @@ def run(tiles: int, clients: int, per_client: int, huge: bool, repeat: int) -> d
 # -- issue 18: the stored pyramid -------------------------------------------------------------
 
 BIG_SIDE = 23_170  # 23170^2 float32 = 2.15 GB
+#: Files per side of the cold run: 682 distinct tiles each (341 positions, f16 and WebP).
+COLD_FILES = 4
 
 
 def _job_of(user: ApiUser, job_type: str, rid: str) -> dict[str, Any] | None:
@@ -592,26 +646,26 @@ def pyramid_bench(
             auth = {"Authorization": f"Bearer {user.token}"}
             with_levels = upload(user, Path(tmp), 7)
             out["job_4096"] = pyramid_job_run(stack, user, with_levels)
-            without = upload(user, Path(tmp), 8)
-            wait_job(user, "pyramid", without)
-            wait_job(user, "thumbnail", without)
-            wait_job(user, "thumbnail", with_levels)
-            # The baseline file: the same size, its stored pyramid removed before any tile of
-            # it was asked for, so the engine downsamples on request (the path before the job).
-            sha = user.get(f"/api/records/{without}").json()["sha256"]
-            shutil.rmtree(stack.data_dir / "tiles" / sha / "pyramid")
-            for rid in (without, with_levels):  # the viewer's first call: file open, statistics
+            # Cold tiles: every tile of COLD_FILES files, once each, from wrk; COLD_FILES more
+            # files of the same size are the baseline, their stored pyramids removed before
+            # any tile of them was asked for, so the engine downsamples on request (the path
+            # before the job).
+            built = [with_levels] + [upload(user, Path(tmp), 20 + i) for i in range(COLD_FILES - 1)]
+            bare = [upload(user, Path(tmp), 40 + i) for i in range(COLD_FILES)]
+            for rid in built + bare:
+                wait_job(user, "pyramid", rid)
+                wait_job(user, "thumbnail", rid)
+            for rid in bare:
+                sha = user.get(f"/api/records/{rid}").json()["sha256"]
+                shutil.rmtree(stack.data_dir / "tiles" / sha / "pyramid")
+            for rid in built + bare:  # the viewer's first call: file open, statistics
                 assert user.get(f"/api/records/{rid}/image-info").status_code == 200
-            # Cold: tiles nobody has asked for, from wrk (one pass over a long list).
-            cold = [
-                [p for mine in client_paths(rid, clients, per_client * 4, "gray") for p in mine]
-                for rid in (without, with_levels)
-            ]
+            limit = wrk_seconds * 12
             out["cold_on_request"] = wrk_once(
-                base, user.token, cold[0], Path(tmp), clients, wrk_seconds
+                base, user.token, cold_paths(bare, 1), Path(tmp), clients, limit, once=True
             )
             out["cold_pyramid"] = wrk_once(
-                base, user.token, cold[1], Path(tmp), clients, wrk_seconds
+                base, user.token, cold_paths(built, 1), Path(tmp), clients, limit, once=True
             )
             # Many viewers on tiles already rendered: every tile of the set asked once first
             # (8 at a time, not measured), then wrk cycling over the set.
@@ -663,9 +717,9 @@ def pyramid_report(r: dict[str, Any]) -> str:
     )
     for name, w in (("pyramid", c), ("baseline, on request (same tiles, no pyramid)", b)):
         lines.append(
-            f"    {name}: {w['requests']} requests of {w['listed']} listed in {w['seconds']} s, "
-            f"{w['rate']:.0f} tiles/s, p50 {w['p50']:.1f} ms, p95 {w['p95']:.1f} ms, p99 "
-            f"{w['p99']:.1f} ms, {w['errors']} errors ({kinds(w)})"
+            f"    {name}: {w['requests']} requests of {w['listed']} listed in "
+            f"{w['seconds']:.1f} s, {w['rate']:.0f} tiles/s, p50 {w['p50']:.1f} ms, "
+            f"p95 {w['p95']:.1f} ms, p99 {w['p99']:.1f} ms, {w['errors']} errors ({kinds(w)})"
         )
     if "wrk_many" in r:
         w = r["wrk_many"]
