@@ -84,6 +84,41 @@ def level_layout(shape: tuple[int, ...], level: int, planes: int = 1) -> LevelLa
     return LevelLayout(level, planes, -(-height // TILE), -(-width // TILE), height, width)
 
 
+def pack_order(shape: tuple[int, ...], planes: int) -> Iterator[tuple[int, int, int, int]]:
+    """Every tile of every level and plane, in the order a tile pack stores them: level 0
+    first, then by plane, row of tiles (top first) and column: (level, plane, x, y)."""
+    for level in range(max_level(shape[-2:]) + 1):
+        layout = level_layout(shape, level)
+        for plane in range(planes):
+            for y in range(layout.ny_tiles):
+                for x in range(layout.nx_tiles):
+                    yield level, plane, x, y
+
+
+def pack_index(shape: tuple[int, ...], planes: int, level: int, plane: int, x: int, y: int) -> int:
+    """The position of tile (x, y) of `plane` at `level` in a pack of `planes` planes
+    (`pack_order`), or -1 when the pack has no such tile."""
+    if not 0 <= plane < planes or not 0 <= level <= max_level(shape[-2:]):
+        return -1
+    before = 0
+    for lv in range(level):
+        lay = level_layout(shape, lv)
+        before += planes * lay.ny_tiles * lay.nx_tiles
+    layout = level_layout(shape, level)
+    if not (0 <= x < layout.nx_tiles and 0 <= y < layout.ny_tiles):
+        return -1
+    return before + (plane * layout.ny_tiles + y) * layout.nx_tiles + x
+
+
+def pack_tiles(shape: tuple[int, ...]) -> int:
+    """Tiles of one plane over every level (a pack of p planes holds p times this)."""
+    total = 0
+    for level in range(max_level(shape[-2:]) + 1):
+        layout = level_layout(shape, level)
+        total += layout.ny_tiles * layout.nx_tiles
+    return total
+
+
 def _pair_sum(a: NDArray[Any], dtype: Any = None) -> NDArray[Any]:
     """Sums over 2 x 2 blocks (an odd last row or column is a partial block), in `dtype`
     (default: `a`'s)."""

@@ -83,6 +83,35 @@ def test_an_upload_builds_the_pyramid_and_tiles_come_from_it(
                 np.testing.assert_allclose(got, want, rtol=1e-3, equal_nan=True)
 
 
+def test_f16_tiles_come_from_the_tile_pack_as_the_engine_sends_them(
+    api_stack: RunningStack, fits_path: Path
+) -> None:
+    """Once the pyramid is built, the backend sends f16 tiles from the pack without asking
+    the engine: the same bytes and ETag as the engine's answer (asked for here with a
+    rendering parameter, which the pack path leaves to the engine), a 304 on the ETag, and
+    the full-resolution level too."""
+    user = register(api_stack.url("backend"), "pyrpack")
+    rid = user.upload(fits_path).json()["items"][0]["record"]["id"]
+    job = _done(user, rid)
+    assert job["result"].get("f16_tiles") or job["result"]["skipped"], job
+    for level, x, y in [(0, 0, 0), (1, 1, 0), (3, 5, 3), (3, 0, 0)]:
+        path = f"/api/records/{rid}/tiles/{level}/{x}/{y}.f16"
+        packed = eventually(
+            lambda p=path: user.get(p),  # type: ignore[misc]
+            lambda r: "tile pack" in r.headers.get("server-timing", ""),
+            timeout=30,
+            every=1,
+        )
+        engine = user.get(path, params={"stretch": "asinh"})
+        assert engine.status_code == 200 and "tile pack" not in engine.headers["server-timing"]
+        assert packed.content == engine.content
+        assert packed.headers["etag"] == engine.headers["etag"]
+        again = user.get(path, headers={"If-None-Match": packed.headers["etag"]})
+        assert again.status_code == 304, again.text
+    outside = user.get(f"/api/records/{rid}/tiles/3/9/0.f16")
+    assert outside.status_code == 404 and outside.json()["error"]["code"] == "tile_out_of_range"
+
+
 def _level_tile(user: ApiUser, rid: str, level: int, x: int, y: int) -> np.ndarray:
     r = user.get(f"/api/records/{rid}/tiles/{level}/{x}/{y}.f16")
     assert r.status_code == 200, r.text

@@ -16,12 +16,8 @@ from tests.support.fits_files import sky_header, write_image
 from webbscope.devstack.seaweed import SeaweedProcess
 from webbscope.fits import FitsLimits
 from webbscope.imaging import extract_tile, tile_grid
-from webbscope.services.engine.pyramid_build import (
-    build_pyramid,
-    level_file_name,
-    level_key,
-    manifest_key,
-)
+from webbscope.services.common.pyramid_keys import level_file_name, level_key, manifest_key
+from webbscope.services.engine.pyramid_build import build_pyramid
 from webbscope.services.engine.pyramids import PyramidStore
 from webbscope.storage import S3Storage
 

@@ -22,15 +22,11 @@ from webbscope.imaging import (
     tile_bytes,
     tile_grid,
 )
+from webbscope.services.common.pyramid_keys import level_file_name, level_key, manifest_key
 from webbscope.services.engine import renders
 from webbscope.services.engine.files import OpenFile, ViewCache
 from webbscope.services.engine.params import Plane
-from webbscope.services.engine.pyramid_build import (
-    build_pyramid,
-    level_file_name,
-    level_key,
-    manifest_key,
-)
+from webbscope.services.engine.pyramid_build import build_pyramid
 from webbscope.services.engine.pyramids import PyramidStore
 from webbscope.storage import LocalStorage
 

@@ -9,6 +9,11 @@ same content share one pyramid, and deleting the last of them removes it with th
 
 - ``tiles/<sha>/pyramid/L<level>.f32``: level `level`, ``(planes, ny_tiles, nx_tiles, 256,
   256)`` little-endian float32, no header (`LevelLayout` gives every offset);
+- ``tiles/<sha>/pyramid/tiles.f16``: the f16 tile (`encode_tile(..., "f16")`, the bytes the
+  engine's tile route sends) of every level, full resolution included, and of every plane up
+  to `PACK_MAX_TILES` tiles, one after another in `pack_order`; ``tiles.f16.idx`` holds their
+  byte offsets (little-endian uint64, one more than there are tiles). The backend sends these
+  tiles straight from storage: a tile nobody has viewed costs a read, not a render;
 - ``tiles/<sha>/pyramid/manifest.json``: what was built (written last: a pyramid is used
   only once its manifest exists, so a build that died half-way is never read).
 """
@@ -26,34 +31,90 @@ from numpy.typing import NDArray
 
 from webbscope.fits import FitsLimits, open_fits, scan_fits
 from webbscope.imaging import (
+    TILE,
     advise_sequential,
     build_levels,
+    encode_tile,
     file_rows,
     hdu_image,
     level_layout,
+    max_level,
+    pack_order,
+    pack_tiles,
+    read_stored_tile,
     squeeze_image,
     stored_levels,
 )
+from webbscope.services.common.pyramid_keys import MANIFEST_VERSION, PACK_NAME, level_file_name
 from webbscope.services.engine.thumbnail_render import science_layout
-from webbscope.storage import TILES_PREFIX
 
-MANIFEST_VERSION = 1
-
-
-def pyramid_prefix(sha: str) -> str:
-    return f"{TILES_PREFIX}{sha}/pyramid/"
+#: At most this many tiles go into a pack (a cube's later planes are rendered on request).
+PACK_MAX_TILES = 200_000
 
 
-def manifest_key(sha: str) -> str:
-    return f"{pyramid_prefix(sha)}manifest.json"
+def packed_planes(shape: tuple[int, ...], planes: int, max_tiles: int = PACK_MAX_TILES) -> int:
+    """How many planes (from the first) a pack holds: all of them, or as many as fit in
+    `max_tiles`."""
+    return min(planes, max_tiles // pack_tiles(shape))
 
 
-def level_key(sha: str, level: int) -> str:
-    return f"{pyramid_prefix(sha)}L{level}.f32"
-
-
-def level_file_name(level: int) -> str:
-    return f"L{level}.f32"
+def write_f16_pack(
+    data: Any,
+    shape: tuple[int, ...],
+    planes: int,
+    out_dir: str,
+    report: Callable[[float], None] | None = None,
+) -> dict[str, Any]:
+    """Write the f16 tile pack of the first `planes` planes of `data` (the image read by
+    rows, as `build_pyramid` reads it) into `out_dir`, whose level files are complete:
+    coarse tiles come from them, full-resolution tiles from `data`, a row of tiles at a
+    time. Returns the pack's manifest entry."""
+    cube = len(shape) == 3
+    top = max_level(shape[-2:])
+    maps = {
+        lv: np.memmap(
+            Path(out_dir) / level_file_name(lv),
+            dtype="<f4",
+            mode="r",
+            shape=level_layout(shape, lv, int(shape[0]) if cube else 1).shape,
+        )
+        for lv in range(top)
+    }
+    offsets = [0]
+    total = planes * pack_tiles(shape)
+    row: tuple[int, int] | None = None
+    strip: NDArray[np.float32] | None = None
+    with open(Path(out_dir) / PACK_NAME, "wb") as f:
+        for level, plane, x, y in pack_order(shape, planes):
+            layout = level_layout(shape, level)
+            if level < top:
+                values = read_stored_tile(maps[level], layout, plane, x, y)
+            else:
+                if row != (plane, y):  # one read of the tile row's source rows
+                    source = data
+                    if cube:
+                        by_plane = getattr(data, "plane", None)
+                        source = by_plane(plane) if callable(by_plane) else data[plane]
+                    r1 = layout.height - y * TILE
+                    r0 = max(0, r1 - TILE)
+                    strip = np.asarray(source[r0:r1, 0 : layout.width], dtype=np.float32)[::-1]
+                    row = (plane, y)
+                assert strip is not None
+                values = np.ascontiguousarray(strip[:, x * TILE : (x + 1) * TILE])
+            body = encode_tile(values, "f16")
+            f.write(body)
+            offsets.append(offsets[-1] + len(body))
+            if report is not None and len(offsets) % 256 == 0:
+                report(len(offsets) / total)
+        f.flush()
+        os.fsync(f.fileno())
+    del maps
+    index = np.array(offsets, dtype="<u8")
+    with open(Path(out_dir) / f"{PACK_NAME}.idx", "wb") as f:
+        f.write(index.tobytes())
+        f.flush()
+        os.fsync(f.fileno())
+    return {"planes": planes, "tiles": len(offsets) - 1, "bytes": offsets[-1]}
 
 
 class _LevelFile:
@@ -112,13 +173,20 @@ def build_pyramid(
                 data,
                 sinks,  # type: ignore[arg-type]
                 chunk_pixels=chunk_pixels,
-                report=lambda f: report(f * 0.95, "building levels"),
+                report=lambda f: report(f * 0.75, "building levels"),
             )
         finally:
             for f in files.values():
                 f.flush()
                 os.fsync(f.fileno())
                 f.close()
+        pack = write_f16_pack(
+            data,
+            shape,
+            packed_planes(shape, planes),
+            out_dir,
+            report=lambda f: report(0.75 + f * 0.2, "encoding tiles"),
+        )
     out: dict[str, Any] = {
         "version": MANIFEST_VERSION,
         "hdu": layout.index,
@@ -129,6 +197,7 @@ def build_pyramid(
         "tile": 256,
         "dtype": "<f4",
         "levels": {},
+        "f16": pack,
         "pixels_read": pixels,
         "seconds": round(time.perf_counter() - start, 3),
     }

@@ -1,4 +1,5 @@
-"""The `pyramid` job: every coarse level of a record's science image, built once per file.
+"""The `pyramid` job: every coarse level of a record's science image, and the f16 tiles of
+every level, built once per file.
 
 Queued after an upload, an import and a derived record (and by the derived-work sweep for
 records that have none). The levels are stored by content (`pyramid_build`), so a file that
@@ -19,12 +20,16 @@ from webbscope.db.records import RecordsRepo
 from webbscope.errors import NotFound
 from webbscope.fits import FitsLimits
 from webbscope.jobs.worker import JobContext
-from webbscope.services.engine.pyramid_build import (
-    build_pyramid,
+from webbscope.services.common.pyramid_keys import (
+    PACK_NAME,
     level_file_name,
     level_key,
     manifest_key,
+    pack_index_key,
+    pack_key,
 )
+from webbscope.services.engine.pyramid_build import build_pyramid
+from webbscope.storage import StorageProvider
 
 
 def _work_dir(ctx: JobContext) -> Path:
@@ -33,6 +38,22 @@ def _work_dir(ctx: JobContext) -> Path:
     path = ctx.settings.data_dir / ".cache" / "pyramid-build"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def store_pyramid(
+    storage: StorageProvider, sha: str, out: Path, manifest: dict[str, Any]
+) -> None:
+    """Move the files `build_pyramid` wrote into `out` to storage, naming their keys in
+    `manifest`, and store the manifest last."""
+    for level, entry in manifest["levels"].items():
+        entry["key"] = level_key(sha, int(level))
+        storage.put_file(entry["key"], out / level_file_name(int(level)), move=True)
+    pack = manifest["f16"]
+    pack["key"], pack["index_key"] = pack_key(sha), pack_index_key(sha)
+    storage.put_file(pack["key"], out / PACK_NAME, move=True)
+    storage.put_file(pack["index_key"], out / f"{PACK_NAME}.idx", move=True)
+    manifest["sha256"] = sha
+    storage.put_bytes(manifest_key(sha), json.dumps(manifest, sort_keys=True).encode())
 
 
 async def pyramid_job(ctx: JobContext) -> dict[str, Any]:
@@ -68,17 +89,13 @@ async def pyramid_job(ctx: JobContext) -> dict[str, Any]:
             await records.set_pyramid(record_id, {"sha256": sha, "built": False})
             return {"skipped": "no image data (a table or an empty file)"}
         await ctx.progress(stage="storing", fraction=0.96)
-        for level, entry in manifest["levels"].items():
-            entry["key"] = level_key(sha, int(level))
-            path = out / level_file_name(int(level))
-            await asyncio.to_thread(ctx.storage.put_file, entry["key"], path, move=True)
-        manifest["sha256"] = sha
-        body = json.dumps(manifest, sort_keys=True).encode()
-        await asyncio.to_thread(ctx.storage.put_bytes, manifest_key(sha), body)
+        await asyncio.to_thread(store_pyramid, ctx.storage, sha, out, manifest)
     await records.set_pyramid(record_id, {"sha256": sha, "built": True})
     return {
         "sha256": sha,
         "levels": len(manifest["levels"]),
         "bytes": sum(int(e["bytes"]) for e in manifest["levels"].values()),
+        "f16_tiles": manifest["f16"]["tiles"],
+        "f16_bytes": manifest["f16"]["bytes"],
         "seconds": manifest["seconds"],
     }

@@ -31,7 +31,7 @@ from webbscope.imaging import (
     tile_from_bytes,
 )
 from webbscope.imaging._pyramid import TILE_BYTES
-from webbscope.services.engine.pyramid_build import MANIFEST_VERSION, manifest_key
+from webbscope.services.common.pyramid_keys import MANIFEST_VERSION, manifest_key
 from webbscope.storage import StorageProvider
 
 log = logging.getLogger("webbscope.engine.pyramids")

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
 from webbscope.services.backend.deps import Records
 from webbscope.services.backend.engine_proxy import forward as _forward
 from webbscope.services.backend.fair_share import fair_share
+from webbscope.services.backend.stored_tiles import StoredTiles
 from webbscope.services.backend.tile_cache import MAX_ITEM, new_cache, served, tile_key
 from webbscope.services.backend.viewer_access import ViewerCaller, viewable
 from webbscope.services.common.viewer_query import PlaneQuery, RenderQuery
@@ -47,7 +48,13 @@ def _image(*types: str) -> dict[int | str, dict[str, Any]]:
 
 
 async def open_tile_cache(app: FastAPI) -> None:
-    app.state.tile_cache = new_cache(app.state.settings.backend_tile_cache_bytes)
+    settings = app.state.settings
+    app.state.tile_cache = new_cache(settings.backend_tile_cache_bytes)
+    app.state.stored_tiles = StoredTiles(
+        app.state.parts.storage,
+        recheck_s=settings.pyramid_recheck_s,
+        max_age_s=settings.tile_max_age_s,
+    )
 
 
 @router.get(
@@ -96,6 +103,15 @@ async def tile(
     kept = cache.get(key)
     if kept is not None:
         status, headers, body = served(kept, request.headers.get("if-none-match"))
+        return Response(body, status_code=status, headers=headers)
+    stored = await request.app.state.stored_tiles.answer(
+        doc["sha256"],
+        path,
+        request.query_params.multi_items(),
+        request.headers.get("if-none-match"),
+    )
+    if stored is not None:
+        status, headers, body = stored
         return Response(body, status_code=status, headers=headers)
     resp = await _forward(request, doc, path, client="engine_tiles")
     etag = resp.headers.get("etag")
