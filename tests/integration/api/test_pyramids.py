@@ -93,7 +93,7 @@ def test_f16_tiles_come_from_the_tile_pack_as_the_engine_sends_them(
     user = register(api_stack.url("backend"), "pyrpack")
     rid = user.upload(fits_path).json()["items"][0]["record"]["id"]
     job = _done(user, rid)
-    assert job["result"].get("f16_tiles") or job["result"]["skipped"], job
+    assert job["result"].get("packs") or job["result"]["skipped"], job
     for level, x, y in [(0, 0, 0), (1, 1, 0), (3, 5, 3), (3, 0, 0)]:
         path = f"/api/records/{rid}/tiles/{level}/{x}/{y}.f16"
         packed = eventually(
@@ -108,6 +108,13 @@ def test_f16_tiles_come_from_the_tile_pack_as_the_engine_sends_them(
         assert packed.headers["etag"] == engine.headers["etag"]
         again = user.get(path, headers={"If-None-Match": packed.headers["etag"]})
         assert again.status_code == 304, again.text
+    # The default rendering's WebP tiles, as the app's 2-D viewer asks for them, are packed too.
+    query = "stretch=asinh&interval=99.5&cmap=gray&invert=0&contrast=1&bias=0.5&gamma=1"
+    webp = user.get(f"/api/records/{rid}/tiles/3/5/3.webp?{query}")
+    assert webp.status_code == 200 and webp.headers["content-type"] == "image/webp"
+    assert "tile pack" in webp.headers["server-timing"]
+    viridis = user.get(f"/api/records/{rid}/tiles/3/5/3.webp?" + query.replace("gray", "viridis"))
+    assert viridis.status_code == 200 and "tile pack" not in viridis.headers["server-timing"]
     outside = user.get(f"/api/records/{rid}/tiles/3/9/0.f16")
     assert outside.status_code == 404 and outside.json()["error"]["code"] == "tile_out_of_range"
 

@@ -1,6 +1,7 @@
-"""The f16 tile pack: every tile the backend sends from it is the engine's tile, byte for
-byte and with the engine's ETag, for float, scaled-integer, primary-only, cube and small
-images; anything the pack does not hold is left to the engine."""
+"""The tile packs: every tile the backend sends from them (f16, and WebP in the default
+rendering) is the engine's tile, byte for byte and with the engine's ETag, for float,
+scaled-integer, primary-only, cube and small images; anything the packs do not hold is left
+to the engine."""
 
 from __future__ import annotations
 
@@ -13,17 +14,33 @@ import pytest
 
 from tests.support.fits_files import sky_header, write_image
 from webbscope.fits import FitsLimits
-from webbscope.imaging import RenderParams, decode_float_tile, pack_order, pack_tiles
+from webbscope.imaging import (
+    MEDIA_TYPES,
+    decode_float_tile,
+    pack_order,
+    pack_tiles,
+)
 from webbscope.services.backend.stored_tiles import StoredTiles
 from webbscope.services.engine import renders
 from webbscope.services.engine.files import OpenFile, ViewCache
-from webbscope.services.engine.params import Plane, tile_etag
+from webbscope.services.engine.params import Plane, render_params, tile_etag
 from webbscope.services.engine.pyramid_build import build_pyramid, packed_planes
 from webbscope.services.engine.pyramid_job import store_pyramid
 from webbscope.services.engine.pyramids import PyramidStore
 from webbscope.storage import LocalStorage
 
 SHA = "cd" * 32
+#: The default rendering as the app's 2-D viewer spells it out.
+VIEWER_DEFAULTS = [
+    ("stretch", "asinh"),
+    ("interval", "99.5"),
+    ("cmap", "gray"),
+    ("invert", "0"),
+    ("contrast", "1"),
+    ("bias", "0.5"),
+    ("gamma", "1"),
+    ("nan", "transparent"),
+]
 
 
 def _built(tmp_path: Path, path: Path) -> tuple[OpenFile, LocalStorage, dict[str, Any]]:
@@ -57,24 +74,28 @@ def test_every_packed_tile_is_the_engines_tile(tmp_path: Path, kind: str) -> Non
     file, storage, manifest = _built(tmp_path, _image(tmp_path, kind))
     shape = (int(manifest["height"]), int(manifest["width"]))
     planes = int(manifest["planes"])
-    assert manifest["f16"]["tiles"] == planes * pack_tiles(shape)
+    assert manifest["packs"]["f16"]["tiles"] == planes * pack_tiles(shape)
+    assert manifest["packs"]["webp"]["tiles"] == planes * pack_tiles(shape)
     stored = asyncio.run(PyramidStore(storage, 10.0).find(SHA))
     views = ViewCache(1 << 24)
     backend = StoredTiles(storage, recheck_s=10.0, max_age_s=60)
     ext = "SCI" if kind != "scaled" else "0"
     for level, plane, x, y in pack_order(shape, planes):
-        query = [("ext", ext), ("slice", str(plane))] if planes > 1 else [("ext", ext)]
-        answer = asyncio.run(backend.answer(SHA, f"/tiles/{level}/{x}/{y}.f16", query, None))
-        assert answer is not None, (level, plane, x, y)
-        status, headers, body = answer
-        want, _ = renders.tile(
-            file, views, Plane(ext, plane), "f16", RenderParams(), level, x, y, stored
-        )
-        assert status == 200 and body == want, (level, plane, x, y)
-        assert headers["etag"] == tile_etag(
-            SHA, Plane(ext, plane), "f16", None, level, x, y, stored=True
-        )
-        assert headers["content-type"] == "application/octet-stream"
+        plane_query = [("ext", ext), ("slice", str(plane))] if planes > 1 else [("ext", ext)]
+        for fmt, query in (("f16", plane_query), ("webp", plane_query + VIEWER_DEFAULTS)):
+            path = f"/tiles/{level}/{x}/{y}.{fmt}"
+            answer = asyncio.run(backend.answer(SHA, path, query, None))
+            assert answer is not None, (fmt, level, plane, x, y)
+            status, headers, body = answer
+            want, _ = renders.tile(
+                file, views, Plane(ext, plane), fmt, render_params(), level, x, y, stored
+            )
+            assert status == 200 and body == want, (fmt, level, plane, x, y)
+            params = None if fmt == "f16" else render_params()
+            assert headers["etag"] == tile_etag(
+                SHA, Plane(ext, plane), fmt, params, level, x, y, stored=True
+            )
+            assert headers["content-type"] == MEDIA_TYPES[fmt]
     # The values keep their precision (1e-8 data, 3e6 data scaled from integers).
     _, _, body = asyncio.run(backend.answer(SHA, "/tiles/0/0/0.f16", [], None))  # type: ignore[misc]
     assert np.isfinite(decode_float_tile(body)).any()
@@ -95,8 +116,13 @@ def test_the_default_extension_name_and_index_are_served(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("path", "query"),
     [
-        ("/tiles/0/0/0.webp", []),  # another format: rendered by the engine
+        ("/tiles/0/0/0.png", []),  # another format: rendered by the engine
         ("/tiles/0/0/0.f32", []),
+        ("/tiles/0/0/0.webp", [("cmap", "viridis")]),  # another rendering
+        ("/tiles/0/0/0.webp", [("interval", "zscale")]),
+        ("/tiles/0/0/0.webp", [("contrast", "x")]),  # invalid: the engine's 400
+        ("/tiles/0/0/0.webp", [("bins", "3")]),  # not a tile parameter
+        ("/tiles/0/0/0.f16", [("cmap", "gray")]),
         ("/tiles/0/0/0.f16", [("stretch", "linear")]),  # the engine checks its parameters
         ("/tiles/0/0/0.f16", [("ext", "DQ")]),  # another extension
         ("/tiles/0/0/0.f16", [("slice", "1")]),  # no such plane
@@ -125,6 +151,21 @@ def test_a_matching_etag_is_a_304_and_a_removed_pack_is_forgotten(tmp_path: Path
     storage.delete_prefix(f"tiles/{SHA}/")
     assert asyncio.run(backend.answer(SHA, "/tiles/2/2/1.f16", [], None)) is None
     assert asyncio.run(backend.find(SHA)) is None  # remembered as missing
+
+
+def test_a_colour_image_gets_no_webp_pack(tmp_path: Path) -> None:
+    """A composite's RGB cube is rendered in colour by the engine, not by the grey pack."""
+    rng = np.random.default_rng(3)
+    header = sky_header(300, 280)
+    header["COLORIMG"] = "RGB"
+    path = write_image(
+        tmp_path / "rgb.fits", rng.random((3, 280, 300)).astype(np.float32), header=header
+    )
+    _, storage, manifest = _built(tmp_path, path)
+    assert sorted(manifest["packs"]) == ["f16"]
+    backend = StoredTiles(storage, recheck_s=10.0, max_age_s=60)
+    assert asyncio.run(backend.answer(SHA, "/tiles/0/0/0.webp", [], None)) is None
+    assert asyncio.run(backend.answer(SHA, "/tiles/0/0/0.f16", [("slice", "2")], None))
 
 
 def test_a_file_without_a_pack_is_asked_again_after_the_recheck_time(tmp_path: Path) -> None:

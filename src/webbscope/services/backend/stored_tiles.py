@@ -1,15 +1,16 @@
-"""f16 tiles sent straight from storage: the tile pack the `pyramid` job stores beside a file
+"""Tiles sent straight from storage: the tile packs the `pyramid` job stores beside a file
 (`pyramid_keys`), read by the backend without asking the engine.
 
-Once a file's pyramid is built, every f16 tile of it (every level, full resolution included,
-and every plane of a cube up to the pack's limit) is a run of bytes at an offset the pack's
-index gives: the bytes, ETag and caching headers the engine's tile route would send for the
-same request. Answering one costs a ranged read (a file read on local storage, one GET on
-S3), not an engine request and an encode. Both the tile route and the tile fast path ask
-here first, after their access checks; anything the pack does not hold (another format, a
-rendering query, an extension other than the science image, a plane or tile the pack lacks,
-a pyramid not built yet) returns None and goes to the engine as before, which also gives
-the proper error for a tile that does not exist.
+Once a file's pyramid is built, every f16 tile of it, and every WebP tile in the default
+rendering (every level, full resolution included, and every plane of a cube up to the pack's
+limit), is a run of bytes at an offset the pack's index gives: the bytes, ETag and caching
+headers the engine's tile route would send for the same request. Answering one costs a
+ranged read (a file read on local storage, one GET on S3), not an engine request and an
+encode. Both the tile route and the tile fast path ask here first, after their access
+checks; anything the packs do not hold (another format or rendering, an unknown query
+parameter, an extension other than the science image, a plane or tile a pack lacks, a
+pyramid not built yet) returns None and goes to the engine as before, which also gives the
+proper error for a tile that does not exist.
 
 Packs are looked up by sha256 and kept in memory (manifest and offsets, least recently used
 beyond `budget` bytes); a file without one is asked again after `recheck_s` seconds, so a
@@ -22,40 +23,59 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from webbscope.caches import ByteLru
 from webbscope.errors import WebbscopeError
-from webbscope.imaging import MEDIA_TYPES, pack_index
-from webbscope.services.common.pyramid_keys import MANIFEST_VERSION, manifest_key
-from webbscope.services.engine.params import Plane, check_ext, etag_matches, tile_etag
+from webbscope.imaging import MEDIA_TYPES, RenderParams, pack_index
+from webbscope.services.common.pyramid_keys import MANIFEST_VERSION, PACK_FORMATS, manifest_key
+from webbscope.services.engine.params import (
+    Plane,
+    check_ext,
+    etag_matches,
+    render_params,
+    tile_etag,
+)
 from webbscope.storage import StorageProvider
 
 log = logging.getLogger("webbscope.backend.stored_tiles")
 
-_F16_PATH = re.compile(r"^/tiles/(\d{1,2})/(\d{1,9})/(\d{1,9})\.f16$")
-#: The only query parameters a packed tile may be asked with (f16 values do not depend on
-#: the rendering; a query naming any other parameter goes to the engine, which checks it).
+_PACKED_PATH = re.compile(r"^/tiles/(\d{1,2})/(\d{1,9})/(\d{1,9})\.(f16|webp)$")
 _PLANE_KEYS = frozenset({"ext", "slice"})
+_NUMBERS = frozenset({"lower", "upper", "vmin", "vmax", "contrast", "bias", "gamma", "a"})
+_WORDS = frozenset({"stretch", "interval", "cmap", "invert", "nan"})
+#: The rendering of the WebP pack: the tile route's defaults.
+DEFAULT_RENDERING = render_params().cache_key()
 
 Answer = tuple[int, dict[str, str], bytes]
 
 
 @dataclass(frozen=True)
-class Pack:
-    """A file's f16 tile pack: which image it holds, and where each tile's bytes are."""
+class PackFile:
+    """One format's pack: its storage key, how many planes it holds, its offsets."""
 
     key: str
+    planes: int
+    offsets: NDArray[np.uint64]
+    #: The file on local storage (read in place), or None on S3 (a ranged GET in a thread).
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A file's tile packs: which image they hold, and where each tile's bytes are."""
+
     hdu: int
     ext: str
     shape: tuple[int, int]
-    planes: int
-    offsets: NDArray[np.uint64]
+    files: dict[str, PackFile]
 
     def holds(self, ext: str) -> bool:
         """Whether the extension asked for is the packed image: `SCI` (the engine's default
@@ -63,29 +83,52 @@ class Pack:
         name = ext.upper()
         return name in ("SCI", self.ext.upper()) or ext == str(self.hdu)
 
-    def span(self, plane: int, level: int, x: int, y: int) -> tuple[int, int] | None:
-        """Bytes [start, end) of a tile in the pack, or None when it holds no such tile."""
-        i = pack_index(self.shape, self.planes, level, plane, x, y)
+    def span(
+        self, fmt: str, plane: int, level: int, x: int, y: int
+    ) -> tuple[PackFile, int, int] | None:
+        """The pack and bytes [start, end) of a tile, or None when no pack holds it."""
+        found = self.files.get(fmt)
+        if found is None:
+            return None
+        i = pack_index(self.shape, found.planes, level, plane, x, y)
         if i < 0:
             return None
-        return int(self.offsets[i]), int(self.offsets[i + 1])
+        return found, int(found.offsets[i]), int(found.offsets[i + 1])
 
 
-def _plane(query: list[tuple[str, str]]) -> Plane | None:
-    """The plane a tile query asks for, when it names nothing but the plane."""
+def _request(fmt: str, query: list[tuple[str, str]]) -> tuple[Plane, RenderParams | None] | None:
+    """The plane and rendering a tile query asks for, when a pack can answer it: an f16
+    query names nothing but the plane (its values do not depend on the rendering), a WebP
+    query may name display parameters that add up to the default rendering. Anything else
+    (a parameter twice, or unknown, or invalid) goes to the engine, which checks it."""
     found: dict[str, str] = {}
     for k, v in query:
-        if k not in _PLANE_KEYS or k in found:
+        allowed = k in _PLANE_KEYS or (fmt == "webp" and (k in _NUMBERS or k in _WORDS))
+        if not allowed or k in found:
             return None
         found[k] = v
-    text = found.get("slice", "0")
+    text = found.pop("slice", "0")
     if not text.isdigit() or len(text) > 7:
         return None
     try:
-        ext = check_ext(found.get("ext", "SCI"))
-    except WebbscopeError:
+        plane = Plane(check_ext(found.pop("ext", "SCI")), int(text))
+        if fmt == "f16":
+            return plane, None
+        given: dict[str, Any] = {k: float(v) if k in _NUMBERS else v for k, v in found.items()}
+        params = render_params(**given)
+    except (WebbscopeError, ValueError, TypeError):
         return None
-    return Plane(ext, int(text))
+    if params.cache_key() != DEFAULT_RENDERING:
+        return None
+    return plane, params
+
+
+def _read_local(path: str, begin: int, end: int) -> bytes:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.pread(fd, end - begin, begin)
+    finally:
+        os.close(fd)
 
 
 class StoredTiles:
@@ -107,35 +150,43 @@ class StoredTiles:
     async def answer(
         self, sha: str, path: str, query: list[tuple[str, str]], if_none_match: str | None
     ) -> Answer | None:
-        """Status, headers and body for tile `path` (``/tiles/L/X/Y.f16``) of the file `sha`
-        from its pack, or None when the pack cannot answer it (see the module notes)."""
+        """Status, headers and body for tile `path` (``/tiles/L/X/Y.<fmt>``) of the file
+        `sha` from its packs, or None when they cannot answer it (see the module notes)."""
         start = time.perf_counter()
-        match = _F16_PATH.match(path)
-        plane = _plane(query) if match else None
-        if match is None or plane is None:
+        match = _PACKED_PATH.match(path)
+        if match is None:
             return None
+        fmt = match.group(4)
+        asked = _request(fmt, query)
+        if asked is None:
+            return None
+        plane, params = asked
         pack = await self.find(sha)
         if pack is None or not pack.holds(plane.ext):
             return None
-        level, x, y = (int(g) for g in match.groups())
-        span = pack.span(plane.slice, level, x, y)
+        level, x, y = (int(g) for g in match.groups()[:3])
+        span = pack.span(fmt, plane.slice, level, x, y)
         if span is None:
             return None
-        etag = tile_etag(sha, plane, "f16", None, level, x, y, stored=True)
+        etag = tile_etag(sha, plane, fmt, params, level, x, y, stored=True)
         headers = {"etag": etag, "cache-control": self.cache_control}
         if etag_matches(if_none_match, etag):
             return 304, headers, b""
+        found, begin, end = span
         try:
-            body = await asyncio.to_thread(self.storage.read_range, pack.key, *span)
-        except WebbscopeError as exc:
-            log.warning("the tile pack of %s cannot be read: %s", sha, exc.message)
+            if found.path is not None:  # a page-cache read of ~130 kB: no thread hop
+                body = _read_local(found.path, begin, end)
+            else:
+                body = await asyncio.to_thread(self.storage.read_range, found.key, begin, end)
+        except (WebbscopeError, OSError) as exc:
+            log.warning("the tile pack of %s cannot be read: %s", sha, exc)
             self.forget(sha)
             return None
-        if len(body) != span[1] - span[0]:
+        if len(body) != end - begin:
             self.forget(sha)
             return None
         ms = (time.perf_counter() - start) * 1000.0
-        headers["content-type"] = MEDIA_TYPES["f16"]
+        headers["content-type"] = MEDIA_TYPES[fmt]
         headers["server-timing"] = f'stored;dur={ms:.2f};desc="tile pack"'
         return 200, headers, body
 
@@ -157,19 +208,26 @@ class StoredTiles:
     def _load(self, sha: str) -> Pack | None:
         try:
             manifest = json.loads(self.storage.read_bytes(manifest_key(sha)))
-            if manifest.get("version") != MANIFEST_VERSION or "f16" not in manifest:
-                raise ValueError("no f16 tile pack (built before packs were stored)")
-            entry = manifest["f16"]
-            offsets = np.frombuffer(self.storage.read_bytes(entry["index_key"]), dtype="<u8")
-            if len(offsets) != int(entry["tiles"]) + 1:
-                raise ValueError(f"{len(offsets)} offsets for {entry['tiles']} tiles")
+            if manifest.get("version") != MANIFEST_VERSION or "packs" not in manifest:
+                raise ValueError("no tile packs (built before packs were stored)")
+            files = {}
+            for fmt, entry in manifest["packs"].items():
+                if fmt not in PACK_FORMATS:
+                    continue
+                raw = self.storage.read_bytes(entry["index_key"])
+                offsets = np.frombuffer(raw, dtype="<u8")
+                if len(offsets) != int(entry["tiles"]) + 1:
+                    raise ValueError(f"{len(offsets)} offsets for {entry['tiles']} tiles")
+                key = str(entry["key"])
+                local = self.storage.local_path(key)
+                files[fmt] = PackFile(
+                    key, int(entry["planes"]), offsets, None if local is None else str(local)
+                )
             pack = Pack(
-                key=str(entry["key"]),
                 hdu=int(manifest["hdu"]),
                 ext=str(manifest["ext"]),
                 shape=(int(manifest["height"]), int(manifest["width"])),
-                planes=int(entry["planes"]),
-                offsets=offsets,
+                files=files,
             )
         except (WebbscopeError, ValueError, KeyError, TypeError) as exc:
             if not isinstance(exc, WebbscopeError) or exc.status != 404:
@@ -179,7 +237,7 @@ class StoredTiles:
             self._missing[sha] = time.monotonic()
             return None
         self._missing.pop(sha, None)
-        self._found.put(sha, pack, offsets.nbytes + 512)
+        self._found.put(sha, pack, 512 + sum(f.offsets.nbytes for f in files.values()))
         return pack
 
     def forget(self, sha: str) -> None:

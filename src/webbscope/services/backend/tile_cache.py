@@ -7,10 +7,11 @@ request for a kept tile without routing and dependency injection — but only wh
 checks the route makes can be made from what the route itself recently established: the
 access token is verified (signature and expiry) every time, and the account and the record
 must be in the viewer's access memory (`VIEWER_ACCESS_CACHE_S`), re-checked with the route's
-own rules. An f16 tile of a file whose pyramid is built is read from its tile pack
-(`stored_tiles`), as the route does. Another tile not kept yet is asked of the engine from
-the fast path too, for a signed-in caller within its fair share (`CALLER_CONCURRENCY`): one
-engine request per tile however many callers ask for it at once, kept when it is a 200.
+own rules. A tile of a file whose pyramid is built (f16, or WebP in the default rendering)
+is read from its tile pack (`stored_tiles`), as the route does. Another tile not kept yet is
+asked of the engine from the fast path too, for a signed-in caller within its fair share
+(`CALLER_CONCURRENCY`): one engine request per tile however many callers ask for it at once,
+kept when it is a 200.
 Anything else goes to the route.
 """
 
@@ -134,6 +135,8 @@ class TileFastPath:
                 doc["sha256"], match.group(2), query, headers.get("if-none-match")
             )
             if answer is not None:
+                if answer[0] == 200:
+                    cache.put(key, (answer[2], answer[1]), len(answer[2]))
                 return answer
         if user is None:
             return None  # an anonymous caller's share goes by address: the route counts it

@@ -9,11 +9,13 @@ same content share one pyramid, and deleting the last of them removes it with th
 
 - ``tiles/<sha>/pyramid/L<level>.f32``: level `level`, ``(planes, ny_tiles, nx_tiles, 256,
   256)`` little-endian float32, no header (`LevelLayout` gives every offset);
-- ``tiles/<sha>/pyramid/tiles.f16``: the f16 tile (`encode_tile(..., "f16")`, the bytes the
-  engine's tile route sends) of every level, full resolution included, and of every plane up
-  to `PACK_MAX_TILES` tiles, one after another in `pack_order`; ``tiles.f16.idx`` holds their
-  byte offsets (little-endian uint64, one more than there are tiles). The backend sends these
-  tiles straight from storage: a tile nobody has viewed costs a read, not a render;
+- ``tiles/<sha>/pyramid/tiles.<fmt>``: a tile pack: the tile (the bytes the engine's tile
+  route sends) of every level, full resolution included, and of every plane up to
+  `PACK_MAX_TILES` tiles, one after another in `pack_order`; ``tiles.<fmt>.idx`` holds their
+  byte offsets (little-endian uint64, one more than there are tiles). ``f16`` holds the f16
+  tiles, ``webp`` the WebP tiles of the default rendering (`pack_encoders`). The backend
+  sends these tiles straight from storage: a tile nobody has viewed costs a read, not a
+  render;
 - ``tiles/<sha>/pyramid/manifest.json``: what was built (written last: a pyramid is used
   only once its manifest exists, so a build that died half-way is never read).
 """
@@ -29,9 +31,11 @@ from typing import Any, BinaryIO
 import numpy as np
 from numpy.typing import NDArray
 
+from webbscope.errors import WebbscopeError
 from webbscope.fits import FitsLimits, open_fits, scan_fits
 from webbscope.imaging import (
     TILE,
+    ViewSetup,
     advise_sequential,
     build_levels,
     encode_tile,
@@ -41,11 +45,16 @@ from webbscope.imaging import (
     max_level,
     pack_order,
     pack_tiles,
-    read_stored_tile,
+    prepare_view,
     squeeze_image,
     stored_levels,
+    tile_from_bytes,
 )
-from webbscope.services.common.pyramid_keys import MANIFEST_VERSION, PACK_NAME, level_file_name
+from webbscope.imaging._pyramid import TILE_BYTES
+from webbscope.services.common.pyramid_keys import MANIFEST_VERSION, level_file_name, pack_name
+from webbscope.services.engine.files import OpenFile
+from webbscope.services.engine.info import is_rgb
+from webbscope.services.engine.params import render_params
 from webbscope.services.engine.thumbnail_render import science_layout
 
 #: At most this many tiles go into a pack (a cube's later planes are rendered on request).
@@ -58,37 +67,43 @@ def packed_planes(shape: tuple[int, ...], planes: int, max_tiles: int = PACK_MAX
     return min(planes, max_tiles // pack_tiles(shape))
 
 
-def write_f16_pack(
+#: Encodes one tile's values (of a plane) in a pack's format.
+Encoder = Callable[[NDArray[np.float32], int], bytes]
+
+
+def _pack_file(out_dir: str, fmt: str) -> BinaryIO:
+    return open(Path(out_dir) / pack_name(fmt), "wb")
+
+
+def write_packs(
     data: Any,
     shape: tuple[int, ...],
     planes: int,
     out_dir: str,
+    encoders: dict[str, Encoder],
     report: Callable[[float], None] | None = None,
-) -> dict[str, Any]:
-    """Write the f16 tile pack of the first `planes` planes of `data` (the image read by
-    rows, as `build_pyramid` reads it) into `out_dir`, whose level files are complete:
-    coarse tiles come from them, full-resolution tiles from `data`, a row of tiles at a
-    time. Returns the pack's manifest entry."""
+) -> dict[str, dict[str, Any]]:
+    """Write a tile pack per format of `encoders` (the first `planes` planes of `data`, the
+    image read by rows as `build_pyramid` reads it) into `out_dir`, whose level files are
+    complete: coarse tiles come from them, full-resolution tiles from `data`, a row of tiles
+    at a time; each tile's values are read once for every format. Returns each pack's
+    manifest entry."""
     cube = len(shape) == 3
     top = max_level(shape[-2:])
-    maps = {
-        lv: np.memmap(
-            Path(out_dir) / level_file_name(lv),
-            dtype="<f4",
-            mode="r",
-            shape=level_layout(shape, lv, int(shape[0]) if cube else 1).shape,
-        )
-        for lv in range(top)
-    }
-    offsets = [0]
+    # Stored tiles are read with pread, not a memory map: a map's pages would count in the
+    # job's resident memory (up to a third of the image's size).
+    levels = {lv: os.open(Path(out_dir) / level_file_name(lv), os.O_RDONLY) for lv in range(top)}
+    offsets: dict[str, list[int]] = {fmt: [0] for fmt in encoders}
     total = planes * pack_tiles(shape)
     row: tuple[int, int] | None = None
     strip: NDArray[np.float32] | None = None
-    with open(Path(out_dir) / PACK_NAME, "wb") as f:
-        for level, plane, x, y in pack_order(shape, planes):
+    files = {fmt: _pack_file(out_dir, fmt) for fmt in encoders}
+    try:
+        for done, (level, plane, x, y) in enumerate(pack_order(shape, planes), 1):
             layout = level_layout(shape, level)
             if level < top:
-                values = read_stored_tile(maps[level], layout, plane, x, y)
+                where = layout.tile_offset(plane, x, y)
+                values = tile_from_bytes(os.pread(levels[level], TILE_BYTES, where), layout, x, y)
             else:
                 if row != (plane, y):  # one read of the tile row's source rows
                     source = data
@@ -101,20 +116,55 @@ def write_f16_pack(
                     row = (plane, y)
                 assert strip is not None
                 values = np.ascontiguousarray(strip[:, x * TILE : (x + 1) * TILE])
-            body = encode_tile(values, "f16")
-            f.write(body)
-            offsets.append(offsets[-1] + len(body))
-            if report is not None and len(offsets) % 256 == 0:
-                report(len(offsets) / total)
-        f.flush()
-        os.fsync(f.fileno())
-    del maps
-    index = np.array(offsets, dtype="<u8")
-    with open(Path(out_dir) / f"{PACK_NAME}.idx", "wb") as f:
-        f.write(index.tobytes())
-        f.flush()
-        os.fsync(f.fileno())
-    return {"planes": planes, "tiles": len(offsets) - 1, "bytes": offsets[-1]}
+            for fmt, encode in encoders.items():
+                body = encode(values, plane)
+                files[fmt].write(body)
+                offsets[fmt].append(offsets[fmt][-1] + len(body))
+            if report is not None and done % 64 == 0:
+                report(done / total)
+    finally:
+        for fd in levels.values():
+            os.close(fd)
+        for f in files.values():
+            f.flush()
+            os.fsync(f.fileno())
+            f.close()
+    out = {}
+    for fmt, offs in offsets.items():
+        with open(Path(out_dir) / f"{pack_name(fmt)}.idx", "wb") as f:
+            f.write(np.array(offs, dtype="<u8").tobytes())
+            f.flush()
+            os.fsync(f.fileno())
+        out[fmt] = {"planes": planes, "tiles": len(offs) - 1, "bytes": offs[-1]}
+    return out
+
+
+def pack_encoders(file: OpenFile, hdu: int) -> dict[str, Encoder]:
+    """The packs' encoders for the science image `hdu` of `file`: f16 always, and WebP in
+    the default rendering (the tile route's defaults, `render_params()`, with the limits the
+    engine's view of each plane gives) when the engine's default extension (`SCI`) is that
+    image and it is not a colour image."""
+
+    def f16(values: NDArray[np.float32], plane: int) -> bytes:
+        return encode_tile(values, "f16")
+
+    encoders: dict[str, Encoder] = {"f16": f16}
+    try:
+        layout = file.find("SCI")
+    except WebbscopeError:
+        return encoders
+    if layout.index != hdu or is_rgb(file, layout):
+        return encoders
+    params = render_params()
+    views: dict[int, ViewSetup] = {}
+
+    def webp(values: NDArray[np.float32], plane: int) -> bytes:
+        if plane not in views:  # a few numbers per plane
+            views[plane] = prepare_view(file.plane(layout, plane), params)
+        return encode_tile(values, "webp", params, views[plane])
+
+    encoders["webp"] = webp
+    return encoders
 
 
 class _LevelFile:
@@ -180,13 +230,18 @@ def build_pyramid(
                 f.flush()
                 os.fsync(f.fileno())
                 f.close()
-        pack = write_f16_pack(
-            data,
-            shape,
-            packed_planes(shape, planes),
-            out_dir,
-            report=lambda f: report(0.75 + f * 0.2, "encoding tiles"),
-        )
+        opened = OpenFile("", Path(path), limits)  # the engine's view of the file
+        try:
+            packs = write_packs(
+                data,
+                shape,
+                packed_planes(shape, planes),
+                out_dir,
+                pack_encoders(opened, layout.index),
+                report=lambda f: report(0.75 + f * 0.2, "encoding tiles"),
+            )
+        finally:
+            opened.close()
     out: dict[str, Any] = {
         "version": MANIFEST_VERSION,
         "hdu": layout.index,
@@ -197,7 +252,7 @@ def build_pyramid(
         "tile": 256,
         "dtype": "<f4",
         "levels": {},
-        "f16": pack,
+        "packs": packs,
         "pixels_read": pixels,
         "seconds": round(time.perf_counter() - start, 3),
     }

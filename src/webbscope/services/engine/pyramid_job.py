@@ -1,5 +1,5 @@
-"""The `pyramid` job: every coarse level of a record's science image, and the f16 tiles of
-every level, built once per file.
+"""The `pyramid` job: every coarse level of a record's science image, and its f16 tiles and
+default-rendering WebP tiles at every level, built once per file.
 
 Queued after an upload, an import and a derived record (and by the derived-work sweep for
 records that have none). The levels are stored by content (`pyramid_build`), so a file that
@@ -21,12 +21,12 @@ from webbscope.errors import NotFound
 from webbscope.fits import FitsLimits
 from webbscope.jobs.worker import JobContext
 from webbscope.services.common.pyramid_keys import (
-    PACK_NAME,
     level_file_name,
     level_key,
     manifest_key,
     pack_index_key,
     pack_key,
+    pack_name,
 )
 from webbscope.services.engine.pyramid_build import build_pyramid
 from webbscope.storage import StorageProvider
@@ -40,18 +40,16 @@ def _work_dir(ctx: JobContext) -> Path:
     return path
 
 
-def store_pyramid(
-    storage: StorageProvider, sha: str, out: Path, manifest: dict[str, Any]
-) -> None:
+def store_pyramid(storage: StorageProvider, sha: str, out: Path, manifest: dict[str, Any]) -> None:
     """Move the files `build_pyramid` wrote into `out` to storage, naming their keys in
     `manifest`, and store the manifest last."""
     for level, entry in manifest["levels"].items():
         entry["key"] = level_key(sha, int(level))
         storage.put_file(entry["key"], out / level_file_name(int(level)), move=True)
-    pack = manifest["f16"]
-    pack["key"], pack["index_key"] = pack_key(sha), pack_index_key(sha)
-    storage.put_file(pack["key"], out / PACK_NAME, move=True)
-    storage.put_file(pack["index_key"], out / f"{PACK_NAME}.idx", move=True)
+    for fmt, pack in manifest["packs"].items():
+        pack["key"], pack["index_key"] = pack_key(sha, fmt), pack_index_key(sha, fmt)
+        storage.put_file(pack["key"], out / pack_name(fmt), move=True)
+        storage.put_file(pack["index_key"], out / f"{pack_name(fmt)}.idx", move=True)
     manifest["sha256"] = sha
     storage.put_bytes(manifest_key(sha), json.dumps(manifest, sort_keys=True).encode())
 
@@ -95,7 +93,8 @@ async def pyramid_job(ctx: JobContext) -> dict[str, Any]:
         "sha256": sha,
         "levels": len(manifest["levels"]),
         "bytes": sum(int(e["bytes"]) for e in manifest["levels"].values()),
-        "f16_tiles": manifest["f16"]["tiles"],
-        "f16_bytes": manifest["f16"]["bytes"],
+        "packs": {
+            fmt: {"tiles": p["tiles"], "bytes": p["bytes"]} for fmt, p in manifest["packs"].items()
+        },
         "seconds": manifest["seconds"],
     }

@@ -5,7 +5,8 @@ Each route checks the caller's access with the records' rule (`readable`: anonym
 see public records; another user's private record is 404), then asks the engine, naming the
 file by its storage key and sha256, and passes the engine's answer back unchanged: status,
 body, ETag / 304, Cache-Control, Retry-After, Server-Timing and the error shape (large answers
-are streamed). The query parameters are validated here too (and documented in the OpenAPI
+are streamed). A tile the file's stored tile packs hold is read from storage instead
+(`stored_tiles`). The query parameters are validated here too (and documented in the OpenAPI
 document) before they are passed on; an unreachable engine is a 502 naming it. Access checks
 are remembered for `VIEWER_ACCESS_CACHE_S` seconds (see `viewer_access`).
 """
@@ -112,6 +113,8 @@ async def tile(
     )
     if stored is not None:
         status, headers, body = stored
+        if status == 200:
+            cache.put(key, (body, headers), len(body))
         return Response(body, status_code=status, headers=headers)
     resp = await _forward(request, doc, path, client="engine_tiles")
     etag = resp.headers.get("etag")
