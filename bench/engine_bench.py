@@ -562,7 +562,7 @@ def run(tiles: int, clients: int, per_client: int, huge: bool, repeat: int) -> d
 
 BIG_SIDE = 23_170  # 23170^2 float32 = 2.15 GB
 #: Files per side of the cold run: 682 distinct tiles each (341 positions, f16 and WebP).
-COLD_FILES = 4
+COLD_FILES = 12
 
 
 def _job_of(user: ApiUser, job_type: str, rid: str) -> dict[str, Any] | None:

@@ -171,6 +171,16 @@ class TTLCache(Generic[K, V]):
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
+    def left(self, key: K) -> float:
+        """Seconds before `key` is forgotten (0 when it is not kept); not counted as a use."""
+        with self._lock:
+            entry = self._entries.get(key)
+        return 0.0 if entry is None else max(0.0, entry[0] - self._clock())
+
+    def pop(self, key: K) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

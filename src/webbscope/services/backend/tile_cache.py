@@ -30,7 +30,7 @@ from webbscope.errors import WebbscopeError
 from webbscope.services.backend.access import can_read
 from webbscope.services.backend.engine_proxy import engine_params, engine_target, passed_headers
 from webbscope.services.backend.fair_share import caller_gate as _caller_gate
-from webbscope.services.backend.viewer_access import usable_user
+from webbscope.services.backend.viewer_access import refresh_ahead, usable_user
 from webbscope.services.common.metrics import ROUTE_SCOPE_KEY
 from webbscope.services.common.viewer_query import VIEWER_PARAMS
 
@@ -121,9 +121,11 @@ class TileFastPath:
                 return None  # the route gives the proper answer
             if user is None:
                 return None
+            refresh_ahead(state, ("user", claims.user_id))
         doc = access.get(("record", match.group(1)))
         if doc is None or not can_read(doc, user):
             return None
+        refresh_ahead(state, ("record", match.group(1)))
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         key = tile_key(doc["sha256"], match.group(2), query)
         kept = cache.get(key)

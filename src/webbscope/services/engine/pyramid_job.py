@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from webbscope.db.records import RecordsRepo
-from webbscope.errors import NotFound
+from webbscope.errors import NotFound, WebbscopeError
 from webbscope.fits import FitsLimits
 from webbscope.jobs.worker import JobContext
 from webbscope.services.common.pyramid_keys import (
@@ -38,6 +38,15 @@ def _work_dir(ctx: JobContext) -> Path:
     path = ctx.settings.data_dir / ".cache" / "pyramid-build"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _built(storage: StorageProvider, sha: str) -> bool:
+    """Whether the file's pyramid is stored with its tile packs (one built before the packs
+    existed is built again)."""
+    try:
+        return "packs" in json.loads(storage.read_bytes(manifest_key(sha)))
+    except (WebbscopeError, ValueError):
+        return False
 
 
 def store_pyramid(storage: StorageProvider, sha: str, out: Path, manifest: dict[str, Any]) -> None:
@@ -62,7 +71,7 @@ async def pyramid_job(ctx: JobContext) -> dict[str, Any]:
     except NotFound:
         return {"skipped": "the record was deleted"}
     sha, key = str(doc["sha256"]), str(doc["storage_key"])
-    if await asyncio.to_thread(ctx.storage.exists, manifest_key(sha)):
+    if await asyncio.to_thread(_built, ctx.storage, sha):
         await records.set_pyramid(record_id, {"sha256": sha, "built": True})
         return {"skipped": "already built for this file", "sha256": sha}
     limits = FitsLimits.from_settings(ctx.settings)
