@@ -125,8 +125,13 @@ class RenderParams:
         return DEFAULT_A[self.stretch] if self.a is None else self.a
 
     def cache_key(self) -> str:
-        """A stable string naming these parameters (for ETags and cache keys)."""
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        """A stable string naming these parameters (for ETags and cache keys); made once
+        (every tile of a view asks for it)."""
+        key: str | None = self.__dict__.get("_cache_key")
+        if key is None:
+            key = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+            object.__setattr__(self, "_cache_key", key)
+        return key
 
 
 @dataclass(frozen=True, eq=False)

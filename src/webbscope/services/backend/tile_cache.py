@@ -5,7 +5,8 @@ a rendered tile never goes stale. The tile route keeps what the engine answered 
 (`BACKEND_TILE_CACHE_BYTES`). The fast path, an ASGI layer in front of the app, answers a
 request for a kept tile without routing and dependency injection — but only when the same
 checks the route makes can be made from what the route itself recently established: the
-access token is verified (signature and expiry) every time, and the account and the record
+access token is checked every time (its expiry; its signature once per token, as everywhere:
+`decode_access_token`), and the account and the record
 must be in the viewer's access memory (`VIEWER_ACCESS_CACHE_S`), re-checked with the route's
 own rules. A tile of a file whose pyramid is built (f16, or WebP in the default rendering)
 is read from its tile pack (`stored_tiles`), as the route does. Another tile not kept yet is

@@ -4,7 +4,8 @@ A viewer asks for dozens of tiles a second, each needing the caller's account (i
 enabled, is the session current) and the record (may this caller read it). Both lookups are
 remembered for `VIEWER_ACCESS_CACHE_S` seconds (default 2; 0 turns it off) in a bounded
 per-process cache, so a burst of tiles costs one database round trip instead of two per tile.
-The access token itself is verified on every request (signature and expiry). A change of
+The access token itself is checked on every request (its expiry; its signature once per
+token, `decode_access_token`). A change of
 account status, session or record visibility therefore reaches the viewer routes within that
 many seconds, on every replica (no replica relies on another's cache).
 
