@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -87,6 +88,11 @@ def create_service_app(
             await asyncio.to_thread(parts.storage.health)
         for hook in on_startup:
             await hook(app)
+        # What start-up made (modules, the app, its clients: hundreds of thousands of objects)
+        # lives as long as the process: the cyclic collector no longer walks it. Without this
+        # each full collection under load stopped the service for 150-350 ms.
+        gc.collect()
+        gc.freeze()
         log.info("%s started", name, extra={"version": __version__})
         try:
             yield
