@@ -407,32 +407,49 @@ def engine_paths(
     ]
 
 
+def _anon(pid: int) -> int:
+    """Anonymous resident memory of a process (bytes): what no memory limit can reclaim,
+    unlike the clean file pages a memory map makes resident (which RSS also counts)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 class RssSampler:
     """The peak resident memory of a process (with `tree`, of it and all its children: the
-    engine's job processes), sampled every 20 ms in a thread."""
+    engine's job processes), sampled every 20 ms in a thread; `anon_peak` is the peak of
+    their anonymous memory alone."""
 
     def __init__(self, proc: psutil.Process, tree: bool = False) -> None:
         self.proc = proc
         self.tree = tree
+        self.anon = 0
         self.peak = self._rss()
+        self.anon_peak = self.anon
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _rss(self) -> int:
         total = self.proc.memory_info().rss
+        anon = _anon(self.proc.pid)
         if self.tree:
             for child in self.proc.children(recursive=True):
                 try:
                     total += child.memory_info().rss
-                except psutil.Error:  # ended between the listing and the reading
+                    anon += _anon(child.pid)
+                except (psutil.Error, OSError):  # ended between the listing and the reading
                     pass
+        self.anon = anon
         return int(total)
 
     def _run(self) -> None:
         while not self._stop.wait(0.02):
             try:
                 self.peak = max(self.peak, self._rss())
-            except psutil.Error:
+                self.anon_peak = max(self.anon_peak, self.anon)
+            except (psutil.Error, OSError):
                 pass
 
     def __enter__(self) -> RssSampler:
@@ -597,7 +614,7 @@ def pyramid_job_run(
     storage) with the engine's memory (the service and its job processes) sampled."""
     engine = engine_process(stack)
     with RssSampler(engine, tree=True) as rss:
-        before = rss.peak
+        before, anon_before = rss.peak, rss.anon
         if queue_it:
             asyncio.run(_queue_pyramid(stack, user.id, rid))
         job = wait_job(user, "pyramid", rid)
@@ -605,8 +622,11 @@ def pyramid_job_run(
         "job_s": _job_seconds(job),
         "build_s": float(job["result"]["seconds"]),
         "stored_mb": job["result"]["bytes"] / 2**20,
+        "packs_mb": sum(p["bytes"] for p in job["result"]["packs"].values()) / 2**20,
         "rss_before_mb": before / 2**20,
         "rss_peak_mb": rss.peak / 2**20,
+        "anon_before_mb": anon_before / 2**20,
+        "anon_peak_mb": rss.anon_peak / 2**20,
     }
 
 
@@ -765,8 +785,11 @@ def pyramid_report(r: dict[str, Any]) -> str:
         )
         lines.append(
             f"    build in the job process {j['build_s']:.1f} s, {j['stored_mb']:.0f} MB of "
-            f"levels stored; engine + job processes RSS {j['rss_before_mb']:.0f} MB before, "
-            f"peak {j['rss_peak_mb']:.0f} MB (baseline column; ratio = 4 GB limit / peak)"
+            f"levels and {j['packs_mb']:.0f} MB of tile packs stored; engine + job processes "
+            f"RSS {j['rss_before_mb']:.0f} MB before, peak {j['rss_peak_mb']:.0f} MB (baseline "
+            f"column; ratio = 4 GB limit / peak); of it anonymous memory (RSS less the clean "
+            f"file pages memory maps made resident, which a limit reclaims) "
+            f"{j['anon_before_mb']:.0f} MB before, peak {j['anon_peak_mb']:.0f} MB"
         )
     return "\n".join(lines)
 
