@@ -1,5 +1,6 @@
 """Stored pyramids on S3 (a real SeaweedFS): the level files and the manifest put as the job
-puts them, and the engine reading each tile with one ranged GET (no local copy of the level)."""
+puts them, the engine reading each tile with one ranged GET (no local copy of the level), and
+the backend sending packed tiles the same way."""
 
 from __future__ import annotations
 
@@ -15,9 +16,14 @@ from tests.integration.storage.conftest import drop_bucket, make_s3
 from tests.support.fits_files import sky_header, write_image
 from webbscope.devstack.seaweed import SeaweedProcess
 from webbscope.fits import FitsLimits
-from webbscope.imaging import extract_tile, tile_grid
+from webbscope.imaging import extract_tile, pack_order, tile_grid
+from webbscope.services.backend.stored_tiles import StoredTiles
 from webbscope.services.common.pyramid_keys import level_file_name, level_key, manifest_key
+from webbscope.services.engine import renders
+from webbscope.services.engine.files import OpenFile, ViewCache
+from webbscope.services.engine.params import Plane, render_params
 from webbscope.services.engine.pyramid_build import build_pyramid
+from webbscope.services.engine.pyramid_job import store_pyramid
 from webbscope.services.engine.pyramids import PyramidStore
 from webbscope.storage import S3Storage
 
@@ -57,3 +63,32 @@ def test_tiles_are_read_from_s3_with_ranged_gets(s3: S3Storage, tmp_path: Path) 
                 got = stored.tile(0, level, x, y)
                 want = extract_tile(data, level, x, y, method="mean")
                 np.testing.assert_allclose(got, want, rtol=2e-6, equal_nan=True)
+
+
+def test_the_backend_sends_packed_tiles_from_s3(s3: S3Storage, tmp_path: Path) -> None:
+    """The job's files put on S3 as the job puts them (`store_pyramid`); the backend reads
+    each packed tile with one ranged GET, the bytes the engine's tile route sends."""
+    rng = np.random.default_rng(8)
+    data = rng.normal(5.0, 1.0, (600, 900)).astype(np.float32)
+    path = write_image(tmp_path / "img.fits", data, header=sky_header(900, 600))
+    out = tmp_path / "levels"
+    out.mkdir()
+    manifest = build_pyramid(lambda f, m: None, str(path), FitsLimits(), str(out), 1 << 16)
+    assert manifest is not None
+    store_pyramid(s3, SHA, out, manifest)
+    stored = asyncio.run(PyramidStore(s3, 10.0).find(SHA))
+    backend = StoredTiles(s3, recheck_s=10.0, max_age_s=60)
+    pack = asyncio.run(backend.find(SHA))
+    assert pack is not None and sorted(pack.files) == ["f16", "webp"]
+    assert all(f.path is None for f in pack.files.values())  # ranged GETs, nothing local
+    file = OpenFile(SHA, path, FitsLimits())
+    views = ViewCache(1 << 24)
+    for level, plane, x, y in pack_order(data.shape, 1):
+        for fmt in ("f16", "webp"):
+            answer = asyncio.run(backend.answer(SHA, f"/tiles/{level}/{x}/{y}.{fmt}", [], None))
+            assert answer is not None and answer[0] == 200, (fmt, level, x, y)
+            want, _ = renders.tile(
+                file, views, Plane("SCI", plane), fmt, render_params(), level, x, y, stored
+            )
+            assert answer[2] == want, (fmt, level, x, y)
+    file.close()
