@@ -5,12 +5,16 @@ miss costs one lookup elsewhere.
   tiles and image information, and the backend's hot tiles.
 - `TTLCache`: entries forgotten after a time — archive searches, and the viewer routes'
   short memory of accounts and records.
+- `StoredLookup`: what storage holds for a file (its stored pyramid, its tile packs), found
+  values kept and misses trusted for a while.
 
 Both are thread-safe (renders and archive calls run in worker threads).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -18,8 +22,12 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from webbscope.errors import WebbscopeError
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+log = logging.getLogger("webbscope.caches")
 
 
 @dataclass
@@ -188,3 +196,69 @@ class TTLCache(Generic[K, V]):
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)
+
+
+class StoredLookup(Generic[V]):
+    """Things read from storage by a file's sha256 (its stored pyramid, its tile packs), from
+    memory: a value found is kept (least recently used beyond `budget` bytes or `max_entries`),
+    a miss is trusted for `recheck_s` seconds, and concurrent look-ups of one file share one
+    read, in a worker thread.
+
+    `load(sha)` returns the value and its size, or None when there is none; it raises
+    `WebbscopeError` (a 404 is a plain miss), `ValueError`, `KeyError` or `TypeError` when
+    what is stored cannot be used, which is logged and remembered as a miss.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[str], tuple[V, int] | None],
+        recheck_s: float,
+        *,
+        budget: int,
+        max_entries: int | None = None,
+        what: str = "stored data",
+    ) -> None:
+        self._load = load
+        self.recheck_s = recheck_s
+        self.what = what
+        self._found: ByteLru[str, V] = ByteLru(budget, max_entries=max_entries)
+        self._missing: dict[str, float] = {}
+        self._pending: dict[str, asyncio.Future[V | None]] = {}
+
+    async def find(self, sha: str) -> V | None:
+        """The file's value, or None while it has none (or it cannot be used)."""
+        found = self._found.get(sha)
+        if found is not None:
+            return found
+        checked = self._missing.get(sha)
+        if checked is not None and time.monotonic() - checked < self.recheck_s:
+            return None
+        pending = self._pending.get(sha)
+        if pending is None:
+            pending = asyncio.ensure_future(asyncio.to_thread(self._read, sha))
+            self._pending[sha] = pending
+            pending.add_done_callback(lambda _: self._pending.pop(sha, None))
+        return await asyncio.shield(pending)
+
+    def _read(self, sha: str) -> V | None:
+        try:
+            loaded = self._load(sha)
+        except (WebbscopeError, ValueError, KeyError, TypeError) as exc:
+            if not isinstance(exc, WebbscopeError) or exc.status != 404:
+                log.warning("the %s of %s cannot be used: %s", self.what, sha, exc)
+            loaded = None
+        if loaded is None:
+            self.forget(sha)
+            return None
+        value, size = loaded
+        self._missing.pop(sha, None)
+        self._found.put(sha, value, size)
+        return value
+
+    def forget(self, sha: str) -> None:
+        """Drop what was found (it failed to read: its files were removed) and remember a
+        miss; looked up again after `recheck_s`."""
+        self._found.pop(sha)
+        if len(self._missing) > 10_000:
+            self._missing.clear()
+        self._missing[sha] = time.monotonic()

@@ -91,6 +91,7 @@ from webbscope.imaging._pipeline import (
 from webbscope.imaging._pyramid import (
     LevelLayout,
     build_levels,
+    cube_plane,
     level_layout,
     pack_index,
     pack_order,
@@ -248,6 +249,7 @@ __all__ = [
     "contrast_bias",
     "coverage_mask",
     "css_srgb",
+    "cube_plane",
     "curve_lut",
     "curve_points",
     "cutout",

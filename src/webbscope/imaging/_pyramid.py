@@ -193,7 +193,7 @@ def build_levels(
     total = len(chunks) * planes
     done = 0
     for p in range(planes):
-        plane = _plane(data, p) if cube else data
+        plane = cube_plane(data, p) if cube else data
         bands: dict[int, dict[int, NDArray[np.float32]]] = {lv: {} for lv in range(top)}
         strip_y0 = chunks[0][0] if chunks else 0
         for y0, y1, x0, x1 in chunks:
@@ -232,7 +232,8 @@ def _flush(
                 outputs[level][plane, ty] = np.ascontiguousarray(tiles)
 
 
-def _plane(data: ImageData, index: int) -> ImageData:
+def cube_plane(data: ImageData, index: int) -> ImageData:
+    """Plane `index` of a cube, still unread (`ScaledArray`/`FileRows` planes, or a slice)."""
     plane = getattr(data, "plane", None)
     return plane(index) if callable(plane) else data[index]
 

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from webbscope.caches import ByteLru
+from webbscope.caches import StoredLookup
 from webbscope.errors import WebbscopeError
 from webbscope.imaging import MEDIA_TYPES, RenderParams, pack_index
 from webbscope.services.common.pyramid_keys import MANIFEST_VERSION, PACK_FORMATS, manifest_key
@@ -141,11 +141,10 @@ class StoredTiles:
         budget: int = 32 * 1024 * 1024,
     ) -> None:
         self.storage = storage
-        self.recheck_s = recheck_s
         self.cache_control = f"private, max-age={max_age_s}"
-        self._found: ByteLru[str, Pack] = ByteLru(budget)
-        self._missing: dict[str, float] = {}
-        self._pending: dict[str, asyncio.Future[Pack | None]] = {}
+        self._lookup: StoredLookup[Pack] = StoredLookup(
+            self._load, recheck_s, budget=budget, what="tile pack"
+        )
 
     async def answer(
         self, sha: str, path: str, query: list[tuple[str, str]], if_none_match: str | None
@@ -191,56 +190,33 @@ class StoredTiles:
         return 200, headers, body
 
     async def find(self, sha: str) -> Pack | None:
-        """The file's pack, or None while it has none (see the module notes)."""
-        found = self._found.get(sha)
-        if found is not None:
-            return found
-        checked = self._missing.get(sha)
-        if checked is not None and time.monotonic() - checked < self.recheck_s:
-            return None
-        pending = self._pending.get(sha)
-        if pending is None:
-            pending = asyncio.ensure_future(asyncio.to_thread(self._load, sha))
-            self._pending[sha] = pending
-            pending.add_done_callback(lambda _: self._pending.pop(sha, None))
-        return await asyncio.shield(pending)
+        """The file's packs, or None while it has none (see the module notes)."""
+        return await self._lookup.find(sha)
 
-    def _load(self, sha: str) -> Pack | None:
-        try:
-            manifest = json.loads(self.storage.read_bytes(manifest_key(sha)))
-            if manifest.get("version") != MANIFEST_VERSION or "packs" not in manifest:
-                raise ValueError("no tile packs (built before packs were stored)")
-            files = {}
-            for fmt, entry in manifest["packs"].items():
-                if fmt not in PACK_FORMATS:
-                    continue
-                raw = self.storage.read_bytes(entry["index_key"])
-                offsets = np.frombuffer(raw, dtype="<u8")
-                if len(offsets) != int(entry["tiles"]) + 1:
-                    raise ValueError(f"{len(offsets)} offsets for {entry['tiles']} tiles")
-                key = str(entry["key"])
-                local = self.storage.local_path(key)
-                files[fmt] = PackFile(
-                    key, int(entry["planes"]), offsets, None if local is None else str(local)
-                )
-            pack = Pack(
-                hdu=int(manifest["hdu"]),
-                ext=str(manifest["ext"]),
-                shape=(int(manifest["height"]), int(manifest["width"])),
-                files=files,
+    def _load(self, sha: str) -> tuple[Pack, int] | None:
+        manifest = json.loads(self.storage.read_bytes(manifest_key(sha)))
+        if manifest.get("version") != MANIFEST_VERSION or "packs" not in manifest:
+            return None  # built before packs were stored: its tiles come from the engine
+        files = {}
+        for fmt, entry in manifest["packs"].items():
+            if fmt not in PACK_FORMATS:
+                continue
+            offsets = np.frombuffer(self.storage.read_bytes(entry["index_key"]), dtype="<u8")
+            if len(offsets) != int(entry["tiles"]) + 1:
+                raise ValueError(f"{len(offsets)} offsets for {entry['tiles']} tiles")
+            key = str(entry["key"])
+            local = self.storage.local_path(key)
+            files[fmt] = PackFile(
+                key, int(entry["planes"]), offsets, None if local is None else str(local)
             )
-        except (WebbscopeError, ValueError, KeyError, TypeError) as exc:
-            if not isinstance(exc, WebbscopeError) or exc.status != 404:
-                log.info("no usable tile pack for %s: %s", sha, exc)
-            if len(self._missing) > 10_000:
-                self._missing.clear()
-            self._missing[sha] = time.monotonic()
-            return None
-        self._missing.pop(sha, None)
-        self._found.put(sha, pack, 512 + sum(f.offsets.nbytes for f in files.values()))
-        return pack
+        pack = Pack(
+            hdu=int(manifest["hdu"]),
+            ext=str(manifest["ext"]),
+            shape=(int(manifest["height"]), int(manifest["width"])),
+            files=files,
+        )
+        return pack, 512 + sum(f.offsets.nbytes for f in files.values())
 
     def forget(self, sha: str) -> None:
         """Drop a pack that failed to read; it is looked up again after `recheck_s`."""
-        self._found.pop(sha)
-        self._missing[sha] = time.monotonic()
+        self._lookup.forget(sha)

@@ -12,8 +12,7 @@ own rules. A tile of a file whose pyramid is built (f16, or WebP in the default 
 is read from its tile pack (`stored_tiles`), as the route does. Another tile not kept yet is
 asked of the engine from the fast path too, for a signed-in caller within its fair share
 (`CALLER_CONCURRENCY`): one engine request per tile however many callers ask for it at once,
-kept when it is a 200.
-Anything else goes to the route.
+kept when it is a 200. Anything else goes to the route.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from webbscope.errors import WebbscopeError
 from webbscope.services.backend.access import can_read
 from webbscope.services.backend.engine_proxy import engine_params, engine_target, passed_headers
 from webbscope.services.backend.fair_share import caller_gate as _caller_gate
+from webbscope.services.backend.stored_tiles import StoredTiles
 from webbscope.services.backend.viewer_access import refresh_ahead, usable_user
 from webbscope.services.common.metrics import ROUTE_SCOPE_KEY
 from webbscope.services.common.viewer_query import VIEWER_PARAMS
@@ -69,6 +69,25 @@ def served(
     if if_none_match is not None and if_none_match == headers.get("etag"):
         return 304, headers, b""
     return 200, headers, body
+
+
+async def from_pack(
+    state: Any,
+    cache: ByteLru[TileKey, Kept],
+    key: TileKey,
+    doc: dict[str, Any],
+    query: list[tuple[str, str]],
+    if_none_match: str | None,
+) -> tuple[int, dict[str, str], bytes] | None:
+    """The tile `key` from the file's tile packs (`stored_tiles`), kept when it is a 200; None
+    when the packs do not hold it."""
+    stored: StoredTiles | None = getattr(state, "stored_tiles", None)
+    if stored is None:
+        return None
+    answer = await stored.answer(doc["sha256"], key[1], query, if_none_match)
+    if answer is not None and answer[0] == 200:
+        cache.put(key, (answer[2], answer[1]), len(answer[2]))
+    return answer
 
 
 class TileFastPath:
@@ -132,15 +151,9 @@ class TileFastPath:
         kept = cache.get(key)
         if kept is not None:
             return served(kept, headers.get("if-none-match"))
-        stored = getattr(state, "stored_tiles", None)
-        if stored is not None:
-            answer: tuple[int, dict[str, str], bytes] | None = await stored.answer(
-                doc["sha256"], match.group(2), query, headers.get("if-none-match")
-            )
-            if answer is not None:
-                if answer[0] == 200:
-                    cache.put(key, (answer[2], answer[1]), len(answer[2]))
-                return answer
+        answer = await from_pack(state, cache, key, doc, query, headers.get("if-none-match"))
+        if answer is not None:
+            return answer
         if user is None:
             return None  # an anonymous caller's share goes by address: the route counts it
         gate = _caller_gate(state)

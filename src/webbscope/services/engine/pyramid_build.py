@@ -38,6 +38,7 @@ from webbscope.imaging import (
     ViewSetup,
     advise_sequential,
     build_levels,
+    cube_plane,
     encode_tile,
     file_rows,
     hdu_image,
@@ -106,10 +107,7 @@ def write_packs(
                 values = tile_from_bytes(os.pread(levels[level], TILE_BYTES, where), layout, x, y)
             else:
                 if row != (plane, y):  # one read of the tile row's source rows
-                    source = data
-                    if cube:
-                        by_plane = getattr(data, "plane", None)
-                        source = by_plane(plane) if callable(by_plane) else data[plane]
+                    source = cube_plane(data, plane) if cube else data
                     r1 = layout.height - y * TILE
                     r0 = max(0, r1 - TILE)
                     strip = np.asarray(source[r0:r1, 0 : layout.width], dtype=np.float32)[::-1]

@@ -10,18 +10,15 @@ forgotten, and the caller falls back to downsampling on request.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import threading
-import time
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from webbscope.caches import ByteLru
-from webbscope.errors import WebbscopeError
+from webbscope.caches import StoredLookup
 from webbscope.imaging import (
     TILE,
     LevelLayout,
@@ -88,46 +85,24 @@ class StoredPyramid:
 class PyramidStore:
     def __init__(self, storage: StorageProvider, recheck_s: float, max_files: int = 256) -> None:
         self.storage = storage
-        self.recheck_s = recheck_s
-        self._found: ByteLru[str, StoredPyramid] = ByteLru(max_files, max_entries=max_files)
-        self._missing: dict[str, float] = {}
-        self._pending: dict[str, asyncio.Future[StoredPyramid | None]] = {}
+        self._lookup: StoredLookup[StoredPyramid] = StoredLookup(
+            self._load, recheck_s, budget=max_files, max_entries=max_files, what="pyramid"
+        )
 
     async def find(self, sha: str) -> StoredPyramid | None:
         """The file's pyramid, or None while it is not built (or cannot be read)."""
-        found = self._found.get(sha)
-        if found is not None and not found.failed:
-            return found
-        if found is not None:
-            self.forget(sha)
-        checked = self._missing.get(sha)
-        if checked is not None and time.monotonic() - checked < self.recheck_s:
+        found = await self._lookup.find(sha)
+        if found is not None and found.failed:
+            self._lookup.forget(sha)
             return None
-        pending = self._pending.get(sha)
-        if pending is None:
-            pending = asyncio.ensure_future(asyncio.to_thread(self._load, sha))
-            self._pending[sha] = pending
-            pending.add_done_callback(lambda _: self._pending.pop(sha, None))
-        return await asyncio.shield(pending)
-
-    def _load(self, sha: str) -> StoredPyramid | None:
-        try:
-            manifest = json.loads(self.storage.read_bytes(manifest_key(sha)))
-            if manifest.get("version") != MANIFEST_VERSION:
-                raise ValueError(f"manifest version {manifest.get('version')}")
-            found = StoredPyramid(self.storage, manifest)
-        except (WebbscopeError, ValueError, KeyError, TypeError) as exc:
-            if not isinstance(exc, WebbscopeError) or exc.status != 404:
-                log.warning("the pyramid of %s cannot be used: %s", sha, exc)
-            if len(self._missing) > 10_000:
-                self._missing.clear()
-            self._missing[sha] = time.monotonic()
-            return None
-        self._missing.pop(sha, None)
-        self._found.put(sha, found, 1)
         return found
+
+    def _load(self, sha: str) -> tuple[StoredPyramid, int]:
+        manifest = json.loads(self.storage.read_bytes(manifest_key(sha)))
+        if manifest.get("version") != MANIFEST_VERSION:
+            raise ValueError(f"manifest version {manifest.get('version')}")
+        return StoredPyramid(self.storage, manifest), 1
 
     def forget(self, sha: str) -> None:
         """Drop a pyramid that failed to read (its files were removed); looked up again later."""
-        self._found.pop(sha)
-        self._missing[sha] = time.monotonic()
+        self._lookup.forget(sha)

@@ -21,7 +21,13 @@ from webbscope.services.backend.deps import Records
 from webbscope.services.backend.engine_proxy import forward as _forward
 from webbscope.services.backend.fair_share import fair_share
 from webbscope.services.backend.stored_tiles import StoredTiles
-from webbscope.services.backend.tile_cache import MAX_ITEM, new_cache, served, tile_key
+from webbscope.services.backend.tile_cache import (
+    MAX_ITEM,
+    from_pack,
+    new_cache,
+    served,
+    tile_key,
+)
 from webbscope.services.backend.viewer_access import ViewerCaller, viewable
 from webbscope.services.common.viewer_query import PlaneQuery, RenderQuery
 from webbscope.services.common.viewer_schemas import (
@@ -100,21 +106,15 @@ async def tile(
     doc = await viewable(request, records, record_id, caller)
     path = f"/tiles/{level}/{x}/{y}.{fmt}"
     cache = request.app.state.tile_cache
-    key = tile_key(doc["sha256"], path, request.query_params.multi_items())
+    query, if_none_match = request.query_params.multi_items(), request.headers.get("if-none-match")
+    key = tile_key(doc["sha256"], path, query)
     kept = cache.get(key)
     if kept is not None:
-        status, headers, body = served(kept, request.headers.get("if-none-match"))
+        status, headers, body = served(kept, if_none_match)
         return Response(body, status_code=status, headers=headers)
-    stored = await request.app.state.stored_tiles.answer(
-        doc["sha256"],
-        path,
-        request.query_params.multi_items(),
-        request.headers.get("if-none-match"),
-    )
+    stored = await from_pack(request.app.state, cache, key, doc, query, if_none_match)
     if stored is not None:
         status, headers, body = stored
-        if status == 200:
-            cache.put(key, (body, headers), len(body))
         return Response(body, status_code=status, headers=headers)
     resp = await _forward(request, doc, path, client="engine_tiles")
     etag = resp.headers.get("etag")
